@@ -1,6 +1,37 @@
-var builder = WebApplication.CreateBuilder(args);
+using FediLearn.Core;
+using FediLearn.Web;
+using FediLearn.Web.Cli;
+using FediLearn.Web.Endpoints;
+
+// One executable: with a verb (users, groups, followers…) it is the admin CLI; without, it is the server.
+if (CliApp.IsCliInvocation(args))
+    return await CliApp.RunAsync(args);
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+if (ConfigurationCheck.Problems(builder.Configuration) is { Count: > 0 } problems)
+{
+    foreach (var problem in problems) Console.Error.WriteLine($"Configuration error: {problem}");
+    return 1;
+}
+if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+    builder.WebHost.UseUrls("http://localhost:5080");
+builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+
+builder.Services.AddFediLearnCore(builder.Configuration);
+builder.Services.AddFediLearnWorkers();
+builder.Services.AddProblemDetails();
+
 var app = builder.Build();
+await app.Services.PrepareDatabaseAsync();
 
-app.MapGet("/", () => "Hello World!");
-
+app.UseExceptionHandler(error => error.Run(ErrorResponses.WriteUnhandledAsync));
+app.UseStatusCodePages(ErrorResponses.WriteStatusCodeAsync);
+app.MapDiscoveryEndpoints();
+app.MapActorEndpoints();
+app.MapInboxEndpoints();
+app.MapHomeEndpoints();
 app.Run();
+return 0;
+
+/// <summary>Exposed for WebApplicationFactory-based tests.</summary>
+public partial class Program;

@@ -1,0 +1,96 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace FediLearn.ActivityPub.Http;
+
+/// <summary>
+/// Which resolved addresses outbound requests may reach (security.md principle 3, case 26). Modelled on GoToSocial's
+/// dial-time sanitizer (<c>internal/httpclient/sanitizer.go</c>) and Mastodon's <c>PrivateAddressCheck</c>;
+/// CVE-2026-46348 is why <c>::</c> is listed explicitly.
+/// </summary>
+public static class AddressPolicy
+{
+    // IANA IPv4 Special-Purpose Address Registry (RFC 6890 and updates), plus multicast and reserved.
+    private static readonly IPNetwork[] DeniedV4 =
+    [
+        IPNetwork.Parse("0.0.0.0/8"),        // "this network"
+        IPNetwork.Parse("10.0.0.0/8"),       // private
+        IPNetwork.Parse("100.64.0.0/10"),    // CGNAT shared space
+        IPNetwork.Parse("127.0.0.0/8"),      // loopback
+        IPNetwork.Parse("169.254.0.0/16"),   // link-local, cloud metadata
+        IPNetwork.Parse("172.16.0.0/12"),    // private
+        IPNetwork.Parse("192.0.0.0/24"),     // IETF protocol assignments
+        IPNetwork.Parse("192.0.2.0/24"),     // TEST-NET-1
+        IPNetwork.Parse("192.88.99.0/24"),   // 6to4 relay anycast (deprecated)
+        IPNetwork.Parse("192.168.0.0/16"),   // private
+        IPNetwork.Parse("198.18.0.0/15"),    // benchmarking
+        IPNetwork.Parse("198.51.100.0/24"),  // TEST-NET-2
+        IPNetwork.Parse("203.0.113.0/24"),   // TEST-NET-3
+        IPNetwork.Parse("224.0.0.0/4"),      // multicast
+        IPNetwork.Parse("240.0.0.0/4"),      // reserved, includes 255.255.255.255 broadcast
+    ];
+
+    private static readonly IPNetwork GlobalUnicastV6 = IPNetwork.Parse("2000::/3");
+    private static readonly IPNetwork MappedV4 = IPNetwork.Parse("::ffff:0:0/96");
+    private static readonly IPNetwork Nat64 = IPNetwork.Parse("64:ff9b::/96");
+    private static readonly IPNetwork SixToFour = IPNetwork.Parse("2002::/16");
+
+    // Blocks inside 2000::/3 that are not ordinary global unicast.
+    private static readonly IPNetwork[] DeniedV6 =
+    [
+        IPNetwork.Parse("2001::/23"),      // IETF protocol assignments: Teredo 2001::/32, benchmarking 2001:2::/48, ORCHID
+        IPNetwork.Parse("2001:db8::/32"),  // documentation
+        IPNetwork.Parse("3fff::/20"),      // documentation (RFC 9637)
+    ];
+
+    public static bool IsPublic(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return address.AddressFamily switch
+        {
+            AddressFamily.InterNetwork => IsPublicV4(address),
+            AddressFamily.InterNetworkV6 => IsPublicV6(address),
+            _ => false,
+        };
+    }
+
+    private static bool IsPublicV4(IPAddress address)
+    {
+        foreach (var network in DeniedV4)
+        {
+            if (network.Contains(address))
+                return false;
+        }
+        return true;
+    }
+
+    private static bool IsPublicV6(IPAddress address)
+    {
+        // Forms that carry an IPv4 address are judged by that address: a socket connecting to ::ffff:127.0.0.1 or to a
+        // NAT64/6to4 address reaches the embedded IPv4 host. (:: and ::1 fall in no allowed block and are denied below.)
+        if (MappedV4.Contains(address))
+            return IsPublicV4(address.MapToIPv4());
+        if (Nat64.Contains(address))
+            return IsPublicV4(EmbeddedV4(address, 12));
+        if (SixToFour.Contains(address))
+            return IsPublicV4(EmbeddedV4(address, 2));
+
+        // Everything outside global unicast is denied: ::, ::1, IPv4-compatible ::/96, 64:ff9b:1::/48, 100::/64,
+        // ULA fc00::/7, link-local fe80::/10, site-local fec0::/10, multicast ff00::/8.
+        if (!GlobalUnicastV6.Contains(address))
+            return false;
+        foreach (var network in DeniedV6)
+        {
+            if (network.Contains(address))
+                return false;
+        }
+        return true;
+    }
+
+    private static IPAddress EmbeddedV4(IPAddress v6, int offset)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        v6.TryWriteBytes(bytes, out _);
+        return new IPAddress(bytes.Slice(offset, 4));
+    }
+}

@@ -1,0 +1,89 @@
+using FediLearn.ActivityPub.Signatures;
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using FediLearn.Core.Inbox;
+using FediLearn.Core.Options;
+using FediLearn.Core.Queues;
+using FediLearn.Core.Services;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace FediLearn.Core;
+
+public static class CoreServiceCollectionExtensions
+{
+    /// <summary>Everything both the web host and the CLI need: options, database, services, federation client.</summary>
+    public static IServiceCollection AddFediLearnCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<FediLearnOptions>().Bind(configuration.GetSection(FediLearnOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<FediLearnOptions>, FediLearnOptionsValidator>();
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddDbContext<FediLearnDbContext>((sp, db) =>
+        {
+            var o = sp.GetRequiredService<IOptions<FediLearnOptions>>().Value;
+            db.UseSqlite(SqliteConnectionString(o));
+        });
+        services.AddIdentityCore<AppUser>(identity =>
+            {
+                identity.User.RequireUniqueEmail = true;
+                identity.Password.RequiredLength = 10;
+                identity.Password.RequireNonAlphanumeric = false;
+                identity.Password.RequireUppercase = false;
+                identity.Password.RequireDigit = false;
+            })
+            .AddEntityFrameworkStores<FediLearnDbContext>();
+
+        services.AddScoped<SchemaMigrator>();
+        services.AddSingleton<ActorUrls>();
+        services.AddSingleton<ActorRenderer>();
+        services.AddSingleton<ISignatureSchemeStore, InMemorySignatureSchemeStore>();
+        services.AddSingleton<FederationHttp>();
+        services.AddSingleton<LocalKeyStore>();
+        services.AddSingleton<ParsedKeyCache>();
+        services.AddSingleton<DeliverySignal>();
+        services.AddSingleton<InboxSignal>();
+        services.AddSingleton<DeliveryQueue>();
+        services.AddScoped<RemoteActorResolver>();
+        services.AddScoped<SignatureAuthenticator>();
+        services.AddScoped<InboxReceiver>();
+        services.AddScoped<IActivityHandler, FollowHandler>();
+        services.AddScoped<IActivityHandler, UndoHandler>();
+        services.AddScoped<IActivityHandler, AcceptHandler>();
+        services.AddScoped<IActivityHandler, RejectHandler>();
+        services.AddScoped<GroupService>();
+        services.AddScoped<UserService>();
+        services.AddScoped<FollowerService>();
+        services.AddScoped<FollowingService>();
+        services.AddScoped<DeliveryAdminService>();
+        services.AddScoped<InstanceActorService>();
+        return services;
+    }
+
+    /// <summary>The background workers: only the server runs them, not the CLI.</summary>
+    public static IServiceCollection AddFediLearnWorkers(this IServiceCollection services)
+    {
+        services.AddSingleton<DeliveryWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
+        services.AddSingleton<InboxWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<InboxWorker>());
+        return services;
+    }
+
+    public static string SqliteConnectionString(FediLearnOptions o) =>
+        o.Database.ConnectionString is { Length: > 0 } cs ? cs : $"Data Source={Path.Combine(o.ResolveDataPath(), "fedilearn.db")};Default Timeout=30";
+
+    /// <summary>Creates the data folder, applies pending migrations and makes sure the instance actor exists.</summary>
+    public static async Task PrepareDatabaseAsync(this IServiceProvider services, CancellationToken ct = default)
+    {
+        var options = services.GetRequiredService<IOptions<FediLearnOptions>>().Value;
+        Directory.CreateDirectory(options.ResolveDataPath());
+        using var scope = services.CreateScope();
+        await scope.ServiceProvider.GetRequiredService<SchemaMigrator>().MigrateAsync(ct);
+        await scope.ServiceProvider.GetRequiredService<InstanceActorService>().EnsureAsync(options.NodeName, ct);
+    }
+}

@@ -1,0 +1,113 @@
+using FediLearn.Core.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace FediLearn.Core.Data.Configurations;
+
+// One configuration class per entity (design.md §3.8); table and column names are made snake_case by FediLearnDbContext.
+
+internal sealed class LocalActorConfiguration : IEntityTypeConfiguration<LocalActor>
+{
+    public void Configure(EntityTypeBuilder<LocalActor> b)
+    {
+        b.ToTable("local_actors");
+        b.HasIndex(a => a.Name).IsUnique();
+        b.HasIndex(a => a.UserId);
+        b.Property(a => a.Name).HasMaxLength(64);
+        b.Property(a => a.DisplayName).HasMaxLength(200);
+    }
+}
+
+internal sealed class GroupFacilitatorConfiguration : IEntityTypeConfiguration<GroupFacilitator>
+{
+    public void Configure(EntityTypeBuilder<GroupFacilitator> b)
+    {
+        b.ToTable("group_facilitators");
+        b.HasKey(f => new { f.GroupId, f.PersonId });
+        b.HasOne<LocalActor>().WithMany().HasForeignKey(f => f.GroupId).OnDelete(DeleteBehavior.Cascade);
+        b.HasOne<LocalActor>().WithMany().HasForeignKey(f => f.PersonId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class RemoteActorConfiguration : IEntityTypeConfiguration<RemoteActor>
+{
+    public void Configure(EntityTypeBuilder<RemoteActor> b)
+    {
+        b.ToTable("remote_actors");
+        b.HasIndex(a => a.Uri).IsUnique();
+        b.HasIndex(a => a.KeyId);
+    }
+}
+
+internal sealed class FollowerConfiguration : IEntityTypeConfiguration<Follower>
+{
+    public void Configure(EntityTypeBuilder<Follower> b)
+    {
+        b.ToTable("followers");
+        b.HasIndex(f => new { f.LocalActorId, f.ActorUri }).IsUnique();
+        b.HasIndex(f => new { f.LocalActorId, f.State, f.Id });
+        b.HasOne<LocalActor>().WithMany().HasForeignKey(f => f.LocalActorId).OnDelete(DeleteBehavior.Cascade);
+        b.HasOne(f => f.RemoteActor).WithMany().HasForeignKey(f => f.RemoteActorId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class FollowingConfiguration : IEntityTypeConfiguration<Following>
+{
+    public void Configure(EntityTypeBuilder<Following> b)
+    {
+        b.ToTable("followings");
+        b.HasIndex(f => new { f.LocalActorId, f.RemoteActorId }).IsUnique();
+        b.HasOne<LocalActor>().WithMany().HasForeignKey(f => f.LocalActorId).OnDelete(DeleteBehavior.Cascade);
+        b.HasOne(f => f.RemoteActor).WithMany().HasForeignKey(f => f.RemoteActorId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class OutboundActivityConfiguration : IEntityTypeConfiguration<OutboundActivity>
+{
+    public void Configure(EntityTypeBuilder<OutboundActivity> b)
+    {
+        b.ToTable("outbound_activities");
+        b.HasIndex(a => a.Key).IsUnique();
+        b.HasIndex(a => new { a.ActorId, a.IsPublic, a.Id });
+        b.HasOne<LocalActor>().WithMany().HasForeignKey(a => a.ActorId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class DeliveryJobConfiguration : IEntityTypeConfiguration<DeliveryJob>
+{
+    public void Configure(EntityTypeBuilder<DeliveryJob> b)
+    {
+        b.ToTable("delivery_jobs");
+        b.HasIndex(j => new { j.State, j.NextAttemptAt });
+        b.HasIndex(j => j.Host);
+        b.HasOne(j => j.Activity).WithMany().HasForeignKey(j => j.ActivityId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class RemoteHostConfiguration : IEntityTypeConfiguration<RemoteHost>
+{
+    public void Configure(EntityTypeBuilder<RemoteHost> b)
+    {
+        b.ToTable("remote_hosts");
+        b.HasKey(h => h.Host);
+    }
+}
+
+internal sealed class InboxItemConfiguration : IEntityTypeConfiguration<InboxItem>
+{
+    public void Configure(EntityTypeBuilder<InboxItem> b)
+    {
+        b.ToTable("inbox_items");
+        b.HasIndex(i => i.ActivityId).IsUnique();
+        b.HasIndex(i => new { i.State, i.NextAttemptAt });
+    }
+}
+
+internal sealed class DomainBlockConfiguration : IEntityTypeConfiguration<DomainBlock>
+{
+    public void Configure(EntityTypeBuilder<DomainBlock> b)
+    {
+        b.ToTable("domain_blocks");
+        b.HasKey(d => d.Domain);
+    }
+}

@@ -1,0 +1,24 @@
+namespace FediLearn.Core.Data.Entities;
+
+public enum ActorKind { Group = 0, Person = 1, Application = 2 }
+
+/// <summary>An actor hosted on this node: a learning group, a member, or the instance actor. Groups and members share one namespace.</summary>
+public sealed class LocalActor
+{
+    public long Id { get; set; }
+    public ActorKind Kind { get; set; }
+    /// <summary>The handle part of @name@node; lower case, Mastodon's username pattern.</summary>
+    public string Name { get; set; } = "";
+    public string DisplayName { get; set; } = "";
+    /// <summary>Plain text; rendered as escaped HTML paragraphs.</summary>
+    public string? Summary { get; set; }
+    public bool ManuallyApprovesFollowers { get; set; }
+    public bool Discoverable { get; set; } = true;
+    public string RsaPrivateKeyPem { get; set; } = "";
+    public string RsaPublicKeyPem { get; set; } = "";
+    public byte[] Ed25519Seed { get; set; } = [];
+    public byte[] Ed25519PublicKey { get; set; } = [];
+    public DateTime CreatedAt { get; set; }
+    /// <summary>For a Person: the login account it belongs to.</summary>
+    public string? UserId { get; set; }
+}

@@ -1,0 +1,57 @@
+using System.Text;
+using FediLearn.Core.Data.Entities;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace FediLearn.Core.Data;
+
+public sealed class FediLearnDbContext(DbContextOptions<FediLearnDbContext> options) : IdentityDbContext<AppUser>(options)
+{
+    public DbSet<LocalActor> LocalActors => Set<LocalActor>();
+    public DbSet<GroupFacilitator> GroupFacilitators => Set<GroupFacilitator>();
+    public DbSet<RemoteActor> RemoteActors => Set<RemoteActor>();
+    public DbSet<Follower> Followers => Set<Follower>();
+    public DbSet<Following> Followings => Set<Following>();
+    public DbSet<OutboundActivity> OutboundActivities => Set<OutboundActivity>();
+    public DbSet<DeliveryJob> DeliveryJobs => Set<DeliveryJob>();
+    public DbSet<RemoteHost> RemoteHosts => Set<RemoteHost>();
+    public DbSet<InboxItem> InboxItems => Set<InboxItem>();
+    public DbSet<DomainBlock> DomainBlocks => Set<DomainBlock>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.ApplyConfigurationsFromAssembly(typeof(FediLearnDbContext).Assembly);
+
+        // snake_case everywhere, so that hand-written SQL (queue claims, migrations) reads the same on SQLite and PostgreSQL.
+        foreach (var entity in builder.Model.GetEntityTypes())
+        {
+            entity.SetTableName(SnakeCase(entity.GetTableName()!));
+            foreach (var property in entity.GetProperties())
+                property.SetColumnName(SnakeCase(property.Name));
+            foreach (var key in entity.GetKeys())
+                key.SetName(SnakeCase(key.GetName()!));
+            foreach (var fk in entity.GetForeignKeys())
+                fk.SetConstraintName(SnakeCase(fk.GetConstraintName()!));
+            foreach (var index in entity.GetIndexes())
+                index.SetDatabaseName(SnakeCase(index.GetDatabaseName()!));
+        }
+    }
+
+    internal static string SnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c))
+            {
+                if (i > 0 && name[i - 1] != '_' && (char.IsLower(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1]))))
+                    sb.Append('_');
+                sb.Append(char.ToLowerInvariant(c));
+            }
+            else sb.Append(c);
+        }
+        return sb.ToString();
+    }
+}

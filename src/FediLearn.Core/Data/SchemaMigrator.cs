@@ -1,0 +1,53 @@
+using System.Reflection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace FediLearn.Core.Data;
+
+/// <summary>
+/// Applies the versioned SQL scripts embedded under Data/Migrations/{Provider}/ in order, each in its own transaction,
+/// recording them in schema_migrations. EF's migration tooling (Microsoft.EntityFrameworkCore.Design) does not restore
+/// here, so the scripts are written by hand; SchemaTests checks that the migrated schema matches the model.
+/// </summary>
+public sealed class SchemaMigrator(FediLearnDbContext db, ILogger<SchemaMigrator> logger)
+{
+    public static IReadOnlyList<(string Version, string Sql)> Scripts(string provider)
+    {
+        var assembly = typeof(SchemaMigrator).Assembly;
+        var prefix = $"{assembly.GetName().Name}.Data.Migrations.{provider}.";
+        return assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
+            .OrderBy(n => n, StringComparer.Ordinal)
+            .Select(n => (n[prefix.Length..^4], ReadResource(assembly, n)))
+            .ToList();
+    }
+
+    public async Task<int> MigrateAsync(CancellationToken ct = default)
+    {
+        if (db.Database.IsSqlite())
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        await db.Database.ExecuteSqlRawAsync(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL);", ct);
+        var applied = await db.Database.SqlQueryRaw<string>("SELECT version AS \"Value\" FROM schema_migrations").ToListAsync(ct);
+        var count = 0;
+        foreach (var (version, sql) in Scripts("Sqlite"))
+        {
+            if (applied.Contains(version)) continue;
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await db.Database.ExecuteSqlRawAsync(sql, ct);
+            await db.Database.ExecuteSqlRawAsync(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES ({0}, {1})", [version, DateTime.UtcNow.ToString("O")], ct);
+            await tx.CommitAsync(ct);
+            logger.LogInformation("Applied database migration {Version}", version);
+            count++;
+        }
+        return count;
+    }
+
+    private static string ReadResource(Assembly assembly, string name)
+    {
+        using var stream = assembly.GetManifestResourceStream(name)!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

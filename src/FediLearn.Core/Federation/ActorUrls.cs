@@ -1,0 +1,52 @@
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Options;
+using Microsoft.Extensions.Options;
+
+namespace FediLearn.Core.Federation;
+
+/// <summary>Every public id on this node, built from FediLearn:PublicUrl. The same URL serves JSON and HTML.</summary>
+public sealed class ActorUrls(IOptions<FediLearnOptions> options)
+{
+    public const string InstanceActorName = "instance.actor";
+
+    private readonly string _base = options.Value.BaseUrl;
+
+    public string Base => _base;
+    public string Authority { get; } = options.Value.Authority;
+    public string SharedInbox => $"{_base}/inbox";
+    public string InstanceActor => $"{_base}/actor";
+
+    public string Actor(LocalActor actor) => Actor(actor.Kind, actor.Name);
+
+    public string Actor(ActorKind kind, string name) => kind switch
+    {
+        ActorKind.Group => $"{_base}/g/{name}",
+        ActorKind.Person => $"{_base}/u/{name}",
+        _ => InstanceActor,
+    };
+
+    public string Inbox(LocalActor a) => $"{Actor(a)}/inbox";
+    public string Outbox(LocalActor a) => $"{Actor(a)}/outbox";
+    public string Followers(LocalActor a) => $"{Actor(a)}/followers";
+    public string Following(LocalActor a) => $"{Actor(a)}/following";
+    public string Featured(LocalActor a) => $"{Actor(a)}/featured";
+    public string Moderators(LocalActor a) => $"{Actor(a)}/moderators";
+    public string MainKey(LocalActor a) => $"{Actor(a)}#main-key";
+    public string Ed25519Key(LocalActor a) => $"{Actor(a)}#ed25519-key";
+    public string Activity(string key) => $"{_base}/activities/{key}";
+    public string Handle(LocalActor a) => $"@{a.Name}@{Authority}";
+
+    /// <summary>Maps one of our actor URLs back to (kind, name); null when it is not ours.</summary>
+    public (ActorKind Kind, string Name)? Parse(string? uri)
+    {
+        if (uri is null || !uri.StartsWith(_base + "/", StringComparison.Ordinal)) return null;
+        var path = uri[(_base.Length + 1)..];
+        if (path == "actor") return (ActorKind.Application, InstanceActorName);
+        if (path.Length > 2 && path[1] == '/' && !path[2..].Contains('/') && !path.Contains('#') && !path.Contains('?'))
+        {
+            if (path[0] == 'g') return (ActorKind.Group, path[2..]);
+            if (path[0] == 'u') return (ActorKind.Person, path[2..]);
+        }
+        return null;
+    }
+}

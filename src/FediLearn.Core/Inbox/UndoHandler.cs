@@ -1,0 +1,35 @@
+using FediLearn.ActivityPub.Json;
+using FediLearn.Core.Data;
+using FediLearn.Core.Federation;
+using Microsoft.EntityFrameworkCore;
+using Newtonsoft.Json.Linq;
+
+namespace FediLearn.Core.Inbox;
+
+/// <summary>Undo{Follow}: matched by (actor, object) even when the ids differ (federation.md item 9).</summary>
+public sealed class UndoHandler(FediLearnDbContext db, ActorUrls urls) : IActivityHandler
+{
+    public string Type => "Undo";
+
+    public async Task HandleAsync(InboxContext context, CancellationToken ct)
+    {
+        var inner = context.Activity["object"];
+        var signer = context.Signer.Uri;
+        if (inner is JObject obj && ActivityJson.HasType(obj, "Follow"))
+        {
+            // Only the follower can undo its own follow.
+            if (ActivityJson.GetId(obj["actor"]) is { } innerActor && innerActor != signer) return;
+            var target = urls.Parse(ActivityJson.GetId(obj["object"]));
+            if (target is null) return;
+            var rows = await db.Followers
+                .Where(f => f.ActorUri == signer && db.LocalActors.Any(a => a.Id == f.LocalActorId && a.Kind == target.Value.Kind && a.Name == target.Value.Name))
+                .ToListAsync(ct);
+            db.Followers.RemoveRange(rows);
+        }
+        else if (ActivityJson.GetId(inner) is { } innerId)
+        {
+            db.Followers.RemoveRange(await db.Followers.Where(f => f.ActorUri == signer && f.FollowActivityId == innerId).ToListAsync(ct));
+        }
+        await db.SaveChangesAsync(ct);
+    }
+}

@@ -1,0 +1,74 @@
+namespace FediLearn.Core.Options;
+
+/// <summary>The "FediLearn" configuration section. Every setting is described in docs/configuration.md.</summary>
+public sealed class FediLearnOptions
+{
+    public const string SectionName = "FediLearn";
+
+    /// <summary>The node's public origin; every ActivityPub id is built from it.</summary>
+    public string PublicUrl { get; set; } = "http://localhost:5080";
+
+    /// <summary>Folder for the SQLite database, media and keys. Relative paths are relative to the working directory.</summary>
+    public string DataPath { get; set; } = "./data";
+
+    /// <summary>Display name of the node, shown on its pages and in NodeInfo.</summary>
+    public string NodeName { get; set; } = "FediLearn";
+
+    public FederationOptions Federation { get; set; } = new();
+
+    public DeliveryOptions Delivery { get; set; } = new();
+
+    public DatabaseOptions Database { get; set; } = new();
+
+    /// <summary>The parsed PublicUrl without a trailing slash, e.g. "https://coop.example".</summary>
+    public string BaseUrl => PublicUri.GetLeftPart(UriPartial.Authority);
+
+    public Uri PublicUri => new(PublicUrl, UriKind.Absolute);
+
+    /// <summary>host[:port] as used in acct: handles.</summary>
+    public string Authority => PublicUri.IsDefaultPort ? PublicUri.Host : $"{PublicUri.Host}:{PublicUri.Port}";
+
+    public string ResolveDataPath() => Path.GetFullPath(DataPath);
+}
+
+public sealed class FederationOptions
+{
+    /// <summary>Allow outbound requests to loopback and private addresses. For local development and tests only.</summary>
+    public bool AllowPrivateAddresses { get; set; }
+
+    /// <summary>Largest accepted inbox body and fetched document, in bytes.</summary>
+    public int MaxBodyBytes { get; set; } = 1024 * 1024;
+}
+
+public sealed class DeliveryOptions
+{
+    /// <summary>First retry delay; each further attempt doubles it (with jitter), up to MaxRetryDelay.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(6);
+
+    /// <summary>Attempts before a delivery is given up.</summary>
+    public int MaxAttempts { get; set; } = 16;
+
+    /// <summary>A host failing continuously for this long is marked dead and skipped until heard from again.</summary>
+    public TimeSpan DeadHostAfter { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often workers look for due jobs when nothing woke them.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Deliveries sent at once by one process.</summary>
+    public int Concurrency { get; set; } = 16;
+
+    /// <summary>How long a claimed job stays claimed before another worker may take it (crash recovery).</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+}
+
+public enum DatabaseProvider { Sqlite, Postgres }
+
+public sealed class DatabaseOptions
+{
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+
+    /// <summary>Optional; for SQLite the default is "Data Source={DataPath}/fedilearn.db".</summary>
+    public string? ConnectionString { get; set; }
+}

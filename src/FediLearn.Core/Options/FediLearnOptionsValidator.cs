@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Options;
+
+namespace FediLearn.Core.Options;
+
+/// <summary>Fails start-up with a message naming the setting, instead of a stack trace later.</summary>
+public sealed class FediLearnOptionsValidator : IValidateOptions<FediLearnOptions>
+{
+    public ValidateOptionsResult Validate(string? name, FediLearnOptions options)
+    {
+        var errors = new List<string>();
+        if (!Uri.TryCreate(options.PublicUrl, UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+            || uri.AbsolutePath != "/" || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
+        {
+            errors.Add($"FediLearn:PublicUrl must be an absolute http(s) origin such as https://coop.example (got \"{options.PublicUrl}\").");
+        }
+        if (string.IsNullOrWhiteSpace(options.DataPath))
+            errors.Add("FediLearn:DataPath must name a folder (default ./data).");
+        if (options.Federation.MaxBodyBytes is < 1024 or > 16 * 1024 * 1024)
+            errors.Add("FediLearn:Federation:MaxBodyBytes must be between 1024 and 16777216.");
+        var d = options.Delivery;
+        if (d.RetryBaseDelay <= TimeSpan.Zero) errors.Add("FediLearn:Delivery:RetryBaseDelay must be positive.");
+        if (d.MaxRetryDelay < d.RetryBaseDelay) errors.Add("FediLearn:Delivery:MaxRetryDelay must be at least RetryBaseDelay.");
+        if (d.MaxAttempts is < 1 or > 100) errors.Add("FediLearn:Delivery:MaxAttempts must be between 1 and 100.");
+        if (d.Concurrency is < 1 or > 256) errors.Add("FediLearn:Delivery:Concurrency must be between 1 and 256.");
+        if (d.PollInterval <= TimeSpan.Zero) errors.Add("FediLearn:Delivery:PollInterval must be positive.");
+        if (d.Lease < TimeSpan.FromSeconds(10)) errors.Add("FediLearn:Delivery:Lease must be at least 10 seconds.");
+        if (options.Database.Provider == DatabaseProvider.Postgres)
+            errors.Add("FediLearn:Database:Provider \"Postgres\" is not available yet in this version; use \"Sqlite\".");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,52 @@
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using Newtonsoft.Json.Linq;
+
+namespace FediLearn.Core.Queues;
+
+/// <summary>
+/// The outbox pattern: an activity and its delivery jobs are added to the caller's DbContext, so they are
+/// committed in the same transaction as the change that caused them. Call <see cref="WorkSignal.Notify"/> after saving.
+/// </summary>
+public sealed class DeliveryQueue(ActorUrls urls, TimeProvider time)
+{
+    /// <summary>Gives the activity a dereferenceable id under /activities/ and stores it once.</summary>
+    public OutboundActivity CreateActivity(FediLearnDbContext db, LocalActor actor, JObject activity, bool isPublic)
+    {
+        var key = Guid.CreateVersion7().ToString("N");
+        var ordered = new JObject { ["@context"] = activity["@context"] ?? JsonLdContexts.Activity(), ["id"] = urls.Activity(key) };
+        foreach (var property in activity.Properties())
+            if (property.Name is not "@context" and not "id") ordered[property.Name] = property.Value;
+        var row = new OutboundActivity
+        {
+            Key = key,
+            ActorId = actor.Id,
+            Type = ordered.Value<string>("type") ?? "",
+            Json = ordered.ToString(Newtonsoft.Json.Formatting.None),
+            IsPublic = isPublic,
+            CreatedAt = time.GetUtcNow().UtcDateTime,
+        };
+        db.OutboundActivities.Add(row);
+        return row;
+    }
+
+    /// <summary>One job per distinct inbox.</summary>
+    public void Enqueue(FediLearnDbContext db, OutboundActivity activity, IEnumerable<string> inboxes)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var inbox in inboxes.Distinct(StringComparer.Ordinal))
+        {
+            if (!Uri.TryCreate(inbox, UriKind.Absolute, out var uri)) continue;
+            db.DeliveryJobs.Add(new DeliveryJob
+            {
+                Activity = activity,
+                Inbox = inbox,
+                Host = uri.Authority.ToLowerInvariant(),
+                State = DeliveryState.Pending,
+                NextAttemptAt = now,
+                CreatedAt = now,
+            });
+        }
+    }
+}

@@ -1,0 +1,23 @@
+namespace FediLearn.Core.Queues;
+
+/// <summary>Wakes a worker at once when this process queued work; workers still poll, for work queued by other processes (e.g. the CLI).</summary>
+public sealed class WorkSignal
+{
+    private readonly SemaphoreSlim _signal = new(0, 1);
+
+    public void Notify()
+    {
+        try { _signal.Release(); }
+        catch (SemaphoreFullException) { /* already signalled */ }
+    }
+
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        try { await _signal.WaitAsync(timeout, ct); }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+    }
+}
+
+public sealed class DeliverySignal { public WorkSignal Signal { get; } = new(); }
+
+public sealed class InboxSignal { public WorkSignal Signal { get; } = new(); }

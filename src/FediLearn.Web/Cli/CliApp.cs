@@ -1,0 +1,57 @@
+using System.CommandLine;
+using FediLearn.Core;
+using FediLearn.Core.Services;
+
+namespace FediLearn.Web.Cli;
+
+/// <summary>
+/// The admin CLI, in the same executable as the server and against the same configured database:
+/// <c>dotnet run --project src/FediLearn.Web -- groups add …</c>. Each verb has --help.
+/// </summary>
+public static class CliApp
+{
+    private static readonly HashSet<string> Verbs = ["users", "groups", "facilitators", "followers", "following", "deliveries", "domains", "schema", "--help", "-h", "-?", "help", "--version"];
+
+    public static bool IsCliInvocation(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("FediLearn: a federated (ActivityPub) server for cooperative learning groups. Run without a verb to start the server.");
+        root.Subcommands.Add(UserCommands.Build());
+        root.Subcommands.Add(GroupCommands.Build());
+        root.Subcommands.Add(GroupCommands.BuildFacilitators());
+        root.Subcommands.Add(FollowerCommands.Build());
+        root.Subcommands.Add(FollowerCommands.BuildFollowing());
+        root.Subcommands.Add(DeliveryCommands.Build());
+        root.Subcommands.Add(DeliveryCommands.BuildDomains());
+        root.Subcommands.Add(SchemaCommands.Build());
+        if (args is ["help"]) args = ["--help"];
+        return await root.Parse(args).InvokeAsync();
+    }
+
+    /// <summary>Runs one verb against the configured node: validates settings, migrates the database, maps user errors to one line and exit code 1.</summary>
+    internal static async Task<int> ExecuteAsync(Func<IServiceProvider, CancellationToken, Task> action, CancellationToken ct)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        builder.Logging.ClearProviders();
+        if (ConfigurationCheck.Problems(builder.Configuration) is { Count: > 0 } problems)
+        {
+            foreach (var problem in problems) Console.Error.WriteLine($"Configuration error: {problem}");
+            return 1;
+        }
+        builder.Services.AddFediLearnCore(builder.Configuration);
+        using var host = builder.Build();
+        try
+        {
+            await host.Services.PrepareDatabaseAsync(ct);
+            using var scope = host.Services.CreateScope();
+            await action(scope.ServiceProvider, ct);
+            return 0;
+        }
+        catch (FediLearnException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using System.Text;
+using FediLearn.Core.Federation;
+using FediLearn.Core.Services;
+
+namespace FediLearn.Web.Cli;
+
+internal static class UserCommands
+{
+    public static Command Build()
+    {
+        var name = new Argument<string>("name") { Description = "The member's name, e.g. ana (also their handle: @ana@your.node)" };
+        var email = new Option<string>("--email") { Description = "The member's e-mail address", Required = true };
+        var add = new Command("add", "Add a member account. The password is read from standard input (asked for twice on a terminal).") { name, email };
+        add.SetAction((parse, ct) => CliApp.ExecuteAsync(async (services, token) =>
+        {
+            var password = ReadPassword();
+            var person = await services.GetRequiredService<UserService>().AddAsync(parse.GetValue(name)!, parse.GetValue(email)!, password, token);
+            Console.WriteLine($"Added member {services.GetRequiredService<ActorUrls>().Handle(person)}");
+        }, ct));
+        return new Command("users", "Manage member accounts") { add };
+    }
+
+    private static string ReadPassword()
+    {
+        if (!Console.IsInputRedirected)
+        {
+            var first = Prompt("Password: ");
+            var second = Prompt("Repeat password: ");
+            if (first != second) throw new FediLearnException("the two passwords differ");
+            return first;
+        }
+        var line = Console.In.ReadLine();
+        if (string.IsNullOrEmpty(line)) throw new FediLearnException("no password on standard input (pipe it in, e.g. printf '%s\\n' \"$PASSWORD\" | … users add …)");
+        return line;
+    }
+
+    private static string Prompt(string label)
+    {
+        Console.Error.Write(label);
+        var sb = new StringBuilder();
+        while (true)
+        {
+            var key = Console.ReadKey(intercept: true);
+            if (key.Key == ConsoleKey.Enter) break;
+            if (key.Key == ConsoleKey.Backspace) { if (sb.Length > 0) sb.Length--; continue; }
+            sb.Append(key.KeyChar);
+        }
+        Console.Error.WriteLine();
+        return sb.ToString();
+    }
+}

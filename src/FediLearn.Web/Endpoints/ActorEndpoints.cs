@@ -1,0 +1,104 @@
+using FediLearn.ActivityPub.Json;
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using FediLearn.Web.Html;
+using Microsoft.EntityFrameworkCore;
+using Newtonsoft.Json.Linq;
+
+namespace FediLearn.Web.Endpoints;
+
+/// <summary>Actor documents, their collections and our activities, each at its id (federation.md items 4-7).</summary>
+public static class ActorEndpoints
+{
+    public static void MapActorEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/g/{name}", (string name, HttpContext http, FediLearnDbContext db, ActorUrls urls, ActorRenderer renderer, CancellationToken ct) =>
+            ActorAsync(ActorKind.Group, name, http, db, urls, renderer, ct));
+        app.MapGet("/u/{name}", (string name, HttpContext http, FediLearnDbContext db, ActorUrls urls, ActorRenderer renderer, CancellationToken ct) =>
+            ActorAsync(ActorKind.Person, name, http, db, urls, renderer, ct));
+        app.MapGet("/actor", (HttpContext http, FediLearnDbContext db, ActorUrls urls, ActorRenderer renderer, CancellationToken ct) =>
+            ActorAsync(ActorKind.Application, ActorUrls.InstanceActorName, http, db, urls, renderer, ct));
+
+        app.MapGet("/{kind:regex(^[gu]$)}/{name}/{collection:regex(^(followers|following|outbox|featured|moderators)$)}",
+            (string kind, string name, string collection, int? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, CancellationToken ct) =>
+                CollectionAsync(kind == "g" ? ActorKind.Group : ActorKind.Person, name, collection, page, http, db, urls, ct));
+        app.MapGet("/actor/{collection:regex(^(followers|following|outbox|featured)$)}",
+            (string collection, int? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, CancellationToken ct) =>
+                CollectionAsync(ActorKind.Application, ActorUrls.InstanceActorName, collection, page, http, db, urls, ct));
+
+        app.MapGet("/g/{name}/icon.png", async (string name, FediLearnDbContext db, CancellationToken ct) =>
+            await db.LocalActors.AnyAsync(a => a.Kind == ActorKind.Group && a.Name == name, ct)
+                ? Results.File(GroupIcon.Png(name), "image/png")
+                : ErrorResponses.Json(404, $"No group named {name}"));
+
+        app.MapGet("/activities/{key}", async (string key, HttpContext http, FediLearnDbContext db, CancellationToken ct) =>
+        {
+            var activity = await db.OutboundActivities.AsNoTracking().FirstOrDefaultAsync(a => a.Key == key, ct);
+            if (activity is null) return ErrorResponses.Json(404, "No such activity");
+            // It exists: never 404/410 it. Follow responses are addressed to one server only.
+            if (!activity.IsPublic) return ErrorResponses.Json(403, "This activity is not public");
+            return Negotiation.ActivityResult(ActivityJson.Parse(activity.Json), http);
+        });
+    }
+
+    private static async Task<IResult> ActorAsync(ActorKind kind, string name, HttpContext http, FediLearnDbContext db, ActorUrls urls, ActorRenderer renderer, CancellationToken ct)
+    {
+        var actor = await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Kind == kind && a.Name == name, ct);
+        if (actor is null) return NotFound(http, kind == ActorKind.Group ? $"No group named {name} on this node" : $"No member named {name} on this node");
+        if (Negotiation.WantsActivityJson(http.Request))
+            return Negotiation.ActivityResult(renderer.Render(actor), http);
+        http.Response.Headers.Vary = "Accept";
+        var followers = await db.Followers.CountAsync(f => f.LocalActorId == actor.Id && f.State == FollowState.Accepted, ct);
+        return ActorPages.Actor(actor, urls, followers);
+    }
+
+    private static async Task<IResult> CollectionAsync(
+        ActorKind kind, string name, string collection, int? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, CancellationToken ct)
+    {
+        var actor = await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Kind == kind && a.Name == name, ct);
+        if (actor is null || (collection == "moderators" && kind != ActorKind.Group)) return NotFound(http, "No such collection");
+        if (page is < 1 or > 100_000) return ErrorResponses.Json(400, "page must be between 1 and 100000");
+        var id = $"{urls.Actor(actor)}/{collection}";
+
+        if (collection == "moderators")
+        {
+            var moderators = await db.GroupFacilitators.AsNoTracking().Where(f => f.GroupId == actor.Id)
+                .Join(db.LocalActors, f => f.PersonId, p => p.Id, (f, p) => p).OrderBy(p => p.Name).ToListAsync(ct);
+            var doc = CollectionRenderer.Collection(id, moderators.Count);
+            doc.Remove("first");
+            doc["orderedItems"] = new JArray(moderators.Select(p => urls.Actor(p)));
+            return Negotiation.ActivityResult(doc, http);
+        }
+
+        var (total, items) = collection switch
+        {
+            "followers" => await PageAsync(db.Followers.AsNoTracking().Where(f => f.LocalActorId == actor.Id && f.State == FollowState.Accepted)
+                .OrderBy(f => f.Id).Select(f => f.ActorUri), page, ct),
+            "following" => await PageAsync(db.Followings.AsNoTracking().Where(f => f.LocalActorId == actor.Id && f.State == FollowState.Accepted)
+                .OrderBy(f => f.Id).Select(f => f.RemoteActor!.Uri), page, ct),
+            "outbox" => await PageAsync(db.OutboundActivities.AsNoTracking().Where(a => a.ActorId == actor.Id && a.IsPublic)
+                .OrderByDescending(a => a.Id).Select(a => a.Json), page, ct),
+            _ => (0, []),
+        };
+        if (page is not { } p)
+            return Negotiation.ActivityResult(CollectionRenderer.Collection(id, total), http);
+        var tokens = items.Take(CollectionRenderer.PageSize)
+            .Select(item => collection == "outbox" ? (JToken)ActivityJson.Parse(item) : new JValue(item));
+        return Negotiation.ActivityResult(CollectionRenderer.Page(id, p, tokens, items.Count > CollectionRenderer.PageSize), http);
+    }
+
+    /// <summary>Counts the collection and, when a page is asked for, reads one item more than a page to know whether there is a next.</summary>
+    private static async Task<(int Total, List<string> Items)> PageAsync(IQueryable<string> query, int? page, CancellationToken ct)
+    {
+        var total = await query.CountAsync(ct);
+        if (page is not { } p) return (total, []);
+        var items = await query.Skip((p - 1) * CollectionRenderer.PageSize).Take(CollectionRenderer.PageSize + 1).ToListAsync(ct);
+        return (total, items);
+    }
+
+    private static IResult NotFound(HttpContext http, string message) =>
+        Negotiation.WantsHtml(http.Request)
+            ? HtmlLayout.Result("Not found", $"<h1>Not found</h1><p>{HtmlLayout.E(message)}.</p><p><a href=\"/\">See the groups on this node</a></p>", status: 404)
+            : ErrorResponses.Json(404, message);
+}

@@ -1,0 +1,32 @@
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using FediLearn.Core.Options;
+using FediLearn.Web.Html;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using static FediLearn.Web.Html.HtmlLayout;
+
+namespace FediLearn.Web.Endpoints;
+
+/// <summary>The node's home page: its learning groups and how to follow them.</summary>
+public static class HomeEndpoints
+{
+    public static void MapHomeEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/", async (FediLearnDbContext db, ActorUrls urls, IOptions<FediLearnOptions> options, CancellationToken ct) =>
+        {
+            var groups = await db.LocalActors.AsNoTracking().Where(a => a.Kind == ActorKind.Group).OrderBy(a => a.DisplayName).ToListAsync(ct);
+            var list = groups.Count == 0
+                ? "<p class=\"card\">No learning groups yet. An admin creates the first one with <code>dotnet run --project src/FediLearn.Web -- groups add &lt;name&gt; --title \"&lt;title&gt;\"</code>.</p>"
+                : "<ul class=\"groups\">" + string.Concat(groups.Select(g =>
+                    $"<li class=\"card\"><a href=\"{E(urls.Actor(g))}\"><strong>{E(g.DisplayName)}</strong></a> <span class=\"handle\">{E(urls.Handle(g))}</span>{ActorRenderer.SummaryHtml(g.Summary)}</li>")) + "</ul>";
+            return Result(options.Value.NodeName, $"""
+                <h1>{E(options.Value.NodeName)}</h1>
+                <p>Learning groups on this node. Follow any of them from your Mastodon or other fediverse account.</p>
+                {list}
+                """);
+        });
+        app.MapGet("/health", () => Results.Json(new { status = "ok" }));
+    }
+}

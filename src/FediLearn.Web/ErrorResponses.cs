@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace FediLearn.Web;
+
+/// <summary>Errors are answers: a JSON body for machines, a short page for people; never a stack trace.</summary>
+public static class ErrorResponses
+{
+    public static IResult Json(int status, string error) =>
+        Results.Json(new { error }, statusCode: status, contentType: "application/json; charset=utf-8");
+
+    public static async Task WriteUnhandledAsync(HttpContext context)
+    {
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("FediLearn.Errors");
+        var feature = context.Features.Get<IExceptionHandlerFeature>();
+        if (feature?.Error is BadHttpRequestException bad)
+        {
+            context.Response.StatusCode = bad.StatusCode;
+            await context.Response.WriteAsJsonAsync(new { error = bad.Message });
+            return;
+        }
+        logger.LogError(feature?.Error, "Unhandled error for {Method} {Path}", context.Request.Method, context.Request.Path);
+        context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+        await context.Response.WriteAsJsonAsync(new { error = "Something went wrong on this node. The error was logged." });
+    }
+
+    public static async Task WriteStatusCodeAsync(StatusCodeContext status)
+    {
+        var context = status.HttpContext;
+        if (context.Response.HasStarted || context.Response.ContentLength > 0) return;
+        var code = context.Response.StatusCode;
+        if (Negotiation.WantsHtml(context.Request))
+        {
+            var title = code == 404 ? "Not found" : $"Error {code}";
+            var text = code == 404 ? "There is nothing at this address on this node." : "The request could not be handled.";
+            await Html.HtmlLayout.WriteAsync(context, code, title, $"<h1>{title}</h1><p>{text}</p><p><a href=\"/\">Back to the groups on this node</a></p>");
+            return;
+        }
+        await context.Response.WriteAsJsonAsync(new { error = code == 404 ? "Not found" : $"HTTP {code}" });
+    }
+}
