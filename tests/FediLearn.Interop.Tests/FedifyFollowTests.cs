@@ -3,13 +3,10 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Xunit.Abstractions;
-#if HAS_FEDILEARN_TESTING
 using FediLearn.Testing;
-#endif
 
 namespace FediLearn.Interop.Tests;
 
-#if HAS_FEDILEARN_TESTING
 /// <summary>
 /// Following a FediLearn group from an independent implementation (Fedify) over real HTTP on 127.0.0.1
 /// (federation.md 1, 8, 9, 20). The peer only counts an Accept/Reject that Fedify verified against the
@@ -187,7 +184,6 @@ public sealed class FedifyFollowTests
             $"Fedify did not verify {id} (HTTP {entry["status"]}):\n{string.Join('\n', state.Notes)}");
     }
 }
-#endif
 
 /// <summary>
 /// The harness itself, without FediLearn: two Fedify peers follow each other over http on 127.0.0.1.

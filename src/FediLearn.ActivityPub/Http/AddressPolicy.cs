@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
@@ -11,36 +12,36 @@ namespace FediLearn.ActivityPub.Http;
 public static class AddressPolicy
 {
     // IANA IPv4 Special-Purpose Address Registry (RFC 6890 and updates), plus multicast and reserved.
-    private static readonly IPNetwork[] DeniedV4 =
+    private static readonly Prefix[] DeniedV4 =
     [
-        IPNetwork.Parse("0.0.0.0/8"),        // "this network"
-        IPNetwork.Parse("10.0.0.0/8"),       // private
-        IPNetwork.Parse("100.64.0.0/10"),    // CGNAT shared space
-        IPNetwork.Parse("127.0.0.0/8"),      // loopback
-        IPNetwork.Parse("169.254.0.0/16"),   // link-local, cloud metadata
-        IPNetwork.Parse("172.16.0.0/12"),    // private
-        IPNetwork.Parse("192.0.0.0/24"),     // IETF protocol assignments
-        IPNetwork.Parse("192.0.2.0/24"),     // TEST-NET-1
-        IPNetwork.Parse("192.88.99.0/24"),   // 6to4 relay anycast (deprecated)
-        IPNetwork.Parse("192.168.0.0/16"),   // private
-        IPNetwork.Parse("198.18.0.0/15"),    // benchmarking
-        IPNetwork.Parse("198.51.100.0/24"),  // TEST-NET-2
-        IPNetwork.Parse("203.0.113.0/24"),   // TEST-NET-3
-        IPNetwork.Parse("224.0.0.0/4"),      // multicast
-        IPNetwork.Parse("240.0.0.0/4"),      // reserved, includes 255.255.255.255 broadcast
+        Prefix.Parse("0.0.0.0/8"),        // "this network"
+        Prefix.Parse("10.0.0.0/8"),       // private
+        Prefix.Parse("100.64.0.0/10"),    // CGNAT shared space
+        Prefix.Parse("127.0.0.0/8"),      // loopback
+        Prefix.Parse("169.254.0.0/16"),   // link-local, cloud metadata
+        Prefix.Parse("172.16.0.0/12"),    // private
+        Prefix.Parse("192.0.0.0/24"),     // IETF protocol assignments
+        Prefix.Parse("192.0.2.0/24"),     // TEST-NET-1
+        Prefix.Parse("192.88.99.0/24"),   // 6to4 relay anycast (deprecated)
+        Prefix.Parse("192.168.0.0/16"),   // private
+        Prefix.Parse("198.18.0.0/15"),    // benchmarking
+        Prefix.Parse("198.51.100.0/24"),  // TEST-NET-2
+        Prefix.Parse("203.0.113.0/24"),   // TEST-NET-3
+        Prefix.Parse("224.0.0.0/4"),      // multicast
+        Prefix.Parse("240.0.0.0/4"),      // reserved, includes 255.255.255.255 broadcast
     ];
 
-    private static readonly IPNetwork GlobalUnicastV6 = IPNetwork.Parse("2000::/3");
-    private static readonly IPNetwork MappedV4 = IPNetwork.Parse("::ffff:0:0/96");
-    private static readonly IPNetwork Nat64 = IPNetwork.Parse("64:ff9b::/96");
-    private static readonly IPNetwork SixToFour = IPNetwork.Parse("2002::/16");
+    private static readonly Prefix GlobalUnicastV6 = Prefix.Parse("2000::/3");
+    private static readonly Prefix MappedV4 = Prefix.Parse("::ffff:0:0/96");
+    private static readonly Prefix Nat64 = Prefix.Parse("64:ff9b::/96");
+    private static readonly Prefix SixToFour = Prefix.Parse("2002::/16");
 
     // Blocks inside 2000::/3 that are not ordinary global unicast.
-    private static readonly IPNetwork[] DeniedV6 =
+    private static readonly Prefix[] DeniedV6 =
     [
-        IPNetwork.Parse("2001::/23"),      // IETF protocol assignments: Teredo 2001::/32, benchmarking 2001:2::/48, ORCHID
-        IPNetwork.Parse("2001:db8::/32"),  // documentation
-        IPNetwork.Parse("3fff::/20"),      // documentation (RFC 9637)
+        Prefix.Parse("2001::/23"),      // IETF protocol assignments: Teredo 2001::/32, benchmarking 2001:2::/48, ORCHID
+        Prefix.Parse("2001:db8::/32"),  // documentation
+        Prefix.Parse("3fff::/20"),      // documentation (RFC 9637)
     ];
 
     public static bool IsPublic(IPAddress address)
@@ -85,6 +86,34 @@ public static class AddressPolicy
                 return false;
         }
         return true;
+    }
+
+    /// <summary>
+    /// A CIDR prefix compared on raw bytes. (System.Net.IPNetwork.Contains gave wrong answers for IPv4-mapped IPv6
+    /// addresses on .NET 10 — ::ffff:10.0.0.1 "inside" 2000::/3 — so it is not used here.)
+    /// </summary>
+    private readonly record struct Prefix(byte[] Bytes, int Length)
+    {
+        public static Prefix Parse(string cidr)
+        {
+            var slash = cidr.IndexOf('/');
+            return new Prefix(IPAddress.Parse(cidr[..slash]).GetAddressBytes(), int.Parse(cidr[(slash + 1)..], CultureInfo.InvariantCulture));
+        }
+
+        public bool Contains(IPAddress address)
+        {
+            Span<byte> bytes = stackalloc byte[16];
+            if (!address.TryWriteBytes(bytes, out var written) || written != Bytes.Length)
+                return false;
+            var whole = Length / 8;
+            if (!bytes[..whole].SequenceEqual(Bytes.AsSpan(0, whole)))
+                return false;
+            var rest = Length % 8;
+            if (rest == 0)
+                return true;
+            var mask = (byte)(0xFF << (8 - rest));
+            return (bytes[whole] & mask) == (Bytes[whole] & mask);
+        }
     }
 
     private static IPAddress EmbeddedV4(IPAddress v6, int offset)

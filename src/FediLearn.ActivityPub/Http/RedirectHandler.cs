@@ -24,6 +24,7 @@ public sealed class RedirectHandler : DelegatingHandler
         ArgumentNullException.ThrowIfNull(request);
         var uri = request.RequestUri ?? throw new HttpRequestException("The request has no URI.");
         EnsureHttpScheme(uri);
+        LimitToTcp(request);
 
         // Headers are captured before the first hop: handlers below may add per-hop headers (Date, Digest, Signature)
         // that must not be carried to the next hop.
@@ -90,10 +91,22 @@ public sealed class RedirectHandler : DelegatingHandler
                 continue;
             hop.Headers.TryAddWithoutValidation(key, values);
         }
+        LimitToTcp(hop);
         var options = (IDictionary<string, object?>)hop.Options;
         foreach (var option in original.Options)
             options[option.Key] = option.Value;
         return hop;
+    }
+
+    /// <summary>HTTP/3 runs over QUIC, which does not go through the ConnectCallback and its address check.</summary>
+    private static void LimitToTcp(HttpRequestMessage request)
+    {
+        if (request.Version >= HttpVersion.Version30 || request.VersionPolicy == HttpVersionPolicy.RequestVersionOrHigher)
+        {
+            if (request.Version >= HttpVersion.Version30)
+                request.Version = HttpVersion.Version20;
+            request.VersionPolicy = HttpVersionPolicy.RequestVersionOrLower;
+        }
     }
 
     private static bool IsRedirect(HttpStatusCode status) => status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found

@@ -1,6 +1,9 @@
 namespace FediLearn.ActivityPub.Http;
 
-/// <summary>Limits for every outbound request (security.md principles 3 and 4; Mastodon <c>app/lib/request.rb</c>).</summary>
+/// <summary>
+/// Limits for every outbound request (security.md principles 3 and 4; Mastodon <c>app/lib/request.rb</c>).
+/// SafeHttp reads them when it builds a transport or client; later changes do not reach existing ones.
+/// </summary>
 public sealed class SafeHttpOptions
 {
     /// <summary>False = only public unicast addresses. True only for development and tests on 127.0.0.1.</summary>

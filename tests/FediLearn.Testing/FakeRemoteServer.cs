@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using System.Text;
+using FediLearn.ActivityPub.Keys;
+using FediLearn.ActivityPub.Signatures;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Newtonsoft.Json.Linq;
+
+namespace FediLearn.Testing;
+
+public sealed record ReceivedRequest(string Path, JObject Activity, IReadOnlyDictionary<string, string> Headers, byte[] Body, int AnsweredWith, DateTimeOffset At);
+
+/// <summary>
+/// A remote fediverse server played by a real Kestrel on 127.0.0.1:0 (in place of WireMock.Net, which does not restore here).
+/// It serves one Person actor with a real RSA key, signs what it sends, and answers its inbox as the test scripts it.
+/// </summary>
+public sealed class FakeRemoteServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<ReceivedRequest> _received = new();
+    private readonly string _publicPem;
+    private int _inboxCalls;
+
+    private FakeRemoteServer(WebApplication app, string privatePem, string publicPem)
+    {
+        _app = app;
+        _publicPem = publicPem;
+        PrivatePem = privatePem;
+    }
+
+    public string PrivatePem { get; }
+    public string Origin { get; private set; } = "";
+    public string ActorId => $"{Origin}/users/learner";
+    public string Inbox => $"{ActorId}/inbox";
+    public string KeyId => $"{ActorId}#main-key";
+    public IReadOnlyList<ReceivedRequest> Received => _received.ToArray();
+
+    /// <summary>Decides the status for the n-th (1-based) POST to the inbox; 202 by default.</summary>
+    public Func<int, int> InboxStatus { get; set; } = _ => 202;
+
+    public static async Task<FakeRemoteServer> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var server = new FakeRemoteServer(app, privatePem, publicPem);
+        app.MapGet("/users/learner", () => Results.Text(server.ActorDocument().ToString(), "application/activity+json"));
+        app.MapPost("/users/learner/inbox", (Delegate)((HttpContext c) => server.ReceiveAsync(c)));
+        app.MapPost("/inbox", (Delegate)((HttpContext c) => server.ReceiveAsync(c)));
+        await app.StartAsync();
+        server.Origin = app.Urls.First().TrimEnd('/');
+        return server;
+    }
+
+    public JObject ActorDocument() => new()
+    {
+        ["@context"] = new JArray("https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"),
+        ["id"] = ActorId,
+        ["type"] = "Person",
+        ["preferredUsername"] = "learner",
+        ["name"] = "A learner elsewhere",
+        ["inbox"] = Inbox,
+        ["outbox"] = $"{ActorId}/outbox",
+        ["followers"] = $"{ActorId}/followers",
+        ["endpoints"] = new JObject { ["sharedInbox"] = $"{Origin}/inbox" },
+        ["publicKey"] = new JObject { ["id"] = KeyId, ["owner"] = ActorId, ["publicKeyPem"] = _publicPem },
+    };
+
+    /// <summary>A Follow shaped like Mastodon's (reference/federation.md §1.4): no to/cc, a non-dereferenceable id.</summary>
+    public JObject Follow(string objectId) => new()
+    {
+        ["@context"] = "https://www.w3.org/ns/activitystreams",
+        ["id"] = $"{Origin}/{Guid.NewGuid()}",
+        ["type"] = "Follow",
+        ["actor"] = ActorId,
+        ["object"] = objectId,
+    };
+
+    /// <summary>POSTs an activity signed with this server's key (draft-cavage, as Mastodon does), unless told to tamper or skip signing.</summary>
+    public async Task<HttpResponseMessage> SendAsync(string inbox, JObject activity, bool sign = true, Action<HttpRequestMessage>? tamper = null)
+    {
+        var body = Encoding.UTF8.GetBytes(activity.ToString(Newtonsoft.Json.Formatting.None));
+        using var client = new HttpClient();
+        var request = new HttpRequestMessage(HttpMethod.Post, inbox) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/activity+json");
+        if (sign)
+        {
+            using var key = SigningKey.FromPem(KeyId, PrivatePem);
+            HttpSignatureSigner.SignDraftCavage(request, body, key, DateTimeOffset.UtcNow);
+        }
+        tamper?.Invoke(request);
+        return await client.SendAsync(request);
+    }
+
+    /// <summary>Waits until a received activity matches, or fails with what did arrive.</summary>
+    public async Task<ReceivedRequest> WaitForAsync(Func<ReceivedRequest, bool> match, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Received.FirstOrDefault(match) is { } hit) return hit;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("Expected activity not received. Got: " + string.Join("\n", Received.Select(r => $"{r.AnsweredWith} {r.Activity}")));
+    }
+
+    private async Task<IResult> ReceiveAsync(HttpContext context)
+    {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer);
+        var body = buffer.ToArray();
+        var status = InboxStatus(Interlocked.Increment(ref _inboxCalls));
+        var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        _received.Enqueue(new ReceivedRequest(context.Request.Path, JObject.Parse(Encoding.UTF8.GetString(body)), headers, body, status, DateTimeOffset.UtcNow));
+        return Results.StatusCode(status);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace FediLearn.Testing;
+
+public sealed record CliResult(int ExitCode, string StdOut, string StdErr);
+
+/// <summary>
+/// A real FediLearn server process on 127.0.0.1:&lt;free port&gt; with its own data folder (design.md §3.9):
+/// federation tests cross real HTTP between real processes, and can kill and restart them.
+/// </summary>
+public sealed class NodeProcess : IAsyncDisposable
+{
+    private readonly StringBuilder _output = new();
+    private readonly Dictionary<string, string> _environment;
+    private Process? _process;
+
+    private NodeProcess(string name, int port, string dataPath, IReadOnlyDictionary<string, string>? settings)
+    {
+        Name = name;
+        Port = port;
+        DataPath = dataPath;
+        BaseUrl = new Uri($"http://127.0.0.1:{port}/");
+        _environment = new Dictionary<string, string>
+        {
+            ["FediLearn__PublicUrl"] = $"http://127.0.0.1:{port}",
+            ["FediLearn__DataPath"] = dataPath,
+            ["FediLearn__NodeName"] = $"Test node {name}",
+            ["FediLearn__Federation__AllowPrivateAddresses"] = "true",
+            ["FediLearn__Delivery__RetryBaseDelay"] = "00:00:01",
+            ["FediLearn__Delivery__MaxRetryDelay"] = "00:00:05",
+            ["FediLearn__Delivery__PollInterval"] = "00:00:00.200",
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Logging__LogLevel__Default"] = "Information",
+            ["Logging__Console__FormatterName"] = "simple",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) _environment[key] = value;
+    }
+
+    public string Name { get; }
+    public int Port { get; }
+    public string DataPath { get; }
+    public Uri BaseUrl { get; }
+    public string Authority => $"127.0.0.1:{Port}";
+    public string Origin => $"http://127.0.0.1:{Port}";
+
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    public static async Task<NodeProcess> StartAsync(string name = "node", CancellationToken ct = default, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var dataPath = Path.Combine(Path.GetTempPath(), "fedilearn-tests", $"{name}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dataPath);
+        var node = new NodeProcess(name, FreePort(), dataPath, settings);
+        await node.StartProcessAsync(ct);
+        return node;
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public Task<CliResult> CliAsync(params string[] args) => CliWithInputAsync(null, args);
+
+    /// <summary>Runs the admin CLI of the same executable against the same data folder, as an admin would.</summary>
+    public async Task<CliResult> CliWithInputAsync(string? stdin, params string[] args)
+    {
+        using var process = new Process { StartInfo = StartInfo(args) };
+        process.StartInfo.RedirectStandardInput = true;
+        process.Start();
+        if (stdin is not null) await process.StandardInput.WriteAsync(stdin);
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Ends the server at once, as a crash or power cut would: no graceful shutdown.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false } p)
+        {
+            p.Kill(entireProcessTree: true);
+            await p.WaitForExitAsync();
+        }
+    }
+
+    public async Task RestartAsync(CancellationToken ct = default)
+    {
+        await KillAsync();
+        await StartProcessAsync(ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+        try { Directory.Delete(DataPath, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    private async Task StartProcessAsync(CancellationToken ct)
+    {
+        _process?.Dispose();
+        var process = new Process { StartInfo = StartInfo([]), EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (process.HasExited) throw new InvalidOperationException($"FediLearn node {Name} exited with {process.ExitCode}:\n{Output}");
+            try
+            {
+                using var response = await http.GetAsync(new Uri(BaseUrl, "health"), ct);
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested) { }
+            await Task.Delay(100, ct);
+        }
+        throw new TimeoutException($"FediLearn node {Name} did not become ready:\n{Output}");
+    }
+
+    private ProcessStartInfo StartInfo(string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = DataPath,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(WebAssemblyPath);
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        foreach (var (key, value) in _environment) info.Environment[key] = value;
+        return info;
+    }
+
+    /// <summary>FediLearn.Web.dll as built next to the tests (it is a project reference).</summary>
+    public static string WebAssemblyPath { get; } = Path.Combine(AppContext.BaseDirectory, "FediLearn.Web.dll");
+}

@@ -1,0 +1,105 @@
+using System.Text;
+using FediLearn.Testing;
+using Newtonsoft.Json.Linq;
+using static FediLearn.Web.Tests.TestHelpers;
+
+namespace FediLearn.Web.Tests;
+
+/// <summary>Inbox status codes (federation.md item 25) and replay safety (security.md cases 12, 29, 31).</summary>
+public sealed class InboxTests : IAsyncLifetime
+{
+    private NodeProcess _node = null!;
+    private FakeRemoteServer _remote = null!;
+
+    public async Task InitializeAsync()
+    {
+        _node = await NodeProcess.StartAsync("inbox");
+        _remote = await FakeRemoteServer.StartAsync();
+        await _node.CliAsync("groups", "add", "circle", "--title", "Circle").MustAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _remote.DisposeAsync();
+        await _node.DisposeAsync();
+    }
+
+    private string Inbox => $"{_node.Origin}/g/circle/inbox";
+
+    [Fact]
+    public async Task Unsigned_post_is_401_with_a_json_error_and_no_effect()
+    {
+        using var response = await _remote.SendAsync(Inbox, _remote.Follow($"{_node.Origin}/g/circle"), sign: false);
+        Assert.Equal(401, (int)response.StatusCode);
+        Assert.NotNull(JObject.Parse(await response.Content.ReadAsStringAsync())["error"]);
+        await Task.Delay(1000);
+        Assert.DoesNotContain(_remote.ActorId, (await _node.CliAsync("followers", "list", "circle")).StdOut);
+    }
+
+    [Fact]
+    public async Task Tampered_body_after_signing_is_401()
+    {
+        var follow = _remote.Follow($"{_node.Origin}/g/circle");
+        using var response = await _remote.SendAsync(Inbox, follow, tamper: request =>
+            request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(follow.ToString().Replace("Follow", "Block")))
+            {
+                Headers = { ContentType = new("application/activity+json") },
+            });
+        Assert.Equal(401, (int)response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Valid_signature_by_one_actor_on_an_activity_of_another_is_401()
+    {
+        var follow = _remote.Follow($"{_node.Origin}/g/circle");
+        follow["actor"] = "http://127.0.0.1:9/users/alice";
+        using var response = await _remote.SendAsync(Inbox, follow);
+        Assert.Equal(401, (int)response.StatusCode);
+        Assert.Contains("do not match", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Malformed_json_is_400_and_a_body_over_one_mebibyte_is_413()
+    {
+        using var malformed = await Http.PostAsync(Inbox, new StringContent("{\"type\":\"Follow\",", Encoding.UTF8, "application/activity+json"));
+        Assert.Equal(400, (int)malformed.StatusCode);
+        using var deep = await Http.PostAsync(Inbox, new StringContent(new string('[', 50_000) + new string(']', 50_000), Encoding.UTF8, "application/activity+json"));
+        Assert.Equal(400, (int)deep.StatusCode);
+        using var huge = await Http.PostAsync(Inbox, new ByteArrayContent(new byte[1024 * 1024 + 1]));
+        Assert.Equal(413, (int)huge.StatusCode);
+    }
+
+    [Fact]
+    public async Task Replayed_follow_is_202_and_answered_once()
+    {
+        var follow = _remote.Follow($"{_node.Origin}/g/circle");
+        using (var first = await _remote.SendAsync(Inbox, follow)) Assert.Equal(202, (int)first.StatusCode);
+        using (var second = await _remote.SendAsync(Inbox, follow)) Assert.Equal(202, (int)second.StatusCode);
+        await _remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Accept", TimeSpan.FromSeconds(30));
+        await Task.Delay(2000);
+        Assert.Single(_remote.Received, r => r.Activity.Value<string>("type") == "Accept");
+    }
+
+    [Fact]
+    public async Task Blocked_domain_is_403()
+    {
+        await _node.CliAsync("domains", "block", "127.0.0.1").MustAsync();
+        try
+        {
+            using var response = await _remote.SendAsync(Inbox, _remote.Follow($"{_node.Origin}/g/circle"));
+            Assert.Equal(403, (int)response.StatusCode);
+        }
+        finally
+        {
+            await _node.CliAsync("domains", "unblock", "127.0.0.1").MustAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Inbox_of_an_unknown_group_is_404_with_json()
+    {
+        using var response = await _remote.SendAsync($"{_node.Origin}/g/nobody/inbox", _remote.Follow($"{_node.Origin}/g/nobody"));
+        Assert.Equal(404, (int)response.StatusCode);
+        Assert.NotNull(JObject.Parse(await response.Content.ReadAsStringAsync())["error"]);
+    }
+}

@@ -1,0 +1,52 @@
+using FediLearn.ActivityPub.Keys;
+using FediLearn.ActivityPub.Signatures;
+using FediLearn.Testing;
+using Newtonsoft.Json.Linq;
+
+namespace FediLearn.Web.Tests;
+
+internal static class TestHelpers
+{
+    public static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    public static async Task<CliResult> MustAsync(this Task<CliResult> run)
+    {
+        var result = await run;
+        Assert.True(result.ExitCode == 0, $"CLI failed ({result.ExitCode}): {result.StdOut}\n{result.StdErr}");
+        return result;
+    }
+
+    public static async Task<JObject> GetActivityJsonAsync(string url)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Accept.ParseAdd("application/activity+json");
+        using var response = await Http.SendAsync(request);
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal("application/activity+json", response.Content.Headers.ContentType?.MediaType);
+        return JObject.Parse(await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Polls until the condition holds, or fails with the node's log.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, NodeProcess? node = null, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition()) return;
+            await Task.Delay(200);
+        }
+        Assert.Fail($"Timed out waiting for: {what}\n{node?.Output}");
+    }
+
+    /// <summary>Verifies a request our node sent, with the node's published key fetched over HTTP: an independent check of our signing.</summary>
+    public static async Task<bool> VerifyFromNodeAsync(ReceivedRequest received, string publicUri)
+    {
+        var request = new SignedRequest("POST", new Uri(publicUri), received.Headers, received.Body);
+        var inspection = HttpSignatureVerifier.Inspect(request, DateTimeOffset.UtcNow);
+        if (inspection.Check is not { } check) return false;
+        var actor = await GetActivityJsonAsync(check.KeyId.Split('#')[0]);
+        Assert.Equal(check.KeyId, actor["publicKey"]!["id"]!.ToString());
+        using var key = VerificationKey.FromPem(actor["publicKey"]!["publicKeyPem"]!.ToString());
+        return check.Verify(key);
+    }
+}
