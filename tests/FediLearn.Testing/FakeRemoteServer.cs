@@ -20,7 +20,7 @@ public sealed class FakeRemoteServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ReceivedRequest> _received = new();
-    private readonly string _publicPem;
+    private string _publicPem;
     private int _inboxCalls;
 
     private FakeRemoteServer(WebApplication app, string privatePem, string publicPem)
@@ -30,7 +30,7 @@ public sealed class FakeRemoteServer : IAsyncDisposable
         PrivatePem = privatePem;
     }
 
-    public string PrivatePem { get; }
+    public string PrivatePem { get; private set; }
     public string Origin { get; private set; } = "";
     public string ActorId => $"{Origin}/users/learner";
     public string Inbox => $"{ActorId}/inbox";
@@ -70,6 +70,14 @@ public sealed class FakeRemoteServer : IAsyncDisposable
         ["publicKey"] = new JObject { ["id"] = KeyId, ["owner"] = ActorId, ["publicKeyPem"] = _publicPem },
     };
 
+    /// <summary>Replaces the actor's key pair under the same keyId, as a server rotating keys does. Returns the old private key.</summary>
+    public string RotateKey()
+    {
+        var old = PrivatePem;
+        (PrivatePem, _publicPem) = KeyGenerator.NewRsa2048();
+        return old;
+    }
+
     /// <summary>A Follow shaped like Mastodon's (reference/federation.md §1.4): no to/cc, a non-dereferenceable id.</summary>
     public JObject Follow(string objectId) => new()
     {
@@ -81,7 +89,7 @@ public sealed class FakeRemoteServer : IAsyncDisposable
     };
 
     /// <summary>POSTs an activity signed with this server's key (draft-cavage, as Mastodon does), unless told to tamper or skip signing.</summary>
-    public async Task<HttpResponseMessage> SendAsync(string inbox, JObject activity, bool sign = true, Action<HttpRequestMessage>? tamper = null)
+    public async Task<HttpResponseMessage> SendAsync(string inbox, JObject activity, bool sign = true, Action<HttpRequestMessage>? tamper = null, string? signWithPem = null)
     {
         var body = Encoding.UTF8.GetBytes(activity.ToString(Newtonsoft.Json.Formatting.None));
         using var client = new HttpClient();
@@ -89,7 +97,7 @@ public sealed class FakeRemoteServer : IAsyncDisposable
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/activity+json");
         if (sign)
         {
-            using var key = SigningKey.FromPem(KeyId, PrivatePem);
+            using var key = SigningKey.FromPem(KeyId, signWithPem ?? PrivatePem);
             HttpSignatureSigner.SignDraftCavage(request, body, key, DateTimeOffset.UtcNow);
         }
         tamper?.Invoke(request);

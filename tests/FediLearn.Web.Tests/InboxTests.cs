@@ -103,3 +103,54 @@ public sealed class InboxTests : IAsyncLifetime
         Assert.NotNull(JObject.Parse(await response.Content.ReadAsStringAsync())["error"]);
     }
 }
+
+/// <summary>Key rotation (security.md case 9): one refetch of a stale cached key, and no more.</summary>
+public sealed class KeyRotationTests
+{
+    [Fact]
+    public async Task A_rotated_key_is_refetched_once_and_the_old_key_is_then_refused()
+    {
+        await using var node = await NodeProcess.StartAsync("rotation");
+        await using var remote = await FakeRemoteServer.StartAsync();
+        await node.CliAsync("groups", "add", "r1", "--title", "One").MustAsync();
+        using (var first = await remote.SendAsync($"{node.Origin}/g/r1/inbox", remote.Follow($"{node.Origin}/g/r1")))
+            Assert.Equal(202, (int)first.StatusCode);
+
+        var oldKey = remote.RotateKey();
+        using (var rotated = await remote.SendAsync($"{node.Origin}/g/r1/inbox", remote.Follow($"{node.Origin}/g/r1")))
+            Assert.Equal(202, (int)rotated.StatusCode);
+        using var stale = await remote.SendAsync($"{node.Origin}/g/r1/inbox", remote.Follow($"{node.Origin}/g/r1"), signWithPem: oldKey);
+        Assert.Equal(401, (int)stale.StatusCode);
+    }
+}
+
+/// <summary>Invalid settings fail start-up with a message naming the setting.</summary>
+public sealed class ConfigurationTests
+{
+    [Theory]
+    [InlineData("FediLearn__PublicUrl", "not a url", "FediLearn:PublicUrl")]
+    [InlineData("FediLearn__PublicUrl", "https://coop.example/sub", "FediLearn:PublicUrl")]
+    [InlineData("FediLearn__Delivery__Concurrency", "lots", "FediLearn:Delivery:Concurrency")]
+    [InlineData("FediLearn__Database__Provider", "Oracle", "FediLearn:Database:Provider")]
+    public async Task Invalid_settings_stop_the_server_with_a_message_naming_the_setting(string variable, string value, string named)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        info.ArgumentList.Add(NodeProcess.WebAssemblyPath);
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add($"http://127.0.0.1:{NodeProcess.FreePort()}");
+        info.Environment[variable] = value;
+        info.Environment["FediLearn__DataPath"] = Path.Combine(Path.GetTempPath(), "fedilearn-tests", "config-" + Guid.NewGuid().ToString("N"));
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains(named, await stderr);
+        Assert.DoesNotContain("   at ", await stderr); // no stack trace
+    }
+}

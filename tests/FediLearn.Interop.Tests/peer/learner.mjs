@@ -70,7 +70,7 @@ const sentObjects = new Map(); // activity path id -> vocab object, served back
 const requestStore = new AsyncLocalStorage();
 
 function note(message) {
-  notes.push(message);
+  notes.push(`${new Date().toISOString()} ${message}`);
   process.stderr.write(`[learner] ${message}\n`);
 }
 
@@ -389,7 +389,8 @@ async function handle(req, res) {
         bodyText: body.toString("utf8"),
       };
       inboxLog.push(entry);
-      note(`inbox ${url.pathname} ${entry.type} ${entry.id} -> ${entry.status} verified=${entry.verified}`);
+      const scheme = headers.has("signature-input") ? "rfc9421" : headers.has("signature") ? "draft-cavage" : "unsigned";
+      note(`inbox ${url.pathname} ${entry.type} ${entry.id} -> ${entry.status} verified=${entry.verified} (${scheme})`);
     }
   }
   res.writeHead(response.status, Object.fromEntries(response.headers));

@@ -1,0 +1,80 @@
+using FediLearn.Core.Options;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace FediLearn.Core.Tests;
+
+/// <summary>Bad settings stop start-up with a message naming the setting.</summary>
+public sealed class OptionsValidatorTests
+{
+    private static readonly FediLearnOptionsValidator Validator = new();
+
+    [Theory]
+    [InlineData("coop.example")] // relative
+    [InlineData("/fedilearn")]
+    [InlineData("ftp://coop.example")]
+    [InlineData("file:///srv/fedilearn")]
+    [InlineData("https://coop.example/x")] // path
+    [InlineData("https://coop.example/x/")]
+    [InlineData("https://coop.example/?x=1")] // query
+    [InlineData("https://coop.example?x=1")]
+    [InlineData("https://coop.example/#top")]
+    [InlineData("")]
+    public void Bad_PublicUrl_is_named_in_the_message(string publicUrl)
+    {
+        var result = Validator.Validate(null, new FediLearnOptions { PublicUrl = publicUrl });
+        Assert.True(result.Failed);
+        var failure = Assert.Single(result.Failures!);
+        Assert.Contains("FediLearn:PublicUrl", failure);
+        Assert.Contains(publicUrl, failure);
+    }
+
+    [Theory]
+    [InlineData("https://coop.example")]
+    [InlineData("https://coop.example/")]
+    [InlineData("http://localhost:5080")]
+    [InlineData("https://[::1]:8443")]
+    public void Origins_are_accepted(string publicUrl) =>
+        Assert.True(Validator.Validate(null, new FediLearnOptions { PublicUrl = publicUrl }).Succeeded);
+
+    [Fact]
+    public void Defaults_pass() => Assert.Equal(ValidateOptionsResult.Success, Validator.Validate(null, new FediLearnOptions()));
+
+    [Fact]
+    public void Postgres_provider_gets_a_clear_message()
+    {
+        var options = new FediLearnOptions { Database = { Provider = DatabaseProvider.Postgres } };
+        var failure = Assert.Single(Validator.Validate(null, options).Failures!);
+        Assert.Contains("FediLearn:Database:Provider", failure);
+        Assert.Contains("Postgres", failure);
+        Assert.Contains("Sqlite", failure);
+    }
+
+    [Fact]
+    public void Every_problem_is_reported_at_once()
+    {
+        var options = new FediLearnOptions
+        {
+            PublicUrl = "ftp://x",
+            DataPath = " ",
+            Delivery = { MaxAttempts = 0, Lease = TimeSpan.FromSeconds(1) },
+        };
+        var failures = Validator.Validate(null, options).Failures!.ToList();
+        Assert.Contains(failures, f => f.Contains("FediLearn:PublicUrl"));
+        Assert.Contains(failures, f => f.Contains("FediLearn:DataPath"));
+        Assert.Contains(failures, f => f.Contains("FediLearn:Delivery:MaxAttempts"));
+        Assert.Contains(failures, f => f.Contains("FediLearn:Delivery:Lease"));
+    }
+
+    [Fact]
+    public void AddFediLearnCore_applies_the_validator_to_configuration()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["FediLearn:PublicUrl"] = "https://coop.example/sub" })
+            .Build();
+        using var services = new ServiceCollection().AddLogging().AddFediLearnCore(configuration).BuildServiceProvider();
+        var e = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<FediLearnOptions>>().Value);
+        Assert.Contains("FediLearn:PublicUrl", e.Message);
+    }
+}

@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using FediLearn.Core.Queues;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FediLearn.Core.Tests;
+
+/// <summary>The durable delivery queue on a real SQLite file: atomic claims, lease expiry, start-up recovery.</summary>
+public sealed class QueueClaimTests : NodeTest
+{
+    private const string Table = "delivery_jobs";
+    private static readonly long FarFuture = DateTimeOffset.UtcNow.AddYears(1).ToUnixTimeMilliseconds();
+
+    [Fact]
+    public async Task Concurrent_claimers_never_get_the_same_job_and_together_get_every_job()
+    {
+        var ids = await EnqueueAsync(200);
+        var claims = new ConcurrentBag<long>();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000;
+
+        async Task ClaimLoopAsync()
+        {
+            while (true)
+            {
+                await using var scope = Node.Scope();
+                var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+                var batch = await QueueClaims.ClaimAsync(db, Table, 7, now, FarFuture, CancellationToken.None);
+                if (batch.Count == 0) return;
+                foreach (var id in batch) claims.Add(id);
+                await Task.Yield();
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(ClaimLoopAsync)));
+
+        var duplicates = claims.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        Assert.True(duplicates.Count == 0, $"jobs handed out twice: {string.Join(", ", duplicates)}");
+        Assert.Equal(ids.Order(), claims.Order());
+        var jobs = await Node.WithDbAsync(db => db.DeliveryJobs.AsNoTracking().ToListAsync());
+        Assert.All(jobs, j =>
+        {
+            Assert.Equal(DeliveryState.Running, j.State);
+            Assert.Equal(1, j.Attempts);
+            Assert.Equal(FarFuture, j.LockedUntil);
+        });
+    }
+
+    [Fact]
+    public async Task Jobs_not_yet_due_are_not_claimed()
+    {
+        await EnqueueAsync(1);
+        var past = DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeMilliseconds();
+        Assert.Empty(await ClaimAsync(past, past + 60_000));
+    }
+
+    [Fact]
+    public async Task Running_job_with_expired_lease_is_claimable_again_and_not_before()
+    {
+        var id = Assert.Single(await EnqueueAsync(1));
+        var t0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000;
+        var lease = t0 + 120_000;
+
+        Assert.Equal([id], await ClaimAsync(t0, lease));
+        Assert.Empty(await ClaimAsync(t0 + 60_000, t0 + 180_000)); // lease still held
+        Assert.Empty(await ClaimAsync(lease, lease + 120_000)); // held up to and including lease end
+
+        Assert.Equal([id], await ClaimAsync(lease + 1, lease + 121_000)); // its worker died: due again
+        var job = await Node.WithDbAsync(db => db.DeliveryJobs.AsNoTracking().SingleAsync(j => j.Id == id));
+        Assert.Equal(DeliveryState.Running, job.State);
+        Assert.Equal(2, job.Attempts);
+        Assert.Equal(lease + 121_000, job.LockedUntil);
+    }
+
+    [Fact]
+    public async Task ReleaseAll_makes_running_jobs_due_now()
+    {
+        var ids = await EnqueueAsync(3);
+        var t0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000;
+        Assert.Equal(3, (await ClaimAsync(t0, FarFuture)).Count);
+        Assert.Empty(await ClaimAsync(t0 + 1, FarFuture));
+
+        var released = await Node.WithDbAsync(db => QueueClaims.ReleaseAllAsync(db, Table, t0 + 2, CancellationToken.None));
+
+        Assert.Equal(3, released);
+        var jobs = await Node.WithDbAsync(db => db.DeliveryJobs.AsNoTracking().ToListAsync());
+        Assert.All(jobs, j =>
+        {
+            Assert.Equal(DeliveryState.Pending, j.State);
+            Assert.Null(j.LockedUntil);
+            Assert.Equal(t0 + 2, j.NextAttemptAt);
+        });
+        Assert.Equal(ids.Order(), (await ClaimAsync(t0 + 2, FarFuture)).Order());
+    }
+
+    [Fact]
+    public async Task ReleaseAll_leaves_finished_jobs_alone()
+    {
+        var ids = await EnqueueAsync(2);
+        await Node.WithDbAsync(async db =>
+        {
+            var done = await db.DeliveryJobs.SingleAsync(j => j.Id == ids[0]);
+            done.State = DeliveryState.Succeeded;
+            return await db.SaveChangesAsync();
+        });
+        var released = await Node.WithDbAsync(db => QueueClaims.ReleaseAllAsync(db, Table, 0, CancellationToken.None));
+        Assert.Equal(0, released);
+        var states = await Node.WithDbAsync(db => db.DeliveryJobs.AsNoTracking().OrderBy(j => j.Id).Select(j => j.State).ToListAsync());
+        Assert.Equal([DeliveryState.Succeeded, DeliveryState.Pending], states);
+    }
+
+    [Fact]
+    public async Task Claims_refuse_tables_that_are_not_queues()
+    {
+        await using var scope = Node.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        await Assert.ThrowsAsync<ArgumentException>(() => QueueClaims.ClaimAsync(db, "local_actors", 1, 0, 0, CancellationToken.None));
+    }
+
+    private async Task<List<long>> ClaimAsync(long now, long leaseUntil)
+    {
+        await using var scope = Node.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        return await QueueClaims.ClaimAsync(db, Table, 100, now, leaseUntil, CancellationToken.None);
+    }
+
+    private async Task<List<long>> EnqueueAsync(int count)
+    {
+        var group = await Node.AddActorAsync(ActorKind.Group, "queue_group");
+        await using var scope = Node.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        var queue = scope.ServiceProvider.GetRequiredService<DeliveryQueue>();
+        var urls = scope.ServiceProvider.GetRequiredService<ActorUrls>();
+        db.Attach(group);
+        var activity = queue.CreateActivity(db, group, ActivityBuilder.Follow(urls.Actor(group), "https://remote.example/g/x"), isPublic: false);
+        queue.Enqueue(db, activity, Enumerable.Range(0, count).Select(i => $"https://host{i % 10}.example/users/u{i}/inbox"));
+        await db.SaveChangesAsync();
+        var ids = await db.DeliveryJobs.AsNoTracking().OrderBy(j => j.Id).Select(j => j.Id).ToListAsync();
+        Assert.Equal(count, ids.Count);
+        return ids;
+    }
+}

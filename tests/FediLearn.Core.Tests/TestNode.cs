@@ -1,0 +1,124 @@
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Services;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FediLearn.Core.Tests;
+
+/// <summary>
+/// A real Core service provider (AddFediLearnCore) over a real SQLite file in a fresh temp folder, migrated by
+/// PrepareDatabaseAsync. Deleted again on dispose.
+/// </summary>
+public sealed class TestNode : IAsyncDisposable
+{
+    public const string PublicUrl = "https://coop.example";
+
+    private TestNode(string dataPath, ServiceProvider services)
+    {
+        DataPath = dataPath;
+        Services = services;
+    }
+
+    public string DataPath { get; }
+    public ServiceProvider Services { get; }
+    public string DatabaseFile => Path.Combine(DataPath, "fedilearn.db");
+
+    public static async Task<TestNode> StartAsync()
+    {
+        var dataPath = Path.Combine(Path.GetTempPath(), "fedilearn-core-tests", Guid.NewGuid().ToString("N"));
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["FediLearn:PublicUrl"] = PublicUrl,
+                ["FediLearn:DataPath"] = dataPath,
+            })
+            .Build();
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddFediLearnCore(configuration)
+            .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+        var node = new TestNode(dataPath, services);
+        try
+        {
+            await services.PrepareDatabaseAsync();
+        }
+        catch
+        {
+            await node.DisposeAsync();
+            throw;
+        }
+        return node;
+    }
+
+    public AsyncServiceScope Scope() => Services.CreateAsyncScope();
+
+    /// <summary>Runs <paramref name="work"/> with a DbContext of its own scope.</summary>
+    public async Task<T> WithDbAsync<T>(Func<FediLearnDbContext, Task<T>> work)
+    {
+        await using var scope = Scope();
+        return await work(scope.ServiceProvider.GetRequiredService<FediLearnDbContext>());
+    }
+
+    public async Task<LocalActor> AddActorAsync(ActorKind kind, string name, bool manuallyApproves = false)
+    {
+        var actor = LocalActorFactory.Create(kind, name, name, null, manuallyApproves, DateTime.UtcNow);
+        await WithDbAsync(async db =>
+        {
+            db.LocalActors.Add(actor);
+            return await db.SaveChangesAsync();
+        });
+        return actor;
+    }
+
+    public async Task<RemoteActor> AddRemoteActorAsync(string uri, string? inbox = null)
+    {
+        var u = new Uri(uri);
+        var actor = new RemoteActor
+        {
+            Uri = uri,
+            Type = "Person",
+            Host = u.Authority,
+            Username = u.Segments[^1],
+            Inbox = inbox ?? uri + "/inbox",
+            SharedInbox = $"{u.Scheme}://{u.Authority}/inbox",
+            KeyId = uri + "#main-key",
+            FetchedAt = DateTime.UtcNow,
+        };
+        await WithDbAsync(async db =>
+        {
+            db.RemoteActors.Add(actor);
+            return await db.SaveChangesAsync();
+        });
+        return actor;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Services.DisposeAsync();
+        // Pooled connections keep the file open; drop only this database's pool, then the folder.
+        SqliteConnection.ClearPool(new SqliteConnection($"Data Source={DatabaseFile};Default Timeout=30"));
+        try
+        {
+            if (Directory.Exists(DataPath)) Directory.Delete(DataPath, recursive: true);
+        }
+        catch (IOException) { /* best effort: the temp folder is unique to this node */ }
+    }
+}
+
+/// <summary>One <see cref="TestNode"/> per test: xunit creates the class per test and calls these around it.</summary>
+public abstract class NodeTest : IAsyncLifetime
+{
+    private TestNode? _node;
+
+    protected TestNode Node => _node ?? throw new InvalidOperationException("node not started");
+
+    public async Task InitializeAsync() => _node = await TestNode.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_node is not null) await _node.DisposeAsync();
+    }
+}
