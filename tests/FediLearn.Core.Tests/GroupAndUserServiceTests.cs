@@ -1,0 +1,137 @@
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Services;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FediLearn.Core.Tests;
+
+/// <summary>Groups and members through the real service provider: one namespace, valid names, hashed passwords.</summary>
+public sealed class GroupAndUserServiceTests : NodeTest
+{
+    private const string GoodPassword = "correct horse battery";
+
+    [Fact]
+    public async Task Group_name_taken_by_a_member_is_refused()
+    {
+        await AddUserAsync("alice", "alice@coop.example");
+        var e = await Assert.ThrowsAsync<FediLearnException>(() => AddGroupAsync("alice"));
+        Assert.Contains("already taken", e.Message);
+        Assert.Equal(0, await CountAsync(db => db.LocalActors.CountAsync(a => a.Kind == ActorKind.Group)));
+    }
+
+    [Fact]
+    public async Task Member_name_taken_by_a_group_is_refused_and_no_account_is_left_behind()
+    {
+        await AddGroupAsync("rust_circle");
+        var e = await Assert.ThrowsAsync<FediLearnException>(() => AddUserAsync("rust_circle", "rc@coop.example"));
+        Assert.Contains("already taken", e.Message);
+        Assert.Equal(0, await CountAsync(db => db.Users.CountAsync()));
+    }
+
+    [Fact]
+    public async Task Second_group_with_the_same_name_is_refused()
+    {
+        await AddGroupAsync("rust_circle");
+        await Assert.ThrowsAsync<FediLearnException>(() => AddGroupAsync("rust_circle"));
+        Assert.Equal(1, await CountAsync(db => db.LocalActors.CountAsync(a => a.Name == "rust_circle")));
+    }
+
+    [Theory]
+    [InlineData("Rust")]
+    [InlineData("-rust")]
+    [InlineData("admin")]
+    [InlineData("instance.actor")]
+    public async Task Invalid_names_are_refused_for_groups_and_members(string name)
+    {
+        var group = await Assert.ThrowsAsync<FediLearnException>(() => AddGroupAsync(name));
+        Assert.Equal(NameRules.Validate(name), group.Message);
+        var user = await Assert.ThrowsAsync<FediLearnException>(() => AddUserAsync(name, "x@coop.example"));
+        Assert.Equal(NameRules.Validate(name), user.Message);
+        Assert.Equal(0, await CountAsync(db => db.Users.CountAsync()));
+        Assert.Equal(1, await CountAsync(db => db.LocalActors.CountAsync())); // only the instance actor
+    }
+
+    [Fact]
+    public async Task Facilitator_must_be_an_existing_member()
+    {
+        var e = await Assert.ThrowsAsync<FediLearnException>(() => AddGroupAsync("rust_circle", facilitator: "nobody"));
+        Assert.Contains("nobody", e.Message);
+        Assert.Equal(0, await CountAsync(db => db.LocalActors.CountAsync(a => a.Name == "rust_circle")));
+    }
+
+    [Fact]
+    public async Task Facilitator_cannot_be_a_group()
+    {
+        await AddGroupAsync("other_group");
+        await Assert.ThrowsAsync<FediLearnException>(() => AddGroupAsync("rust_circle", facilitator: "other_group"));
+    }
+
+    [Fact]
+    public async Task Group_with_an_existing_facilitator_lists_them()
+    {
+        await AddUserAsync("alice", "alice@coop.example");
+        await AddGroupAsync("rust_circle", facilitator: "alice", approval: true);
+        await using var scope = Node.Scope();
+        var view = Assert.Single(await scope.ServiceProvider.GetRequiredService<GroupService>().ListAsync(default));
+        Assert.Equal("rust_circle", view.Name);
+        Assert.True(view.RequiresApproval);
+        Assert.Equal(["alice"], view.Facilitators);
+    }
+
+    [Fact]
+    public async Task Member_password_is_stored_as_a_verifiable_hash_only()
+    {
+        var person = await AddUserAsync("alice", "alice@coop.example");
+        Assert.Equal(ActorKind.Person, person.Kind);
+
+        await using var scope = Node.Scope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        var user = await users.FindByNameAsync("alice");
+        Assert.NotNull(user);
+        Assert.Equal(user.Id, person.UserId);
+        Assert.False(string.IsNullOrEmpty(user.PasswordHash));
+        Assert.DoesNotContain(GoodPassword, user.PasswordHash);
+        Assert.True(await users.CheckPasswordAsync(user, GoodPassword));
+        Assert.False(await users.CheckPasswordAsync(user, GoodPassword + "!"));
+
+        // Nowhere in the database file, not just not in the hash column.
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);");
+        var bytes = await File.ReadAllBytesAsync(Node.DatabaseFile);
+        Assert.Equal(-1, bytes.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(GoodPassword)));
+    }
+
+    [Fact]
+    public async Task Too_short_password_fails_with_Identitys_message_and_creates_nothing()
+    {
+        var e = await Assert.ThrowsAsync<FediLearnException>(() => AddUserAsync("alice", "alice@coop.example", "short"));
+        Assert.Contains("Passwords must be at least 10 characters.", e.Message);
+        Assert.Equal(0, await CountAsync(db => db.Users.CountAsync()));
+        Assert.Equal(0, await CountAsync(db => db.LocalActors.CountAsync(a => a.Name == "alice")));
+    }
+
+    [Fact]
+    public async Task Duplicate_email_is_refused()
+    {
+        await AddUserAsync("alice", "alice@coop.example");
+        var e = await Assert.ThrowsAsync<FediLearnException>(() => AddUserAsync("alice2", "ALICE@coop.example"));
+        Assert.Contains("e-mail", e.Message);
+    }
+
+    private async Task<LocalActor> AddGroupAsync(string name, string? facilitator = null, bool approval = false)
+    {
+        await using var scope = Node.Scope();
+        return await scope.ServiceProvider.GetRequiredService<GroupService>()
+            .AddAsync(name, "A group", "About it", approval, facilitator, default);
+    }
+
+    private async Task<LocalActor> AddUserAsync(string name, string email, string password = GoodPassword)
+    {
+        await using var scope = Node.Scope();
+        return await scope.ServiceProvider.GetRequiredService<UserService>().AddAsync(name, email, password, default);
+    }
+
+    private Task<int> CountAsync(Func<FediLearnDbContext, Task<int>> count) => Node.WithDbAsync(count);
+}
