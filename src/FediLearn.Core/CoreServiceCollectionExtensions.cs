@@ -2,6 +2,7 @@ using FediLearn.ActivityPub.Signatures;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
+using FediLearn.Core.Federation.Objects;
 using FediLearn.Core.Inbox;
 using FediLearn.Core.Options;
 using FediLearn.Core.Queues;
@@ -61,6 +62,13 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<FollowingService>();
         services.AddScoped<DeliveryAdminService>();
         services.AddScoped<InstanceActorService>();
+        services.AddSingleton<GroupObjectRenderer>();
+        services.AddScoped<PublishingService>();
+        services.AddScoped<TokenService>();
+        services.AddScoped<MediaService>();
+        services.AddScoped<IActivityHandler, ObjectActivityHandler.Create>();
+        services.AddScoped<IActivityHandler, ObjectActivityHandler.Update>();
+        services.AddScoped<IActivityHandler, ObjectActivityHandler.Delete>();
         return services;
     }
 
@@ -71,6 +79,8 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
         services.AddSingleton<InboxWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<InboxWorker>());
+        services.AddHostedService<FanoutWorker>();
+        services.AddHostedService<PublishScheduler>();
         return services;
     }
 

@@ -1,5 +1,6 @@
 using FediLearn.Core;
 using FediLearn.Web;
+using FediLearn.Web.Api;
 using FediLearn.Web.Cli;
 using FediLearn.Web.Endpoints;
 
@@ -30,6 +31,10 @@ app.MapDiscoveryEndpoints();
 app.MapActorEndpoints();
 app.MapInboxEndpoints();
 app.MapHomeEndpoints();
+app.MapObjectEndpoints();
+app.MapFeedEndpoints();
+app.MapItemApiEndpoints();
+app.MapMediaEndpoints();
 app.Run();
 return 0;
 

@@ -113,6 +113,19 @@ public sealed class FollowerServiceTests : NodeTest
     }
 
     [Fact]
+    public async Task Reject_keeps_date_strings_in_the_embedded_Follow_as_received()
+    {
+        var (group, remote) = await SetUpAsync(approval: true);
+        var follow = Follow(group, "https://mastodon.example/1");
+        follow["published"] = "2024-05-01T10:00:00.000Z";
+        await RecordAsync(group, remote, follow);
+
+        await WithServiceAsync(s => s.RemoveAsync(group.Name, FollowerUri, default));
+
+        AssertResponse("Reject", Assert.Single(await JobsAsync()).Activity, group, follow);
+    }
+
+    [Fact]
     public async Task Refusing_a_pending_request_sends_Reject()
     {
         var (group, remote) = await SetUpAsync(approval: true);

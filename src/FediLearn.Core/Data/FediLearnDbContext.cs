@@ -17,6 +17,11 @@ public sealed class FediLearnDbContext(DbContextOptions<FediLearnDbContext> opti
     public DbSet<RemoteHost> RemoteHosts => Set<RemoteHost>();
     public DbSet<InboxItem> InboxItems => Set<InboxItem>();
     public DbSet<DomainBlock> DomainBlocks => Set<DomainBlock>();
+    public DbSet<GroupItem> GroupItems => Set<GroupItem>();
+    public DbSet<MediaFile> MediaFiles => Set<MediaFile>();
+    public DbSet<AccessToken> AccessTokens => Set<AccessToken>();
+    public DbSet<FanoutJob> FanoutJobs => Set<FanoutJob>();
+    public DbSet<RemoteObject> RemoteObjects => Set<RemoteObject>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

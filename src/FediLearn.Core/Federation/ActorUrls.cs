@@ -36,6 +36,19 @@ public sealed class ActorUrls(IOptions<FediLearnOptions> options)
     public string Activity(string key) => $"{_base}/activities/{key}";
     public string Handle(LocalActor a) => $"@{a.Name}@{Authority}";
 
+    public static string KindSegment(ItemKind kind) => kind switch
+    {
+        ItemKind.Prompt => "prompts",
+        ItemKind.Post => "posts",
+        ItemKind.Material => "materials",
+        _ => "sessions",
+    };
+
+    /// <summary>A group object's id: {group}/{prompts|posts|materials|sessions}/{id}.</summary>
+    public string Item(string groupName, ItemKind kind, long id) => $"{_base}/g/{groupName}/{KindSegment(kind)}/{id}";
+    public string Media(string key) => $"{_base}/media/{key}";
+    public string Tag(string tag) => $"{_base}/tags/{tag}";
+
     /// <summary>Maps one of our actor URLs back to (kind, name); null when it is not ours.</summary>
     public (ActorKind Kind, string Name)? Parse(string? uri)
     {

@@ -20,6 +20,8 @@ public sealed class FediLearnOptions
 
     public DatabaseOptions Database { get; set; } = new();
 
+    public MediaOptions Media { get; set; } = new();
+
     /// <summary>The parsed PublicUrl without a trailing slash, e.g. "https://coop.example".</summary>
     public string BaseUrl => PublicUri.GetLeftPart(UriPartial.Authority);
 
@@ -71,4 +73,10 @@ public sealed class DatabaseOptions
 
     /// <summary>Optional; for SQLite the default is "Data Source={DataPath}/fedilearn.db".</summary>
     public string? ConnectionString { get; set; }
+}
+
+public sealed class MediaOptions
+{
+    /// <summary>Largest uploaded file, in bytes.</summary>
+    public long MaxBytes { get; set; } = 25 * 1024 * 1024;
 }

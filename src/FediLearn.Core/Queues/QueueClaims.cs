@@ -9,7 +9,7 @@ namespace FediLearn.Core.Queues;
 /// </summary>
 internal static class QueueClaims
 {
-    private static readonly HashSet<string> Tables = ["delivery_jobs", "inbox_items"];
+    private static readonly HashSet<string> Tables = ["delivery_jobs", "inbox_items", "fanout_jobs"];
 
     public static Task<List<long>> ClaimAsync(FediLearnDbContext db, string table, int limit, long now, long leaseUntil, CancellationToken ct)
     {

@@ -9,12 +9,12 @@ public static class RetryPolicy
     public static bool IsRetryable(int? status) =>
         status is null or 401 or 408 or 429 or >= 500;
 
-    /// <summary>Exponential backoff with ±25 % jitter, at least the server's Retry-After.</summary>
+    /// <summary>Exponential backoff with ±25 % jitter, at least the server's Retry-After, never above MaxRetryDelay.</summary>
     public static TimeSpan Delay(int attempt, DeliveryOptions options, TimeSpan? retryAfter, Random random)
     {
         var exponent = Math.Min(Math.Max(attempt - 1, 0), 30);
         var baseMs = Math.Min(options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, exponent), options.MaxRetryDelay.TotalMilliseconds);
-        var jittered = baseMs * (0.75 + random.NextDouble() * 0.5);
+        var jittered = Math.Min(baseMs * (0.75 + random.NextDouble() * 0.5), options.MaxRetryDelay.TotalMilliseconds);
         var delay = TimeSpan.FromMilliseconds(jittered);
         if (retryAfter is { } ra && ra > delay) delay = ra > options.MaxRetryDelay ? options.MaxRetryDelay : ra;
         return delay;

@@ -1,3 +1,4 @@
+using FediLearn.ActivityPub.Json;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
@@ -29,7 +30,7 @@ public sealed class FollowerService(FediLearnDbContext db, ActorUrls urls, Deliv
             db.Followers.Add(row);
         }
         // Keep the latest Follow: a re-sent Follow (Mastodon retries) must be answered with an Accept embedding it.
-        row.FollowActivityId = FediLearn.ActivityPub.Json.ActivityJson.GetId(follow) ?? "";
+        row.FollowActivityId = ActivityJson.GetId(follow) ?? "";
         row.FollowJson = follow.ToString(Newtonsoft.Json.Formatting.None);
         var autoAccept = target.Kind == ActorKind.Person || (target.Kind == ActorKind.Group && !target.ManuallyApprovesFollowers);
         if (row.State == FollowState.Accepted || autoAccept)
@@ -63,7 +64,7 @@ public sealed class FollowerService(FediLearnDbContext db, ActorUrls urls, Deliv
     public async Task RemoveAsync(string actorName, string followerUri, CancellationToken ct)
     {
         var (actor, row) = await FindFollowerAsync(actorName, followerUri, ct);
-        var reject = ActivityBuilder.Reject(urls.Actor(actor), row.ActorUri, JObject.Parse(row.FollowJson));
+        var reject = ActivityBuilder.Reject(urls.Actor(actor), row.ActorUri, ActivityJson.Parse(row.FollowJson));
         var activity = queue.CreateActivity(db, actor, reject, isPublic: false);
         queue.Enqueue(db, activity, [row.RemoteActor!.Inbox]);
         db.Followers.Remove(row);
@@ -75,7 +76,7 @@ public sealed class FollowerService(FediLearnDbContext db, ActorUrls urls, Deliv
     {
         row.State = FollowState.Accepted;
         row.AcceptedAt ??= time.GetUtcNow().UtcDateTime;
-        var accept = ActivityBuilder.Accept(urls.Actor(actor), row.ActorUri, JObject.Parse(row.FollowJson));
+        var accept = ActivityBuilder.Accept(urls.Actor(actor), row.ActorUri, ActivityJson.Parse(row.FollowJson));
         var activity = queue.CreateActivity(db, actor, accept, isPublic: false);
         queue.Enqueue(db, activity, [inbox]);
     }

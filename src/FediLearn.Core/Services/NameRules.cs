@@ -14,7 +14,7 @@ public static partial class NameRules
         "api", "well-known", "nodeinfo", "activities", "media", "login", "logout", "setup", "settings",
     };
 
-    [GeneratedRegex("^[a-z0-9_]+([.-]+[a-z0-9_]+)*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z0-9_]+([.-]+[a-z0-9_]+)*\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 
     /// <summary>Null when valid, else a one-line reason.</summary>

@@ -10,7 +10,7 @@ namespace FediLearn.Web.Cli;
 /// </summary>
 public static class CliApp
 {
-    private static readonly HashSet<string> Verbs = ["users", "groups", "facilitators", "followers", "following", "deliveries", "domains", "schema", "--help", "-h", "-?", "help", "--version"];
+    private static readonly HashSet<string> Verbs = ["users", "groups", "facilitators", "followers", "following", "deliveries", "domains", "schema", "tokens", "timeline", "--help", "-h", "-?", "help", "--version"];
 
     public static bool IsCliInvocation(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -25,6 +25,8 @@ public static class CliApp
         root.Subcommands.Add(DeliveryCommands.Build());
         root.Subcommands.Add(DeliveryCommands.BuildDomains());
         root.Subcommands.Add(SchemaCommands.Build());
+        root.Subcommands.Add(TokenCommands.Build());
+        root.Subcommands.Add(TokenCommands.BuildTimeline());
         if (args is ["help"]) args = ["--help"];
         return await root.Parse(args).InvokeAsync();
     }

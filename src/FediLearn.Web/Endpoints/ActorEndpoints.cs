@@ -77,14 +77,21 @@ public static class ActorEndpoints
                 .OrderBy(f => f.Id).Select(f => f.ActorUri), page, ct),
             "following" => await PageAsync(db.Followings.AsNoTracking().Where(f => f.LocalActorId == actor.Id && f.State == FollowState.Accepted)
                 .OrderBy(f => f.Id).Select(f => f.RemoteActor!.Uri), page, ct),
-            "outbox" => await PageAsync(db.OutboundActivities.AsNoTracking().Where(a => a.ActorId == actor.Id && a.IsPublic)
+            "outbox" => await PageAsync(db.OutboundActivities.AsNoTracking().Where(a => a.ActorId == actor.Id && a.IsPublic && a.Type == "Create")
                 .OrderByDescending(a => a.Id).Select(a => a.Json), page, ct),
+            "featured" => await PageAsync(db.GroupItems.AsNoTracking()
+                .Where(i => i.GroupId == actor.Id && i.Kind == ItemKind.Material && i.Pinned && i.PublishedAt != null && i.DeletedAt == null)
+                .OrderByDescending(i => i.Id).Select(i => i.Id.ToString()), page, ct),
             _ => (0, []),
         };
         if (page is not { } p)
             return Negotiation.ActivityResult(CollectionRenderer.Collection(id, total), http);
-        var tokens = items.Take(CollectionRenderer.PageSize)
-            .Select(item => collection == "outbox" ? (JToken)ActivityJson.Parse(item) : new JValue(item));
+        var tokens = items.Take(CollectionRenderer.PageSize).Select(item => collection switch
+        {
+            "outbox" => (JToken)ActivityJson.Parse(item),
+            "featured" => new JValue(urls.Item(actor.Name, ItemKind.Material, long.Parse(item, System.Globalization.CultureInfo.InvariantCulture))),
+            _ => new JValue(item),
+        });
         return Negotiation.ActivityResult(CollectionRenderer.Page(id, p, tokens, items.Count > CollectionRenderer.PageSize), http);
     }
 

@@ -111,3 +111,53 @@ internal sealed class DomainBlockConfiguration : IEntityTypeConfiguration<Domain
         b.HasKey(d => d.Domain);
     }
 }
+
+internal sealed class GroupItemConfiguration : IEntityTypeConfiguration<GroupItem>
+{
+    public void Configure(EntityTypeBuilder<GroupItem> b)
+    {
+        b.ToTable("group_items");
+        b.HasIndex(i => new { i.GroupId, i.Kind, i.Id });
+        b.HasIndex(i => new { i.PublishedAt, i.PublishAt });
+        b.HasOne<LocalActor>().WithMany().HasForeignKey(i => i.GroupId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class MediaFileConfiguration : IEntityTypeConfiguration<MediaFile>
+{
+    public void Configure(EntityTypeBuilder<MediaFile> b)
+    {
+        b.ToTable("media_files");
+        b.HasIndex(m => m.Key).IsUnique();
+    }
+}
+
+internal sealed class AccessTokenConfiguration : IEntityTypeConfiguration<AccessToken>
+{
+    public void Configure(EntityTypeBuilder<AccessToken> b)
+    {
+        b.ToTable("access_tokens");
+        b.HasIndex(t => t.TokenHash).IsUnique();
+        b.HasOne<LocalActor>().WithMany().HasForeignKey(t => t.PersonId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class FanoutJobConfiguration : IEntityTypeConfiguration<FanoutJob>
+{
+    public void Configure(EntityTypeBuilder<FanoutJob> b)
+    {
+        b.ToTable("fanout_jobs");
+        b.HasIndex(j => new { j.State, j.NextAttemptAt });
+        b.HasOne(j => j.Activity).WithMany().HasForeignKey(j => j.ActivityId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class RemoteObjectConfiguration : IEntityTypeConfiguration<RemoteObject>
+{
+    public void Configure(EntityTypeBuilder<RemoteObject> b)
+    {
+        b.ToTable("remote_objects");
+        b.HasIndex(o => o.Uri).IsUnique();
+        b.HasIndex(o => new { o.AttributedTo, o.Id });
+    }
+}

@@ -1,0 +1,89 @@
+using FediLearn.ActivityPub.Json;
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+using Newtonsoft.Json.Linq;
+
+namespace FediLearn.Core.Inbox;
+
+/// <summary>
+/// Create, Update and Delete of objects by actors our members follow (a remote group's prompts, sessions…): kept as
+/// received for the members' timelines. The object must be the signer's own, on the signer's origin (security.md case 24).
+/// </summary>
+public abstract class ObjectActivityHandler(FediLearnDbContext db, TimeProvider time) : IActivityHandler
+{
+    public abstract string Type { get; }
+
+    public abstract Task HandleAsync(InboxContext context, CancellationToken ct);
+
+    protected FediLearnDbContext Db => db;
+    protected DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    /// <summary>The embedded object if it is the signer's: same origin as the signer, attributed to the signer.</summary>
+    protected static JObject? OwnObject(InboxContext context)
+    {
+        if (context.Activity["object"] is not JObject obj || ActivityJson.GetId(obj) is not { } id) return null;
+        if (!Uri.TryCreate(id, UriKind.Absolute, out var objectUri) || !Uri.TryCreate(context.Signer.Uri, UriKind.Absolute, out var signerUri)) return null;
+        if (!string.Equals(objectUri.Authority, signerUri.Authority, StringComparison.OrdinalIgnoreCase)) return null;
+        var attributed = ActivityJson.GetIds(obj["attributedTo"]);
+        return attributed.Count == 0 || attributed.Contains(context.Signer.Uri) ? obj : null;
+    }
+
+    protected Task<bool> IsFollowedAsync(string actorUri, CancellationToken ct) =>
+        db.Followings.AnyAsync(f => f.RemoteActor!.Uri == actorUri && f.State == FollowState.Accepted, ct);
+
+    public sealed class Create(FediLearnDbContext db, TimeProvider time) : ObjectActivityHandler(db, time)
+    {
+        public override string Type => "Create";
+
+        public override async Task HandleAsync(InboxContext context, CancellationToken ct)
+        {
+            if (OwnObject(context) is not { } obj || !await IsFollowedAsync(context.Signer.Uri, ct)) return;
+            var id = ActivityJson.GetId(obj)!;
+            if (await Db.RemoteObjects.AnyAsync(o => o.Uri == id, ct)) return; // a replay or a re-delivery
+            Db.RemoteObjects.Add(new RemoteObject
+            {
+                Uri = id,
+                Type = ActivityJson.GetTypes(obj).FirstOrDefault() ?? "Object",
+                AttributedTo = context.Signer.Uri,
+                Name = ActivityJson.GetString(obj, "name"),
+                InReplyTo = ActivityJson.GetId(obj["inReplyTo"]),
+                Json = ActivityJson.Serialize(obj),
+                ReceivedAt = Now,
+            });
+            await Db.SaveChangesAsync(ct);
+        }
+    }
+
+    public sealed class Update(FediLearnDbContext db, TimeProvider time) : ObjectActivityHandler(db, time)
+    {
+        public override string Type => "Update";
+
+        public override async Task HandleAsync(InboxContext context, CancellationToken ct)
+        {
+            if (OwnObject(context) is not { } obj) return;
+            var id = ActivityJson.GetId(obj)!;
+            var row = await Db.RemoteObjects.FirstOrDefaultAsync(o => o.Uri == id && o.AttributedTo == context.Signer.Uri, ct);
+            if (row is null || row.DeletedAt is not null) return;
+            row.Json = ActivityJson.Serialize(obj);
+            row.Name = ActivityJson.GetString(obj, "name");
+            row.UpdatedAt = Now;
+            await Db.SaveChangesAsync(ct);
+        }
+    }
+
+    public sealed class Delete(FediLearnDbContext db, TimeProvider time) : ObjectActivityHandler(db, time)
+    {
+        public override string Type => "Delete";
+
+        public override async Task HandleAsync(InboxContext context, CancellationToken ct)
+        {
+            var id = ActivityJson.GetId(context.Activity["object"]);
+            if (id is null) return;
+            var row = await Db.RemoteObjects.FirstOrDefaultAsync(o => o.Uri == id && o.AttributedTo == context.Signer.Uri, ct);
+            if (row is null || row.DeletedAt is not null) return;
+            row.DeletedAt = Now;
+            await Db.SaveChangesAsync(ct);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Options;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FediLearn.Core.Queues;
+
+/// <summary>
+/// Expands "send to all followers" into one delivery job per inbox, followers on one server sharing its shared inbox.
+/// One INSERT … SELECT in the database, in the same transaction that marks the fan-out done: never half expanded,
+/// never expanded twice, and no follower list is loaded into memory however large the group.
+/// </summary>
+public sealed class FanoutWorker(
+    IServiceScopeFactory scopes, DeliverySignal signal, IOptions<FediLearnOptions> options, TimeProvider time, ILogger<FanoutWorker> logger)
+    : BackgroundService
+{
+    private const string ExpandSql = """
+        INSERT INTO delivery_jobs (activity_id, inbox, host, state, attempts, next_attempt_at, created_at)
+        SELECT {0}, t.inbox, t.host, 0, 0, {1}, {1}
+        FROM (SELECT COALESCE(r.shared_inbox, r.inbox) AS inbox, MIN(r.host) AS host
+              FROM followers f JOIN remote_actors r ON r.id = f.remote_actor_id
+              WHERE f.local_actor_id = {2} AND f.state = 1
+              GROUP BY COALESCE(r.shared_inbox, r.inbox)) t
+        """;
+
+    private readonly DeliveryOptions _options = options.Value.Delivery;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using (var scope = scopes.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+            if (db.Database.IsSqlite())
+                await QueueClaims.ReleaseAllAsync(db, "fanout_jobs", time.GetUtcNow().ToUnixTimeMilliseconds(), stoppingToken);
+        }
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (await RunOnceAsync(stoppingToken) == 0) await Task.Delay(_options.PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Fan-out worker loop failed; retrying shortly");
+                await Task.Delay(_options.PollInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    public async Task<int> RunOnceAsync(CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        var now = time.GetUtcNow();
+        var ids = await QueueClaims.ClaimAsync(db, "fanout_jobs", 8, now.ToUnixTimeMilliseconds(), (now + _options.Lease).ToUnixTimeMilliseconds(), ct);
+        foreach (var id in ids)
+        {
+            var job = await db.FanoutJobs.FirstAsync(j => j.Id == id, ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var inboxes = await db.Database.ExecuteSqlRawAsync(ExpandSql, [job.ActivityId, time.GetUtcNow().ToUnixTimeMilliseconds(), job.ActorId], ct);
+            job.State = DeliveryState.Succeeded;
+            job.LockedUntil = null;
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            logger.LogInformation("Fan-out of activity {Activity}: {Count} inbox(es)", job.ActivityId, inboxes);
+        }
+        if (ids.Count > 0) signal.Signal.Notify();
+        return ids.Count;
+    }
+}
+
+/// <summary>Publishes scheduled items when their time comes (checked every 15 s, and at start: nothing is missed across a restart).</summary>
+public sealed class PublishScheduler(IServiceScopeFactory scopes, ILogger<PublishScheduler> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(15);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                using var scope = scopes.CreateScope();
+                var published = await scope.ServiceProvider.GetRequiredService<Services.PublishingService>().PublishDueAsync(stoppingToken);
+                if (published > 0) logger.LogInformation("Published {Count} scheduled item(s)", published);
+                await Task.Delay(Interval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Scheduled publishing failed; retrying shortly");
+                await Task.Delay(Interval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+}

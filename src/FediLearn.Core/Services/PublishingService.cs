@@ -1,0 +1,212 @@
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using FediLearn.Core.Federation.Objects;
+using FediLearn.Core.Queues;
+using FediLearn.Core.Text;
+using Microsoft.EntityFrameworkCore;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+
+namespace FediLearn.Core.Services;
+
+/// <summary>
+/// Prompts, posts, materials and sessions: validate, store, and publish. Publishing writes the object, its Create and
+/// one fan-out job in one transaction (the outbox pattern); edits send Update, deletions Delete{Tombstone}.
+/// </summary>
+public sealed class PublishingService(
+    FediLearnDbContext db, ActorUrls urls, GroupObjectRenderer renderer, DeliveryQueue queue, DeliverySignal signal, TimeProvider time)
+{
+    private readonly MarkdownRenderer _markdown = new(urls.Base);
+
+    public async Task<GroupItem> CreateAsync(LocalActor group, LocalActor author, ItemKind kind, ItemInput input, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var validator = new ItemValidator();
+        validator.Validate(kind, input, now, isUpdate: false);
+        var session = await FindSessionAsync(group, input.SessionId, validator, ct);
+        var media = await FindMediaAsync(input.MediaIds, validator, ct);
+        validator.ThrowIfAny();
+
+        var item = new GroupItem { GroupId = group.Id, Kind = kind, AuthorId = author.Id, CreatedAt = now.UtcDateTime };
+        Apply(item, input, media, session);
+        item.PublishAt = input.PublishAt is { } at && at > now ? at.UtcDateTime : null;
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        db.GroupItems.Add(item);
+        await db.SaveChangesAsync(ct);
+        if (item.PublishAt is null)
+        {
+            item.PublishedAt = now.UtcDateTime;
+            await SendAsync(item, group, "Create", ct);
+        }
+        await tx.CommitAsync(ct);
+        signal.Signal.Notify();
+        return item;
+    }
+
+    public async Task<GroupItem> UpdateAsync(LocalActor group, GroupItem item, ItemInput input, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var validator = new ItemValidator();
+        validator.Validate(item.Kind, input, now, isUpdate: true);
+        var session = await FindSessionAsync(group, input.SessionId, validator, ct);
+        var media = await FindMediaAsync(input.MediaIds, validator, ct);
+        validator.ThrowIfAny();
+
+        Apply(item, input, media, session);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (item.PublishedAt is null)
+        {
+            item.PublishAt = input.PublishAt is { } at && at > now ? at.UtcDateTime : null;
+            await db.SaveChangesAsync(ct);
+            if (item.PublishAt is null)
+            {
+                item.PublishedAt = now.UtcDateTime;
+                await SendAsync(item, group, "Create", ct);
+            }
+        }
+        else
+        {
+            item.EditedAt = now.UtcDateTime;
+            item.Revision++;
+            await SendAsync(item, group, "Update", ct);
+        }
+        await tx.CommitAsync(ct);
+        signal.Signal.Notify();
+        return item;
+    }
+
+    /// <summary>An unpublished item simply goes; a published one becomes a Tombstone (410) and its followers get Delete.</summary>
+    public async Task DeleteAsync(LocalActor group, GroupItem item, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (item.PublishedAt is null)
+        {
+            db.GroupItems.Remove(item);
+            await db.SaveChangesAsync(ct);
+        }
+        else
+        {
+            item.DeletedAt = time.GetUtcNow().UtcDateTime;
+            item.Pinned = false;
+            await SendAsync(item, group, "Delete", ct);
+        }
+        await tx.CommitAsync(ct);
+        signal.Signal.Notify();
+    }
+
+    /// <summary>Publishes scheduled items whose time has come. Each is claimed by a conditional update, so it goes out once.</summary>
+    public async Task<int> PublishDueAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var due = await db.GroupItems.AsNoTracking()
+            .Where(i => i.PublishedAt == null && i.DeletedAt == null && i.PublishAt != null && i.PublishAt <= now)
+            .OrderBy(i => i.PublishAt).Select(i => i.Id).Take(100).ToListAsync(ct);
+        var published = 0;
+        foreach (var id in due)
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var claimed = await db.GroupItems.Where(i => i.Id == id && i.PublishedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(i => i.PublishedAt, now), ct);
+            if (claimed == 0) continue;
+            var item = await db.GroupItems.FirstAsync(i => i.Id == id, ct);
+            var group = await db.LocalActors.FirstAsync(a => a.Id == item.GroupId, ct);
+            await SendAsync(item, group, "Create", ct);
+            await tx.CommitAsync(ct);
+            published++;
+        }
+        if (published > 0) signal.Signal.Notify();
+        return published;
+    }
+
+    /// <summary>The renderer's view of an item: its group, files and session.</summary>
+    public async Task<ObjectContext> ContextAsync(LocalActor group, GroupItem item, CancellationToken ct)
+    {
+        var keys = GroupObjectRenderer.Strings(item.MediaIdsJson);
+        var media = keys.Count == 0 ? [] : await db.MediaFiles.AsNoTracking().Where(m => keys.Contains(m.Key)).ToListAsync(ct);
+        var session = item.SessionId is { } sid ? await db.GroupItems.AsNoTracking().FirstOrDefaultAsync(s => s.Id == sid, ct) : null;
+        return new ObjectContext(group, keys.Select(k => media.FirstOrDefault(m => m.Key == k)).OfType<MediaFile>().ToList(), session);
+    }
+
+    private async Task SendAsync(GroupItem item, LocalActor group, string type, CancellationToken ct)
+    {
+        await db.SaveChangesAsync(ct);
+        var obj = renderer.Render(item, await ContextAsync(group, item, ct));
+        var activity = new JObject
+        {
+            ["@context"] = obj["@context"]?.DeepClone() ?? JsonLdContexts.Activity(),
+            ["type"] = type,
+            ["actor"] = urls.Actor(group),
+            ["published"] = GroupObjectRenderer.Time(time.GetUtcNow()),
+            ["to"] = new JArray(GroupObjectRenderer.Vocabulary.Public),
+            ["cc"] = new JArray(urls.Followers(group)),
+        };
+        obj.Remove("@context");
+        activity["object"] = obj;
+        var stored = queue.CreateActivity(db, group, activity, isPublic: true);
+        db.FanoutJobs.Add(new FanoutJob
+        {
+            Activity = stored,
+            ActorId = group.Id,
+            State = DeliveryState.Pending,
+            NextAttemptAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
+        });
+        await db.SaveChangesAsync(ct);
+    }
+
+    private void Apply(GroupItem item, ItemInput input, IReadOnlyList<MediaFile> media, GroupItem? session)
+    {
+        item.Title = string.IsNullOrWhiteSpace(input.Title) ? null : input.Title.Trim();
+        item.Content = input.Content ?? "";
+        var rendered = _markdown.Render(item.Content);
+        item.ContentHtml = rendered.Html;
+        item.TagsJson = JsonConvert.SerializeObject(rendered.Tags.Select(t => new { type = t.Type, name = t.Name, href = t.Href }));
+        switch (item.Kind)
+        {
+            case ItemKind.Prompt:
+                item.ChoicesJson = input.Choices is { } choices ? JsonConvert.SerializeObject(choices.Select(c => c.Trim())) : null;
+                item.MultipleChoice = input.Multiple ?? false;
+                item.ClosesAt = input.ClosesAt?.UtcDateTime;
+                item.SessionId = session?.Id;
+                break;
+            case ItemKind.Material:
+                item.LinksJson = input.Links is { Count: > 0 } links ? JsonConvert.SerializeObject(links) : null;
+                item.MediaIdsJson = media.Count > 0 ? JsonConvert.SerializeObject(media.Select(m => m.Key)) : null;
+                item.Pinned = input.Pinned ?? false;
+                break;
+            case ItemKind.Session:
+                item.StartsAtLocal = DateTime.SpecifyKind(input.StartsAt!.Value, DateTimeKind.Unspecified);
+                item.EndsAtLocal = DateTime.SpecifyKind(input.EndsAt!.Value, DateTimeKind.Unspecified);
+                item.TimeZone = input.Timezone;
+                item.JoinUrl = input.JoinUrl;
+                item.Place = string.IsNullOrWhiteSpace(input.Place) ? null : input.Place.Trim();
+                item.Capacity = input.Capacity;
+                item.RequireApproval = input.RequireApproval ?? false;
+                item.Cancelled = input.Cancelled ?? false;
+                item.Notes = input.Notes;
+                item.NotesHtml = input.Notes is null ? null : _markdown.Render(input.Notes).Html;
+                item.RecordingUrl = input.RecordingUrl;
+                break;
+        }
+    }
+
+    private async Task<GroupItem?> FindSessionAsync(LocalActor group, long? sessionId, ItemValidator validator, CancellationToken ct)
+    {
+        if (sessionId is not { } id) return null;
+        var session = await db.GroupItems.AsNoTracking()
+            .FirstOrDefaultAsync(s => s.Id == id && s.GroupId == group.Id && s.Kind == ItemKind.Session && s.DeletedAt == null, ct);
+        if (session is null) validator.Add("sessionId", $"This group has no session {id}.");
+        return session;
+    }
+
+    private async Task<IReadOnlyList<MediaFile>> FindMediaAsync(IReadOnlyList<string>? keys, ItemValidator validator, CancellationToken ct)
+    {
+        if (keys is null || keys.Count == 0) return [];
+        var found = await db.MediaFiles.AsNoTracking().Where(m => keys.Contains(m.Key)).ToListAsync(ct);
+        foreach (var missing in keys.Where(k => found.All(m => m.Key != k)))
+            validator.Add("mediaIds", $"No uploaded file {missing} (upload it with POST /api/media first).");
+        return keys.Select(k => found.FirstOrDefault(m => m.Key == k)).OfType<MediaFile>().ToList();
+    }
+}

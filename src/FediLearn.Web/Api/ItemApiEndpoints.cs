@@ -1,0 +1,128 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using FediLearn.Core.Services;
+using Microsoft.EntityFrameworkCore;
+
+namespace FediLearn.Web.Api;
+
+/// <summary>The facilitators' JSON API for prompts, posts, materials and sessions (docs/api.md).</summary>
+public static class ItemApiEndpoints
+{
+    private const string KindRoute = "{kind:regex(^(prompts|posts|materials|sessions)$)}";
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static void MapItemApiEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/groups/{name}");
+        api.MapPost($"/{KindRoute}", CreateAsync);
+        api.MapGet($"/{KindRoute}", ListAsync);
+        api.MapGet($"/{KindRoute}/{{id:long}}", GetAsync);
+        api.MapPut($"/{KindRoute}/{{id:long}}", UpdateAsync);
+        api.MapDelete($"/{KindRoute}/{{id:long}}", DeleteAsync);
+    }
+
+    private static ItemKind KindOf(string segment) => segment switch
+    {
+        "prompts" => ItemKind.Prompt,
+        "posts" => ItemKind.Post,
+        "materials" => ItemKind.Material,
+        _ => ItemKind.Session,
+    };
+
+    private static async Task<IResult> CreateAsync(string name, string kind, HttpContext http, PublishingService publishing, ActorUrls urls, CancellationToken ct)
+    {
+        var (person, group, error) = await ApiAuth.FacilitatorAsync(http, name, ct);
+        if (error is not null) return error;
+        var (request, bad) = await ReadAsync(http, ct);
+        if (bad is not null) return bad;
+        try
+        {
+            var item = await publishing.CreateAsync(group!, person!, KindOf(kind), request!.ToInput(), ct);
+            var body = ItemResponse.From(item, group!, urls);
+            return Results.Json(body, Json, statusCode: StatusCodes.Status201Created);
+        }
+        catch (ItemValidationException e) { return ApiAuth.Invalid(e.Errors); }
+    }
+
+    private static async Task<IResult> ListAsync(string name, string kind, int? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, CancellationToken ct)
+    {
+        var (_, group, error) = await ApiAuth.FacilitatorAsync(http, name, ct);
+        if (error is not null) return error;
+        var k = KindOf(kind);
+        var p = Math.Max(page ?? 1, 1);
+        var items = await db.GroupItems.AsNoTracking().Where(i => i.GroupId == group!.Id && i.Kind == k && i.DeletedAt == null)
+            .OrderByDescending(i => i.Id).Skip((p - 1) * 50).Take(50).ToListAsync(ct);
+        return Results.Json(new { items = items.Select(i => ItemResponse.From(i, group!, urls)), page = p }, Json);
+    }
+
+    private static async Task<IResult> GetAsync(string name, string kind, long id, HttpContext http, FediLearnDbContext db, ActorUrls urls, CancellationToken ct)
+    {
+        var (_, group, error) = await ApiAuth.FacilitatorAsync(http, name, ct);
+        if (error is not null) return error;
+        var item = await FindAsync(db, group!, KindOf(kind), id, ct);
+        return item is null ? NotFound(kind, id) : Results.Json(ItemResponse.From(item, group!, urls), Json);
+    }
+
+    private static async Task<IResult> UpdateAsync(string name, string kind, long id, HttpContext http, FediLearnDbContext db, PublishingService publishing, ActorUrls urls, CancellationToken ct)
+    {
+        var (_, group, error) = await ApiAuth.FacilitatorAsync(http, name, ct);
+        if (error is not null) return error;
+        var item = await FindAsync(db, group!, KindOf(kind), id, ct);
+        if (item is null) return NotFound(kind, id);
+        var (request, bad) = await ReadAsync(http, ct);
+        if (bad is not null) return bad;
+        try
+        {
+            item = await publishing.UpdateAsync(group!, item, request!.ToInput(), ct);
+            return Results.Json(ItemResponse.From(item, group!, urls), Json);
+        }
+        catch (ItemValidationException e) { return ApiAuth.Invalid(e.Errors); }
+    }
+
+    private static async Task<IResult> DeleteAsync(string name, string kind, long id, HttpContext http, FediLearnDbContext db, PublishingService publishing, CancellationToken ct)
+    {
+        var (_, group, error) = await ApiAuth.FacilitatorAsync(http, name, ct);
+        if (error is not null) return error;
+        var item = await FindAsync(db, group!, KindOf(kind), id, ct);
+        if (item is null) return NotFound(kind, id);
+        await publishing.DeleteAsync(group!, item, ct);
+        return Results.NoContent();
+    }
+
+    private static Task<GroupItem?> FindAsync(FediLearnDbContext db, LocalActor group, ItemKind kind, long id, CancellationToken ct) =>
+        db.GroupItems.FirstOrDefaultAsync(i => i.Id == id && i.GroupId == group.Id && i.Kind == kind && i.DeletedAt == null, ct);
+
+    private static IResult NotFound(string kind, long id) => ApiAuth.Problem(404, "Not found", $"This group has no {kind.TrimEnd('s')} {id}.");
+
+    private static async Task<(ItemRequest?, IResult?)> ReadAsync(HttpContext http, CancellationToken ct)
+    {
+        if (!http.Request.HasJsonContentType())
+            return (null, ApiAuth.Problem(415, "JSON expected", "Send the body as application/json."));
+        try
+        {
+            var request = await JsonSerializer.DeserializeAsync<ItemRequest>(http.Request.Body, Json, ct);
+            return request is null ? (null, ApiAuth.Problem(400, "Empty body", "Send a JSON object.")) : (request, null);
+        }
+        catch (JsonException e)
+        {
+            var field = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body";
+            return (null, ApiAuth.Invalid(new Dictionary<string, string[]> { [field] = [Clean(e.Message)] }));
+        }
+    }
+
+    /// <summary>System.Text.Json's message without the type names and positions that mean nothing to an API user.</summary>
+    private static string Clean(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        message = cut > 0 ? message[..cut] : message;
+        return message.Replace("FediLearn.Web.Api.ItemRequest", "the item").Replace("System.", "");
+    }
+}
