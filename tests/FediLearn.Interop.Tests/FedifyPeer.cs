@@ -145,6 +145,31 @@ public sealed class FedifyPeer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Polls the peer until it recorded a Create/Update/Delete (<paramref name="activity"/>) whose object id is
+    /// <paramref name="objectId"/>, i.e. one that Fedify's inbox listener accepted after verifying its signature.
+    /// </summary>
+    public async Task<(PeerState State, JsonObject Object)> WaitForObjectAsync(string activity, string objectId,
+        TimeSpan? timeout = null, Func<string>? extraLog = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var state = await GetStateAsync();
+            var found = state.Objects.LastOrDefault(o =>
+                PeerState.Str(o["activity"]) == activity && PeerState.Str(o["id"]) == objectId);
+            if (found is not null) return (state, found);
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException(
+                    $"Fedify peer recorded no {activity} of {objectId}.\n" +
+                    $"Recorded: {string.Join(", ", state.Objects.Select(o => $"{o["activity"]} {o["type"]} {o["id"]}"))}\n" +
+                    $"Inbox: {string.Join(", ", state.Inbox.Select(e => $"{e["type"]} {e["id"]} -> {e["status"]} verified={e["verified"]} {e["parseError"]}"))}\n" +
+                    $"Fedify errors:\n{string.Join('\n', state.FedifyErrors)}\n" +
+                    $"Peer notes:\n{string.Join('\n', state.Notes)}\n{extraLog?.Invoke()}");
+            await Task.Delay(200);
+        }
+    }
+
     /// <summary>Gets a document from the peer itself, e.g. its actor, as ActivityPub JSON.</summary>
     public async Task<JsonObject> GetDocumentAsync(string url, string accept = "application/activity+json") =>
         JsonNode.Parse(await GetTextAsync(url, accept))!.AsObject();
@@ -290,6 +315,19 @@ public sealed class PeerState(JsonObject json)
 
     /// <summary>Every HTTP request Fedify sent: method, url, headers, body, status.</summary>
     public IReadOnlyList<JsonObject> Sent => Json["sent"]!.AsArray().Select(n => n!.AsObject()).ToList();
+
+    /// <summary>
+    /// Per verified Create/Update/Delete, Fedify's parsed view of its object: activity, activityId, actor, verified, id,
+    /// type (Event, Question, Note, Article, Tombstone), fedifyClass, parseError (Fedify's exact message, or null),
+    /// name, summary, content, startTime/endTime (ISO instants), timezone, locations, rawLocations, joinLinks,
+    /// attachments, choices, multiple, raw (the object as received).
+    /// </summary>
+    public IReadOnlyList<JsonObject> Objects =>
+        (Json["objects"] as JsonArray ?? []).Select(n => n!.AsObject()).ToList();
+
+    /// <summary>Warnings and errors Fedify logged (e.g. a document it failed to parse), as "level category: message".</summary>
+    public IReadOnlyList<string> FedifyErrors =>
+        (Json["fedifyErrors"] as JsonArray ?? []).Select(n => $"{n!["level"]} {n["category"]}: {n["message"]}").ToList();
 
     public IReadOnlyList<string> Notes => Json["notes"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
 

@@ -32,9 +32,13 @@ public sealed class FakeRemoteServer : IAsyncDisposable
 
     public string PrivatePem { get; private set; }
     public string Origin { get; private set; } = "";
-    public string ActorId => $"{Origin}/users/learner";
+    public string ActorId => Actor("learner");
     public string Inbox => $"{ActorId}/inbox";
     public string KeyId => $"{ActorId}#main-key";
+    public string SharedInbox => $"{Origin}/inbox";
+
+    /// <summary>The server hosts any number of actors (/users/{name}); they share one key pair and the shared inbox.</summary>
+    public string Actor(string name) => $"{Origin}/users/{name}";
     public IReadOnlyList<ReceivedRequest> Received => _received.ToArray();
 
     /// <summary>Decides the status for the n-th (1-based) POST to the inbox; 202 by default.</summary>
@@ -48,26 +52,26 @@ public sealed class FakeRemoteServer : IAsyncDisposable
         var app = builder.Build();
         var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
         var server = new FakeRemoteServer(app, privatePem, publicPem);
-        app.MapGet("/users/learner", () => Results.Text(server.ActorDocument().ToString(), "application/activity+json"));
-        app.MapPost("/users/learner/inbox", (Delegate)((HttpContext c) => server.ReceiveAsync(c)));
+        app.MapGet("/users/{name}", (string name) => Results.Text(server.ActorDocument(name).ToString(), "application/activity+json"));
+        app.MapPost("/users/{name}/inbox", (Delegate)((HttpContext c) => server.ReceiveAsync(c)));
         app.MapPost("/inbox", (Delegate)((HttpContext c) => server.ReceiveAsync(c)));
         await app.StartAsync();
         server.Origin = app.Urls.First().TrimEnd('/');
         return server;
     }
 
-    public JObject ActorDocument() => new()
+    public JObject ActorDocument(string name = "learner") => new()
     {
         ["@context"] = new JArray("https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"),
-        ["id"] = ActorId,
+        ["id"] = Actor(name),
         ["type"] = "Person",
-        ["preferredUsername"] = "learner",
-        ["name"] = "A learner elsewhere",
-        ["inbox"] = Inbox,
-        ["outbox"] = $"{ActorId}/outbox",
-        ["followers"] = $"{ActorId}/followers",
-        ["endpoints"] = new JObject { ["sharedInbox"] = $"{Origin}/inbox" },
-        ["publicKey"] = new JObject { ["id"] = KeyId, ["owner"] = ActorId, ["publicKeyPem"] = _publicPem },
+        ["preferredUsername"] = name,
+        ["name"] = $"{name} elsewhere",
+        ["inbox"] = $"{Actor(name)}/inbox",
+        ["outbox"] = $"{Actor(name)}/outbox",
+        ["followers"] = $"{Actor(name)}/followers",
+        ["endpoints"] = new JObject { ["sharedInbox"] = SharedInbox },
+        ["publicKey"] = new JObject { ["id"] = $"{Actor(name)}#main-key", ["owner"] = Actor(name), ["publicKeyPem"] = _publicPem },
     };
 
     /// <summary>Replaces the actor's key pair under the same keyId, as a server rotating keys does. Returns the old private key.</summary>
@@ -79,12 +83,12 @@ public sealed class FakeRemoteServer : IAsyncDisposable
     }
 
     /// <summary>A Follow shaped like Mastodon's (reference/federation.md §1.4): no to/cc, a non-dereferenceable id.</summary>
-    public JObject Follow(string objectId) => new()
+    public JObject Follow(string objectId, string actorName = "learner") => new()
     {
         ["@context"] = "https://www.w3.org/ns/activitystreams",
         ["id"] = $"{Origin}/{Guid.NewGuid()}",
         ["type"] = "Follow",
-        ["actor"] = ActorId,
+        ["actor"] = Actor(actorName),
         ["object"] = objectId,
     };
 
@@ -97,7 +101,8 @@ public sealed class FakeRemoteServer : IAsyncDisposable
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/activity+json");
         if (sign)
         {
-            using var key = SigningKey.FromPem(KeyId, signWithPem ?? PrivatePem);
+            var keyId = $"{activity.Value<string>("actor") ?? ActorId}#main-key";
+            using var key = SigningKey.FromPem(keyId, signWithPem ?? PrivatePem);
             HttpSignatureSigner.SignDraftCavage(request, body, key, DateTimeOffset.UtcNow);
         }
         tamper?.Invoke(request);
@@ -123,7 +128,7 @@ public sealed class FakeRemoteServer : IAsyncDisposable
         var body = buffer.ToArray();
         var status = InboxStatus(Interlocked.Increment(ref _inboxCalls));
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        _received.Enqueue(new ReceivedRequest(context.Request.Path, JObject.Parse(Encoding.UTF8.GetString(body)), headers, body, status, DateTimeOffset.UtcNow));
+        _received.Enqueue(new ReceivedRequest(context.Request.Path, FediLearn.ActivityPub.Json.ActivityJson.Parse(body), headers, body, status, DateTimeOffset.UtcNow));
         return Results.StatusCode(status);
     }
 

@@ -23,7 +23,7 @@ internal static class TestHelpers
         using var response = await Http.SendAsync(request);
         Assert.Equal(200, (int)response.StatusCode);
         Assert.Equal("application/activity+json", response.Content.Headers.ContentType?.MediaType);
-        return JObject.Parse(await response.Content.ReadAsStringAsync());
+        return FediLearn.ActivityPub.Json.ActivityJson.Parse(await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>Polls until the condition holds, or fails with the node's log.</summary>

@@ -22,13 +22,16 @@ public static class CollectionRenderer
 
     public static JObject Page(string collectionId, int page, IEnumerable<JToken> items, bool hasNext)
     {
+        // Add item by item: new JArray(aJArray) would nest the array instead of copying its items.
+        var ordered = new JArray();
+        foreach (var item in items) ordered.Add(item);
         var doc = new JObject
         {
             ["@context"] = JsonLdContexts.Activity(),
             ["id"] = $"{collectionId}?page={page}",
             ["type"] = "OrderedCollectionPage",
             ["partOf"] = collectionId,
-            ["orderedItems"] = new JArray(items),
+            ["orderedItems"] = ordered,
         };
         if (hasNext) doc["next"] = $"{collectionId}?page={page + 1}";
         if (page > 1) doc["prev"] = $"{collectionId}?page={page - 1}";

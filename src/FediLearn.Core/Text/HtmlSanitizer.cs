@@ -77,9 +77,21 @@ public static class HtmlSanitizer
         return SanitizeNodes(nodes);
     }
 
+    /// <summary>
+    /// Nesting (as estimated by <see cref="EstimateDepth"/>) above which the markup is not parsed as a tree: the HTML
+    /// tree builder does work proportional to the depth of open elements for many tokens, so a megabyte of unclosed
+    /// <c>&lt;b&gt;</c> or <c>&lt;div&gt;</c> would take minutes. Such input keeps only its text.
+    /// </summary>
+    public const int MaxParseDepth = 256;
+
     /// <summary>Parses <paramref name="html"/> as the content of a standards-mode &lt;body&gt;, like innerHTML.</summary>
     internal static INodeList ParseFragment(string html)
     {
+        if (EstimateDepth(html) > MaxParseDepth)
+        {
+            html = StripTags(html);
+        }
+
         var parser = new HtmlParser(new HtmlParserOptions
         {
             IsScripting = false,
@@ -89,6 +101,90 @@ public static class HtmlSanitizer
         });
         var doc = parser.ParseDocument("<!DOCTYPE html><html><head></head><body></body></html>");
         return parser.ParseFragment(html, doc.Body!);
+    }
+
+    /// <summary>Elements that never stay open (void) or that the parser closes implicitly (so sloppy HTML does not look deep).</summary>
+    private static readonly HashSet<string> NotNesting = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
+        "keygen", "image", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "tbody", "thead", "tfoot",
+        "colgroup", "caption", "rt", "rp", "rb", "rtc",
+    };
+
+    /// <summary>
+    /// A cheap, linear upper-bound-ish estimate of element nesting: start tags (other than void and implicitly
+    /// closed ones, and not self-closed) count up, end tags count down.
+    /// </summary>
+    internal static int EstimateDepth(string html)
+    {
+        int depth = 0, max = 0;
+        var i = html.IndexOf('<', StringComparison.Ordinal);
+        while (i >= 0 && i < html.Length - 1)
+        {
+            var isEnd = html[i + 1] == '/';
+            var nameStart = isEnd ? i + 2 : i + 1;
+            var nameEnd = nameStart;
+            while (nameEnd < html.Length && (char.IsAsciiLetterOrDigit(html[nameEnd]) || html[nameEnd] is '-' or ':' or '_'))
+            {
+                nameEnd++;
+            }
+
+            if (nameEnd > nameStart && IsAsciiLetter(html[nameStart]))
+            {
+                var close = html.IndexOf('>', nameEnd);
+                var selfClosing = close > 0 && html[close - 1] == '/';
+                if (isEnd)
+                {
+                    depth = Math.Max(0, depth - 1);
+                }
+                else if (!selfClosing && !NotNesting.Contains(html[nameStart..nameEnd]))
+                {
+                    depth++;
+                    max = Math.Max(max, depth);
+                }
+
+                if (close < 0)
+                {
+                    break;
+                }
+
+                i = html.IndexOf('<', close + 1);
+            }
+            else
+            {
+                i = html.IndexOf('<', i + 1);
+            }
+        }
+
+        return max;
+    }
+
+    /// <summary>Removes everything that looks like a tag and escapes stray '&lt;', leaving text (entities intact) only.</summary>
+    internal static string StripTags(string html)
+    {
+        var sb = new StringBuilder(html.Length);
+        var i = 0;
+        while (i < html.Length)
+        {
+            var c = html[i];
+            if (c == '<' && i + 1 < html.Length && (IsAsciiLetter(html[i + 1]) || html[i + 1] is '/' or '!' or '?'))
+            {
+                var close = html.IndexOf('>', i + 1);
+                if (close < 0)
+                {
+                    break; // an unterminated tag swallows the rest, as in the tokenizer
+                }
+
+                sb.Append(' ');
+                i = close + 1;
+                continue;
+            }
+
+            sb.Append(c == '<' ? "&lt;" : c.ToString());
+            i++;
+        }
+
+        return sb.ToString();
     }
 
     /// <summary>Sanitizes already parsed nodes (used by <see cref="MarkdownRenderer"/> after it added links).</summary>
@@ -240,8 +336,10 @@ public static class HtmlSanitizer
 
     private static void PushChildren(INode parent, Stack<Work> work)
     {
-        for (var child = parent.LastChild; child is not null; child = child.PreviousSibling)
+        var children = parent.ChildNodes; // indexed: sibling properties are O(n) in AngleSharp
+        for (var index = children.Length - 1; index >= 0; index--)
         {
+            var child = children[index];
             work.Push(Work.ForNode(child));
         }
     }
@@ -393,8 +491,10 @@ public static class HtmlSanitizer
                 return CollectText(e);
             }
 
-            for (var child = node.LastChild; child is not null; child = child.PreviousSibling)
+            var children = node.ChildNodes; // indexed: sibling properties are O(n) in AngleSharp
+            for (var index = children.Length - 1; index >= 0; index--)
             {
+                var child = children[index];
                 stack.Push(child);
             }
         }
@@ -416,8 +516,10 @@ public static class HtmlSanitizer
                 sb.Append(t.Data);
             }
 
-            for (var child = node.LastChild; child is not null; child = child.PreviousSibling)
+            var children = node.ChildNodes; // indexed: sibling properties are O(n) in AngleSharp
+            for (var index = children.Length - 1; index >= 0; index--)
             {
+                var child = children[index];
                 stack.Push(child);
             }
         }

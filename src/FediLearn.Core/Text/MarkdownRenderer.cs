@@ -66,7 +66,16 @@ public sealed partial class MarkdownRenderer
             return new RenderedText(string.Empty, []);
         }
 
-        var html = Markdown.ToHtml(markdown, Pipeline);
+        string html;
+        try
+        {
+            html = Markdown.ToHtml(markdown, Pipeline);
+        }
+        catch (ArgumentException)
+        {
+            // Markdig refuses absurdly deep nesting; show such input as text paragraphs instead of failing the post.
+            html = PlainParagraphs(markdown);
+        }
         var nodes = HtmlSanitizer.ParseFragment(html);
         if (nodes.Length == 0)
         {
@@ -109,8 +118,10 @@ public sealed partial class MarkdownRenderer
                     continue;
             }
 
-            for (var child = node.LastChild; child is not null; child = child.PreviousSibling)
+            var children = node.ChildNodes; // indexed: sibling properties are O(n) in AngleSharp
+            for (var index = children.Length - 1; index >= 0; index--)
             {
+                var child = children[index];
                 stack.Push((child, noTags));
             }
         }
@@ -132,6 +143,17 @@ public sealed partial class MarkdownRenderer
 
         var sanitized = HtmlSanitizer.SanitizeNodes(root.ChildNodes.ToArray());
         return new RenderedText(sanitized, tags.Tags);
+    }
+
+    private static string PlainParagraphs(string text)
+    {
+        var sb = new StringBuilder();
+        foreach (var paragraph in text.ReplaceLineEndings("\n").Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            sb.Append("<p>").Append(System.Net.WebUtility.HtmlEncode(paragraph).Replace("\n", "<br>", StringComparison.Ordinal)).Append("</p>");
+        }
+
+        return sb.ToString();
     }
 
     private void LinkTags(IText text, Func<string, string, string?>? resolveMention, Dictionary<string, string?> cache, TagCollector tags)
@@ -203,27 +225,27 @@ public sealed partial class MarkdownRenderer
             return;
         }
 
-        var parent = text.Parent!;
         var document = text.Owner!;
+        var fragment = document.CreateDocumentFragment(); // one replacement in the parent, not one insert per piece
         var position = 0;
         foreach (var (index, length, tag, build) in matches.OrderBy(x => x.Index))
         {
             tags.Add(tag);
             if (index > position)
             {
-                parent.InsertBefore(document.CreateTextNode(data[position..index]), text);
+                fragment.AppendChild(document.CreateTextNode(data[position..index]));
             }
 
-            parent.InsertBefore(build(document), text);
+            fragment.AppendChild(build(document));
             position = index + length;
         }
 
         if (position < data.Length)
         {
-            parent.InsertBefore(document.CreateTextNode(data[position..]), text);
+            fragment.AppendChild(document.CreateTextNode(data[position..]));
         }
 
-        parent.RemoveChild(text);
+        text.Parent!.ReplaceChild(fragment, text);
     }
 
     private static IElement BuildLink(IDocument doc, string href, string cssClass, string? rel, string prefix, string label)

@@ -79,8 +79,10 @@ public static class PlainText
                     output.Break(breaks);
                     stack.Push((null, breaks, false));
                     var childPre = pre || name is "pre" or "listing";
-                    for (var child = element.LastChild; child is not null; child = child.PreviousSibling)
+                    var children = element.ChildNodes; // indexed: sibling properties are O(n) in AngleSharp
+                    for (var index = children.Length - 1; index >= 0; index--)
                     {
+                        var child = children[index];
                         stack.Push((child, 0, childPre));
                     }
 

@@ -265,66 +265,6 @@ public sealed class HtmlSanitizerTests
         Assert.Equal(string.Empty, HtmlSanitizer.Sanitize(string.Empty));
     }
 
-    // ---- size and depth ----
-
-    [Fact]
-    public void One_megabyte_of_markup_is_sanitized_quickly()
-    {
-        var sb = new StringBuilder();
-        while (sb.Length < 1_000_000)
-        {
-            sb.Append("<p class=\"x h-entry\" onclick=\"y\">Some <b>bold</b> and <a href=\"https://a.example/p\">link</a><script>z</script></p>");
-        }
-
-        var sw = Stopwatch.StartNew();
-        var output = HtmlSanitizer.Sanitize(sb.ToString());
-        sw.Stop();
-        Assert.DoesNotContain("script", output, StringComparison.Ordinal);
-        Assert.DoesNotContain("onclick", output, StringComparison.Ordinal);
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"took {sw.Elapsed}");
-    }
-
-    [Theory]
-    [InlineData("<b x=\"{0}\">")] // distinct unclosed formatting elements (active formatting list grows)
-    [InlineData("<span>")] // unclosed nesting
-    [InlineData("</p>")] // stray end tags walking the open-element stack
-    [InlineData("<a href=\"https://a.example/{0}\">")] // each new <a> closes the previous one
-    [InlineData("<table><td>")]
-    public void One_megabyte_of_pathological_markup_finishes_quickly(string unit)
-    {
-        var sb = new StringBuilder();
-        var i = 0;
-        while (sb.Length < 1_000_000)
-        {
-            sb.Append(string.Format(System.Globalization.CultureInfo.InvariantCulture, unit, i++)).Append('x');
-        }
-
-        var sw = Stopwatch.StartNew();
-        var output = HtmlSanitizer.Sanitize(sb.ToString());
-        sw.Stop();
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), $"took {sw.Elapsed}");
-        AssertSafe(output);
-    }
-
-    [Fact]
-    public void Ten_thousand_nested_spans_do_not_overflow_the_stack()
-    {
-        var html = string.Concat(Enumerable.Repeat("<span>", 10_000)) + "deep" + string.Concat(Enumerable.Repeat("</span>", 10_000));
-        var output = HtmlSanitizer.Sanitize(html);
-        Assert.Contains("deep", output, StringComparison.Ordinal);
-        Assert.True(MaxDepth(Parse(output)) <= HtmlSanitizer.MaxDepth + 1);
-        Assert.Equal(output, HtmlSanitizer.Sanitize(output));
-    }
-
-    [Fact]
-    public void Ten_thousand_nested_blockquotes_and_lists_do_not_overflow_the_stack()
-    {
-        var html = string.Concat(Enumerable.Repeat("<blockquote><ul><li><div>", 10_000)) + "deep";
-        var output = HtmlSanitizer.Sanitize(html);
-        Assert.Contains("deep", output, StringComparison.Ordinal);
-        Assert.Equal(output, HtmlSanitizer.Sanitize(output));
-    }
-
     // ---- helpers ----
 
     private static readonly HashSet<string> Allowed = ["p", "br", "span", "a", "del", "s", "pre", "blockquote", "code", "b", "strong", "u", "i", "em", "ul", "ol", "li", "ruby", "rt", "rp"];
@@ -363,8 +303,10 @@ public sealed class HtmlSanitizerTests
                 }
             }
 
-            for (var child = node.LastChild; child is not null; child = child.PreviousSibling)
+            var children = node.ChildNodes; // indexed: sibling properties are O(n) in AngleSharp
+            for (var index = children.Length - 1; index >= 0; index--)
             {
+                var child = children[index];
                 stack.Push(child);
             }
         }
@@ -378,9 +320,9 @@ public sealed class HtmlSanitizerTests
         return doc.Body;
     }
 
-    private static IElement SingleAnchor(string html) => Assert.Single(Parse(html).QuerySelectorAll("a"));
+    internal static IElement SingleAnchor(string html) => Assert.Single(Parse(html).QuerySelectorAll("a"));
 
-    private static int MaxDepth(INode root)
+    internal static int MaxDepth(INode root)
     {
         var max = 0;
         var stack = new Stack<(INode, int)>();
@@ -389,7 +331,7 @@ public sealed class HtmlSanitizerTests
         {
             var (node, depth) = stack.Pop();
             max = Math.Max(max, depth);
-            for (var child = node.FirstChild; child is not null; child = child.NextSibling)
+            foreach (var child in node.ChildNodes)
             {
                 stack.Push((child, depth + 1));
             }

@@ -17,6 +17,12 @@
 //   POST /control/follow    {"handle":"grp@127.0.0.1:5080"} | {"actor":"http://…/g/grp"}
 //   POST /control/unfollow  {"actor":"http://…/g/grp"}
 //   GET  /control/state
+//
+// Create/Update/Delete from a followed actor are handled by Fedify's inbox
+// listener (signature verified first) and recorded under state.objects with
+// Fedify's parsed view of the object (Event/Question/Note/Article/Tombstone);
+// a document Fedify refuses is recorded with Fedify's exact error message
+// (state.objects[].parseError, state.fedifyErrors, inbox[].parseError).
 // Prints "LISTENING <port>" on stdout once ready.
 
 import http from "node:http";
@@ -34,6 +40,7 @@ if (nodeMajor < 22) {
 const { createFederation, MemoryKvStore, generateCryptoKeyPair } = await import("@fedify/fedify");
 const vocab = await import("@fedify/vocab");
 const { Accept, Activity, Endpoints, Follow, Person, Reject, Undo, isActor } = vocab;
+const { Create, Update, Delete, Event, Question, Note, Article, Place, Link, Tombstone } = vocab;
 const { configure, defaultTextFormatter } = await import("@logtape/logtape");
 
 const { values: args } = parseArgs({
@@ -48,11 +55,24 @@ const { values: args } = parseArgs({
 });
 const name = args.name;
 
+// Fedify's warnings and errors (e.g. "Failed to parse activity") are kept for
+// /control/state: a refused document is a finding, so its exact message matters.
+const fedifyErrors = [];
+function captureSink(record) {
+  if (record.level !== "warning" && record.level !== "error" && record.level !== "fatal") return;
+  const message = record.message.map((part) =>
+    typeof part === "string" ? part : part instanceof Error ? (part.stack ?? String(part)) : safeJson(part)).join("");
+  fedifyErrors.push({ level: record.level, category: record.category.join("."), message });
+}
+function safeJson(value) {
+  try { return typeof value === "object" ? JSON.stringify(value) : String(value); } catch { return String(value); }
+}
+
 await configure({
   contextLocalStorage: new AsyncLocalStorage(),
-  sinks: { stderr: (record) => process.stderr.write(defaultTextFormatter(record)) },
+  sinks: { stderr: (record) => process.stderr.write(defaultTextFormatter(record)), capture: captureSink },
   loggers: [
-    { category: "fedify", sinks: ["stderr"], lowestLevel: args["log-level"] },
+    { category: "fedify", sinks: ["stderr", "capture"], lowestLevel: args["log-level"] },
     { category: ["logtape", "meta"], sinks: ["stderr"], lowestLevel: "warning" },
   ],
 });
@@ -66,6 +86,7 @@ const received = []; // raw JSON of every POST to an inbox, in arrival order
 const inboxLog = []; // { path, id, type, status, verified, headers } per inbox POST, same order as received
 const sent = []; // every outgoing HTTP request Fedify made (GETs and POSTs)
 const notes = [];
+const objects = []; // Fedify's parsed view of every verified Create/Update/Delete object, in arrival order
 const sentObjects = new Map(); // activity path id -> vocab object, served back
 const requestStore = new AsyncLocalStorage();
 
@@ -219,11 +240,141 @@ federation
     markVerified(undo);
     if (followers.delete(undo.actorId?.href ?? "")) note(`follower ${undo.actorId?.href} removed`);
   })
+  .on(Create, (ctx, create) => recordObject(ctx, create, "Create"))
+  .on(Update, (ctx, update) => recordObject(ctx, update, "Update"))
+  .on(Delete, (ctx, del) => recordObject(ctx, del, "Delete"))
   .on(Activity, (_ctx, activity) => markVerified(activity))
   .onUnverifiedActivity((_ctx, activity, reason) => {
     note(`REJECTED unverified ${activity?.id?.href ?? "?"}: ${describeReason(reason)}`);
   })
   .onError((_ctx, error) => note(`inbox error: ${error?.stack ?? error}`));
+
+// ---- Create / Update / Delete: Fedify's parsed view of the object ----------
+// Called by Fedify's inbox listener only after it verified the HTTP signature
+// and that the signing key belongs to activity.actor.
+async function recordObject(ctx, activity, kind) {
+  markVerified(activity);
+  const raw = requestStore.getStore()?.raw ?? null;
+  const rawObject = raw && typeof raw.object === "object" && raw.object !== null ? raw.object : null;
+  const entry = {
+    activity: kind,
+    activityId: activity.id?.href ?? null,
+    actor: activity.actorId?.href ?? null,
+    verified: true,
+    id: activity.objectId?.href ?? (typeof raw?.object === "string" ? raw.object : rawObject?.id ?? null),
+    type: null, fedifyClass: null, parseError: null,
+    raw: rawObject ?? raw?.object ?? null,
+  };
+  objects.push(entry);
+  const loader = await ctx.getDocumentLoader({ identifier: name });
+  const options = { documentLoader: loader, contextLoader: ctx.contextLoader, suppressError: false };
+  let object;
+  try {
+    object = await activity.getObject(options);
+  } catch (error) {
+    entry.parseError = `${error?.name ?? "Error"}: ${error?.message ?? error}`;
+    note(`Fedify could not parse the object of ${kind} ${entry.activityId}: ${entry.parseError}`);
+    return;
+  }
+  if (object == null) {
+    entry.parseError = "Fedify getObject() returned null";
+    note(`${kind} ${entry.activityId}: getObject() returned null`);
+    return;
+  }
+  try {
+    await describe(object, entry, options);
+  } catch (error) {
+    entry.parseError = `${error?.name ?? "Error"} reading ${entry.fedifyClass}: ${error?.message ?? error}`;
+    note(`${kind} ${entry.activityId}: ${entry.parseError}`);
+  }
+  note(`${kind} of ${entry.type} ${entry.id} parsed by Fedify as ${entry.fedifyClass}`);
+}
+
+const text = (value) => (value == null ? null : String(value));
+const iso = (instant) => (instant == null ? null : typeof instant === "boolean" ? instant : instant.toString());
+
+async function all(iterable) {
+  const out = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+function describeLink(link) {
+  if (link instanceof URL) return { type: "URL", href: link.href };
+  if (link instanceof Link) {
+    return { type: link.constructor.name, href: link.href?.href ?? null, name: text(link.name), mediaType: link.mediaType ?? null };
+  }
+  const url = link.url instanceof URL ? link.url.href : link.url?.href?.href ?? null;
+  return {
+    type: link.constructor.name, id: link.id?.href ?? null, name: text(link.name), url,
+    mediaType: link.mediaType ?? null, ...(link instanceof Place ? { address: link.address ?? null } : {}),
+  };
+}
+
+async function describe(object, entry, options) {
+  entry.fedifyClass = object.constructor.name;
+  entry.type = object instanceof Event ? "Event" : object instanceof Question ? "Question"
+    : object instanceof Article ? "Article" : object instanceof Note ? "Note"
+    : object instanceof Tombstone ? "Tombstone" : object.constructor.name;
+  entry.id = object.id?.href ?? entry.id;
+  entry.name = text(object.name);
+  entry.summary = text(object.summary);
+  entry.content = text(object.content);
+  entry.mediaType = object.mediaType ?? null;
+  entry.published = iso(object.published);
+  entry.updated = iso(object.updated);
+  entry.attributedTo = object.attributionId?.href ?? null;
+  entry.to = object.toIds?.map((u) => u.href) ?? [];
+  entry.cc = object.ccIds?.map((u) => u.href) ?? [];
+  if (object instanceof Tombstone) {
+    entry.deleted = iso(object.deleted);
+    return;
+  }
+  entry.startTime = iso(object.startTime);
+  entry.endTime = iso(object.endTime);
+  entry.attachments = (await all(object.getAttachments(options))).map(describeLink);
+  entry.tags = (await all(object.getTags(options))).map(describeLink);
+  const raw = entry.raw && typeof entry.raw === "object" ? entry.raw : {};
+  if (object instanceof Event) {
+    // Fedify's vocabulary has no timezone/joinMode: check the raw terms expand,
+    // through the activity's @context and Fedify's context loader, to
+    // Mobilizon's IRIs (what a JSON-LD consumer would read).
+    entry.expanded = await expandedEventTerms(requestStore.getStore()?.raw, options.contextLoader);
+    // Fedify models Place but not schema.org VirtualLocation: it drops such a
+    // location silently, so the raw JSON is reported next to Fedify's view.
+    entry.locations = (await all(object.getLocations(options))).map(describeLink);
+    const rawLocations = raw.location == null ? [] : Array.isArray(raw.location) ? raw.location : [raw.location];
+    entry.rawLocations = rawLocations;
+    entry.timezone = typeof raw.timezone === "string" ? raw.timezone : null; // not in Fedify's vocabulary
+    entry.joinMode = raw.joinMode ?? null;
+    entry.joinLinks = [...new Set([
+      ...entry.attachments.filter((a) => a.name === "Website" && a.href).map((a) => a.href),
+      ...entry.locations.filter((l) => l.url).map((l) => l.url),
+      ...rawLocations.filter((l) => l && typeof l === "object" && l.type === "VirtualLocation" && l.url).map((l) => l.url),
+    ])];
+  }
+  if (object instanceof Question) {
+    const exclusive = await all(object.getExclusiveOptions(options));
+    const inclusive = await all(object.getInclusiveOptions(options));
+    entry.multiple = inclusive.length > 0 && exclusive.length === 0;
+    entry.choices = (entry.multiple ? inclusive : exclusive).map((o) => text(o.name));
+    entry.closed = iso(object.closed);
+    entry.voters = object.voters ?? null;
+  }
+}
+
+const MZ = "https://joinmobilizon.org/ns#";
+async function expandedEventTerms(rawActivity, contextLoader) {
+  try {
+    const jsonld = (await import("jsonld")).default; // Fedify's own JSON-LD processor (dependency of @fedify/vocab)
+    const [activity] = await jsonld.expand(rawActivity, { documentLoader: contextLoader });
+    const object = activity?.["https://www.w3.org/ns/activitystreams#object"]?.[0] ?? {};
+    const value = (iri) => object[iri]?.[0]?.["@value"] ?? object[iri]?.[0]?.["@id"] ?? null;
+    return { timezone: value(`${MZ}timezone`), joinMode: value(`${MZ}joinMode`), error: null };
+  } catch (error) {
+    return { timezone: null, joinMode: null, error: `${error?.name ?? "Error"}: ${error?.message ?? error}` };
+  }
+}
 
 function describeReason(reason) {
   try { return JSON.stringify(reason, (_k, v) => (v instanceof URL ? v.href : v)); }
@@ -326,6 +477,8 @@ function controlState() {
     actor: `${origin}/users/${name}`,
     fedifyVersion: "2.3.6",
     nodeVersion: process.version,
+    objects,
+    fedifyErrors,
     following: Object.fromEntries([...following.values()].map((e) => [e.groupId, e.state])),
     follows: Object.fromEntries([...following.values()].map((e) => [e.groupId,
       { followId: e.followId, state: e.state, answerId: e.answerId ?? null, note: e.note }])),
@@ -351,6 +504,20 @@ async function handleControl(req, url, body) {
     const status = error instanceof HttpError ? error.status : error instanceof SyntaxError ? 400 : 500;
     note(`control ${url.pathname} failed (${status}): ${error?.message ?? error}`);
     return json(status, { error: String(error?.message ?? error) });
+  }
+}
+
+// Why Fedify answered 4xx to a signed POST: redo its parse to get the exact error.
+async function explainRefusal(raw) {
+  const ctx = federation.createContext(new URL(origin), undefined);
+  try {
+    const activity = await vocab.Object.fromJsonLd(raw, { contextLoader: ctx.contextLoader });
+    if (activity instanceof Activity) {
+      await activity.getObject({ contextLoader: ctx.contextLoader, suppressError: false });
+    }
+    return null;
+  } catch (error) {
+    return `${error?.name ?? "Error"}: ${error?.message ?? error}`;
   }
 }
 
@@ -388,6 +555,10 @@ async function handle(req, res) {
         headers: Object.fromEntries(headers),
         bodyText: body.toString("utf8"),
       };
+      if (response.status >= 400 && response.status !== 401 && store.raw && typeof store.raw === "object") {
+        entry.parseError = await explainRefusal(store.raw);
+        if (entry.parseError) note(`Fedify refused ${entry.type} ${entry.id}: ${entry.parseError}`);
+      }
       inboxLog.push(entry);
       const scheme = headers.has("signature-input") ? "rfc9421" : headers.has("signature") ? "draft-cavage" : "unsigned";
       note(`inbox ${url.pathname} ${entry.type} ${entry.id} -> ${entry.status} verified=${entry.verified} (${scheme})`);

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using FediLearn.ActivityPub.Keys;
+using FediLearn.Benchmarks;
+using static FediLearn.Benchmarks.Report;
+
+// FediLearn benchmarks (docs/performance.md). Everything runs on 127.0.0.1, bounded in count and time.
+const string Usage = """
+    usage: dotnet run -c Release --project tests/FediLearn.Benchmarks -- <target> [--quick]
+      fanout     one post to 1,000 followers on 100 and on 1,000 inboxes (and 10,000 on 1,000 without --quick), by a real
+                 FediLearn process, vs a bare signed-POST client and RSA-2048 signatures/s measured in the same run
+      baselines  RSA-2048 signatures/s (one core, all cores) and the bare signed-POST client alone
+      all        every target above (for now: fanout, which includes the baselines)
+      --quick    fewer rounds and no 10,000-follower case; `all --quick` stays under 5 minutes
+    """;
+
+var quick = args.Contains("--quick");
+var targets = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+if (targets.Length != 1 || targets[0] is not ("fanout" or "baselines" or "all") || args.Any(a => a.StartsWith("--", StringComparison.Ordinal) && a != "--quick"))
+{
+    Console.Error.WriteLine(Usage);
+    return 2;
+}
+
+var options = new BenchOptions(
+    Quick: quick,
+    Runs: quick ? 3 : 5,
+    SinkPorts: 8,
+    RunTimeout: TimeSpan.FromSeconds(quick ? 60 : 180),
+    RsaDuration: TimeSpan.FromMilliseconds(quick ? 300 : 1000));
+using var total = new CancellationTokenSource(quick ? TimeSpan.FromMinutes(4.5) : TimeSpan.FromMinutes(25));
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; total.Cancel(); };
+
+#if DEBUG
+Info("WARNING: this is a Debug build; the FediLearn server it starts is Debug too. Use -c Release.");
+#endif
+Info($"FediLearn benchmarks: {targets[0]}{(quick ? " --quick" : "")}, {DateTimeOffset.Now:yyyy-MM-dd HH:mm zzz}, {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}");
+var clock = Stopwatch.StartNew();
+try
+{
+    var pass = targets[0] switch
+    {
+        "baselines" => await BaselinesAsync(options, total.Token),
+        _ => await new FanoutBenchmark(options).RunAsync(total.Token),
+    };
+    Info($"finished in {N(clock.Elapsed.TotalSeconds, "0")} s: {(pass ? "all targets PASS" : "some targets MISS")}");
+    return 0; // a MISS is a finding, not a crash: the lines above say which
+}
+catch (OperationCanceledException) when (total.IsCancellationRequested)
+{
+    Console.Error.WriteLine($"stopped after {N(clock.Elapsed.TotalSeconds, "0")} s: time limit reached");
+    return 3;
+}
+
+static async Task<bool> BaselinesAsync(BenchOptions options, CancellationToken ct)
+{
+    await using var sinks = await SinkServer.StartAsync(options.SinkPorts);
+    var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+    using var key = SigningKey.FromPem("http://127.0.0.1:1/actor#main-key", privatePem);
+    sinks.AddKey(key.KeyId, VerificationKey.FromPem(publicPem));
+    using var client = new BareClient();
+    var inboxes = Enumerable.Range(0, 1_000).Select(n => $"http://127.0.0.1:{sinks.Ports[n % sinks.Ports.Count]}/bare/inbox/{n}").ToList();
+    var body = Encoding.UTF8.GetBytes("""{"@context":"https://www.w3.org/ns/activitystreams","id":"http://127.0.0.1:1/activities/1","type":"Create","actor":"http://127.0.0.1:1/actor","to":["https://www.w3.org/ns/activitystreams#Public"],"object":{"id":"http://127.0.0.1:1/notes/1","type":"Note","content":"<p>hello</p>"}}""");
+    await client.RunAsync(sinks, inboxes, body, key, 16, options.RunTimeout, ct); // warm-up
+    var one = new List<double>();
+    var all = new List<double>();
+    var bare = new List<double>();
+    for (var round = 0; round < options.Runs; round++)
+    {
+        one.Add(RsaBaseline.SignaturesPerSecond(privatePem, 1, options.RsaDuration));
+        all.Add(RsaBaseline.SignaturesPerSecond(privatePem, Environment.ProcessorCount, options.RsaDuration));
+        bare.Add((await client.RunAsync(sinks, inboxes, body, key, 16, options.RunTimeout, ct)).PerSecond);
+    }
+    var o = Stat.Of(one);
+    var a = Stat.Of(all);
+    var b = Stat.Of(bare);
+    Info($"baseline rsa-2048-sign one core: {N(o.Median)} signatures/s ({o.Format()})");
+    Info($"baseline rsa-2048-sign all {Environment.ProcessorCount} cores: {N(a.Median)} signatures/s ({a.Format()})");
+    Info($"baseline bare-signed-post-client 1,000 inboxes: {N(b.Median)} deliveries/s ({b.Format()}; 16 concurrent; {N(b.Median / o.Median, "0.00")} of one core's RSA signatures/s)");
+    return true;
+}

@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Xml.Linq;
+using FediLearn.Testing;
+using Newtonsoft.Json.Linq;
+using static FediLearn.Web.Tests.TestHelpers;
+
+namespace FediLearn.Web.Tests;
+
+/// <summary>The facilitators' JSON API: bad input gets a clear 4xx naming the field and writes nothing; uploads; feeds.</summary>
+public sealed class ApiTests : IAsyncLifetime
+{
+    private PublishingNode _a = null!;
+
+    public async Task InitializeAsync() =>
+        _a = await PublishingNode.StartAsync("api", new Dictionary<string, string> { ["FediLearn__Media__MaxBytes"] = "4096" });
+
+    public Task DisposeAsync() => _a.DisposeAsync().AsTask();
+
+    [Theory]
+    [InlineData("materials", """{"content":"no title"}""", "title")]
+    [InlineData("sessions", """{"title":"s","startsAt":"2027-03-15T18:00","endsAt":"2027-03-15T16:00","timezone":"Europe/Amsterdam","joinUrl":"https://m.example/x"}""", "endsAt")]
+    [InlineData("sessions", """{"title":"s","startsAt":"2027-03-15T16:00","endsAt":"2027-03-15T18:00","timezone":"Mars/Olympus","joinUrl":"https://m.example/x"}""", "timezone")]
+    [InlineData("sessions", """{"title":"s","startsAt":"2027-03-15T16:00Z","endsAt":"2027-03-15T18:00","timezone":"Europe/Amsterdam","joinUrl":"https://m.example/x"}""", "startsAt")]
+    [InlineData("sessions", """{"title":"s","startsAt":"2027-03-15T16:00","endsAt":"2027-03-15T18:00","timezone":"Europe/Amsterdam"}""", "joinUrl")]
+    [InlineData("prompts", """{"content":"pick","choices":["1","2","3","4","5","6","7","8","9","10","11","12","13","14","15","16","17","18","19","20","21"]}""", "choices")]
+    [InlineData("prompts", """{"content":"pick","choices":["only one"]}""", "choices")]
+    [InlineData("prompts", """{"content":""}""", "content")]
+    [InlineData("posts", """{"content":"x","startsAt":"2027-03-15T16:00"}""", "startsAt")]
+    [InlineData("posts", """{"content":"x","colour":"red"}""", "colour")]
+    [InlineData("posts", """{"content":"x","publishAt":"tomorrow"}""", "publishAt")]
+    [InlineData("materials", """{"title":"m","content":"x","links":[{"url":"javascript:alert(1)"}]}""", "links")]
+    [InlineData("materials", """{"title":"m","content":"x","mediaIds":["nope.png"]}""", "mediaIds")]
+    public async Task Invalid_input_is_a_400_problem_naming_the_field_and_writes_nothing(string kind, string body, string field)
+    {
+        using var response = await _a.SendAsync(HttpMethod.Post, $"groups/rust/{kind}", body);
+        var problem = JObject.Parse(await response.Content.ReadAsStringAsync());
+        Assert.True(400 == (int)response.StatusCode, problem.ToString());
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.NotNull(problem["errors"]![field]);
+        await AssertNothingWrittenAsync(kind);
+    }
+
+    [Fact]
+    public async Task Missing_wrong_or_unauthorised_tokens_and_unknown_groups_are_refused()
+    {
+        var body = new { content = "hello" };
+        using (var none = await _a.SendAsync(HttpMethod.Post, "groups/rust/posts", body, token: ""))
+        {
+            Assert.Equal(401, (int)none.StatusCode);
+            Assert.Equal("Bearer", none.Headers.WwwAuthenticate.ToString());
+        }
+        using (var wrong = await _a.SendAsync(HttpMethod.Post, "groups/rust/posts", body, token: "flt_not-a-real-token"))
+            Assert.Equal(401, (int)wrong.StatusCode);
+        await _a.Node.CliWithInputAsync("another-password-2\n", "users", "add", "mo", "--email", "mo@example.org").MustAsync();
+        var member = (await _a.Node.CliAsync("tokens", "add", "mo").MustAsync()).StdOut.Trim();
+        using (var notFacilitator = await _a.SendAsync(HttpMethod.Post, "groups/rust/posts", body, token: member))
+            Assert.Equal(403, (int)notFacilitator.StatusCode);
+        using (var unknown = await _a.SendAsync(HttpMethod.Post, "groups/nope/posts", body))
+            Assert.Equal(404, (int)unknown.StatusCode);
+        using (var notJson = await _a.SendAsync(HttpMethod.Post, "groups/rust/posts", "content=hello"))
+            Assert.Equal(400, (int)notJson.StatusCode);
+        await AssertNothingWrittenAsync("posts");
+    }
+
+    [Fact]
+    public async Task Uploads_are_typed_by_their_bytes_capped_in_size_and_attached_to_materials()
+    {
+        var png = FediLearn.Web.Html.GroupIcon.Png("upload");
+        Assert.True(png.Length < 4096);
+        var uploaded = await UploadAsync(png, "diagram.png", "image/png");
+        Assert.Equal(201, uploaded.Status);
+        var key = uploaded.Body.Value<string>("id")!;
+        using (var served = await Http.GetAsync(uploaded.Body.Value<string>("url")))
+        {
+            Assert.Equal("image/png", served.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("nosniff", served.Headers.GetValues("X-Content-Type-Options").Single());
+            Assert.Equal(png, await served.Content.ReadAsByteArrayAsync());
+        }
+
+        var script = await UploadAsync("<script>alert(1)</script>"u8.ToArray(), "evil.png", "image/png");
+        Assert.Equal(400, script.Status);
+        Assert.NotNull(script.Body["errors"]!["file"]);
+        var big = await UploadAsync([.. png, .. new byte[8192]], "big.png", "image/png");
+        Assert.True(big.Status is 413 or 400, $"oversized upload answered {big.Status}");
+
+        var material = await _a.PublishAsync("materials", new { title = "Diagram", content = "See the file.", mediaIds = new[] { key }, links = new[] { new { url = "https://example.org/notes", title = "Notes" } } });
+        var article = await GetActivityJsonAsync(material.Value<string>("id")!);
+        Assert.Equal("Article", article.Value<string>("type"));
+        Assert.Equal("Image", article["attachment"]![0]!.Value<string>("type"));
+        Assert.Equal(uploaded.Body.Value<string>("url"), article["attachment"]![0]!.Value<string>("url"));
+        Assert.Equal("https://example.org/notes", article["attachment"]![1]!.Value<string>("href"));
+    }
+
+    [Fact]
+    public async Task The_calendar_parses_in_a_real_parser_with_the_right_instants_across_a_DST_change_and_the_feed_is_Atom()
+    {
+        var before = await _a.PublishAsync("sessions", new { title = "Before DST", content = "x", startsAt = "2027-03-25T19:00", endsAt = "2027-03-25T20:00", timezone = "Europe/Amsterdam", place = "Library, room 2" });
+        var after = await _a.PublishAsync("sessions", new { title = "After DST", content = "y", startsAt = "2027-03-30T19:00", endsAt = "2027-03-30T20:00", timezone = "Europe/Amsterdam", joinUrl = "https://meet.example/b" });
+        using (var cancel = await _a.SendAsync(HttpMethod.Put, $"groups/rust/sessions/{after.Value<long>("localId")}",
+            new { title = "After DST", content = "y", startsAt = "2027-03-30T19:00", endsAt = "2027-03-30T20:00", timezone = "Europe/Amsterdam", joinUrl = "https://meet.example/b", cancelled = true }))
+            Assert.Equal(200, (int)cancel.StatusCode);
+
+        var ics = await Http.GetStringAsync($"{_a.Node.Origin}/groups/rust/sessions.ics");
+        var file = Path.Combine(_a.Node.DataPath, "sessions.ics");
+        await File.WriteAllTextAsync(file, ics);
+        var parsed = await PythonAsync($$"""
+            import icalendar, sys
+            cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())
+            for e in cal.walk('VEVENT'):
+                print(str(e['SUMMARY']), e.decoded('DTSTART').isoformat(), e.decoded('DTEND').isoformat(), str(e.get('STATUS')), str(e['UID']))
+            """, file);
+        Assert.Contains($"Before DST 2027-03-25T18:00:00+00:00 2027-03-25T19:00:00+00:00 CONFIRMED {before.Value<string>("id")}", parsed);
+        Assert.Contains($"After DST 2027-03-30T17:00:00+00:00 2027-03-30T18:00:00+00:00 CANCELLED {after.Value<string>("id")}", parsed);
+
+        var atom = XDocument.Parse(await Http.GetStringAsync($"{_a.Node.Origin}/groups/rust/feed.atom"));
+        XNamespace ns = "http://www.w3.org/2005/Atom";
+        var titles = atom.Root!.Elements(ns + "entry").Select(e => e.Element(ns + "title")!.Value).ToList();
+        Assert.Equal(["After DST", "Before DST"], titles);
+
+        using var page = new HttpRequestMessage(HttpMethod.Get, before.Value<string>("id"));
+        page.Headers.Accept.ParseAdd("text/html");
+        var html = await (await Http.SendAsync(page)).Content.ReadAsStringAsync();
+        Assert.Contains("Thu 25 March 2027, 19:00–20:00 CET (Europe/Amsterdam)", html);
+        Assert.Contains("Add to calendar", html);
+    }
+
+    private async Task AssertNothingWrittenAsync(string kind)
+    {
+        using var list = await _a.SendAsync(HttpMethod.Get, $"groups/rust/{kind}");
+        var items = (JArray)JObject.Parse(await list.Content.ReadAsStringAsync())["items"]!;
+        Assert.DoesNotContain(items, i => i.Value<string>("content") is "no title" or "" or "pick" || i.Value<string>("title") == "s" || i.Value<string>("title") == "m");
+        var outbox = await GetActivityJsonAsync($"{_a.Group}/outbox");
+        Assert.DoesNotContain("no title", outbox.ToString());
+    }
+
+    private async Task<(int Status, JObject Body)> UploadAsync(byte[] bytes, string name, string type)
+    {
+        using var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(bytes);
+        file.Headers.ContentType = new MediaTypeHeaderValue(type);
+        form.Add(file, "file", name);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{_a.Node.Origin}/api/media") { Content = form };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _a.Token);
+        using var response = await Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, text.StartsWith('{') ? JObject.Parse(text) : new JObject { ["raw"] = text });
+    }
+
+    /// <summary>Debian's python3 with python3-icalendar (installed by scripts/install-test-deps.sh): an independent calendar parser.</summary>
+    private static async Task<string> PythonAsync(string script, string argument)
+    {
+        var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(script);
+        info.ArgumentList.Add(argument);
+        Process process;
+        try { process = Process.Start(info)!; }
+        catch (System.ComponentModel.Win32Exception) { throw new InvalidOperationException("/usr/bin/python3 is missing: run scripts/install-test-deps.sh"); }
+        using (process)
+        {
+            var stdout = await process.StandardOutput.ReadToEndAsync();
+            var stderr = await process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            Assert.True(process.ExitCode == 0, $"python3 failed (run scripts/install-test-deps.sh if icalendar is missing): {stderr}");
+            return stdout;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using System.Net.Http.Headers;
+using System.Text;
+using FediLearn.Testing;
+using Newtonsoft.Json.Linq;
+
+namespace FediLearn.Web.Tests;
+
+/// <summary>A node with a group "rust", its facilitator "ana" and her API token.</summary>
+internal sealed class PublishingNode(NodeProcess node, string token) : IAsyncDisposable
+{
+    public NodeProcess Node { get; } = node;
+    public string Token { get; } = token;
+    public string Group => $"{Node.Origin}/g/rust";
+
+    public static async Task<PublishingNode> StartAsync(string name, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var node = await NodeProcess.StartAsync(name, settings: settings);
+        await node.CliWithInputAsync("a-long-password-1\n", "users", "add", "ana", "--email", "ana@example.org").MustAsync();
+        await node.CliAsync("groups", "add", "rust", "--title", "Rust circle", "--facilitator", "ana").MustAsync();
+        var token = (await node.CliAsync("tokens", "add", "ana").MustAsync()).StdOut.Trim();
+        Assert.StartsWith("flt_", token);
+        return new PublishingNode(node, token);
+    }
+
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body = null, string? token = null)
+    {
+        var request = new HttpRequestMessage(method, $"{Node.Origin}/api/{path}");
+        if (token != "") request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? Token);
+        if (body is not null)
+            request.Content = new StringContent(body is string s ? s : JObject.FromObject(body).ToString(), Encoding.UTF8, "application/json");
+        return TestHelpers.Http.SendAsync(request);
+    }
+
+    public async Task<JObject> PublishAsync(string kind, object body)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"groups/rust/{kind}", body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == 201, $"{(int)response.StatusCode}: {text}");
+        return JObject.Parse(text);
+    }
+
+    public ValueTask DisposeAsync() => Node.DisposeAsync();
+}
