@@ -12,8 +12,8 @@ public sealed record Scenario(string Label, string Group, int Followers, int Inb
 
 public sealed record FanoutRun(
     int Inboxes, double Seconds, double PerSecond, double ApiMs, double FirstMs, double LastMs, double ExpandedMs, double RecordedMs,
-    double DrainedMs, TimeSpan ServerCpu, TimeSpan OwnCpu, int Duplicates, int MaxInFlight, double MeanInFlight, double PeakRssMb, double RssAfterMb,
-    long Succeeded, long Failed, long Retried);
+    double DrainedMs, TimeSpan ServerCpu, TimeSpan OwnCpu, int Duplicates, int MaxInFlight, double PeakRssMb, double RssAfterMb,
+    long Succeeded, long Failed, long Retried, int LongGaps, double LongGapMs, double RecordSpanMs, double MedianGapMs);
 
 public sealed record BenchOptions(bool Quick, int Runs, int SinkPorts, TimeSpan RunTimeout, TimeSpan RsaDuration);
 
@@ -150,7 +150,8 @@ public sealed class FanoutBenchmark(BenchOptions options)
             Detail($"deliveries/s ÷ RSA signatures/s: {N(rate.Median / one.Median, "0.00")} of one core ({N(one.Median)}/s), {N(rate.Median / all.Median, "0.00")} of all cores ({N(all.Median)}/s); bare client {N(bareRate.Median / one.Median, "0.00")} / {N(bareRate.Median / all.Median, "0.00")}");
             Detail($"stages (median ms from the POST): API answered {N(Stat.Of(f.Select(r => r.ApiMs)).Median)}, jobs expanded {N(Stat.Of(f.Select(r => r.ExpandedMs)).Median)}, first 2xx {N(Stat.Of(f.Select(r => r.FirstMs)).Median)}, last 2xx {N(Stat.Of(f.Select(r => r.LastMs)).Median)}, last job recorded {N(Stat.Of(f.Select(r => r.RecordedMs)).Median)}, queue drained {N(Stat.Of(f.Select(r => r.DrainedMs)).Median)}");
             var steady = Stat.Of(f.Select(r => (r.Inboxes - 1) / Math.Max(1e-3, (r.LastMs - r.FirstMs) / 1000)));
-            Detail($"steady rate first→last 2xx: {N(steady.Median)}/s; at the sinks: max {N(f.Max(r => r.MaxInFlight))} requests in flight (bare {N(b.Max(r => r.MaxInFlight))}), mean {N(Stat.Of(f.Select(r => r.MeanInFlight)).Median, "0.0")}");
+            Detail($"steady rate first→last 2xx: {N(steady.Median)}/s; at the sinks: max {N(f.Max(r => r.MaxInFlight))} requests in flight (bare client {N(b.Max(r => r.MaxInFlight))})");
+            Detail($"node's own timeline (delivery_jobs.completed_at): median gap between consecutive recorded jobs {N(Stat.Of(f.Select(r => r.MedianGapMs)).Median, "0.0")} ms; gaps ≥ 100 ms with nothing recorded: {N(Stat.Of(f.Select(r => (double)r.LongGaps)).Median)} per fan-out, {N(Stat.Of(f.Select(r => r.LongGapMs)).Median)} ms of {N(Stat.Of(f.Select(r => r.RecordSpanMs)).Median)} ms ({N(Stat.Of(f.Select(r => r.LongGapMs / Math.Max(1, r.RecordSpanMs))).Median, "P0")})");
             var serverCpu = Stat.Of(f.Select(r => r.ServerCpu.TotalMilliseconds * 1000 / r.Inboxes));
             var sinkCpu = Stat.Of(f.Select(r => r.OwnCpu.TotalMilliseconds * 1000 / r.Inboxes));
             var bareCpu = Stat.Of(b.Select(r => r.OwnCpu.TotalMilliseconds * 1000 / r.Inboxes));
@@ -217,12 +218,16 @@ public sealed class FanoutBenchmark(BenchOptions options)
         var (activityId, _) = db.LatestActivity(groupId);
         var d = db.Deliveries(activityId);
         if (d.Jobs != s.Inboxes) throw new InvalidOperationException($"fan-out {s.Label}: {d.Jobs} delivery jobs for {s.Inboxes} inboxes");
+        var completed = db.CompletionTimes(activityId);
+        var gaps = completed.Zip(completed.Skip(1), (a, b) => (double)(b - a)).ToList();
+        var longGaps = gaps.Where(g => g >= 100).ToList();
         var seconds = Stopwatch.GetElapsedTime(start, run.Last).TotalSeconds;
         return new FanoutRun(
             s.Inboxes, seconds, s.Inboxes / seconds, apiMs,
             Stopwatch.GetElapsedTime(start, run.First).TotalMilliseconds, Stopwatch.GetElapsedTime(start, run.Last).TotalMilliseconds,
             d.CreatedMin - wallStart, d.CompletedMax - wallStart, drainedMs, serverCpu, ownCpu, run.Duplicates, run.MaxInFlight,
-            run.Busy.TotalSeconds / seconds, peakRss, ProcessStats.ResidentMb(pid) ?? double.NaN, d.Succeeded, d.Failed, d.Retried);
+            peakRss, ProcessStats.ResidentMb(pid) ?? double.NaN, d.Succeeded, d.Failed, d.Retried,
+            longGaps.Count, longGaps.Sum(), completed.Count > 1 ? completed[^1] - completed[0] : 0, Stat.Of(gaps).Median);
     }
 
     /// <summary>Proof the sinks verify: a body changed after signing and a signature by another key are refused; the same request untouched is accepted.</summary>

@@ -160,7 +160,7 @@ public sealed class PublishingService(
     {
         item.Title = string.IsNullOrWhiteSpace(input.Title) ? null : input.Title.Trim();
         item.Content = input.Content ?? "";
-        var rendered = _markdown.Render(item.Content);
+        var rendered = _markdown.Render(item.Content, ResolveMention);
         item.ContentHtml = rendered.Html;
         item.TagsJson = JsonConvert.SerializeObject(rendered.Tags.Select(t => new { type = t.Type, name = t.Name, href = t.Href }));
         switch (item.Kind)
@@ -190,6 +190,23 @@ public sealed class PublishingService(
                 item.RecordingUrl = input.RecordingUrl;
                 break;
         }
+    }
+
+    /// <summary>
+    /// @user@host becomes a Mention when we know the actor: one of ours, or one already in the actor cache. Unknown
+    /// handles stay text (no fetch while a facilitator waits; the cache fills as people follow and reply).
+    /// </summary>
+    private string? ResolveMention(string user, string host)
+    {
+        var name = user.ToLowerInvariant();
+        if (string.Equals(host, urls.Authority, StringComparison.OrdinalIgnoreCase))
+        {
+            var local = db.LocalActors.AsNoTracking().Where(a => a.Name == name && a.Kind != ActorKind.Application)
+                .Select(a => new { a.Kind, a.Name }).FirstOrDefault();
+            return local is null ? null : urls.Actor(local.Kind, local.Name);
+        }
+        var lowerHost = host.ToLowerInvariant();
+        return db.RemoteActors.AsNoTracking().Where(a => a.Host == lowerHost && a.Username == user).Select(a => a.Uri).FirstOrDefault();
     }
 
     private async Task<GroupItem?> FindSessionAsync(LocalActor group, long? sessionId, ItemValidator validator, CancellationToken ct)

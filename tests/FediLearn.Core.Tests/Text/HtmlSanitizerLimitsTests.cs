@@ -9,6 +9,8 @@ namespace FediLearn.Core.Tests.Text;
 public sealed class TextTimingCollection;
 
 /// <summary>security.md principle 4 applied to HTML: no input crashes (stack) or floods (CPU) the sanitizer.</summary>
+// The time bounds below are generous guards against quadratic blow-up (a denial of service), not speed targets:
+// speed is measured in tests/FediLearn.Benchmarks.
 [Collection(nameof(TextTimingCollection))]
 public sealed class HtmlSanitizerLimitsTests
 {
@@ -28,7 +30,7 @@ public sealed class HtmlSanitizerLimitsTests
         sw.Stop();
         Assert.DoesNotContain("script", output, StringComparison.Ordinal);
         Assert.DoesNotContain("onclick", output, StringComparison.Ordinal);
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"took {sw.Elapsed}");
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), $"took {sw.Elapsed}");
     }
 
     [Theory]
@@ -51,7 +53,7 @@ public sealed class HtmlSanitizerLimitsTests
         var sw = Stopwatch.StartNew();
         var output = HtmlSanitizer.Sanitize(sb.ToString());
         sw.Stop();
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), $"took {sw.Elapsed}");
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), $"took {sw.Elapsed}");
         HtmlSanitizerTests.AssertSafe(output);
     }
 
@@ -73,7 +75,7 @@ public sealed class HtmlSanitizerLimitsTests
         var sw = Stopwatch.StartNew();
         var output = HtmlSanitizer.Sanitize(html);
         sw.Stop();
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), $"took {sw.Elapsed}");
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), $"took {sw.Elapsed}");
         Assert.Equal(output, HtmlSanitizer.Sanitize(output));
     }
 

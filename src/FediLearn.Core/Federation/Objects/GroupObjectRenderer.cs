@@ -55,7 +55,6 @@ public sealed class GroupObjectRenderer(ActorUrls urls)
             ["sensitive"] = false,
         };
         if (item.EditedAt is { } edited) doc["updated"] = Time(edited);
-        if (!string.IsNullOrWhiteSpace(item.Title)) doc["name"] = item.Title;
         doc["content"] = item.ContentHtml;
         doc["mediaType"] = "text/html";
         doc["source"] = new JObject { ["content"] = item.Content, ["mediaType"] = MarkdownMediaType };
