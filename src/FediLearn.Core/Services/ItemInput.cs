@@ -26,6 +26,9 @@ public sealed record ItemInput
     public bool? Cancelled { get; init; }
     public string? Notes { get; init; }
     public string? RecordingUrl { get; init; }
+
+    /// <summary>Fields the caller could not even parse (e.g. a date in the wrong form), by field name.</summary>
+    public IReadOnlyDictionary<string, string[]>? FormatErrors { get; init; }
 }
 
 /// <summary>Invalid input, by field (camelCase, as in the API): becomes a 400 problem naming the fields.</summary>

@@ -26,6 +26,8 @@ internal sealed class ItemValidator
 
     public void Validate(ItemKind kind, ItemInput input, DateTimeOffset now, bool isUpdate)
     {
+        foreach (var (field, messages) in input.FormatErrors ?? new Dictionary<string, string[]>())
+            foreach (var message in messages) Add(field, message);
         if (kind is ItemKind.Material or ItemKind.Session && string.IsNullOrWhiteSpace(input.Title))
             Add("title", $"A {kind.ToString().ToLowerInvariant()} needs a title.");
         if (input.Title is { Length: > MaxTitle }) Add("title", $"At most {MaxTitle} characters.");
@@ -88,8 +90,8 @@ internal sealed class ItemValidator
 
     private void ValidateSession(ItemInput input)
     {
-        if (input.StartsAt is null) Add("startsAt", "A session needs a start (local date-time without offset, e.g. 2027-03-15T16:30).");
-        if (input.EndsAt is null) Add("endsAt", "A session needs an end (local date-time without offset).");
+        if (input.StartsAt is null && !_errors.ContainsKey("startsAt")) Add("startsAt", "A session needs a start (local date-time without offset, e.g. 2027-03-15T16:30).");
+        if (input.EndsAt is null && !_errors.ContainsKey("endsAt")) Add("endsAt", "A session needs an end (local date-time without offset).");
         if (input.StartsAt is { } s && input.EndsAt is { } e)
         {
             if (e <= s) Add("endsAt", "The end must be after the start.");

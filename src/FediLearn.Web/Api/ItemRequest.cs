@@ -57,8 +57,9 @@ public sealed class ItemRequest
             Cancelled = Cancelled,
             Notes = Notes,
             RecordingUrl = RecordingUrl,
+            // Reported together with every other problem by the validator, so one request shows all bad fields.
+            FormatErrors = errors,
         };
-        if (errors.Count > 0) throw new ItemValidationException(errors);
         return input;
     }
 

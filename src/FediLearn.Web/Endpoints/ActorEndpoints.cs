@@ -50,7 +50,10 @@ public static class ActorEndpoints
             return Negotiation.ActivityResult(renderer.Render(actor), http);
         http.Response.Headers.Vary = "Accept";
         var followers = await db.Followers.CountAsync(f => f.LocalActorId == actor.Id && f.State == FollowState.Accepted, ct);
-        return ActorPages.Actor(actor, urls, followers);
+        var latest = kind != ActorKind.Group ? [] : await db.GroupItems.AsNoTracking()
+            .Where(i => i.GroupId == actor.Id && i.PublishedAt != null && i.DeletedAt == null)
+            .OrderByDescending(i => i.PublishedAt).Take(20).ToListAsync(ct);
+        return ActorPages.Actor(actor, urls, followers, latest);
     }
 
     private static async Task<IResult> CollectionAsync(
