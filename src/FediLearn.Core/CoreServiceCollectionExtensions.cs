@@ -27,7 +27,7 @@ public static class CoreServiceCollectionExtensions
         services.AddDbContext<FediLearnDbContext>((sp, db) =>
         {
             var o = sp.GetRequiredService<IOptions<FediLearnOptions>>().Value;
-            db.UseSqlite(SqliteConnectionString(o));
+            db.UseSqlite(SqliteConnectionString(o)).AddInterceptors(new SqlitePragmas());
         });
         services.AddIdentityCore<AppUser>(identity =>
             {
@@ -48,6 +48,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ParsedKeyCache>();
         services.AddSingleton<DeliverySignal>();
         services.AddSingleton<InboxSignal>();
+        services.AddSingleton<FanoutSignal>();
         services.AddSingleton<DeliveryQueue>();
         services.AddScoped<RemoteActorResolver>();
         services.AddScoped<SignatureAuthenticator>();

@@ -1,5 +1,6 @@
+using System.Collections.Concurrent;
 using System.Net;
-using System.Text;
+using System.Threading.Channels;
 using FediLearn.ActivityPub.Signatures;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
@@ -14,31 +15,46 @@ using Microsoft.Extensions.Options;
 namespace FediLearn.Core.Queues;
 
 /// <summary>
-/// Sends queued deliveries: claims due jobs, signs each POST at send time (in the HTTP pipeline), and records success,
-/// a retry with backoff, a final failure, or a dead host. Survives restarts: state lives only in the database.
+/// Sends queued deliveries as a pipeline: a claimer keeps up to <c>Concurrency</c> jobs in flight, senders sign each POST
+/// at send time (in the HTTP pipeline), and one recorder writes outcomes in batches — success, a retry with backoff, a
+/// final failure, or a dead host. One writer keeps SQLite free of lock contention and removes first-contact races on
+/// remote_hosts. State lives only in the database, so a restart loses nothing (claimed jobs are released or their lease
+/// runs out).
 /// </summary>
 public sealed class DeliveryWorker(
     IServiceScopeFactory scopes, FederationHttp http, LocalKeyStore keys, DeliverySignal signal,
     IOptions<FediLearnOptions> options, TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
 {
+    private const int RecordBatch = 200;
+    private static readonly TimeSpan DeadHostRefresh = TimeSpan.FromSeconds(10);
+
     private readonly DeliveryOptions _options = options.Value.Delivery;
+    private readonly ActivityBodyCache _bodies = new();
+    private HashSet<string> _deadHosts = [];
+    private DateTimeOffset _deadHostsLoadedAt = DateTimeOffset.MinValue;
+    private int _inFlight;
+
+    private sealed record Work(long Id, long ActivityId, long ActorId, string Inbox, string Host, int Attempts);
+
+    private sealed record Outcome(Work Job, int? Status, string? Error, TimeSpan? RetryAfter, bool HostDead);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await RecoverAsync(stoppingToken);
-        while (!stoppingToken.IsCancellationRequested)
+        var work = Channel.CreateBounded<Work>(_options.Concurrency);
+        var outcomes = Channel.CreateUnbounded<Outcome>(new UnboundedChannelOptions { SingleReader = true });
+        var senders = Enumerable.Range(0, _options.Concurrency).Select(_ => SendLoopAsync(work.Reader, outcomes.Writer, stoppingToken)).ToList();
+        var recorder = RecordLoopAsync(outcomes.Reader);
+        try
         {
-            try
-            {
-                var processed = await RunOnceAsync(stoppingToken);
-                if (processed == 0) await signal.Signal.WaitAsync(_options.PollInterval, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
-            catch (Exception e)
-            {
-                logger.LogError(e, "Delivery worker loop failed; retrying shortly");
-                await Task.Delay(_options.PollInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
+            await ClaimLoopAsync(work.Writer, stoppingToken);
+        }
+        finally
+        {
+            work.Writer.TryComplete();
+            await Task.WhenAll(senders).ContinueWith(_ => { }, TaskScheduler.Default);
+            outcomes.Writer.TryComplete();
+            await recorder.ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
 
@@ -51,88 +67,148 @@ public sealed class DeliveryWorker(
         if (released > 0) logger.LogInformation("Recovered {Count} deliveries interrupted by the last shutdown", released);
     }
 
-    /// <summary>Claims and sends one batch; returns how many jobs it handled.</summary>
-    public async Task<int> RunOnceAsync(CancellationToken ct)
+    /// <summary>Claims as many due jobs as there are free sending slots; sleeps until signalled or the poll interval when there are none.</summary>
+    private async Task ClaimLoopAsync(ChannelWriter<Work> work, CancellationToken ct)
     {
-        List<DeliveryJob> jobs;
-        using (var scope = scopes.CreateScope())
+        while (!ct.IsCancellationRequested)
         {
-            var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
-            var now = time.GetUtcNow();
-            var ids = await QueueClaims.ClaimAsync(db, "delivery_jobs", _options.Concurrency,
-                now.ToUnixTimeMilliseconds(), (now + _options.Lease).ToUnixTimeMilliseconds(), ct);
-            if (ids.Count == 0) return 0;
-            jobs = await db.DeliveryJobs.AsNoTracking().Include(j => j.Activity).Where(j => ids.Contains(j.Id)).ToListAsync(ct);
-        }
-        await Task.WhenAll(jobs.Select(job => DeliverAsync(job, ct)));
-        return jobs.Count;
-    }
-
-    private async Task DeliverAsync(DeliveryJob job, CancellationToken ct)
-    {
-        int? status = null;
-        string? error = null;
-        TimeSpan? retryAfter = null;
-        var hostDead = false;
-        try
-        {
-            hostDead = await IsHostDeadAsync(job.Host, ct);
-            if (!hostDead)
+            try
             {
-                var key = await keys.GetAsync(job.Activity!.ActorId, ct);
-                using var request = new HttpRequestMessage(HttpMethod.Post, job.Inbox)
+                var free = _options.Concurrency * 2 - Volatile.Read(ref _inFlight);
+                var claimed = free > 0 ? await ClaimAsync(free, ct) : [];
+                foreach (var job in claimed)
                 {
-                    Content = new ByteArrayContent(Encoding.UTF8.GetBytes(job.Activity.Json)),
-                };
-                request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/activity+json");
-                request.Options.Set(SigningHandler.KeyOption, key);
-                using var response = await http.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-                status = (int)response.StatusCode;
-                retryAfter = RetryAfter(response);
-                if (!response.IsSuccessStatusCode) error = $"HTTP {status} {response.ReasonPhrase}";
+                    Interlocked.Increment(ref _inFlight);
+                    await work.WriteAsync(job, ct);
+                }
+                if (claimed.Count == 0) await signal.Signal.WaitAsync(free > 0 ? _options.PollInterval : TimeSpan.FromMilliseconds(50), ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { break; }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Claiming deliveries failed; retrying shortly");
+                await Task.Delay(_options.PollInterval, ct).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; } // lease expiry / start-up recovery retries it
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
-        {
-            error = e is TaskCanceledException ? "timed out" : e.Message;
-        }
-        await RecordAsync(job, status, error, retryAfter, hostDead, CancellationToken.None);
     }
 
-    private async Task RecordAsync(DeliveryJob job, int? status, string? error, TimeSpan? retryAfter, bool hostDead, CancellationToken ct)
+    private async Task<List<Work>> ClaimAsync(int limit, CancellationToken ct)
     {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
-        var row = await db.DeliveryJobs.FirstAsync(j => j.Id == job.Id, ct);
+        var now = time.GetUtcNow();
+        var ids = await QueueClaims.ClaimAsync(db, "delivery_jobs", limit, now.ToUnixTimeMilliseconds(), (now + _options.Lease).ToUnixTimeMilliseconds(), ct);
+        if (ids.Count == 0) return [];
+        await RefreshDeadHostsAsync(db, ct);
+        return await db.DeliveryJobs.AsNoTracking().Where(j => ids.Contains(j.Id))
+            .Select(j => new Work(j.Id, j.ActivityId, j.Activity!.ActorId, j.Inbox, j.Host, j.Attempts)).ToListAsync(ct);
+    }
+
+    private async Task SendLoopAsync(ChannelReader<Work> work, ChannelWriter<Outcome> outcomes, CancellationToken ct)
+    {
+        await foreach (var job in work.ReadAllAsync(CancellationToken.None))
+        {
+            if (ct.IsCancellationRequested) { Interlocked.Decrement(ref _inFlight); continue; } // lease expiry / start-up recovery retries it
+            try
+            {
+                var outcome = await DeliverAsync(job, ct);
+                if (outcome is not null) await outcomes.WriteAsync(outcome, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Delivery {Id} failed unexpectedly", job.Id);
+                await outcomes.WriteAsync(new Outcome(job, null, e.Message, null, false), CancellationToken.None);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inFlight);
+            }
+        }
+    }
+
+    private async Task<Outcome?> DeliverAsync(Work job, CancellationToken ct)
+    {
+        if (_deadHosts.Contains(job.Host)) return new Outcome(job, null, null, null, HostDead: true);
+        try
+        {
+            var key = await keys.GetAsync(job.ActorId, ct);
+            var body = await _bodies.GetAsync(job.ActivityId, scopes, ct);
+            using var request = new HttpRequestMessage(HttpMethod.Post, job.Inbox) { Content = new ByteArrayContent(body) };
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/activity+json");
+            request.Options.Set(SigningHandler.KeyOption, key);
+            using var response = await http.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            var status = (int)response.StatusCode;
+            return new Outcome(job, status, response.IsSuccessStatusCode ? null : $"HTTP {status} {response.ReasonPhrase}", RetryAfter(response), false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { return null; }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+        {
+            return new Outcome(job, null, e is TaskCanceledException ? "timed out" : e.Message, null, false);
+        }
+    }
+
+    /// <summary>The single writer: drains whatever outcomes are waiting (up to a batch) and records them in one transaction.</summary>
+    private async Task RecordLoopAsync(ChannelReader<Outcome> outcomes)
+    {
+        var batch = new List<Outcome>(RecordBatch);
+        while (await outcomes.WaitToReadAsync())
+        {
+            while (batch.Count < RecordBatch && outcomes.TryRead(out var outcome)) batch.Add(outcome);
+            try
+            {
+                await RecordAsync(batch);
+            }
+            catch (Exception e)
+            {
+                // Unrecorded jobs stay claimed; their lease runs out and they are sent again (at least once, never lost).
+                logger.LogError(e, "Recording {Count} delivery outcomes failed", batch.Count);
+            }
+            batch.Clear();
+        }
+    }
+
+    private async Task RecordAsync(List<Outcome> batch)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        var ids = batch.Select(o => o.Job.Id).ToList();
+        var rows = await db.DeliveryJobs.Where(j => ids.Contains(j.Id)).ToDictionaryAsync(j => j.Id);
+        var hostNames = batch.Select(o => o.Job.Host).Distinct().ToList();
+        var hosts = await db.RemoteHosts.Where(h => hostNames.Contains(h.Host)).ToDictionaryAsync(h => h.Host);
         var now = time.GetUtcNow();
         var nowMs = now.ToUnixTimeMilliseconds();
-        row.LockedUntil = null;
-        row.LastStatus = status;
-        row.LastError = hostDead ? "host is marked dead: no successful delivery for a long time" : error;
 
-        var host = await db.RemoteHosts.FindAsync([job.Host], ct);
-        if (host is null) db.RemoteHosts.Add(host = new RemoteHost { Host = job.Host });
+        foreach (var (job, status, error, retryAfter, hostDead) in batch)
+        {
+            if (!rows.TryGetValue(job.Id, out var row)) continue;
+            row.LockedUntil = null;
+            row.LastStatus = status;
+            row.LastError = hostDead ? "host is marked dead: no successful delivery for a long time" : error;
+            if (status is >= 200 and < 300)
+            {
+                row.State = DeliveryState.Succeeded;
+                row.CompletedAt = nowMs;
+            }
+            else if (hostDead || !RetryPolicy.IsRetryable(status) || row.Attempts >= _options.MaxAttempts)
+            {
+                row.State = DeliveryState.Failed;
+                row.CompletedAt = nowMs;
+            }
+            else
+            {
+                row.State = DeliveryState.Pending;
+                row.NextAttemptAt = (now + RetryPolicy.Delay(row.Attempts, _options, retryAfter, Random.Shared)).ToUnixTimeMilliseconds();
+            }
+            if (row.State != DeliveryState.Succeeded)
+                logger.LogInformation("Delivery {Id} to {Inbox}: {Error} -> {State}", row.Id, row.Inbox, row.LastError, row.State);
+            if (hostDead) continue;
 
-        if (status is >= 200 and < 300)
-        {
-            row.State = DeliveryState.Succeeded;
-            row.CompletedAt = nowMs;
-        }
-        else if (hostDead || !RetryPolicy.IsRetryable(status) || row.Attempts >= _options.MaxAttempts)
-        {
-            row.State = DeliveryState.Failed;
-            row.CompletedAt = nowMs;
-        }
-        else
-        {
-            row.State = DeliveryState.Pending;
-            row.NextAttemptAt = (now + RetryPolicy.Delay(row.Attempts, _options, retryAfter, Random.Shared)).ToUnixTimeMilliseconds();
-        }
-
-        // A host that answers at all (even 4xx) is alive; network errors and 5xx count towards "dead".
-        if (!hostDead)
-        {
+            if (!hosts.TryGetValue(job.Host, out var host))
+            {
+                hosts[job.Host] = host = new RemoteHost { Host = job.Host };
+                db.RemoteHosts.Add(host);
+            }
+            // A host that answers at all (even 4xx) is alive; network errors and 5xx count towards "dead".
             if (status is not null and < 500)
             {
                 host.FailingSince = null;
@@ -146,16 +222,15 @@ public sealed class DeliveryWorker(
                 if (nowMs - host.FailingSince >= (long)_options.DeadHostAfter.TotalMilliseconds) host.Dead = true;
             }
         }
-        await db.SaveChangesAsync(ct);
-        if (row.State != DeliveryState.Succeeded)
-            logger.LogInformation("Delivery {Id} to {Inbox}: {Error} -> {State}", row.Id, row.Inbox, row.LastError, row.State);
+        await db.SaveChangesAsync();
     }
 
-    private async Task<bool> IsHostDeadAsync(string host, CancellationToken ct)
+    /// <summary>Dead hosts are few and change slowly: a set in memory, reloaded every few seconds, saves a query per delivery.</summary>
+    private async Task RefreshDeadHostsAsync(FediLearnDbContext db, CancellationToken ct)
     {
-        using var scope = scopes.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
-        return await db.RemoteHosts.AsNoTracking().AnyAsync(h => h.Host == host && h.Dead, ct);
+        if (time.GetUtcNow() - _deadHostsLoadedAt < DeadHostRefresh) return;
+        _deadHosts = (await db.RemoteHosts.AsNoTracking().Where(h => h.Dead).Select(h => h.Host).ToListAsync(ct)).ToHashSet();
+        _deadHostsLoadedAt = time.GetUtcNow();
     }
 
     private static TimeSpan? RetryAfter(HttpResponseMessage response)
@@ -164,5 +239,35 @@ public sealed class DeliveryWorker(
         if (header?.Delta is { } delta) return delta;
         if (header?.Date is { } date) return date - DateTimeOffset.UtcNow;
         return response.StatusCode == HttpStatusCode.TooManyRequests ? TimeSpan.FromMinutes(1) : null;
+    }
+
+    /// <summary>UTF-8 bodies of activities being delivered: read once per activity, not once per inbox.</summary>
+    private sealed class ActivityBodyCache
+    {
+        private const int Capacity = 256;
+        private readonly ConcurrentDictionary<long, Lazy<Task<byte[]>>> _bodies = new();
+
+        public async Task<byte[]> GetAsync(long activityId, IServiceScopeFactory scopes, CancellationToken ct)
+        {
+            if (_bodies.Count > Capacity) _bodies.Clear();
+            var lazy = _bodies.GetOrAdd(activityId, id => new Lazy<Task<byte[]>>(() => LoadAsync(id, scopes)));
+            try
+            {
+                return await lazy.Value.WaitAsync(ct);
+            }
+            catch when (!ct.IsCancellationRequested)
+            {
+                _bodies.TryRemove(activityId, out _);
+                throw;
+            }
+        }
+
+        private static async Task<byte[]> LoadAsync(long id, IServiceScopeFactory scopes)
+        {
+            using var scope = scopes.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+            var json = await db.OutboundActivities.AsNoTracking().Where(a => a.Id == id).Select(a => a.Json).FirstAsync();
+            return System.Text.Encoding.UTF8.GetBytes(json);
+        }
     }
 }

@@ -15,7 +15,7 @@ namespace FediLearn.Core.Queues;
 /// never expanded twice, and no follower list is loaded into memory however large the group.
 /// </summary>
 public sealed class FanoutWorker(
-    IServiceScopeFactory scopes, DeliverySignal signal, IOptions<FediLearnOptions> options, TimeProvider time, ILogger<FanoutWorker> logger)
+    IServiceScopeFactory scopes, FanoutSignal fanoutSignal, DeliverySignal signal, IOptions<FediLearnOptions> options, TimeProvider time, ILogger<FanoutWorker> logger)
     : BackgroundService
 {
     private const string ExpandSql = """
@@ -41,7 +41,7 @@ public sealed class FanoutWorker(
         {
             try
             {
-                if (await RunOnceAsync(stoppingToken) == 0) await Task.Delay(_options.PollInterval, stoppingToken);
+                if (await RunOnceAsync(stoppingToken) == 0) await fanoutSignal.Signal.WaitAsync(_options.PollInterval, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
             catch (Exception e)

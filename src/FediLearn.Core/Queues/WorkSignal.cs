@@ -21,3 +21,5 @@ public sealed class WorkSignal
 public sealed class DeliverySignal { public WorkSignal Signal { get; } = new(); }
 
 public sealed class InboxSignal { public WorkSignal Signal { get; } = new(); }
+
+public sealed class FanoutSignal { public WorkSignal Signal { get; } = new(); }

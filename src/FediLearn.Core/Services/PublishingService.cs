@@ -15,7 +15,7 @@ namespace FediLearn.Core.Services;
 /// one fan-out job in one transaction (the outbox pattern); edits send Update, deletions Delete{Tombstone}.
 /// </summary>
 public sealed class PublishingService(
-    FediLearnDbContext db, ActorUrls urls, GroupObjectRenderer renderer, DeliveryQueue queue, DeliverySignal signal, TimeProvider time)
+    FediLearnDbContext db, ActorUrls urls, GroupObjectRenderer renderer, DeliveryQueue queue, FanoutSignal signal, TimeProvider time)
 {
     private readonly MarkdownRenderer _markdown = new(urls.Base);
 
