@@ -101,7 +101,9 @@ public sealed class FakeRemoteServer : IAsyncDisposable
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/activity+json");
         if (sign)
         {
-            var keyId = $"{activity.Value<string>("actor") ?? ActorId}#main-key";
+            // Sign as the activity's actor when it is one of ours; otherwise as the learner (a forgery test).
+            var actor = activity.Value<string>("actor");
+            var keyId = actor is not null && actor.StartsWith(Origin + "/users/", StringComparison.Ordinal) ? $"{actor}#main-key" : KeyId;
             using var key = SigningKey.FromPem(keyId, signWithPem ?? PrivatePem);
             HttpSignatureSigner.SignDraftCavage(request, body, key, DateTimeOffset.UtcNow);
         }

@@ -16,7 +16,7 @@ namespace FediLearn.Core.Queues;
 /// </summary>
 public sealed class FanoutWorker(
     IServiceScopeFactory scopes, FanoutSignal fanoutSignal, DeliverySignal signal, IOptions<FediLearnOptions> options, TimeProvider time, ILogger<FanoutWorker> logger)
-    : BackgroundService
+    : PollingQueueWorker(scopes, fanoutSignal.Signal, "fanout_jobs", options, time, logger)
 {
     private const string ExpandSql = """
         INSERT INTO delivery_jobs (activity_id, inbox, host, state, attempts, next_attempt_at, created_at)
@@ -27,42 +27,16 @@ public sealed class FanoutWorker(
               GROUP BY COALESCE(r.shared_inbox, r.inbox)) t
         """;
 
-    private readonly DeliveryOptions _options = options.Value.Delivery;
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public override async Task<int> RunOnceAsync(CancellationToken ct)
     {
-        using (var scope = scopes.CreateScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
-            if (db.Database.IsSqlite())
-                await QueueClaims.ReleaseAllAsync(db, "fanout_jobs", time.GetUtcNow().ToUnixTimeMilliseconds(), stoppingToken);
-        }
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (await RunOnceAsync(stoppingToken) == 0) await fanoutSignal.Signal.WaitAsync(_options.PollInterval, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
-            catch (Exception e)
-            {
-                logger.LogError(e, "Fan-out worker loop failed; retrying shortly");
-                await Task.Delay(_options.PollInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-    }
-
-    public async Task<int> RunOnceAsync(CancellationToken ct)
-    {
-        using var scope = scopes.CreateScope();
+        using var scope = Scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
-        var now = time.GetUtcNow();
-        var ids = await QueueClaims.ClaimAsync(db, "fanout_jobs", 8, now.ToUnixTimeMilliseconds(), (now + _options.Lease).ToUnixTimeMilliseconds(), ct);
+        var ids = await ClaimAsync(db, 8, ct);
         foreach (var id in ids)
         {
             var job = await db.FanoutJobs.FirstAsync(j => j.Id == id, ct);
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var inboxes = await db.Database.ExecuteSqlRawAsync(ExpandSql, [job.ActivityId, time.GetUtcNow().ToUnixTimeMilliseconds(), job.ActorId], ct);
+            var inboxes = await db.Database.ExecuteSqlRawAsync(ExpandSql, [job.ActivityId, Time.GetUtcNow().ToUnixTimeMilliseconds(), job.ActorId], ct);
             job.State = DeliveryState.Succeeded;
             job.LockedUntil = null;
             await db.SaveChangesAsync(ct);

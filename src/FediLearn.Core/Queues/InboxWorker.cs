@@ -5,7 +5,6 @@ using FediLearn.Core.Inbox;
 using FediLearn.Core.Options;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -14,45 +13,16 @@ namespace FediLearn.Core.Queues;
 /// <summary>Processes verified activities from the durable inbox queue, one handler per activity type.</summary>
 public sealed class InboxWorker(
     IServiceScopeFactory scopes, InboxSignal signal, IOptions<FediLearnOptions> options, TimeProvider time, ILogger<InboxWorker> logger)
-    : BackgroundService
+    : PollingQueueWorker(scopes, signal.Signal, "inbox_items", options, time, logger)
 {
     private const int MaxAttempts = 5;
     private const int BatchSize = 16;
-    private readonly DeliveryOptions _options = options.Value.Delivery;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using (var scope = scopes.CreateScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
-            if (db.Database.IsSqlite())
-                await QueueClaims.ReleaseAllAsync(db, "inbox_items", time.GetUtcNow().ToUnixTimeMilliseconds(), stoppingToken);
-        }
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (await RunOnceAsync(stoppingToken) == 0) await signal.Signal.WaitAsync(_options.PollInterval, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
-            catch (Exception e)
-            {
-                logger.LogError(e, "Inbox worker loop failed; retrying shortly");
-                await Task.Delay(_options.PollInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-    }
-
-    public async Task<int> RunOnceAsync(CancellationToken ct)
+    public override async Task<int> RunOnceAsync(CancellationToken ct)
     {
         List<long> ids;
-        using (var scope = scopes.CreateScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
-            var now = time.GetUtcNow();
-            ids = await QueueClaims.ClaimAsync(db, "inbox_items", BatchSize,
-                now.ToUnixTimeMilliseconds(), (now + _options.Lease).ToUnixTimeMilliseconds(), ct);
-        }
+        using (var scope = Scopes.CreateScope())
+            ids = await ClaimAsync(scope.ServiceProvider.GetRequiredService<FediLearnDbContext>(), BatchSize, ct);
         // In order: a Follow and its Undo may arrive in one batch.
         foreach (var id in ids) await ProcessAsync(id, ct);
         return ids.Count;
@@ -60,7 +30,7 @@ public sealed class InboxWorker(
 
     private async Task ProcessAsync(long id, CancellationToken ct)
     {
-        using var scope = scopes.CreateScope();
+        using var scope = Scopes.CreateScope();
         var services = scope.ServiceProvider;
         var db = services.GetRequiredService<FediLearnDbContext>();
         var item = await db.InboxItems.FirstAsync(i => i.Id == id, ct);
@@ -86,7 +56,7 @@ public sealed class InboxWorker(
             db.Attach(item);
             item.LastError = e.Message;
             item.State = item.Attempts >= MaxAttempts ? InboxState.Failed : InboxState.Pending;
-            item.NextAttemptAt = (time.GetUtcNow() + RetryPolicy.Delay(item.Attempts, _options, null, Random.Shared)).ToUnixTimeMilliseconds();
+            item.NextAttemptAt = (Time.GetUtcNow() + RetryPolicy.Delay(item.Attempts, Options, null, Random.Shared)).ToUnixTimeMilliseconds();
         }
         item.LockedUntil = null;
         await db.SaveChangesAsync(CancellationToken.None);

@@ -58,7 +58,5 @@ public sealed class FollowingService(
             .ToListAsync(ct);
     }
 
-    private async Task<LocalActor> FindPersonAsync(string userName, CancellationToken ct) =>
-        await db.LocalActors.FirstOrDefaultAsync(a => a.Name == userName && a.Kind == ActorKind.Person, ct)
-        ?? throw new FediLearnException($"no member named \"{userName}\"");
+    private Task<LocalActor> FindPersonAsync(string userName, CancellationToken ct) => db.FindPersonAsync(userName, ct);
 }

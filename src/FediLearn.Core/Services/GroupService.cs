@@ -47,8 +47,7 @@ public sealed class GroupService(FediLearnDbContext db, TimeProvider time)
 
     public async Task AddFacilitatorAsync(string groupName, string userName, CancellationToken ct)
     {
-        var group = await db.LocalActors.FirstOrDefaultAsync(a => a.Name == groupName && a.Kind == ActorKind.Group, ct)
-            ?? throw new FediLearnException($"no group named \"{groupName}\"");
+        var group = await db.FindGroupAsync(groupName, ct);
         var person = await FindPersonAsync(userName, ct);
         if (await db.GroupFacilitators.AnyAsync(f => f.GroupId == group.Id && f.PersonId == person.Id, ct))
             throw new FediLearnException($"{userName} already facilitates {groupName}");
@@ -56,7 +55,5 @@ public sealed class GroupService(FediLearnDbContext db, TimeProvider time)
         await db.SaveChangesAsync(ct);
     }
 
-    private async Task<LocalActor> FindPersonAsync(string userName, CancellationToken ct) =>
-        await db.LocalActors.FirstOrDefaultAsync(a => a.Name == userName && a.Kind == ActorKind.Person, ct)
-        ?? throw new FediLearnException($"no member named \"{userName}\" (add one with: users add {userName} --email …)");
+    private Task<LocalActor> FindPersonAsync(string userName, CancellationToken ct) => db.FindPersonAsync(userName, ct);
 }

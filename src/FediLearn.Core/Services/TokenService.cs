@@ -13,8 +13,7 @@ public sealed class TokenService(FediLearnDbContext db, TimeProvider time)
 
     public async Task<string> CreateAsync(string userName, string? name, CancellationToken ct)
     {
-        var person = await db.LocalActors.FirstOrDefaultAsync(a => a.Name == userName && a.Kind == ActorKind.Person, ct)
-            ?? throw new FediLearnException($"no member named \"{userName}\"");
+        var person = await db.FindPersonAsync(userName, ct);
         var token = Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         db.AccessTokens.Add(new AccessToken
         {

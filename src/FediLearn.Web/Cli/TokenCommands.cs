@@ -30,8 +30,7 @@ internal static class TokenCommands
         {
             var db = services.GetRequiredService<FediLearnDbContext>();
             var userName = parse.GetValue(user)!;
-            var person = await db.LocalActors.FirstOrDefaultAsync(a => a.Name == userName && a.Kind == ActorKind.Person, token)
-                ?? throw new FediLearnException($"no member named \"{userName}\"");
+            var person = await db.FindPersonAsync(userName, token);
             var followed = db.Followings.Where(f => f.LocalActorId == person.Id).Select(f => f.RemoteActor!.Uri);
             var rows = await db.RemoteObjects.AsNoTracking().Where(o => followed.Contains(o.AttributedTo))
                 .OrderByDescending(o => o.Id).Take(Math.Clamp(parse.GetValue(limit), 1, 1000)).ToListAsync(token);

@@ -1,0 +1,17 @@
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+
+namespace FediLearn.Core.Services;
+
+/// <summary>Finding our members and groups by name, with the one-line error a user sees when there is none.</summary>
+public static class LocalActorLookup
+{
+    public static async Task<LocalActor> FindPersonAsync(this FediLearnDbContext db, string userName, CancellationToken ct) =>
+        await db.LocalActors.FirstOrDefaultAsync(a => a.Name == userName && a.Kind == ActorKind.Person, ct)
+        ?? throw new FediLearnException($"no member named \"{userName}\" (add one with: users add {userName} --email …)");
+
+    public static async Task<LocalActor> FindGroupAsync(this FediLearnDbContext db, string groupName, CancellationToken ct) =>
+        await db.LocalActors.FirstOrDefaultAsync(a => a.Name == groupName && a.Kind == ActorKind.Group, ct)
+        ?? throw new FediLearnException($"no group named \"{groupName}\"");
+}
