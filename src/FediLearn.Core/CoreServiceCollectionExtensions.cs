@@ -70,6 +70,8 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<IActivityHandler, ObjectActivityHandler.Create>();
         services.AddScoped<IActivityHandler, ObjectActivityHandler.Update>();
         services.AddScoped<IActivityHandler, ObjectActivityHandler.Delete>();
+        services.AddScoped<IActivityHandler, LikeHandler>();
+        services.AddScoped<ThreadService>();
         return services;
     }
 

@@ -22,6 +22,8 @@ public sealed class FediLearnDbContext(DbContextOptions<FediLearnDbContext> opti
     public DbSet<AccessToken> AccessTokens => Set<AccessToken>();
     public DbSet<FanoutJob> FanoutJobs => Set<FanoutJob>();
     public DbSet<RemoteObject> RemoteObjects => Set<RemoteObject>();
+    public DbSet<Reply> Replies => Set<Reply>();
+    public DbSet<Like> Likes => Set<Like>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

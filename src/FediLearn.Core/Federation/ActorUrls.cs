@@ -49,6 +49,16 @@ public sealed class ActorUrls(IOptions<FediLearnOptions> options)
     public string Media(string key) => $"{_base}/media/{key}";
     public string Tag(string tag) => $"{_base}/tags/{tag}";
 
+    /// <summary>Maps one of our group object URLs back to (group, kind, id); null when it is not one.</summary>
+    public (string Group, ItemKind Kind, long Id)? ParseItem(string? uri)
+    {
+        if (uri is null || !uri.StartsWith(_base + "/g/", StringComparison.Ordinal)) return null;
+        var parts = uri[(_base.Length + 3)..].Split('/');
+        if (parts.Length != 3 || !long.TryParse(parts[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)) return null;
+        ItemKind? kind = parts[1] switch { "prompts" => ItemKind.Prompt, "posts" => ItemKind.Post, "materials" => ItemKind.Material, "sessions" => ItemKind.Session, _ => null };
+        return kind is null ? null : (parts[0], kind.Value, id);
+    }
+
     /// <summary>Maps one of our actor URLs back to (kind, name); null when it is not ours.</summary>
     public (ActorKind Kind, string Name)? Parse(string? uri)
     {

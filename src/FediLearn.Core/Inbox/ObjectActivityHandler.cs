@@ -1,22 +1,24 @@
 using FediLearn.ActivityPub.Json;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Services;
 using Microsoft.EntityFrameworkCore;
 using Newtonsoft.Json.Linq;
 
 namespace FediLearn.Core.Inbox;
 
 /// <summary>
-/// Create, Update and Delete of objects by actors our members follow (a remote group's prompts, sessions…): kept as
-/// received for the members' timelines. The object must be the signer's own, on the signer's origin (security.md case 24).
+/// Create, Update and Delete of objects: replies in our groups' threads go to the ThreadService; objects of actors our
+/// members follow (a remote group's prompts, sessions…) are kept as received for the members' timelines. The object must be the signer's own, on the signer's origin (security.md case 24).
 /// </summary>
-public abstract class ObjectActivityHandler(FediLearnDbContext db, TimeProvider time) : IActivityHandler
+public abstract class ObjectActivityHandler(FediLearnDbContext db, TimeProvider time, ThreadService threads) : IActivityHandler
 {
     public abstract string Type { get; }
 
     public abstract Task HandleAsync(InboxContext context, CancellationToken ct);
 
     protected FediLearnDbContext Db => db;
+    protected ThreadService Threads => threads;
     protected DateTime Now => time.GetUtcNow().UtcDateTime;
 
     /// <summary>The embedded object if it is the signer's: same origin as the signer, attributed to the signer.</summary>
@@ -32,13 +34,15 @@ public abstract class ObjectActivityHandler(FediLearnDbContext db, TimeProvider 
     protected Task<bool> IsFollowedAsync(string actorUri, CancellationToken ct) =>
         db.Followings.AnyAsync(f => f.RemoteActor!.Uri == actorUri && f.State == FollowState.Accepted, ct);
 
-    public sealed class Create(FediLearnDbContext db, TimeProvider time) : ObjectActivityHandler(db, time)
+    public sealed class Create(FediLearnDbContext db, TimeProvider time, ThreadService threads) : ObjectActivityHandler(db, time, threads)
     {
         public override string Type => "Create";
 
         public override async Task HandleAsync(InboxContext context, CancellationToken ct)
         {
-            if (OwnObject(context) is not { } obj || !await IsFollowedAsync(context.Signer.Uri, ct)) return;
+            if (OwnObject(context) is not { } obj) return;
+            if (await Threads.ReceiveAsync(context.Signer, obj, ct)) return;
+            if (!await IsFollowedAsync(context.Signer.Uri, ct)) return;
             var id = ActivityJson.GetId(obj)!;
             if (await Db.RemoteObjects.AnyAsync(o => o.Uri == id, ct)) return; // a replay or a re-delivery
             Db.RemoteObjects.Add(new RemoteObject
@@ -55,13 +59,14 @@ public abstract class ObjectActivityHandler(FediLearnDbContext db, TimeProvider 
         }
     }
 
-    public sealed class Update(FediLearnDbContext db, TimeProvider time) : ObjectActivityHandler(db, time)
+    public sealed class Update(FediLearnDbContext db, TimeProvider time, ThreadService threads) : ObjectActivityHandler(db, time, threads)
     {
         public override string Type => "Update";
 
         public override async Task HandleAsync(InboxContext context, CancellationToken ct)
         {
             if (OwnObject(context) is not { } obj) return;
+            if (await Threads.UpdateAsync(context.Signer, obj, ct)) return;
             var id = ActivityJson.GetId(obj)!;
             var row = await Db.RemoteObjects.FirstOrDefaultAsync(o => o.Uri == id && o.AttributedTo == context.Signer.Uri, ct);
             if (row is null || row.DeletedAt is not null) return;
@@ -72,7 +77,7 @@ public abstract class ObjectActivityHandler(FediLearnDbContext db, TimeProvider 
         }
     }
 
-    public sealed class Delete(FediLearnDbContext db, TimeProvider time) : ObjectActivityHandler(db, time)
+    public sealed class Delete(FediLearnDbContext db, TimeProvider time, ThreadService threads) : ObjectActivityHandler(db, time, threads)
     {
         public override string Type => "Delete";
 
@@ -80,6 +85,7 @@ public abstract class ObjectActivityHandler(FediLearnDbContext db, TimeProvider 
         {
             var id = ActivityJson.GetId(context.Activity["object"]);
             if (id is null) return;
+            if (await Threads.DeleteAsync(context.Signer, id, ct)) return;
             var row = await Db.RemoteObjects.FirstOrDefaultAsync(o => o.Uri == id && o.AttributedTo == context.Signer.Uri, ct);
             if (row is null || row.DeletedAt is not null) return;
             row.DeletedAt = Now;

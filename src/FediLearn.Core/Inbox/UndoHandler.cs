@@ -6,7 +6,7 @@ using Newtonsoft.Json.Linq;
 
 namespace FediLearn.Core.Inbox;
 
-/// <summary>Undo{Follow}: matched by (actor, object) even when the ids differ (federation.md item 9).</summary>
+/// <summary>Undo{Follow} (matched by (actor, object) even when the ids differ, federation.md item 9) and Undo{Like}.</summary>
 public sealed class UndoHandler(FediLearnDbContext db, ActorUrls urls) : IActivityHandler
 {
     public string Type => "Undo";
@@ -26,9 +26,15 @@ public sealed class UndoHandler(FediLearnDbContext db, ActorUrls urls) : IActivi
                 .ToListAsync(ct);
             db.Followers.RemoveRange(rows);
         }
+        else if (inner is JObject like && ActivityJson.HasType(like, "Like"))
+        {
+            var target = ActivityJson.GetId(like["object"]);
+            db.Likes.RemoveRange(await db.Likes.Where(l => l.ActorUri == signer && l.ObjectUri == target).ToListAsync(ct));
+        }
         else if (ActivityJson.GetId(inner) is { } innerId)
         {
             db.Followers.RemoveRange(await db.Followers.Where(f => f.ActorUri == signer && f.FollowActivityId == innerId).ToListAsync(ct));
+            db.Likes.RemoveRange(await db.Likes.Where(l => l.ActorUri == signer && l.ActivityId == innerId).ToListAsync(ct));
         }
         await db.SaveChangesAsync(ct);
     }

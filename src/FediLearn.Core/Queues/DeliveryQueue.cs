@@ -31,6 +31,15 @@ public sealed class DeliveryQueue(ActorUrls urls, TimeProvider time)
         return row;
     }
 
+    /// <summary>A public activity for all of the actor's followers: stored once, plus one fan-out job (expanded by the FanoutWorker).</summary>
+    public OutboundActivity Broadcast(FediLearnDbContext db, LocalActor actor, JObject activity)
+    {
+        var stored = CreateActivity(db, actor, activity, isPublic: true);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        db.FanoutJobs.Add(new FanoutJob { Activity = stored, ActorId = actor.Id, State = DeliveryState.Pending, NextAttemptAt = now, CreatedAt = now });
+        return stored;
+    }
+
     /// <summary>One job per distinct inbox.</summary>
     public void Enqueue(FediLearnDbContext db, OutboundActivity activity, IEnumerable<string> inboxes)
     {

@@ -144,15 +144,7 @@ public sealed class PublishingService(
         };
         obj.Remove("@context");
         activity["object"] = obj;
-        var stored = queue.CreateActivity(db, group, activity, isPublic: true);
-        db.FanoutJobs.Add(new FanoutJob
-        {
-            Activity = stored,
-            ActorId = group.Id,
-            State = DeliveryState.Pending,
-            NextAttemptAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
-            CreatedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
-        });
+        queue.Broadcast(db, group, activity);
         await db.SaveChangesAsync(ct);
     }
 

@@ -27,6 +27,7 @@ public static class ItemApiEndpoints
         api.MapGet($"/{KindRoute}/{{id:long}}", GetAsync);
         api.MapPut($"/{KindRoute}/{{id:long}}", UpdateAsync);
         api.MapDelete($"/{KindRoute}/{{id:long}}", DeleteAsync);
+        api.MapGet("/prompts/{id:long}/responses", ResponsesAsync);
     }
 
     private static ItemKind KindOf(string segment) => segment switch
@@ -95,6 +96,28 @@ public static class ItemApiEndpoints
         if (item is null) return NotFound(kind, id);
         await publishing.DeleteAsync(group!, item, ct);
         return Results.NoContent();
+    }
+
+    /// <summary>Who answered a prompt and when: every reply in its thread, oldest first, with its author and server.</summary>
+    private static async Task<IResult> ResponsesAsync(string name, long id, HttpContext http, FediLearnDbContext db, ActorUrls urls, CancellationToken ct)
+    {
+        var (_, group, error) = await ApiAuth.FacilitatorAsync(http, name, ct);
+        if (error is not null) return error;
+        var prompt = await FindAsync(db, group!, ItemKind.Prompt, id, ct);
+        if (prompt is null) return NotFound("prompts", id);
+        var replies = await db.Replies.AsNoTracking().Where(r => r.TopItemId == prompt.Id && r.DeletedAt == null)
+            .OrderBy(r => r.PublishedAt).ThenBy(r => r.Id).ToListAsync(ct);
+        return Results.Json(new
+        {
+            prompt = urls.Item(group!.Name, ItemKind.Prompt, prompt.Id),
+            respondents = replies.Select(r => r.AuthorUri).Distinct().Count(),
+            responses = replies.Select(r => new
+            {
+                id = r.Uri, author = r.AuthorUri, handle = r.AuthorName is null ? null : "@" + r.AuthorName, server = r.AuthorHost,
+                inReplyTo = r.InReplyTo, publishedAt = new DateTimeOffset(DateTime.SpecifyKind(r.PublishedAt, DateTimeKind.Utc)),
+                edited = r.UpdatedAt is not null, contentHtml = r.ContentHtml,
+            }),
+        }, Json);
     }
 
     private static Task<GroupItem?> FindAsync(FediLearnDbContext db, LocalActor group, ItemKind kind, long id, CancellationToken ct) =>

@@ -47,28 +47,45 @@ public static class ObjectEndpoints
         }
         if (item.DeletedAt is not null)
             return HtmlLayout.Result("Deleted", "<h1>Deleted</h1><p>The group deleted this.</p>", status: 410);
-        return ItemPages.Item(item, group, await publishing.ContextAsync(group, item, ct), urls);
+        var thread = await db.Replies.AsNoTracking().Where(r => r.TopItemId == item.Id && r.DeletedAt == null)
+            .OrderBy(r => r.PublishedAt).ThenBy(r => r.Id).Take(500).ToListAsync(ct);
+        var likes = await db.Likes.CountAsync(l => l.ObjectUri == renderer.Id(item, group), ct);
+        return ItemPages.Item(item, group, await publishing.ContextAsync(group, item, ct), urls, thread, likes);
     }
 
     /// <summary>
-    /// The thread collections: context (FEP-7888/f228, ordered, first item the top object) and replies. Replies from
-    /// other servers arrive with the discussion feature; until then each thread holds its top object only.
+    /// The thread collections: context (FEP-7888/f228: ordered, first item the top object, then every reply in the
+    /// thread by publication) and replies (direct replies only). Paged like every collection.
     /// </summary>
     private static async Task<IResult> ThreadCollectionAsync(string name, string kind, long id, string collection, int? page,
         HttpContext http, FediLearnDbContext db, GroupObjectRenderer renderer, CancellationToken ct)
     {
         var (group, item) = await FindPublishedAsync(db, name, kind, id, ct);
         if (group is null || item is null || item.DeletedAt is not null) return NotFound(http);
+        if (page is < 1 or > 100_000) return ErrorResponses.Json(400, "page must be between 1 and 100000");
         var objectId = renderer.Id(item, group);
         var collectionId = $"{objectId}/{collection}";
-        var items = collection == "context" ? new JArray(objectId) : [];
-        var doc = page is null ? CollectionRenderer.Collection(collectionId, items.Count) : CollectionRenderer.Page(collectionId, page.Value, items, false);
-        if (collection == "context" && page is null)
+        var replies = db.Replies.AsNoTracking().Where(r => r.DeletedAt == null);
+        replies = collection == "context" ? replies.Where(r => r.TopItemId == item.Id) : replies.Where(r => r.InReplyTo == objectId);
+        var ordered = replies.OrderBy(r => r.PublishedAt).ThenBy(r => r.Id).Select(r => r.Uri);
+        var head = collection == "context" ? 1 : 0; // the top object leads the context
+        var total = await ordered.CountAsync(ct) + head;
+        if (page is not { } p)
         {
-            doc["attributedTo"] = renderer.Urls.Actor(group);
-            doc["audience"] = renderer.Urls.Actor(group);
+            var doc = CollectionRenderer.Collection(collectionId, total);
+            if (collection == "context")
+            {
+                doc["attributedTo"] = renderer.Urls.Actor(group);
+                doc["audience"] = renderer.Urls.Actor(group);
+            }
+            return Negotiation.ActivityResult(doc, http);
         }
-        return Negotiation.ActivityResult(doc, http);
+        var size = CollectionRenderer.PageSize;
+        var skip = Math.Max((p - 1) * size - head, 0);
+        var take = p == 1 ? size - head : size;
+        var uris = await ordered.Skip(skip).Take(take + 1).ToListAsync(ct);
+        var items = (p == 1 && head == 1 ? new[] { objectId } : []).Concat(uris.Take(take)).Select(u => (JToken)new JValue(u));
+        return Negotiation.ActivityResult(CollectionRenderer.Page(collectionId, p, items, uris.Count > take), http);
     }
 
     private static IResult NotFound(HttpContext http) =>

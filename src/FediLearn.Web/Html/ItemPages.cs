@@ -10,7 +10,7 @@ namespace FediLearn.Web.Html;
 /// <summary>The page of a prompt, post, material or session. Content HTML is already sanitized at write time.</summary>
 public static class ItemPages
 {
-    public static IResult Item(GroupItem item, LocalActor group, ObjectContext context, ActorUrls urls)
+    public static IResult Item(GroupItem item, LocalActor group, ObjectContext context, ActorUrls urls, IReadOnlyList<Reply> thread, int likes)
     {
         var id = urls.Item(group.Name, item.Kind, item.Id);
         var kind = item.Kind switch
@@ -38,7 +38,8 @@ public static class ItemPages
         if (item.NotesHtml is { Length: > 0 } notes) body.Append($"<h2>Notes</h2><div class=\"card\">{notes}</div>");
         var published = item.PublishedAt is { } p ? $"Published {p:ddd d MMMM yyyy, HH:mm} UTC" : "";
         var edited = item.EditedAt is { } e ? $" · edited {e:d MMMM yyyy, HH:mm} UTC" : "";
-        body.Append($"<p class=\"muted\">{E(published + edited)}</p>");
+        body.Append($"<p class=\"muted\">{E(published + edited)}{(likes > 0 ? $" · {likes} like{(likes == 1 ? "" : "s")}" : "")}</p>");
+        body.Append(Thread(thread));
         body.Append($"""
             <section class="card"><h2>Reply from your fediverse account</h2>
             <p>Paste <code>{E(id)}</code> into the search box of Mastodon (or any fediverse app), then reply: your answer reaches the group.</p></section>
@@ -62,6 +63,23 @@ public static class ItemPages
         if (item.Capacity is { } cap) sb.Append($"<p class=\"muted\">Up to {cap} participants{(item.RequireApproval ? ", facilitators approve each one" : "")}.</p>");
         if (item.RecordingUrl is { } rec) sb.Append($"<p>Recording: <a href=\"{E(rec)}\" rel=\"nofollow noopener\">{E(rec)}</a></p>");
         sb.Append($"<p><a href=\"{E(id)}.ics\">Add to calendar (.ics)</a></p></div>");
+        return sb.ToString();
+    }
+
+    /// <summary>The whole discussion, from every server: who (and where they are), when, and what (sanitized when received).</summary>
+    private static string Thread(IReadOnlyList<Reply> thread)
+    {
+        if (thread.Count == 0)
+            return "<h2>Discussion</h2><p class=\"muted\">No replies yet. Replies from any fediverse server appear here and reach every follower of the group.</p>";
+        var sb = new StringBuilder($"<h2>Discussion ({thread.Count})</h2>");
+        foreach (var reply in thread)
+        {
+            var who = reply.AuthorName is { } name ? "@" + name : reply.AuthorUri;
+            sb.Append($"<article class=\"card\"><p class=\"muted\"><a href=\"{E(reply.AuthorUri)}\" rel=\"nofollow noopener\">{E(who)}</a> · {E(reply.AuthorHost)} · ");
+            sb.Append($"<a href=\"{E(reply.Uri)}\" rel=\"nofollow noopener\"><time datetime=\"{reply.PublishedAt:yyyy-MM-ddTHH:mm:ssZ}\">{reply.PublishedAt:d MMM yyyy, HH:mm} UTC</time></a>");
+            if (reply.UpdatedAt is not null) sb.Append(" · edited");
+            sb.Append($"</p>{reply.ContentHtml}</article>");
+        }
         return sb.ToString();
     }
 }

@@ -161,3 +161,24 @@ internal sealed class RemoteObjectConfiguration : IEntityTypeConfiguration<Remot
         b.HasIndex(o => new { o.AttributedTo, o.Id });
     }
 }
+
+internal sealed class ReplyConfiguration : IEntityTypeConfiguration<Reply>
+{
+    public void Configure(EntityTypeBuilder<Reply> b)
+    {
+        b.ToTable("replies");
+        b.HasIndex(r => r.Uri).IsUnique();
+        b.HasIndex(r => new { r.TopItemId, r.PublishedAt });
+        b.HasIndex(r => r.InReplyTo);
+        b.HasOne<LocalActor>().WithMany().HasForeignKey(r => r.GroupId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class LikeConfiguration : IEntityTypeConfiguration<Like>
+{
+    public void Configure(EntityTypeBuilder<Like> b)
+    {
+        b.ToTable("likes");
+        b.HasIndex(l => new { l.ObjectUri, l.ActorUri }).IsUnique();
+    }
+}

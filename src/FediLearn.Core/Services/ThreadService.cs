@@ -1,0 +1,136 @@
+using FediLearn.ActivityPub.Json;
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using FediLearn.Core.Queues;
+using FediLearn.Core.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Newtonsoft.Json.Linq;
+
+namespace FediLearn.Core.Services;
+
+/// <summary>
+/// The group as a relay (federation.md items 14-16): a reply from any server to a group object (or to a reply in its
+/// thread), or a post mentioning the group, is stored in the thread and announced by the group to every follower, so
+/// a cohort spread over many servers reads one discussion. The caller has already checked that the object is the
+/// signer's own (same origin, attributed to the signer).
+/// </summary>
+public sealed class ThreadService(
+    FediLearnDbContext db, ActorUrls urls, DeliveryQueue queue, FanoutSignal signal, TimeProvider time, ILogger<ThreadService> logger)
+{
+    private static readonly HashSet<string> ReplyTypes = ["Note", "Article", "Page"];
+
+    /// <summary>True when the object belonged in one of our threads (stored now or before).</summary>
+    public async Task<bool> ReceiveAsync(RemoteActor author, JObject obj, CancellationToken ct)
+    {
+        if (!ReplyTypes.Contains(ActivityJson.GetTypes(obj).FirstOrDefault() ?? "")) return false;
+        var id = ActivityJson.GetId(obj)!;
+        var inReplyTo = ActivityJson.GetId(obj["inReplyTo"]);
+        var (group, top) = await FindThreadAsync(inReplyTo, obj, ct);
+        if (group is null) return false;
+        if (await db.Replies.AnyAsync(r => r.Uri == id, ct)) return true; // a replay or a re-delivery
+
+        // A vote in a check-in is a Note with a name and no content (Mastodon); votes are not discussion.
+        if (top is { Kind: ItemKind.Prompt, ChoicesJson: not null } && ActivityJson.GetString(obj, "name") is not null
+            && string.IsNullOrEmpty(ActivityJson.GetString(obj, "content")))
+        {
+            logger.LogInformation("Vote {Id} in {Question} received; votes are not counted yet", id, inReplyTo);
+            return true;
+        }
+
+        var reply = new Reply
+        {
+            Uri = id,
+            GroupId = group.Id,
+            TopItemId = top?.Id,
+            InReplyTo = inReplyTo,
+            AuthorUri = author.Uri,
+            AuthorHost = author.Host,
+            AuthorName = author.Username is null ? null : $"{author.Username}@{author.Host}",
+            ContentHtml = HtmlSanitizer.Sanitize(ActivityJson.GetString(obj, "content") ?? ""),
+            Json = ActivityJson.Serialize(obj),
+            PublishedAt = Published(obj) ?? time.GetUtcNow().UtcDateTime,
+            ReceivedAt = time.GetUtcNow().UtcDateTime,
+        };
+        db.Replies.Add(reply);
+        var announce = new JObject
+        {
+            ["@context"] = JsonLdContexts.ActivityStreams,
+            ["type"] = "Announce",
+            ["actor"] = urls.Actor(group),
+            ["object"] = id,
+            ["published"] = time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+            ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
+            ["cc"] = new JArray(urls.Followers(group), author.Uri),
+        };
+        var stored = queue.Broadcast(db, group, announce);
+        await db.SaveChangesAsync(ct);
+        reply.AnnounceActivityId = stored.Id;
+        await db.SaveChangesAsync(ct);
+        signal.Signal.Notify();
+        return true;
+    }
+
+    /// <summary>An edit by the author: the stored copy follows it.</summary>
+    public async Task<bool> UpdateAsync(RemoteActor author, JObject obj, CancellationToken ct)
+    {
+        var id = ActivityJson.GetId(obj);
+        var reply = await db.Replies.FirstOrDefaultAsync(r => r.Uri == id && r.AuthorUri == author.Uri && r.DeletedAt == null, ct);
+        if (reply is null) return false;
+        reply.ContentHtml = HtmlSanitizer.Sanitize(ActivityJson.GetString(obj, "content") ?? "");
+        reply.Json = ActivityJson.Serialize(obj);
+        reply.UpdatedAt = time.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    /// <summary>The author deleted it: it leaves the thread, and the group withdraws its Announce (what Mastodon honours).</summary>
+    public async Task<bool> DeleteAsync(RemoteActor author, string id, CancellationToken ct)
+    {
+        var reply = await db.Replies.FirstOrDefaultAsync(r => r.Uri == id && r.AuthorUri == author.Uri && r.DeletedAt == null, ct);
+        if (reply is null) return false;
+        reply.DeletedAt = time.GetUtcNow().UtcDateTime;
+        if (reply.AnnounceActivityId is { } announceId
+            && await db.OutboundActivities.AsNoTracking().FirstOrDefaultAsync(a => a.Id == announceId, ct) is { } announce)
+        {
+            var group = await db.LocalActors.FirstAsync(a => a.Id == reply.GroupId, ct);
+            queue.Broadcast(db, group, ActivityBuilder.Undo(urls.Actor(group), urls.Followers(group), ActivityJson.Parse(announce.Json)));
+        }
+        await db.SaveChangesAsync(ct);
+        signal.Signal.Notify();
+        return true;
+    }
+
+    /// <summary>The thread an object belongs to: a group object it answers, a reply in a thread, or a group it mentions.</summary>
+    private async Task<(LocalActor? Group, GroupItem? Top)> FindThreadAsync(string? inReplyTo, JObject obj, CancellationToken ct)
+    {
+        if (urls.ParseItem(inReplyTo) is { } target)
+        {
+            var group = await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Kind == ActorKind.Group && a.Name == target.Group, ct);
+            var item = group is null ? null : await db.GroupItems.AsNoTracking()
+                .FirstOrDefaultAsync(i => i.Id == target.Id && i.GroupId == group.Id && i.Kind == target.Kind && i.PublishedAt != null && i.DeletedAt == null, ct);
+            if (item is not null) return (group, item);
+        }
+        else if (inReplyTo is not null && await db.Replies.AsNoTracking().FirstOrDefaultAsync(r => r.Uri == inReplyTo && r.DeletedAt == null, ct) is { } parent)
+        {
+            var group = await db.LocalActors.AsNoTracking().FirstAsync(a => a.Id == parent.GroupId, ct);
+            var top = parent.TopItemId is { } topId ? await db.GroupItems.AsNoTracking().FirstOrDefaultAsync(i => i.Id == topId, ct) : null;
+            return (group, top);
+        }
+        foreach (var tag in (obj["tag"] as JArray ?? []).OfType<JObject>())
+        {
+            if (ActivityJson.GetString(tag, "type") != "Mention") continue;
+            if (urls.Parse(ActivityJson.GetString(tag, "href")) is { Kind: ActorKind.Group } g
+                && await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Kind == ActorKind.Group && a.Name == g.Name, ct) is { } mentioned)
+                return (mentioned, null);
+        }
+        return (null, null);
+    }
+
+    private static DateTime? Published(JObject obj) =>
+        DateTimeOffset.TryParse(ActivityJson.GetString(obj, "published"), System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal, out var published) && published <= DateTimeOffset.UtcNow.AddMinutes(5)
+            ? published.UtcDateTime
+            : null;
+}

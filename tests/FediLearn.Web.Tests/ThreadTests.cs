@@ -1,0 +1,138 @@
+using FediLearn.Testing;
+using Newtonsoft.Json.Linq;
+using static FediLearn.Web.Tests.TestHelpers;
+
+namespace FediLearn.Web.Tests;
+
+/// <summary>Issue 4 (first part): replies from any server join the group's thread and are relayed to every follower.</summary>
+public sealed class ThreadTests
+{
+    /// <summary>Shaped like Mastodon's Create{Note} for a reply (reference/federation.md §2): to Public, cc the author's followers, mentioning the group.</summary>
+    private static JObject MastodonReply(FakeRemoteServer remote, string author, string noteId, string inReplyTo, string group, string groupHandle, string html) => new()
+    {
+        ["@context"] = new JArray("https://www.w3.org/ns/activitystreams", new JObject { ["sensitive"] = "as:sensitive" }),
+        ["id"] = $"{noteId}/activity",
+        ["type"] = "Create",
+        ["actor"] = remote.Actor(author),
+        ["published"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+        ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
+        ["cc"] = new JArray($"{remote.Actor(author)}/followers", group),
+        ["object"] = new JObject
+        {
+            ["id"] = noteId,
+            ["type"] = "Note",
+            ["summary"] = null,
+            ["inReplyTo"] = inReplyTo,
+            ["published"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+            ["url"] = noteId,
+            ["attributedTo"] = remote.Actor(author),
+            ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
+            ["cc"] = new JArray($"{remote.Actor(author)}/followers", group),
+            ["sensitive"] = false,
+            ["content"] = html,
+            ["tag"] = new JArray(new JObject { ["type"] = "Mention", ["href"] = group, ["name"] = groupHandle }),
+        },
+    };
+
+    [Fact]
+    public async Task A_Mastodon_reply_joins_the_thread_is_relayed_to_every_follower_and_leaves_when_deleted()
+    {
+        await using var a = await PublishingNode.StartAsync("thread");
+        await using var remote = await FakeRemoteServer.StartAsync();
+        (await remote.SendAsync($"{a.Group}/inbox", remote.Follow(a.Group, "learner"))).Dispose();
+        await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Accept", TimeSpan.FromSeconds(30));
+        var prompt = await a.PublishAsync("prompts", new { content = "What did you learn this week?" });
+        var promptId = prompt.Value<string>("id")!;
+        await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Create", TimeSpan.FromSeconds(30));
+
+        var noteId = $"{remote.Origin}/users/mia/statuses/1";
+        var create = MastodonReply(remote, "mia", noteId, promptId, a.Group, $"@rust@{a.Node.Authority}",
+            "<p><span class=\"h-card\"><a href=\"x\" class=\"u-url mention\">@rust</a></span> Lifetimes!<script>alert(1)</script></p>");
+        using (var response = await remote.SendAsync($"{a.Node.Origin}/inbox", create)) Assert.Equal(202, (int)response.StatusCode);
+        using (var replay = await remote.SendAsync($"{a.Node.Origin}/inbox", create)) Assert.Equal(202, (int)replay.StatusCode);
+
+        var announce = await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Announce", TimeSpan.FromSeconds(30));
+        Assert.Equal(a.Group, announce.Activity.Value<string>("actor"));
+        Assert.Equal(noteId, announce.Activity.Value<string>("object"));
+        Assert.True(await VerifyFromNodeAsync(announce, remote.SharedInbox));
+        var announceId = announce.Activity.Value<string>("id")!;
+        Assert.Equal("Announce", (await GetActivityJsonAsync(announceId)).Value<string>("type")); // dereferenceable
+
+        var context = await GetActivityJsonAsync($"{promptId}/context?page=1");
+        Assert.Equal([promptId, noteId], context["orderedItems"]!.Values<string>());
+        var replies = await GetActivityJsonAsync($"{promptId}/replies?page=1");
+        Assert.Equal([noteId], replies["orderedItems"]!.Values<string>());
+
+        using (var responses = await a.SendAsync(HttpMethod.Get, $"groups/rust/prompts/{prompt.Value<long>("localId")}/responses"))
+        {
+            var body = JObject.Parse(await responses.Content.ReadAsStringAsync());
+            Assert.Equal(1, body.Value<int>("respondents"));
+            var only = Assert.Single(body["responses"]!);
+            Assert.Equal(remote.Actor("mia"), only.Value<string>("author"));
+            Assert.DoesNotContain("<script", only.Value<string>("contentHtml"));
+        }
+        using (var page = new HttpRequestMessage(HttpMethod.Get, promptId))
+        {
+            page.Headers.Accept.ParseAdd("text/html");
+            var html = await (await Http.SendAsync(page)).Content.ReadAsStringAsync();
+            Assert.Contains("Lifetimes!", html);
+            Assert.Contains($"@mia@{new Uri(remote.Origin).Authority}", html);
+            Assert.DoesNotContain("alert(1)", html);
+        }
+
+        // A reply to the reply stays in the same thread.
+        var nested = MastodonReply(remote, "learner", $"{remote.Origin}/users/learner/statuses/2", noteId, a.Group, $"@rust@{a.Node.Authority}", "<p>Same here</p>");
+        (await remote.SendAsync($"{a.Node.Origin}/inbox", nested)).Dispose();
+        await EventuallyAsync(async () => (await GetActivityJsonAsync($"{promptId}/context")).Value<int>("totalItems") == 3, "nested reply in the thread", a.Node);
+
+        // The author deletes: the reply leaves the thread and the group withdraws its Announce.
+        var delete = new JObject
+        {
+            ["@context"] = "https://www.w3.org/ns/activitystreams",
+            ["id"] = $"{noteId}#delete",
+            ["type"] = "Delete",
+            ["actor"] = remote.Actor("mia"),
+            ["object"] = new JObject { ["id"] = noteId, ["type"] = "Tombstone" },
+        };
+        (await remote.SendAsync($"{a.Node.Origin}/inbox", delete)).Dispose();
+        var undo = await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Undo", TimeSpan.FromSeconds(30));
+        Assert.Equal(announceId, undo.Activity["object"]!.Value<string>("id"));
+        Assert.Equal(2, (await GetActivityJsonAsync($"{promptId}/context")).Value<int>("totalItems"));
+        Assert.Single(remote.Received, r => r.Activity.Value<string>("type") == "Announce" && r.Activity.Value<string>("object") == noteId);
+    }
+
+    [Fact]
+    public async Task A_reply_whose_object_is_on_another_origin_is_not_stored_nor_relayed_and_likes_are_counted_once()
+    {
+        await using var a = await PublishingNode.StartAsync("spoof");
+        await using var remote = await FakeRemoteServer.StartAsync();
+        (await remote.SendAsync($"{a.Group}/inbox", remote.Follow(a.Group))).Dispose();
+        await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Accept", TimeSpan.FromSeconds(30));
+        var post = await a.PublishAsync("posts", new { content = "Hello" });
+        var postId = post.Value<string>("id")!;
+
+        var spoof = MastodonReply(remote, "mia", "https://victim.example/statuses/1", postId, a.Group, "@rust", "<p>fake</p>");
+        using (var response = await remote.SendAsync($"{a.Node.Origin}/inbox", spoof)) Assert.Equal(202, (int)response.StatusCode);
+
+        var like = new JObject { ["@context"] = "https://www.w3.org/ns/activitystreams", ["id"] = $"{remote.Origin}/likes/1", ["type"] = "Like", ["actor"] = remote.ActorId, ["object"] = postId };
+        (await remote.SendAsync($"{a.Node.Origin}/inbox", like)).Dispose();
+        like["id"] = $"{remote.Origin}/likes/2";
+        (await remote.SendAsync($"{a.Node.Origin}/inbox", like)).Dispose();
+        await EventuallyAsync(async () => (await PageAsync(postId)).Contains("1 like"), "the like is counted once", a.Node);
+        Assert.DoesNotContain("fake", await PageAsync(postId));
+        Assert.Equal(1, (await GetActivityJsonAsync($"{postId}/context")).Value<int>("totalItems"));
+        Assert.DoesNotContain(remote.Received, r => r.Activity.Value<string>("type") == "Announce");
+
+        var undo = new JObject { ["@context"] = "https://www.w3.org/ns/activitystreams", ["id"] = $"{remote.Origin}/likes/2/undo", ["type"] = "Undo", ["actor"] = remote.ActorId, ["object"] = like };
+        (await remote.SendAsync($"{a.Node.Origin}/inbox", undo)).Dispose();
+        await EventuallyAsync(async () => !(await PageAsync(postId)).Contains("like"), "Undo{Like} removed it", a.Node);
+    }
+
+    private static async Task<string> PageAsync(string url)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Accept.ParseAdd("text/html");
+        using var response = await Http.SendAsync(request);
+        return await response.Content.ReadAsStringAsync();
+    }
+}
