@@ -72,6 +72,8 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<IActivityHandler, ObjectActivityHandler.Delete>();
         services.AddScoped<IActivityHandler, LikeHandler>();
         services.AddScoped<ThreadService>();
+        services.AddScoped<ModerationService>();
+        services.AddScoped<IActivityHandler, FlagHandler>();
         return services;
     }
 

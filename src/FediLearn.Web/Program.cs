@@ -35,6 +35,7 @@ app.MapObjectEndpoints();
 app.MapFeedEndpoints();
 app.MapItemApiEndpoints();
 app.MapMediaEndpoints();
+app.MapModerationApiEndpoints();
 app.Run();
 return 0;
 

@@ -24,6 +24,9 @@ public sealed class FediLearnDbContext(DbContextOptions<FediLearnDbContext> opti
     public DbSet<RemoteObject> RemoteObjects => Set<RemoteObject>();
     public DbSet<Reply> Replies => Set<Reply>();
     public DbSet<Like> Likes => Set<Like>();
+    public DbSet<GroupBan> GroupBans => Set<GroupBan>();
+    public DbSet<Report> Reports => Set<Report>();
+    public DbSet<ModerationLogEntry> ModerationLog => Set<ModerationLogEntry>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

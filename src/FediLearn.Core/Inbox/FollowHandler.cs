@@ -23,6 +23,11 @@ public sealed class FollowHandler(FediLearnDbContext db, ActorUrls urls, Followe
         }
         var actor = await db.LocalActors.FirstOrDefaultAsync(a => a.Kind == t.Kind && a.Name == t.Name, ct);
         if (actor is null) return;
+        if (await ModerationService.IsBannedAsync(db, actor.Id, context.Signer.Uri, ct))
+        {
+            await followers.RefuseAsync(actor, context.Signer, context.Activity, ct);
+            return;
+        }
         await followers.RecordFollowAsync(actor, context.Signer, context.Activity, ct);
     }
 }

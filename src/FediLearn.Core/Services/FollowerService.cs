@@ -39,6 +39,15 @@ public sealed class FollowerService(FediLearnDbContext db, ActorUrls urls, Deliv
         signal.Signal.Notify();
     }
 
+    /// <summary>Answers a Follow from a banned actor with Reject{Follow}, recording nothing.</summary>
+    public async Task RefuseAsync(LocalActor target, RemoteActor follower, JObject follow, CancellationToken ct)
+    {
+        var activity = queue.CreateActivity(db, target, ActivityBuilder.Reject(urls.Actor(target), follower.Uri, follow), isPublic: false);
+        queue.Enqueue(db, activity, [follower.Inbox]);
+        await db.SaveChangesAsync(ct);
+        signal.Signal.Notify();
+    }
+
     public async Task<IReadOnlyList<FollowerView>> ListAsync(string actorName, CancellationToken ct)
     {
         var actor = await FindAsync(actorName, ct);

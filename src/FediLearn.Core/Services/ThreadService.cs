@@ -30,6 +30,11 @@ public sealed class ThreadService(
         var (group, top) = await FindThreadAsync(inReplyTo, obj, ct);
         if (group is null) return false;
         if (await db.Replies.AnyAsync(r => r.Uri == id, ct)) return true; // a replay or a re-delivery
+        if (await ModerationService.IsBannedAsync(db, group.Id, author.Uri, ct))
+        {
+            logger.LogInformation("Refused {Id}: {Author} is banned from {Group}", id, author.Uri, group.Name);
+            return true;
+        }
 
         // A vote in a check-in is a Note with a name and no content (Mastodon); votes are not discussion.
         if (top is { Kind: ItemKind.Prompt, ChoicesJson: not null } && ActivityJson.GetString(obj, "name") is not null

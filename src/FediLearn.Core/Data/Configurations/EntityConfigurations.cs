@@ -182,3 +182,32 @@ internal sealed class LikeConfiguration : IEntityTypeConfiguration<Like>
         b.HasIndex(l => new { l.ObjectUri, l.ActorUri }).IsUnique();
     }
 }
+
+internal sealed class GroupBanConfiguration : IEntityTypeConfiguration<GroupBan>
+{
+    public void Configure(EntityTypeBuilder<GroupBan> b)
+    {
+        b.ToTable("group_bans");
+        b.HasIndex(x => new { x.GroupId, x.ActorUri }).IsUnique();
+        b.HasOne<LocalActor>().WithMany().HasForeignKey(x => x.GroupId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class ReportConfiguration : IEntityTypeConfiguration<Report>
+{
+    public void Configure(EntityTypeBuilder<Report> b)
+    {
+        b.ToTable("reports");
+        b.HasIndex(x => x.ActivityId);
+        b.HasIndex(x => new { x.GroupId, x.Id });
+    }
+}
+
+internal sealed class ModerationLogEntryConfiguration : IEntityTypeConfiguration<ModerationLogEntry>
+{
+    public void Configure(EntityTypeBuilder<ModerationLogEntry> b)
+    {
+        b.ToTable("moderation_log");
+        b.HasIndex(x => new { x.GroupId, x.Id });
+    }
+}

@@ -1,0 +1,92 @@
+using FediLearn.ActivityPub.Json;
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using FediLearn.Core.Queues;
+using Microsoft.EntityFrameworkCore;
+using Newtonsoft.Json.Linq;
+
+namespace FediLearn.Core.Services;
+
+public sealed record ModerationView(DateTime At, string Action, string Target, string? Reason, string? Moderator);
+
+/// <summary>
+/// Facilitators moderate their group (federation.md items 16, 18): remove a reply (the group withdraws its Announce,
+/// which Mastodon honours, and announces a Delete, FEP-1b12), ban an actor (refused from then on, and removed as a
+/// follower with Reject{Follow}), and read the reports and the moderation log. Every action is logged.
+/// </summary>
+public sealed class ModerationService(
+    FediLearnDbContext db, ActorUrls urls, DeliveryQueue queue, FollowerService followers, FanoutSignal signal, TimeProvider time)
+{
+    public async Task RemoveReplyAsync(string groupName, string replyUri, LocalActor? moderator, string? reason, CancellationToken ct)
+    {
+        var group = await db.FindGroupAsync(groupName, ct);
+        var reply = await db.Replies.FirstOrDefaultAsync(r => r.GroupId == group.Id && r.Uri == replyUri && r.DeletedAt == null, ct)
+            ?? throw new FediLearnException($"there is no reply {replyUri} in {groupName}");
+        reply.DeletedAt = time.GetUtcNow().UtcDateTime;
+        var groupId = urls.Actor(group);
+        if (reply.AnnounceActivityId is { } announceId
+            && await db.OutboundActivities.AsNoTracking().FirstOrDefaultAsync(a => a.Id == announceId, ct) is { } announce)
+            queue.Broadcast(db, group, ActivityBuilder.Undo(groupId, urls.Followers(group), ActivityJson.Parse(announce.Json)));
+        queue.Broadcast(db, group, new JObject
+        {
+            ["@context"] = JsonLdContexts.ActivityStreams,
+            ["type"] = "Announce",
+            ["actor"] = groupId,
+            ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
+            ["cc"] = new JArray(urls.Followers(group)),
+            ["object"] = new JObject { ["type"] = "Delete", ["actor"] = groupId, ["object"] = replyUri, ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public") },
+        });
+        Log(group.Id, moderator, "remove-reply", replyUri, reason);
+        await db.SaveChangesAsync(ct);
+        signal.Signal.Notify();
+    }
+
+    public async Task BanAsync(string groupName, string actorUri, LocalActor? moderator, string? reason, CancellationToken ct)
+    {
+        var group = await db.FindGroupAsync(groupName, ct);
+        if (!Uri.TryCreate(actorUri, UriKind.Absolute, out _)) throw new FediLearnException($"\"{actorUri}\" is not an actor id (URL)");
+        if (await db.GroupBans.AnyAsync(b => b.GroupId == group.Id && b.ActorUri == actorUri, ct))
+            throw new FediLearnException($"{actorUri} is already banned from {groupName}");
+        db.GroupBans.Add(new GroupBan { GroupId = group.Id, ActorUri = actorUri, Reason = reason, CreatedAt = time.GetUtcNow().UtcDateTime });
+        Log(group.Id, moderator, "ban", actorUri, reason);
+        await db.SaveChangesAsync(ct);
+        if (await db.Followers.AnyAsync(f => f.LocalActorId == group.Id && f.ActorUri == actorUri, ct))
+            await followers.RemoveAsync(groupName, actorUri, ct); // Reject{Follow}: their server unfollows
+    }
+
+    public async Task UnbanAsync(string groupName, string actorUri, LocalActor? moderator, CancellationToken ct)
+    {
+        var group = await db.FindGroupAsync(groupName, ct);
+        var ban = await db.GroupBans.FirstOrDefaultAsync(b => b.GroupId == group.Id && b.ActorUri == actorUri, ct)
+            ?? throw new FediLearnException($"{actorUri} is not banned from {groupName}");
+        db.GroupBans.Remove(ban);
+        Log(group.Id, moderator, "unban", actorUri, null);
+        await db.SaveChangesAsync(ct);
+    }
+
+    public static Task<bool> IsBannedAsync(FediLearnDbContext db, long groupId, string actorUri, CancellationToken ct) =>
+        db.GroupBans.AnyAsync(b => b.GroupId == groupId && b.ActorUri == actorUri, ct);
+
+    public async Task<IReadOnlyList<ModerationView>> LogAsync(string groupName, CancellationToken ct)
+    {
+        var group = await db.FindGroupAsync(groupName, ct);
+        return await db.ModerationLog.AsNoTracking().Where(e => e.GroupId == group.Id).OrderByDescending(e => e.Id).Take(500)
+            .Select(e => new ModerationView(e.CreatedAt, e.Action, e.Target, e.Reason,
+                db.LocalActors.Where(a => a.Id == e.ModeratorId).Select(a => a.Name).FirstOrDefault()))
+            .ToListAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<Report>> ReportsAsync(string? groupName, CancellationToken ct)
+    {
+        long? groupId = groupName is null ? null : (await db.FindGroupAsync(groupName, ct)).Id;
+        return await db.Reports.AsNoTracking().Where(r => r.GroupId == groupId).OrderByDescending(r => r.Id).Take(500).ToListAsync(ct);
+    }
+
+    private void Log(long? groupId, LocalActor? moderator, string action, string target, string? reason) =>
+        db.ModerationLog.Add(new ModerationLogEntry
+        {
+            GroupId = groupId, ModeratorId = moderator?.Id, Action = action, Target = target,
+            Reason = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim(), CreatedAt = time.GetUtcNow().UtcDateTime,
+        });
+}

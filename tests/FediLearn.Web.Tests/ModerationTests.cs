@@ -1,0 +1,82 @@
+using FediLearn.Testing;
+using Newtonsoft.Json.Linq;
+using static FediLearn.Web.Tests.TestHelpers;
+
+namespace FediLearn.Web.Tests;
+
+/// <summary>Issue 4 item 6: facilitators remove replies, ban actors and receive reports; every action is logged.</summary>
+public sealed class ModerationTests
+{
+    [Fact]
+    public async Task Removing_a_reply_withdraws_the_relay_and_a_ban_refuses_the_actor_and_ends_its_follow()
+    {
+        await using var a = await PublishingNode.StartAsync("moderation");
+        await using var remote = await FakeRemoteServer.StartAsync();
+        foreach (var name in new[] { "learner", "troll" })
+            (await remote.SendAsync($"{a.Group}/inbox", remote.Follow(a.Group, name))).Dispose();
+        await EventuallyAsync(() => Task.FromResult(remote.Received.Count(r => r.Activity.Value<string>("type") == "Accept") == 2), "two Accepts", a.Node);
+        var prompt = (await a.PublishAsync("prompts", new { content = "Introduce yourself" })).Value<string>("id")!;
+
+        var noteId = $"{remote.Origin}/users/troll/statuses/1";
+        (await remote.SendAsync($"{a.Node.Origin}/inbox", Reply(remote, "troll", noteId, prompt, "<p>spam</p>"))).Dispose();
+        var announce = await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Announce" && ObjectId(r) == noteId, TimeSpan.FromSeconds(30));
+
+        using (var remove = await a.SendAsync(HttpMethod.Post, "groups/rust/moderation/remove", new { reply = noteId, reason = "spam" }))
+            Assert.Equal(204, (int)remove.StatusCode);
+        var undo = await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Undo", TimeSpan.FromSeconds(30));
+        Assert.Equal(announce.Activity.Value<string>("id"), undo.Activity["object"]!.Value<string>("id"));
+        var announcedDelete = await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Announce" && r.Activity["object"] is JObject, TimeSpan.FromSeconds(30));
+        Assert.Equal("Delete", announcedDelete.Activity["object"]!.Value<string>("type"));
+        Assert.Equal(noteId, announcedDelete.Activity["object"]!.Value<string>("object"));
+        Assert.True(await VerifyFromNodeAsync(announcedDelete, remote.SharedInbox));
+        Assert.Equal(1, (await GetActivityJsonAsync($"{prompt}/context")).Value<int>("totalItems"));
+
+        using (var ban = await a.SendAsync(HttpMethod.Post, "groups/rust/bans", new { actor = remote.Actor("troll"), reason = "spam again" }))
+            Assert.Equal(204, (int)ban.StatusCode);
+        var reject = await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Reject", TimeSpan.FromSeconds(30));
+        Assert.Equal(remote.Actor("troll"), reject.Activity["object"]!.Value<string>("actor"));
+        Assert.DoesNotContain(remote.Actor("troll"), (await a.Node.CliAsync("followers", "list", "rust")).StdOut);
+
+        var again = $"{remote.Origin}/users/troll/statuses/2";
+        (await remote.SendAsync($"{a.Node.Origin}/inbox", Reply(remote, "troll", again, prompt, "<p>more spam</p>"))).Dispose();
+        (await remote.SendAsync($"{a.Group}/inbox", remote.Follow(a.Group, "troll"))).Dispose();
+        await EventuallyAsync(() => Task.FromResult(remote.Received.Count(r => r.Activity.Value<string>("type") == "Reject") == 2), "a banned actor's Follow is rejected", a.Node);
+        Assert.DoesNotContain(remote.Received, r => ObjectId(r) == again);
+        Assert.Equal(1, (await GetActivityJsonAsync($"{prompt}/context")).Value<int>("totalItems"));
+
+        var flag = new JObject
+        {
+            ["@context"] = "https://www.w3.org/ns/activitystreams",
+            ["id"] = $"{remote.Origin}/flags/1",
+            ["type"] = "Flag",
+            ["actor"] = remote.ActorId,
+            ["object"] = new JArray(remote.Actor("troll"), prompt),
+            ["content"] = "Please look at this",
+        };
+        (await remote.SendAsync($"{a.Node.Origin}/inbox", flag)).Dispose();
+        await EventuallyAsync(async () =>
+        {
+            using var response = await a.SendAsync(HttpMethod.Get, "groups/rust/moderation");
+            var body = JObject.Parse(await response.Content.ReadAsStringAsync());
+            return body["reports"]!.Any(r => r.Value<string>("content") == "Please look at this")
+                && body["log"]!.Select(e => e.Value<string>("action")).SequenceEqual(["ban", "remove-reply"])
+                && body["log"]!.All(e => e.Value<string>("moderator") == "ana");
+        }, "the report and both actions are in the moderation log", a.Node);
+    }
+
+    /// <summary>The object of a received activity when it is given by id.</summary>
+    private static string? ObjectId(ReceivedRequest r) => r.Activity["object"] is JValue { Type: JTokenType.String } v ? (string?)v : null;
+
+    private static JObject Reply(FakeRemoteServer remote, string author, string noteId, string inReplyTo, string html) => new()
+    {
+        ["@context"] = "https://www.w3.org/ns/activitystreams",
+        ["id"] = $"{noteId}/activity",
+        ["type"] = "Create",
+        ["actor"] = remote.Actor(author),
+        ["object"] = new JObject
+        {
+            ["id"] = noteId, ["type"] = "Note", ["attributedTo"] = remote.Actor(author), ["inReplyTo"] = inReplyTo, ["content"] = html,
+            ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
+        },
+    };
+}
