@@ -73,6 +73,10 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<IActivityHandler, LikeHandler>();
         services.AddScoped<ThreadService>();
         services.AddScoped<ModerationService>();
+        services.AddScoped<RsvpService>();
+        services.AddScoped<IActivityHandler, JoinHandler>();
+        services.AddScoped<IActivityHandler, LeaveHandler>();
+        services.AddScoped<IActivityHandler, TentativeAcceptHandler>();
         services.AddScoped<IActivityHandler, FlagHandler>();
         return services;
     }

@@ -36,6 +36,7 @@ app.MapFeedEndpoints();
 app.MapItemApiEndpoints();
 app.MapMediaEndpoints();
 app.MapModerationApiEndpoints();
+app.MapRsvpApiEndpoints();
 app.Run();
 return 0;
 

@@ -2,18 +2,27 @@ using FediLearn.ActivityPub.Json;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
+using FediLearn.Core.Services;
 using Microsoft.EntityFrameworkCore;
 using Newtonsoft.Json.Linq;
 
 namespace FediLearn.Core.Inbox;
 
-/// <summary>Accept{Follow} from an actor one of our members asked to follow. Only the followee may accept.</summary>
-public sealed class AcceptHandler(FediLearnDbContext db, ActorUrls urls) : IActivityHandler
+/// <summary>
+/// Accept{Follow} from an actor one of our members asked to follow (only the followee may accept), or Friendica's
+/// Accept of one of our sessions (an RSVP "yes").
+/// </summary>
+public sealed class AcceptHandler(FediLearnDbContext db, ActorUrls urls, RsvpService rsvps) : IActivityHandler
 {
     public string Type => "Accept";
 
     public async Task HandleAsync(InboxContext context, CancellationToken ct)
     {
+        if (await rsvps.FindSessionAsync(ActivityJson.GetId(context.Activity["object"]), ct) is { } found)
+        {
+            await rsvps.SetAsync(found.Session, context.Signer.Uri, RsvpStatus.Yes, ct);
+            return;
+        }
         var row = await FollowResponseMatcher.FindAsync(db, urls, context, ct);
         if (row is null) return;
         row.State = FollowState.Accepted;
@@ -21,13 +30,18 @@ public sealed class AcceptHandler(FediLearnDbContext db, ActorUrls urls) : IActi
     }
 }
 
-/// <summary>Reject{Follow}: the followee refused or removed one of our members.</summary>
-public sealed class RejectHandler(FediLearnDbContext db, ActorUrls urls) : IActivityHandler
+/// <summary>Reject{Follow} (the followee refused or removed one of our members), or Friendica's Reject of one of our sessions (an RSVP "no").</summary>
+public sealed class RejectHandler(FediLearnDbContext db, ActorUrls urls, RsvpService rsvps) : IActivityHandler
 {
     public string Type => "Reject";
 
     public async Task HandleAsync(InboxContext context, CancellationToken ct)
     {
+        if (await rsvps.FindSessionAsync(ActivityJson.GetId(context.Activity["object"]), ct) is { } found)
+        {
+            await rsvps.SetAsync(found.Session, context.Signer.Uri, RsvpStatus.No, ct);
+            return;
+        }
         var row = await FollowResponseMatcher.FindAsync(db, urls, context, ct);
         if (row is null) return;
         db.Followings.Remove(row);

@@ -126,7 +126,8 @@ public sealed class PublishingService(
         var keys = GroupObjectRenderer.Strings(item.MediaIdsJson);
         var media = keys.Count == 0 ? [] : await db.MediaFiles.AsNoTracking().Where(m => keys.Contains(m.Key)).ToListAsync(ct);
         var session = item.SessionId is { } sid ? await db.GroupItems.AsNoTracking().FirstOrDefaultAsync(s => s.Id == sid, ct) : null;
-        return new ObjectContext(group, keys.Select(k => media.FirstOrDefault(m => m.Key == k)).OfType<MediaFile>().ToList(), session);
+        var participants = item.Kind == ItemKind.Session ? await db.Rsvps.CountAsync(r => r.SessionId == item.Id && r.Status == RsvpStatus.Yes, ct) : 0;
+        return new ObjectContext(group, keys.Select(k => media.FirstOrDefault(m => m.Key == k)).OfType<MediaFile>().ToList(), session, participants);
     }
 
     private async Task SendAsync(GroupItem item, LocalActor group, string type, CancellationToken ct)

@@ -211,3 +211,13 @@ internal sealed class ModerationLogEntryConfiguration : IEntityTypeConfiguration
         b.HasIndex(x => new { x.GroupId, x.Id });
     }
 }
+
+internal sealed class RsvpConfiguration : IEntityTypeConfiguration<Rsvp>
+{
+    public void Configure(EntityTypeBuilder<Rsvp> b)
+    {
+        b.ToTable("rsvps");
+        b.HasIndex(x => new { x.SessionId, x.ActorUri }).IsUnique();
+        b.HasOne<GroupItem>().WithMany().HasForeignKey(x => x.SessionId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

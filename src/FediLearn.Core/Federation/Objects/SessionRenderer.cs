@@ -44,11 +44,11 @@ internal static class SessionRenderer
         doc["joinMode"] = item.RequireApproval ? "restricted" : "free";
         doc["anonymousParticipationEnabled"] = false;
         doc["isOnline"] = item.JoinUrl is not null;
-        doc["participantCount"] = 0;
+        doc["participantCount"] = context.Participants;
         if (item.Capacity is { } capacity)
         {
             doc["maximumAttendeeCapacity"] = capacity;
-            doc["remainingAttendeeCapacity"] = capacity;
+            doc["remainingAttendeeCapacity"] = Math.Max(capacity - context.Participants, 0);
         }
 
         var locations = new JArray();

@@ -1,0 +1,47 @@
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using FediLearn.Core.Services;
+using Microsoft.EntityFrameworkCore;
+
+namespace FediLearn.Web.Api;
+
+/// <summary>Attendance: facilitators list who comes; any local member answers for themselves.</summary>
+public static class RsvpApiEndpoints
+{
+    public sealed record RsvpRequest(string? Status);
+
+    public static void MapRsvpApiEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/groups/{name}/sessions/{id:long}/attendees", async (string name, long id, HttpContext http, FediLearnDbContext db, RsvpService rsvps, CancellationToken ct) =>
+        {
+            var (_, group, error) = await ApiAuth.FacilitatorAsync(http, name, ct);
+            if (error is not null) return error;
+            if (!await db.GroupItems.AnyAsync(i => i.Id == id && i.GroupId == group!.Id && i.Kind == ItemKind.Session && i.DeletedAt == null, ct))
+                return ApiAuth.Problem(404, "Not found", $"This group has no session {id}.");
+            var attendees = await rsvps.AttendeesAsync(id, ct);
+            return Results.Json(new
+            {
+                going = attendees.Count(a => a.Status == RsvpStatus.Yes),
+                attendees = attendees.Select(a => new { actor = a.ActorUri, status = a.Status.ToString().ToLowerInvariant(), since = new DateTimeOffset(DateTime.SpecifyKind(a.Since, DateTimeKind.Utc)) }),
+            }, ItemApiEndpoints.Json);
+        });
+
+        app.MapPost("/api/groups/{name}/sessions/{id:long}/rsvp", async (string name, long id, RsvpRequest body, HttpContext http, FediLearnDbContext db, RsvpService rsvps, ActorUrls urls, CancellationToken ct) =>
+        {
+            var (person, error) = await ApiAuth.PersonAsync(http, ct);
+            if (error is not null) return error;
+            if (body.Status is not (null or "yes" or "maybe" or "no"))
+                return ApiAuth.Invalid(new Dictionary<string, string[]> { ["status"] = ["One of yes, maybe, no (or null to withdraw)."] });
+            RsvpStatus? status = body.Status switch { "yes" => RsvpStatus.Yes, "maybe" => RsvpStatus.Maybe, "no" => RsvpStatus.No, _ => null };
+            var found = await rsvps.FindSessionAsync(urls.Item(name, ItemKind.Session, id), ct);
+            if (found is null) return ApiAuth.Problem(404, "Not found", $"There is no session {id} in {name}.");
+            try
+            {
+                await rsvps.SetAsync(found.Value.Session, urls.Actor(person!), status, ct);
+            }
+            catch (FediLearnException e) { return ApiAuth.Problem(409, "Not possible", e.Message); }
+            return Results.NoContent();
+        });
+    }
+}
