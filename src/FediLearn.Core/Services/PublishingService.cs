@@ -120,6 +120,13 @@ public sealed class PublishingService(
         return published;
     }
 
+    /// <summary>Sends an Update of a published item as it is now (e.g. a check-in's new totals), without marking it edited.</summary>
+    public async Task SendUpdateAsync(LocalActor group, GroupItem item, CancellationToken ct)
+    {
+        await SendAsync(item, group, "Update", ct);
+        signal.Signal.Notify();
+    }
+
     /// <summary>The renderer's view of an item: its group, files and session.</summary>
     public async Task<ObjectContext> ContextAsync(LocalActor group, GroupItem item, CancellationToken ct)
     {
@@ -127,7 +134,15 @@ public sealed class PublishingService(
         var media = keys.Count == 0 ? [] : await db.MediaFiles.AsNoTracking().Where(m => keys.Contains(m.Key)).ToListAsync(ct);
         var session = item.SessionId is { } sid ? await db.GroupItems.AsNoTracking().FirstOrDefaultAsync(s => s.Id == sid, ct) : null;
         var participants = item.Kind == ItemKind.Session ? await db.Rsvps.CountAsync(r => r.SessionId == item.Id && r.Status == RsvpStatus.Yes, ct) : 0;
-        return new ObjectContext(group, keys.Select(k => media.FirstOrDefault(m => m.Key == k)).OfType<MediaFile>().ToList(), session, participants);
+        Dictionary<string, int>? votes = null;
+        var voters = 0;
+        if (item.ChoicesJson is not null)
+        {
+            votes = await db.Votes.AsNoTracking().Where(v => v.PromptId == item.Id).GroupBy(v => v.Choice)
+                .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+            voters = await db.Votes.AsNoTracking().Where(v => v.PromptId == item.Id).Select(v => v.VoterUri).Distinct().CountAsync(ct);
+        }
+        return new ObjectContext(group, keys.Select(k => media.FirstOrDefault(m => m.Key == k)).OfType<MediaFile>().ToList(), session, participants, votes, voters);
     }
 
     private async Task SendAsync(GroupItem item, LocalActor group, string type, CancellationToken ct)

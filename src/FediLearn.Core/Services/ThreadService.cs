@@ -2,6 +2,7 @@ using FediLearn.ActivityPub.Json;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
+using FediLearn.Core.Federation.Objects;
 using FediLearn.Core.Queues;
 using FediLearn.Core.Text;
 using Microsoft.EntityFrameworkCore;
@@ -17,7 +18,7 @@ namespace FediLearn.Core.Services;
 /// signer's own (same origin, attributed to the signer).
 /// </summary>
 public sealed class ThreadService(
-    FediLearnDbContext db, ActorUrls urls, DeliveryQueue queue, FanoutSignal signal, TimeProvider time, ILogger<ThreadService> logger)
+    FediLearnDbContext db, ActorUrls urls, DeliveryQueue queue, FanoutSignal signal, PublishingService publishing, TimeProvider time, ILogger<ThreadService> logger)
 {
     private static readonly HashSet<string> ReplyTypes = ["Note", "Article", "Page"];
 
@@ -37,10 +38,10 @@ public sealed class ThreadService(
         }
 
         // A vote in a check-in is a Note with a name and no content (Mastodon); votes are not discussion.
-        if (top is { Kind: ItemKind.Prompt, ChoicesJson: not null } && ActivityJson.GetString(obj, "name") is not null
+        if (top is { Kind: ItemKind.Prompt, ChoicesJson: not null } && ActivityJson.GetString(obj, "name") is { } choice
             && string.IsNullOrEmpty(ActivityJson.GetString(obj, "content")))
         {
-            logger.LogInformation("Vote {Id} in {Question} received; votes are not counted yet", id, inReplyTo);
+            await VoteAsync(group, top, author, id, choice, ct);
             return true;
         }
 
@@ -75,6 +76,23 @@ public sealed class ThreadService(
         await db.SaveChangesAsync(ct);
         signal.Signal.Notify();
         return true;
+    }
+
+    /// <summary>
+    /// A vote (federation.md item 12): counted once per voter and choice (once per voter in a single-choice check-in),
+    /// refused after the closing time; the group then sends the Question again with its new totals.
+    /// </summary>
+    private async Task VoteAsync(LocalActor group, GroupItem question, RemoteActor voter, string objectUri, string choice, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        if (question.ClosesAt is { } closes && closes <= now) { logger.LogInformation("Vote {Id} after the check-in closed", objectUri); return; }
+        if (!GroupObjectRenderer.Strings(question.ChoicesJson).Contains(choice)) return;
+        var previous = db.Votes.Where(v => v.PromptId == question.Id && v.VoterUri == voter.Uri);
+        if (await previous.AnyAsync(v => v.Choice == choice, ct) || (!question.MultipleChoice && await previous.AnyAsync(ct))) return;
+        db.Votes.Add(new Vote { PromptId = question.Id, VoterUri = voter.Uri, Choice = choice, ObjectUri = objectUri, CreatedAt = now });
+        await db.SaveChangesAsync(ct);
+        var tracked = await db.GroupItems.FirstAsync(i => i.Id == question.Id, ct);
+        await publishing.SendUpdateAsync(group, tracked, ct);
     }
 
     /// <summary>An edit by the author: the stored copy follows it.</summary>

@@ -221,3 +221,13 @@ internal sealed class RsvpConfiguration : IEntityTypeConfiguration<Rsvp>
         b.HasOne<GroupItem>().WithMany().HasForeignKey(x => x.SessionId).OnDelete(DeleteBehavior.Cascade);
     }
 }
+
+internal sealed class VoteConfiguration : IEntityTypeConfiguration<Vote>
+{
+    public void Configure(EntityTypeBuilder<Vote> b)
+    {
+        b.ToTable("votes");
+        b.HasIndex(x => new { x.PromptId, x.VoterUri, x.Choice }).IsUnique();
+        b.HasOne<GroupItem>().WithMany().HasForeignKey(x => x.PromptId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

@@ -24,9 +24,9 @@ internal static class PromptRenderer
             {
                 ["type"] = "Note",
                 ["name"] = c,
-                ["replies"] = new JObject { ["type"] = "Collection", ["totalItems"] = 0 },
+                ["replies"] = new JObject { ["type"] = "Collection", ["totalItems"] = context.VotesByChoice?.GetValueOrDefault(c) ?? 0 },
             }));
-            doc["votersCount"] = 0;
+            doc["votersCount"] = context.Voters;
             if (item.ClosesAt is { } closes)
             {
                 doc["endTime"] = GroupObjectRenderer.Time(closes);

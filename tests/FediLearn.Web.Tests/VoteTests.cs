@@ -1,0 +1,55 @@
+using FediLearn.Testing;
+using Newtonsoft.Json.Linq;
+using static FediLearn.Web.Tests.TestHelpers;
+
+namespace FediLearn.Web.Tests;
+
+/// <summary>Issue 4 item 3: check-in votes (Create{Note{name, inReplyTo}}) are counted once and new totals go out as Update{Question}.</summary>
+public sealed class VoteTests
+{
+    [Fact]
+    public async Task Votes_are_counted_once_per_voter_totals_are_sent_and_the_closing_time_is_enforced()
+    {
+        await using var a = await PublishingNode.StartAsync("votes");
+        await using var remote = await FakeRemoteServer.StartAsync();
+        (await remote.SendAsync($"{a.Group}/inbox", remote.Follow(a.Group))).Dispose();
+        await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Accept", TimeSpan.FromSeconds(30));
+        var closes = DateTimeOffset.UtcNow.AddSeconds(40);
+        var question = (await a.PublishAsync("prompts", new { content = "Pace?", choices = new[] { "slow", "right", "fast" }, closesAt = closes.ToString("yyyy-MM-ddTHH:mm:ssZ") })).Value<string>("id")!;
+
+        JObject VoteFor(string voter, string choice, int n) => new()
+        {
+            ["@context"] = "https://www.w3.org/ns/activitystreams",
+            ["id"] = $"{remote.Actor(voter)}/votes/{n}/activity",
+            ["type"] = "Create",
+            ["actor"] = remote.Actor(voter),
+            ["object"] = new JObject
+            {
+                ["id"] = $"{remote.Actor(voter)}/votes/{n}", ["type"] = "Note", ["name"] = choice, ["inReplyTo"] = question,
+                ["attributedTo"] = remote.Actor(voter), ["to"] = new JArray(a.Group),
+            },
+        };
+        (await remote.SendAsync($"{a.Node.Origin}/inbox", VoteFor("mia", "right", 1))).Dispose();
+        var update = await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Update", TimeSpan.FromSeconds(30));
+        Assert.Equal("Question", update.Activity["object"]!.Value<string>("type"));
+        Assert.Equal(1, update.Activity["object"]!.Value<int>("votersCount"));
+
+        (await remote.SendAsync($"{a.Node.Origin}/inbox", VoteFor("mia", "fast", 2))).Dispose(); // a second choice in a single-choice check-in
+        (await remote.SendAsync($"{a.Node.Origin}/inbox", VoteFor("bea", "right", 3))).Dispose();
+        await EventuallyAsync(async () => Totals(await GetActivityJsonAsync(question)) == "slow:0 right:2 fast:0", "two votes for right, none for fast", a.Node);
+        var votes = await GetActivityJsonAsync(question);
+        Assert.Equal(2, votes.Value<int>("votersCount"));
+        Assert.Equal(1, (await GetActivityJsonAsync($"{question}/context")).Value<int>("totalItems")); // votes are not discussion
+
+        var wait = closes - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1);
+        if (wait > TimeSpan.Zero) await Task.Delay(wait);
+        (await remote.SendAsync($"{a.Node.Origin}/inbox", VoteFor("cem", "slow", 4))).Dispose();
+        await Task.Delay(3000);
+        var closed = await GetActivityJsonAsync(question);
+        Assert.Equal("slow:0 right:2 fast:0", Totals(closed));
+        Assert.NotNull(closed["closed"]);
+    }
+
+    private static string Totals(JObject question) =>
+        string.Join(" ", question["oneOf"]!.Select(o => $"{o.Value<string>("name")}:{o["replies"]!.Value<int>("totalItems")}"));
+}
