@@ -1,4 +1,3 @@
-using FediLearn.ActivityPub.Json;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
@@ -16,7 +15,7 @@ public sealed record ModerationView(DateTime At, string Action, string Target, s
 /// follower with Reject{Follow}), and read the reports and the moderation log. Every action is logged.
 /// </summary>
 public sealed class ModerationService(
-    FediLearnDbContext db, ActorUrls urls, DeliveryQueue queue, FollowerService followers, FanoutSignal signal, TimeProvider time)
+    FediLearnDbContext db, ActorUrls urls, DeliveryQueue queue, FollowerService followers, ThreadService threads, FanoutSignal signal, TimeProvider time)
 {
     public async Task RemoveReplyAsync(string groupName, string replyUri, LocalActor? moderator, string? reason, CancellationToken ct)
     {
@@ -25,9 +24,7 @@ public sealed class ModerationService(
             ?? throw new FediLearnException($"there is no reply {replyUri} in {groupName}");
         reply.DeletedAt = time.GetUtcNow().UtcDateTime;
         var groupId = urls.Actor(group);
-        if (reply.AnnounceActivityId is { } announceId
-            && await db.OutboundActivities.AsNoTracking().FirstOrDefaultAsync(a => a.Id == announceId, ct) is { } announce)
-            queue.Broadcast(db, group, ActivityBuilder.Undo(groupId, urls.Followers(group), ActivityJson.Parse(announce.Json)));
+        await threads.WithdrawAnnounceAsync(reply, group, ct);
         queue.Broadcast(db, group, new JObject
         {
             ["@context"] = JsonLdContexts.ActivityStreams,

@@ -114,15 +114,18 @@ public sealed class ThreadService(
         var reply = await db.Replies.FirstOrDefaultAsync(r => r.Uri == id && r.AuthorUri == author.Uri && r.DeletedAt == null, ct);
         if (reply is null) return false;
         reply.DeletedAt = time.GetUtcNow().UtcDateTime;
-        if (reply.AnnounceActivityId is { } announceId
-            && await db.OutboundActivities.AsNoTracking().FirstOrDefaultAsync(a => a.Id == announceId, ct) is { } announce)
-        {
-            var group = await db.LocalActors.FirstAsync(a => a.Id == reply.GroupId, ct);
-            queue.Broadcast(db, group, ActivityBuilder.Undo(urls.Actor(group), urls.Followers(group), ActivityJson.Parse(announce.Json)));
-        }
+        await WithdrawAnnounceAsync(reply, await db.LocalActors.FirstAsync(a => a.Id == reply.GroupId, ct), ct);
         await db.SaveChangesAsync(ct);
         signal.Signal.Notify();
         return true;
+    }
+
+    /// <summary>Queues Undo{Announce} of the group's relay of a reply (what makes Mastodon drop the boost); the caller saves.</summary>
+    public async Task WithdrawAnnounceAsync(Reply reply, LocalActor group, CancellationToken ct)
+    {
+        if (reply.AnnounceActivityId is { } announceId
+            && await db.OutboundActivities.AsNoTracking().FirstOrDefaultAsync(a => a.Id == announceId, ct) is { } announce)
+            queue.Broadcast(db, group, ActivityBuilder.Undo(urls.Actor(group), urls.Followers(group), ActivityJson.Parse(announce.Json)));
     }
 
     /// <summary>The thread an object belongs to: a group object it answers, a reply in a thread, or a group it mentions.</summary>
