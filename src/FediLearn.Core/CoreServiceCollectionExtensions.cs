@@ -71,6 +71,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<IActivityHandler, ObjectActivityHandler.Update>();
         services.AddScoped<IActivityHandler, ObjectActivityHandler.Delete>();
         services.AddScoped<IActivityHandler, LikeHandler>();
+        services.AddScoped<IActivityHandler, AnnounceHandler>();
         services.AddScoped<ThreadService>();
         services.AddScoped<ModerationService>();
         services.AddScoped<RsvpService>();

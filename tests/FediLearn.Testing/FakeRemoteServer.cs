@@ -20,6 +20,7 @@ public sealed class FakeRemoteServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ReceivedRequest> _received = new();
+    private readonly ConcurrentDictionary<string, JObject> _objects = new();
     private string _publicPem;
     private int _inboxCalls;
 
@@ -53,6 +54,10 @@ public sealed class FakeRemoteServer : IAsyncDisposable
         var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
         var server = new FakeRemoteServer(app, privatePem, publicPem);
         app.MapGet("/users/{name}", (string name) => Results.Text(server.ActorDocument(name).ToString(), "application/activity+json"));
+        app.MapGet("/users/{name}/statuses/{n}", (HttpContext c) =>
+            server._objects.TryGetValue($"{server.Origin}{c.Request.Path}", out var obj)
+                ? Results.Text(obj.ToString(), "application/activity+json")
+                : Results.NotFound());
         app.MapPost("/users/{name}/inbox", (Delegate)((HttpContext c) => server.ReceiveAsync(c)));
         app.MapPost("/inbox", (Delegate)((HttpContext c) => server.ReceiveAsync(c)));
         await app.StartAsync();
@@ -73,6 +78,9 @@ public sealed class FakeRemoteServer : IAsyncDisposable
         ["endpoints"] = new JObject { ["sharedInbox"] = SharedInbox },
         ["publicKey"] = new JObject { ["id"] = $"{Actor(name)}#main-key", ["owner"] = Actor(name), ["publicKeyPem"] = _publicPem },
     };
+
+    /// <summary>Serves an object at its id (under /users/{name}/statuses/…), as the author's server does.</summary>
+    public void Serve(JObject obj) => _objects[obj.Value<string>("id")!] = (JObject)obj.DeepClone();
 
     /// <summary>Replaces the actor's key pair under the same keyId, as a server rotating keys does. Returns the old private key.</summary>
     public string RotateKey()

@@ -102,6 +102,26 @@ public sealed class ThreadTests
     }
 
     [Fact]
+    public async Task A_member_on_another_FediLearn_node_receives_the_relayed_reply_fetched_from_its_author()
+    {
+        await using var a = await PublishingNode.StartAsync("relay-a");
+        await using var b = await NodeProcess.StartAsync("relay-b");
+        await using var remote = await FakeRemoteServer.StartAsync();
+        await b.CliWithInputAsync("a-long-password-1\n", "users", "add", "bo", "--email", "bo@example.org").MustAsync();
+        await b.CliAsync("following", "add", "bo", $"rust@{a.Node.Authority}").MustAsync();
+        await EventuallyAsync(async () => (await b.CliAsync("following", "list", "bo")).StdOut.Contains("accepted"), "follow accepted", b);
+        var prompt = (await a.PublishAsync("prompts", new { content = "Share one insight" })).Value<string>("id")!;
+        await EventuallyAsync(async () => (await b.CliAsync("timeline", "bo")).StdOut.Contains(prompt), "B received the prompt", b);
+
+        var noteId = $"{remote.Origin}/users/mia/statuses/7";
+        var create = MastodonReply(remote, "mia", noteId, prompt, a.Group, $"@rust@{a.Node.Authority}", "<p>Borrowing clicked for me</p>");
+        remote.Serve((JObject)create["object"]!);
+        (await remote.SendAsync($"{a.Node.Origin}/inbox", create)).Dispose();
+
+        await EventuallyAsync(async () => (await b.CliAsync("timeline", "bo")).StdOut.Contains($"Note {noteId}"), "B fetched the relayed reply from its author's server", b, 60);
+    }
+
+    [Fact]
     public async Task A_reply_whose_object_is_on_another_origin_is_not_stored_nor_relayed_and_likes_are_counted_once()
     {
         await using var a = await PublishingNode.StartAsync("spoof");

@@ -63,6 +63,9 @@ public sealed class RemoteActorResolver(FediLearnDbContext db, FederationHttp ht
         return await GetActorAsync(finger.SelfHref.ToString(), refresh: true, ct);
     }
 
+    /// <summary>Any ActivityStreams document, fetched signed by our instance actor with the fetcher's origin checks.</summary>
+    public Task<JObject> FetchObjectAsync(Uri uri, CancellationToken ct) => FetchAsync(uri, ct);
+
     private async Task<JObject> FetchAsync(Uri uri, CancellationToken ct)
     {
         var instanceKey = await keys.GetInstanceKeyAsync(ct);
