@@ -66,13 +66,21 @@ public sealed class GroupObjectRenderer(ActorUrls urls)
     private JArray Tags(GroupItem item, LocalActor group)
     {
         var tags = new JArray(new JObject { ["type"] = "Mention", ["href"] = urls.Actor(group), ["name"] = urls.Handle(group) });
-        var stored = ActivityJson.Parse("{\"t\":" + (string.IsNullOrEmpty(item.TagsJson) ? "[]" : item.TagsJson) + "}")["t"] as JArray ?? [];
+        var stored = StoredTags(item.TagsJson);
         foreach (var tag in stored.OfType<JObject>())
         {
             if (tag.Value<string>("href") == urls.Actor(group)) continue;
             tags.Add(tag);
         }
         return tags;
+    }
+
+    /// <summary>Tags stored at write time (our own JSON array), read without turning any value into a date.</summary>
+    private static JArray StoredTags(string? json)
+    {
+        if (string.IsNullOrEmpty(json)) return [];
+        using var reader = new JsonTextReader(new StringReader(json)) { DateParseHandling = DateParseHandling.None };
+        return JToken.ReadFrom(reader) as JArray ?? [];
     }
 
     public JObject Tombstone(GroupItem item, LocalActor group) => new()
