@@ -73,6 +73,8 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<IActivityHandler, LikeHandler>();
         services.AddScoped<IActivityHandler, AnnounceHandler>();
         services.AddScoped<ThreadService>();
+        services.AddScoped<NoteService>();
+        services.AddScoped<ThreadReader>();
         services.AddScoped<ModerationService>();
         services.AddScoped<RsvpService>();
         services.AddScoped<IActivityHandler, JoinHandler>();

@@ -37,6 +37,9 @@ app.MapItemApiEndpoints();
 app.MapMediaEndpoints();
 app.MapModerationApiEndpoints();
 app.MapRsvpApiEndpoints();
+app.MapNoteEndpoints();
+app.MapNoteApiEndpoints();
+app.MapGroupApiEndpoints();
 app.Run();
 return 0;
 

@@ -16,6 +16,21 @@ internal static class TestHelpers
         return result;
     }
 
+    /// <summary>
+    /// The object a group's Announce relays: FEP-1b12 embeds the author's Create/Update (its object's id), a plain
+    /// boost names the object. Null for anything else (e.g. an announced Delete).
+    /// </summary>
+    public static string? RelayedObjectId(ReceivedRequest r)
+    {
+        if (r.Activity.Value<string>("type") != "Announce") return null;
+        return r.Activity["object"] switch
+        {
+            JValue { Type: JTokenType.String } id => (string?)id,
+            JObject inner when inner.Value<string>("type") is "Create" or "Update" => inner["object"] is JObject o ? o.Value<string>("id") : inner.Value<string>("object"),
+            _ => null,
+        };
+    }
+
     public static async Task<JObject> GetActivityJsonAsync(string url)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, url);

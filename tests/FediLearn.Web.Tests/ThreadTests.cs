@@ -53,7 +53,9 @@ public sealed class ThreadTests
 
         var announce = await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Announce", TimeSpan.FromSeconds(30));
         Assert.Equal(a.Group, announce.Activity.Value<string>("actor"));
-        Assert.Equal(noteId, announce.Activity.Value<string>("object"));
+        // FEP-1b12: the author's Create, relayed unchanged (Mastodon dereferences its id).
+        Assert.True(JToken.DeepEquals(create, announce.Activity["object"]));
+        Assert.Equal(noteId, RelayedObjectId(announce));
         Assert.True(await VerifyFromNodeAsync(announce, remote.SharedInbox));
         var announceId = announce.Activity.Value<string>("id")!;
         Assert.Equal("Announce", (await GetActivityJsonAsync(announceId)).Value<string>("type")); // dereferenceable
@@ -98,7 +100,10 @@ public sealed class ThreadTests
         var undo = await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Undo", TimeSpan.FromSeconds(30));
         Assert.Equal(announceId, undo.Activity["object"]!.Value<string>("id"));
         Assert.Equal(2, (await GetActivityJsonAsync($"{promptId}/context")).Value<int>("totalItems"));
-        Assert.Single(remote.Received, r => r.Activity.Value<string>("type") == "Announce" && r.Activity.Value<string>("object") == noteId);
+        Assert.Single(remote.Received, r => RelayedObjectId(r) == noteId);
+        // ... and relays the author's Delete (FEP-1b12).
+        var relayedDelete = await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Announce" && (r.Activity["object"] as JObject)?.Value<string>("type") == "Delete", TimeSpan.FromSeconds(30));
+        Assert.True(JToken.DeepEquals(delete, relayedDelete.Activity["object"]));
     }
 
     [Fact]

@@ -27,6 +27,7 @@ public sealed class FediLearnDbContext(DbContextOptions<FediLearnDbContext> opti
     public DbSet<GroupBan> GroupBans => Set<GroupBan>();
     public DbSet<Rsvp> Rsvps => Set<Rsvp>();
     public DbSet<Vote> Votes => Set<Vote>();
+    public DbSet<LocalNote> LocalNotes => Set<LocalNote>();
     public DbSet<Report> Reports => Set<Report>();
     public DbSet<ModerationLogEntry> ModerationLog => Set<ModerationLogEntry>();
 

@@ -46,6 +46,22 @@ public sealed class ActorUrls(IOptions<FediLearnOptions> options)
 
     /// <summary>A group object's id: {group}/{prompts|posts|materials|sessions}/{id}.</summary>
     public string Item(string groupName, ItemKind kind, long id) => $"{_base}/g/{groupName}/{KindSegment(kind)}/{id}";
+    /// <summary>A member's own note: /u/{name}/notes/{id}.</summary>
+    public string Note(string authorName, long id) => $"{_base}/u/{authorName}/notes/{id}";
+
+    /// <summary>Maps one of our members' note URLs back to (author, id); null when it is not one.</summary>
+    public (string Author, long Id)? ParseNote(string? uri)
+    {
+        if (uri is null || !uri.StartsWith(_base + "/u/", StringComparison.Ordinal)) return null;
+        var parts = uri[(_base.Length + 3)..].Split('/');
+        return parts.Length == 3 && parts[1] == "notes"
+            && long.TryParse(parts[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            ? (parts[0], id) : null;
+    }
+
+    /// <summary>True when the URL is on this node.</summary>
+    public bool IsLocal(string? uri) => uri is not null && (uri == _base || uri.StartsWith(_base + "/", StringComparison.Ordinal));
+
     public string Media(string key) => $"{_base}/media/{key}";
     public string Tag(string tag) => $"{_base}/tags/{tag}";
 

@@ -52,7 +52,10 @@ public sealed class SignatureAuthenticator(
             : AuthenticationResult.Fail(401, "Signature verification failed");
     }
 
-    public async Task<bool> IsBlockedAsync(string host, CancellationToken ct)
+    public Task<bool> IsBlockedAsync(string host, CancellationToken ct) => IsBlockedAsync(db, host, ct);
+
+    /// <summary>A node-wide domain block covers the domain and its subdomains.</summary>
+    public static async Task<bool> IsBlockedAsync(FediLearnDbContext db, string host, CancellationToken ct)
     {
         host = host.ToLowerInvariant();
         var blocked = await db.DomainBlocks.AsNoTracking().Select(d => d.Domain).ToListAsync(ct);

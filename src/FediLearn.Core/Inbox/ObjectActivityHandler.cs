@@ -41,7 +41,7 @@ public abstract class ObjectActivityHandler(FediLearnDbContext db, TimeProvider 
         public override async Task HandleAsync(InboxContext context, CancellationToken ct)
         {
             if (OwnObject(context) is not { } obj) return;
-            if (await Threads.ReceiveAsync(context.Signer, obj, ct)) return;
+            if (await Threads.ReceiveAsync(context.Signer, obj, context.Activity, ct)) return;
             if (!await IsFollowedAsync(context.Signer.Uri, ct)) return;
             var id = ActivityJson.GetId(obj)!;
             if (await Db.RemoteObjects.AnyAsync(o => o.Uri == id, ct)) return; // a replay or a re-delivery
@@ -66,7 +66,7 @@ public abstract class ObjectActivityHandler(FediLearnDbContext db, TimeProvider 
         public override async Task HandleAsync(InboxContext context, CancellationToken ct)
         {
             if (OwnObject(context) is not { } obj) return;
-            if (await Threads.UpdateAsync(context.Signer, obj, ct)) return;
+            if (await Threads.UpdateAsync(context.Signer, obj, context.Activity, ct)) return;
             var id = ActivityJson.GetId(obj)!;
             var row = await Db.RemoteObjects.FirstOrDefaultAsync(o => o.Uri == id && o.AttributedTo == context.Signer.Uri, ct);
             if (row is null || row.DeletedAt is not null) return;
@@ -85,7 +85,7 @@ public abstract class ObjectActivityHandler(FediLearnDbContext db, TimeProvider 
         {
             var id = ActivityJson.GetId(context.Activity["object"]);
             if (id is null) return;
-            if (await Threads.DeleteAsync(context.Signer, id, ct)) return;
+            if (await Threads.DeleteAsync(context.Signer, id, context.Activity, ct)) return;
             var row = await Db.RemoteObjects.FirstOrDefaultAsync(o => o.Uri == id && o.AttributedTo == context.Signer.Uri, ct);
             if (row is null || row.DeletedAt is not null) return;
             row.DeletedAt = Now;

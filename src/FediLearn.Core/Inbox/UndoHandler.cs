@@ -6,8 +6,8 @@ using Newtonsoft.Json.Linq;
 
 namespace FediLearn.Core.Inbox;
 
-/// <summary>Undo{Follow} (matched by (actor, object) even when the ids differ, federation.md item 9) and Undo{Like}.</summary>
-public sealed class UndoHandler(FediLearnDbContext db, ActorUrls urls) : IActivityHandler
+/// <summary>Undo{Follow} (matched by (actor, object) even when the ids differ, federation.md item 9), Undo{Like}, and Undo{Announce} by a followed group.</summary>
+public sealed class UndoHandler(FediLearnDbContext db, ActorUrls urls, TimeProvider time) : IActivityHandler
 {
     public string Type => "Undo";
 
@@ -30,6 +30,17 @@ public sealed class UndoHandler(FediLearnDbContext db, ActorUrls urls) : IActivi
         {
             var target = ActivityJson.GetId(like["object"]);
             db.Likes.RemoveRange(await db.Likes.Where(l => l.ActorUri == signer && l.ObjectUri == target).ToListAsync(ct));
+        }
+        else if (inner is JObject announce && ActivityJson.HasType(announce, "Announce"))
+        {
+            // A group our members follow withdrew a relay (a moderator removed the reply): it leaves that group's thread here.
+            if (ActivityJson.GetId(announce["actor"]) is { } innerActor && innerActor != signer) return;
+            var announced = announce["object"];
+            var objectId = announced is JObject activity && ActivityJson.GetTypes(activity).Any(t => t is "Create" or "Update")
+                ? ActivityJson.GetId(activity["object"])
+                : ActivityJson.GetId(announced);
+            var row = await db.RemoteObjects.FirstOrDefaultAsync(o => o.Uri == objectId && o.AttributedTo == signer && o.DeletedAt == null, ct);
+            if (row is not null) row.DeletedAt = time.GetUtcNow().UtcDateTime;
         }
         else if (ActivityJson.GetId(inner) is { } innerId)
         {

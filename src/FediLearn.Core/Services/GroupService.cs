@@ -55,5 +55,23 @@ public sealed class GroupService(FediLearnDbContext db, TimeProvider time)
         await db.SaveChangesAsync(ct);
     }
 
+    /// <summary>Who may reply in the group's threads: open, participants (approved followers) or facilitators.</summary>
+    public async Task<PostingPolicy> SetPostingPolicyAsync(string groupName, string policy, CancellationToken ct)
+    {
+        var parsed = ParsePostingPolicy(policy) ?? throw new FediLearnException($"\"{policy}\" is not a posting policy: use open, participants or facilitators");
+        var group = await db.FindGroupAsync(groupName, ct);
+        group.PostingPolicy = parsed;
+        await db.SaveChangesAsync(ct);
+        return parsed;
+    }
+
+    public static PostingPolicy? ParsePostingPolicy(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        "open" => PostingPolicy.Open,
+        "participants" => PostingPolicy.Participants,
+        "facilitators" => PostingPolicy.Facilitators,
+        _ => null,
+    };
+
     private Task<LocalActor> FindPersonAsync(string userName, CancellationToken ct) => db.FindPersonAsync(userName, ct);
 }

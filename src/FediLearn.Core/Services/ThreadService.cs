@@ -1,3 +1,4 @@
+using FediLearn.ActivityPub.Http;
 using FediLearn.ActivityPub.Json;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
@@ -18,22 +19,37 @@ namespace FediLearn.Core.Services;
 /// signer's own (same origin, attributed to the signer).
 /// </summary>
 public sealed class ThreadService(
-    FediLearnDbContext db, ActorUrls urls, DeliveryQueue queue, FanoutSignal signal, PublishingService publishing, TimeProvider time, ILogger<ThreadService> logger)
+    FediLearnDbContext db, ActorUrls urls, DeliveryQueue queue, FanoutSignal signal, PublishingService publishing, RemoteActorResolver resolver,
+    TimeProvider time, ILogger<ThreadService> logger)
 {
     private static readonly HashSet<string> ReplyTypes = ["Note", "Article", "Page"];
 
-    /// <summary>True when the object belonged in one of our threads (stored now or before).</summary>
-    public async Task<bool> ReceiveAsync(RemoteActor author, JObject obj, CancellationToken ct)
+    /// <summary>How many unknown ancestors of a reply are fetched to find its thread (Mastodon stops at 7; threads here are shallow).</summary>
+    public const int MaxParentFetches = 3;
+
+    /// <summary>
+    /// True when the object belonged in one of our threads (stored now or before, or refused by the group's rules).
+    /// <paramref name="activity"/> is the Create as received: the group relays it unchanged (FEP-1b12).
+    /// </summary>
+    public Task<bool> ReceiveAsync(RemoteActor author, JObject obj, JObject? activity, CancellationToken ct) =>
+        ReceiveAsync(author, obj, activity, MaxParentFetches, ct);
+
+    private async Task<bool> ReceiveAsync(RemoteActor author, JObject obj, JObject? activity, int fetchBudget, CancellationToken ct)
     {
         if (!ReplyTypes.Contains(ActivityJson.GetTypes(obj).FirstOrDefault() ?? "")) return false;
         var id = ActivityJson.GetId(obj)!;
         var inReplyTo = ActivityJson.GetId(obj["inReplyTo"]);
-        var (group, top) = await FindThreadAsync(inReplyTo, obj, ct);
+        var (group, top) = await FindThreadAsync(inReplyTo, obj, fetchBudget, ct);
         if (group is null) return false;
         if (await db.Replies.AnyAsync(r => r.Uri == id, ct)) return true; // a replay or a re-delivery
         if (await ModerationService.IsBannedAsync(db, group.Id, author.Uri, ct))
         {
             logger.LogInformation("Refused {Id}: {Author} is banned from {Group}", id, author.Uri, group.Name);
+            return true;
+        }
+        if (!await MayPostAsync(group, author.Uri, ct))
+        {
+            logger.LogInformation("Refused {Id}: {Group} takes replies from {Policy} only", id, group.Name, group.PostingPolicy);
             return true;
         }
 
@@ -60,22 +76,43 @@ public sealed class ThreadService(
             ReceivedAt = time.GetUtcNow().UtcDateTime,
         };
         db.Replies.Add(reply);
-        var announce = new JObject
-        {
-            ["@context"] = JsonLdContexts.ActivityStreams,
-            ["type"] = "Announce",
-            ["actor"] = urls.Actor(group),
-            ["object"] = id,
-            ["published"] = time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"),
-            ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
-            ["cc"] = new JArray(urls.Followers(group), author.Uri),
-        };
-        var stored = queue.Broadcast(db, group, announce);
+        var stored = Relay(group, author.Uri, activity is not null && ActivityJson.GetId(activity) is not null ? activity : null, id);
         await db.SaveChangesAsync(ct);
         reply.AnnounceActivityId = stored.Id;
         await db.SaveChangesAsync(ct);
         signal.Signal.Notify();
         return true;
+    }
+
+    /// <summary>
+    /// The group's Announce to its followers: of the author's activity, embedded unchanged (FEP-1b12; Mastodon dereferences
+    /// its id, so it must be the author's real, fetchable activity), or of the object id when there is no activity (a
+    /// reply fetched as the parent of another).
+    /// </summary>
+    private OutboundActivity Relay(LocalActor group, string authorUri, JObject? activity, string objectId)
+    {
+        var announce = new JObject
+        {
+            ["@context"] = JsonLdContexts.ActivityStreams,
+            ["type"] = "Announce",
+            ["actor"] = urls.Actor(group),
+            ["object"] = activity is null ? objectId : activity.DeepClone(),
+            ["published"] = time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+            ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
+            ["cc"] = new JArray(urls.Followers(group), authorUri),
+        };
+        return queue.Broadcast(db, group, announce);
+    }
+
+    /// <summary>The group's posting policy (federation.md item 15): open, its approved followers and facilitators, or facilitators only.</summary>
+    private async Task<bool> MayPostAsync(LocalActor group, string authorUri, CancellationToken ct)
+    {
+        if (group.PostingPolicy == PostingPolicy.Open) return true;
+        if (urls.Parse(authorUri) is { Kind: ActorKind.Person } person
+            && await db.GroupFacilitators.AnyAsync(f => f.GroupId == group.Id && db.LocalActors.Any(a => a.Id == f.PersonId && a.Kind == ActorKind.Person && a.Name == person.Name), ct))
+            return true;
+        return group.PostingPolicy == PostingPolicy.Participants
+            && await db.Followers.AnyAsync(f => f.LocalActorId == group.Id && f.ActorUri == authorUri && f.State == FollowState.Accepted, ct);
     }
 
     /// <summary>
@@ -96,7 +133,7 @@ public sealed class ThreadService(
     }
 
     /// <summary>An edit by the author: the stored copy follows it.</summary>
-    public async Task<bool> UpdateAsync(RemoteActor author, JObject obj, CancellationToken ct)
+    public async Task<bool> UpdateAsync(RemoteActor author, JObject obj, JObject? activity, CancellationToken ct)
     {
         var id = ActivityJson.GetId(obj);
         var reply = await db.Replies.FirstOrDefaultAsync(r => r.Uri == id && r.AuthorUri == author.Uri && r.DeletedAt == null, ct);
@@ -104,17 +141,25 @@ public sealed class ThreadService(
         reply.ContentHtml = HtmlSanitizer.Sanitize(ActivityJson.GetString(obj, "content") ?? "");
         reply.Json = ActivityJson.Serialize(obj);
         reply.UpdatedAt = time.GetUtcNow().UtcDateTime;
+        if (activity is not null && ActivityJson.GetId(activity) is not null)
+            Relay(await db.LocalActors.AsNoTracking().FirstAsync(a => a.Id == reply.GroupId, ct), author.Uri, activity, id!);
         await db.SaveChangesAsync(ct);
+        signal.Signal.Notify();
         return true;
     }
 
-    /// <summary>The author deleted it: it leaves the thread, and the group withdraws its Announce (what Mastodon honours).</summary>
-    public async Task<bool> DeleteAsync(RemoteActor author, string id, CancellationToken ct)
+    /// <summary>
+    /// The author deleted it: it leaves the thread, the group withdraws its Announce (what Mastodon honours) and relays
+    /// the author's Delete (FEP-1b12).
+    /// </summary>
+    public async Task<bool> DeleteAsync(RemoteActor author, string id, JObject? activity, CancellationToken ct)
     {
         var reply = await db.Replies.FirstOrDefaultAsync(r => r.Uri == id && r.AuthorUri == author.Uri && r.DeletedAt == null, ct);
         if (reply is null) return false;
         reply.DeletedAt = time.GetUtcNow().UtcDateTime;
-        await WithdrawAnnounceAsync(reply, await db.LocalActors.FirstAsync(a => a.Id == reply.GroupId, ct), ct);
+        var group = await db.LocalActors.AsNoTracking().FirstAsync(a => a.Id == reply.GroupId, ct);
+        await WithdrawAnnounceAsync(reply, group, ct);
+        if (activity is not null && ActivityJson.GetId(activity) is not null) Relay(group, author.Uri, activity, id);
         await db.SaveChangesAsync(ct);
         signal.Signal.Notify();
         return true;
@@ -129,7 +174,37 @@ public sealed class ThreadService(
     }
 
     /// <summary>The thread an object belongs to: a group object it answers, a reply in a thread, or a group it mentions.</summary>
-    private async Task<(LocalActor? Group, GroupItem? Top)> FindThreadAsync(string? inReplyTo, JObject obj, CancellationToken ct)
+    private async Task<(LocalActor? Group, GroupItem? Top)> FindThreadAsync(string? inReplyTo, JObject obj, int fetchBudget, CancellationToken ct)
+    {
+        var found = await FindKnownThreadAsync(inReplyTo, obj, ct);
+        if (found.Group is not null || inReplyTo is null || fetchBudget <= 0 || urls.IsLocal(inReplyTo)) return found;
+        // An answer to something we have not seen (it may still be on its way, or was sent to others only): fetch the
+        // parent from its origin and take it into the thread first if it belongs there, up to MaxParentFetches levels.
+        if (!await FetchParentAsync(inReplyTo, fetchBudget - 1, ct)) return (null, null);
+        return await FindKnownThreadAsync(inReplyTo, obj, ct);
+    }
+
+    private async Task<bool> FetchParentAsync(string uri, int fetchBudget, CancellationToken ct)
+    {
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var parentUri)) return false;
+        try
+        {
+            var parent = await resolver.FetchObjectAsync(parentUri, ct);
+            var authorId = ActivityJson.GetIds(parent["attributedTo"]).FirstOrDefault();
+            if (authorId is null || !Uri.TryCreate(authorId, UriKind.Absolute, out var authorUri)
+                || !string.Equals(authorUri.Authority, parentUri.Authority, StringComparison.OrdinalIgnoreCase)) return false;
+            var author = await resolver.GetActorAsync(authorId, refresh: false, ct);
+            if (await SignatureAuthenticator.IsBlockedAsync(db, authorUri.IdnHost, ct)) return false;
+            return await ReceiveAsync(author, parent, null, fetchBudget, ct) && await db.Replies.AnyAsync(r => r.Uri == uri, ct);
+        }
+        catch (FetchException e)
+        {
+            logger.LogInformation("Parent {Uri} could not be fetched: {Message}", uri, e.Message);
+            return false;
+        }
+    }
+
+    private async Task<(LocalActor? Group, GroupItem? Top)> FindKnownThreadAsync(string? inReplyTo, JObject obj, CancellationToken ct)
     {
         if (urls.ParseItem(inReplyTo) is { } target)
         {

@@ -40,7 +40,19 @@ internal static class GroupCommands
                     + (g.Facilitators.Count > 0 ? $"  (facilitators: {string.Join(", ", g.Facilitators)})" : ""));
             Console.WriteLine($"{groups.Count} group(s) on {urls.Authority}");
         }, ct));
-        return new Command("groups", "Manage learning groups") { add, list };
+        var setGroup = new Argument<string>("name") { Description = "The group's name" };
+        var policy = new Option<string>("--posting-policy")
+        {
+            Description = "Who may reply in its threads: open (anyone not banned), participants (approved followers and facilitators) or facilitators",
+            Required = true,
+        };
+        var set = new Command("set", "Change a group's settings") { setGroup, policy };
+        set.SetAction((parse, ct) => CliApp.ExecuteAsync(async (services, token) =>
+        {
+            var applied = await services.GetRequiredService<GroupService>().SetPostingPolicyAsync(parse.GetValue(setGroup)!, parse.GetValue(policy)!, token);
+            Console.WriteLine($"{parse.GetValue(setGroup)} now takes replies from: {applied.ToString().ToLowerInvariant()}");
+        }, ct));
+        return new Command("groups", "Manage learning groups") { add, list, set };
     }
 
     public static Command BuildFacilitators()

@@ -15,6 +15,7 @@ internal sealed class LocalActorConfiguration : IEntityTypeConfiguration<LocalAc
         b.HasIndex(a => a.UserId);
         b.Property(a => a.Name).HasMaxLength(64);
         b.Property(a => a.DisplayName).HasMaxLength(200);
+        b.Property(a => a.PostingPolicy).HasDefaultValue(PostingPolicy.Open).HasSentinel((PostingPolicy)(-1));
     }
 }
 
@@ -229,5 +230,15 @@ internal sealed class VoteConfiguration : IEntityTypeConfiguration<Vote>
         b.ToTable("votes");
         b.HasIndex(x => new { x.PromptId, x.VoterUri, x.Choice }).IsUnique();
         b.HasOne<GroupItem>().WithMany().HasForeignKey(x => x.PromptId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class LocalNoteConfiguration : IEntityTypeConfiguration<LocalNote>
+{
+    public void Configure(EntityTypeBuilder<LocalNote> b)
+    {
+        b.ToTable("local_notes");
+        b.HasIndex(x => new { x.AuthorId, x.Id });
+        b.HasOne<LocalActor>().WithMany().HasForeignKey(x => x.AuthorId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -2,6 +2,9 @@ namespace FediLearn.Core.Data.Entities;
 
 public enum ActorKind { Group = 0, Person = 1, Application = 2 }
 
+/// <summary>Who may add to a group's threads (federation.md item 15); the group refuses, and never relays, anyone else.</summary>
+public enum PostingPolicy { Open = 0, Participants = 1, Facilitators = 2 }
+
 /// <summary>An actor hosted on this node: a learning group, a member, or the instance actor. Groups and members share one namespace.</summary>
 public sealed class LocalActor
 {
@@ -19,6 +22,8 @@ public sealed class LocalActor
     public byte[] Ed25519Seed { get; set; } = [];
     public byte[] Ed25519PublicKey { get; set; } = [];
     public DateTime CreatedAt { get; set; }
+    /// <summary>For a Group: who may reply in its threads.</summary>
+    public PostingPolicy PostingPolicy { get; set; }
     /// <summary>For a Person: the login account it belongs to.</summary>
     public string? UserId { get; set; }
 }

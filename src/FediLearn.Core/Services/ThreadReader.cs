@@ -1,0 +1,61 @@
+using FediLearn.ActivityPub.Json;
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using FediLearn.Core.Federation.Objects;
+using FediLearn.Core.Text;
+using Microsoft.EntityFrameworkCore;
+
+namespace FediLearn.Core.Services;
+
+public sealed record ThreadEntry(string Id, string Type, string? AttributedTo, string? InReplyTo, DateTime Published, string ContentHtml);
+
+/// <summary>
+/// One thread as this node knows it, top object first, then every reply by publication time: for a group hosted here,
+/// the group's object and the replies it accepted; for a group followed on another server, what that group published
+/// and relayed (minus what it withdrew). Every node of a cohort should read the same list.
+/// </summary>
+public sealed class ThreadReader(FediLearnDbContext db, ActorUrls urls, GroupObjectRenderer renderer)
+{
+    public const int MaxEntries = 2_000;
+
+    public async Task<IReadOnlyList<ThreadEntry>?> ReadAsync(string topUri, CancellationToken ct)
+    {
+        if (urls.ParseItem(topUri) is { } target)
+        {
+            var group = await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Kind == ActorKind.Group && a.Name == target.Group, ct);
+            var item = group is null ? null : await db.GroupItems.AsNoTracking()
+                .FirstOrDefaultAsync(i => i.Id == target.Id && i.GroupId == group.Id && i.Kind == target.Kind && i.PublishedAt != null && i.DeletedAt == null, ct);
+            if (item is null) return null;
+            var replies = await db.Replies.AsNoTracking().Where(r => r.TopItemId == item.Id && r.DeletedAt == null)
+                .OrderBy(r => r.PublishedAt).ThenBy(r => r.Id).Take(MaxEntries).ToListAsync(ct);
+            var head = new ThreadEntry(renderer.Id(item, group!), item.Kind == ItemKind.Session ? "Event" : "Note", urls.Actor(group!), null,
+                item.PublishedAt!.Value, item.ContentHtml);
+            return [head, .. replies.Select(r => new ThreadEntry(r.Uri, ActivityJson.GetTypes(ActivityJson.Parse(r.Json)).FirstOrDefault() ?? "Note",
+                r.AuthorUri, r.InReplyTo, r.PublishedAt, r.ContentHtml)).OrderBy(e => e.Published).ThenBy(e => e.Id, StringComparer.Ordinal)];
+        }
+
+        var top = await db.RemoteObjects.AsNoTracking().FirstOrDefaultAsync(o => o.Uri == topUri && o.DeletedAt == null, ct);
+        if (top is null) return null;
+        var candidates = await db.RemoteObjects.AsNoTracking()
+            .Where(o => o.AttributedTo == top.AttributedTo && o.DeletedAt == null && o.InReplyTo != null)
+            .OrderByDescending(o => o.Id).Take(MaxEntries * 5).ToListAsync(ct);
+        var inThread = new HashSet<string>(StringComparer.Ordinal) { top.Uri };
+        var byParent = candidates.ToLookup(o => o.InReplyTo!, StringComparer.Ordinal);
+        var queue = new Queue<string>([top.Uri]);
+        var members = new List<RemoteObject>();
+        while (queue.Count > 0 && members.Count < MaxEntries)
+            foreach (var child in byParent[queue.Dequeue()])
+                if (inThread.Add(child.Uri)) { members.Add(child); queue.Enqueue(child.Uri); }
+        return [Entry(top), .. members.Select(Entry).OrderBy(e => e.Published).ThenBy(e => e.Id, StringComparer.Ordinal)];
+    }
+
+    private static ThreadEntry Entry(RemoteObject o)
+    {
+        var json = ActivityJson.Parse(o.Json);
+        var published = DateTimeOffset.TryParse(ActivityJson.GetString(json, "published"), System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal, out var p) ? p.UtcDateTime : o.ReceivedAt;
+        return new ThreadEntry(o.Uri, o.Type, ActivityJson.GetIds(json["attributedTo"]).FirstOrDefault() ?? o.AttributedTo, o.InReplyTo,
+            published, HtmlSanitizer.Sanitize(ActivityJson.GetString(json, "content") ?? ""));
+    }
+}

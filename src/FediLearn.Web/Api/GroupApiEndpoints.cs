@@ -1,0 +1,22 @@
+using FediLearn.Core.Services;
+
+namespace FediLearn.Web.Api;
+
+/// <summary>A group's settings, changed by its facilitators.</summary>
+public static class GroupApiEndpoints
+{
+    public sealed record GroupSettingsRequest(string? PostingPolicy);
+
+    public static void MapGroupApiEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPatch("/api/groups/{name}", async (string name, GroupSettingsRequest body, HttpContext http, GroupService groups, CancellationToken ct) =>
+        {
+            var (_, group, error) = await ApiAuth.FacilitatorAsync(http, name, ct);
+            if (error is not null) return error;
+            if (body.PostingPolicy is not null && GroupService.ParsePostingPolicy(body.PostingPolicy) is null)
+                return ApiAuth.Invalid(new Dictionary<string, string[]> { ["postingPolicy"] = ["One of open, participants, facilitators."] });
+            var policy = body.PostingPolicy is null ? group!.PostingPolicy : await groups.SetPostingPolicyAsync(name, body.PostingPolicy, ct);
+            return Results.Json(new { name, postingPolicy = policy.ToString().ToLowerInvariant() }, ItemApiEndpoints.Json);
+        });
+    }
+}
