@@ -8,7 +8,7 @@ namespace FediLearn.Web.Tests;
 public sealed class ThreadTests
 {
     /// <summary>Shaped like Mastodon's Create{Note} for a reply (reference/federation.md §2): to Public, cc the author's followers, mentioning the group.</summary>
-    private static JObject MastodonReply(FakeRemoteServer remote, string author, string noteId, string inReplyTo, string group, string groupHandle, string html) => new()
+    internal static JObject MastodonReply(FakeRemoteServer remote, string author, string noteId, string inReplyTo, string group, string groupHandle, string html) => new()
     {
         ["@context"] = new JArray("https://www.w3.org/ns/activitystreams", new JObject { ["sensitive"] = "as:sensitive" }),
         ["id"] = $"{noteId}/activity",

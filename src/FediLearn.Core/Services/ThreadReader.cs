@@ -37,8 +37,9 @@ public sealed class ThreadReader(FediLearnDbContext db, ActorUrls urls, GroupObj
 
         var top = await db.RemoteObjects.AsNoTracking().FirstOrDefaultAsync(o => o.Uri == topUri && o.DeletedAt == null, ct);
         if (top is null) return null;
+        // Withdrawn objects still link their answers to the thread (they stay, as on the group's own node); they are not listed.
         var candidates = await db.RemoteObjects.AsNoTracking()
-            .Where(o => o.AttributedTo == top.AttributedTo && o.DeletedAt == null && o.InReplyTo != null)
+            .Where(o => o.AttributedTo == top.AttributedTo && o.InReplyTo != null)
             .OrderByDescending(o => o.Id).Take(MaxEntries * 5).ToListAsync(ct);
         var inThread = new HashSet<string>(StringComparer.Ordinal) { top.Uri };
         var byParent = candidates.ToLookup(o => o.InReplyTo!, StringComparer.Ordinal);
@@ -46,7 +47,11 @@ public sealed class ThreadReader(FediLearnDbContext db, ActorUrls urls, GroupObj
         var members = new List<RemoteObject>();
         while (queue.Count > 0 && members.Count < MaxEntries)
             foreach (var child in byParent[queue.Dequeue()])
-                if (inThread.Add(child.Uri)) { members.Add(child); queue.Enqueue(child.Uri); }
+                if (inThread.Add(child.Uri))
+                {
+                    if (child.DeletedAt is null) members.Add(child);
+                    queue.Enqueue(child.Uri);
+                }
         return [Entry(top), .. members.Select(Entry).OrderBy(e => e.Published).ThenBy(e => e.Id, StringComparer.Ordinal)];
     }
 
