@@ -36,6 +36,7 @@ public sealed class PostingPolicyTests
 
         // Facilitators only: even an approved follower is refused; set through the CLI this time.
         Assert.Contains("facilitators", (await a.Node.CliAsync("groups", "set", "rust", "--posting-policy", "facilitators").MustAsync()).StdOut);
+        Assert.True((await GetActivityJsonAsync(a.Group)).Value<bool>("postingRestrictedToMods")); // what Lemmy reads
         var second = $"{remote.Origin}/users/member/statuses/2";
         (await remote.SendAsync($"{a.Node.Origin}/inbox", ThreadTests.MastodonReply(remote, "member", second, prompt, a.Group, handle, "<p>again</p>"))).Dispose();
         var bad2 = await a.Node.CliAsync("groups", "set", "rust", "--posting-policy", "everyone");

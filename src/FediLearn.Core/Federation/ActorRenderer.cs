@@ -32,6 +32,13 @@ public sealed class ActorRenderer(ActorUrls urls)
         if (actor.Kind == ActorKind.Group)
         {
             doc["attributedTo"] = urls.Moderators(actor);
+            if (actor.PostingPolicy == PostingPolicy.Facilitators && doc["@context"] is JArray { Last: JObject terms })
+            {
+                // Lemmy's flag for a community only its moderators post in (reference/federation.md §3).
+                terms["lemmy"] = "https://join-lemmy.org/ns#";
+                terms["postingRestrictedToMods"] = "lemmy:postingRestrictedToMods";
+                doc["postingRestrictedToMods"] = true;
+            }
             doc["icon"] = new JObject
             {
                 ["type"] = "Image",

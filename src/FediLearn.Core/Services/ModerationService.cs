@@ -1,3 +1,4 @@
+using FediLearn.ActivityPub.Http;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
@@ -12,10 +13,12 @@ public sealed record ModerationView(DateTime At, string Action, string Target, s
 /// <summary>
 /// Facilitators moderate their group (federation.md items 16, 18): remove a reply (the group withdraws its Announce,
 /// which Mastodon honours, and announces a Delete, FEP-1b12), ban an actor (refused from then on, and removed as a
-/// follower with Reject{Follow}), and read the reports and the moderation log. Every action is logged.
+/// follower with Reject{Follow}), report a remote reply to its author's server (a Flag from the instance actor), and read
+/// the reports and the moderation log. Every action is logged.
 /// </summary>
 public sealed class ModerationService(
-    FediLearnDbContext db, ActorUrls urls, DeliveryQueue queue, FollowerService followers, ThreadService threads, FanoutSignal signal, TimeProvider time)
+    FediLearnDbContext db, ActorUrls urls, DeliveryQueue queue, FollowerService followers, ThreadService threads, FanoutSignal signal,
+    DeliverySignal delivery, RemoteActorResolver resolver, TimeProvider time)
 {
     public async Task RemoveReplyAsync(string groupName, string replyUri, LocalActor? moderator, string? reason, CancellationToken ct)
     {
@@ -37,6 +40,40 @@ public sealed class ModerationService(
         Log(group.Id, moderator, "remove-reply", replyUri, reason);
         await db.SaveChangesAsync(ct);
         signal.Signal.Notify();
+    }
+
+    /// <summary>
+    /// Reports a reply in the group's thread to its author's server, as Mastodon's reports do: a Flag from our instance
+    /// actor with object [author, reply], to the author, delivered to their shared inbox (or inbox). Logged as "report".
+    /// </summary>
+    public async Task ReportRemoteAsync(string groupName, string replyUri, LocalActor? moderator, string? comment, CancellationToken ct)
+    {
+        var group = await db.FindGroupAsync(groupName, ct);
+        var reply = await db.Replies.AsNoTracking().FirstOrDefaultAsync(r => r.GroupId == group.Id && r.Uri == replyUri, ct)
+            ?? throw new FediLearnException($"there is no reply {replyUri} in {groupName}");
+        if (urls.Parse(reply.AuthorUri) is not null)
+            throw new FediLearnException($"{replyUri} is by a member of this node ({reply.AuthorUri}): there is no other server to report it to");
+        RemoteActor author;
+        try
+        {
+            author = await resolver.FindCachedAsync(reply.AuthorUri, ct) ?? await resolver.GetActorAsync(reply.AuthorUri, refresh: false, ct);
+        }
+        catch (FetchException e) { throw new FediLearnException($"cannot reach the author {reply.AuthorUri}: {e.Message}"); }
+        var instance = await db.LocalActors.FirstOrDefaultAsync(a => a.Kind == ActorKind.Application, ct)
+            ?? throw new InvalidOperationException("The instance actor does not exist: the database was not prepared.");
+        var flag = new JObject
+        {
+            ["@context"] = JsonLdContexts.ActivityStreams,
+            ["type"] = "Flag",
+            ["actor"] = urls.Actor(instance),
+            ["to"] = new JArray(author.Uri),
+            ["object"] = new JArray(author.Uri, reply.Uri),
+        };
+        if (!string.IsNullOrWhiteSpace(comment)) flag["content"] = comment.Trim();
+        queue.Enqueue(db, queue.CreateActivity(db, instance, flag, isPublic: false), [author.SharedInbox ?? author.Inbox]);
+        Log(group.Id, moderator, "report", replyUri, comment);
+        await db.SaveChangesAsync(ct);
+        delivery.Signal.Notify();
     }
 
     public async Task BanAsync(string groupName, string actorUri, LocalActor? moderator, string? reason, CancellationToken ct)

@@ -1,7 +1,13 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using FediLearn.ActivityPub.Http;
 using FediLearn.ActivityPub.Json;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
+using FediLearn.Core.Federation.Objects;
+using FediLearn.Core.Feeds;
 using FediLearn.Core.Queues;
 using Microsoft.EntityFrameworkCore;
 using Newtonsoft.Json.Linq;
@@ -13,10 +19,20 @@ public sealed record AttendeeView(string ActorUri, RsvpStatus Status, DateTime S
 /// <summary>
 /// Who comes to a session (federation.md item 19). Mobilizon's Join is answered Accept{Join}, or left pending when the
 /// session needs approval, or Reject{Join} when it is full; Leave withdraws. Friendica's Accept / TentativeAccept /
-/// Reject of the Event count as yes / maybe / no. Local members answer through the API.
+/// Reject of the Event count as yes / maybe / no. Local members answer through the API. Facilitators approve or refuse
+/// pending Joins and send reminders to those coming.
 /// </summary>
-public sealed class RsvpService(FediLearnDbContext db, ActorUrls urls, DeliveryQueue queue, DeliverySignal signal, TimeProvider time)
+public sealed class RsvpService(
+    FediLearnDbContext db, ActorUrls urls, DeliveryQueue queue, DeliverySignal signal, RemoteActorResolver resolver, TimeProvider time)
 {
+    /// <summary>The published session {groupName}/sessions/{sessionId}, or a <see cref="FediLearnException"/> naming what is missing.</summary>
+    public async Task<(GroupItem Session, LocalActor Group)> RequireSessionAsync(string groupName, long sessionId, CancellationToken ct)
+    {
+        var group = await db.FindGroupAsync(groupName, ct);
+        return await FindSessionAsync(urls.Item(group.Name, ItemKind.Session, sessionId), ct)
+            ?? throw new FediLearnException($"there is no session {sessionId} in {groupName}");
+    }
+
     /// <summary>The published, not deleted session this URL names, with its group; null when it is not one of ours.</summary>
     public async Task<(GroupItem Session, LocalActor Group)?> FindSessionAsync(string? uri, CancellationToken ct)
     {
@@ -75,6 +91,119 @@ public sealed class RsvpService(FediLearnDbContext db, ActorUrls urls, DeliveryQ
         await db.Rsvps.AsNoTracking().Where(r => r.SessionId == sessionId).OrderBy(r => r.Id)
             .Select(r => new AttendeeView(r.ActorUri, r.Status, r.UpdatedAt)).ToListAsync(ct);
 
+    /// <summary>
+    /// A facilitator approves (yes, within capacity; Accept{Join}) or refuses (the RSVP is removed; Reject{Join}) a pending
+    /// attendee. The stored Join is embedded unchanged; a local member, or an answer without a Join, is only updated here.
+    /// </summary>
+    public async Task DecideAsync(GroupItem session, LocalActor group, string actorUri, bool approve, CancellationToken ct)
+    {
+        var row = await db.Rsvps.FirstOrDefaultAsync(r => r.SessionId == session.Id && r.ActorUri == actorUri, ct)
+            ?? throw new FediLearnException($"{actorUri} has not asked to attend this session");
+        if (row.Status != RsvpStatus.Pending)
+            throw new FediLearnException($"{actorUri} is not pending (their answer is {row.Status.ToString().ToLowerInvariant()})");
+        if (approve)
+        {
+            if (session.Cancelled) throw new FediLearnException("the session is cancelled");
+            if (session.Capacity is { } capacity
+                && await db.Rsvps.CountAsync(r => r.SessionId == session.Id && r.Status == RsvpStatus.Yes, ct) >= capacity)
+                throw new FediLearnException("the session is full");
+            row.Status = RsvpStatus.Yes;
+            row.UpdatedAt = time.GetUtcNow().UtcDateTime;
+        }
+        else
+        {
+            db.Rsvps.Remove(row);
+        }
+        if (row.JoinJson is { } json && urls.Parse(actorUri) is null)
+        {
+            var attendee = await RemoteAsync(actorUri, ct)
+                ?? throw new FediLearnException($"cannot reach {actorUri} to send the answer; nothing was changed");
+            Answer(approve ? "Accept" : "Reject", group, attendee, ActivityJson.Parse(json));
+        }
+        await db.SaveChangesAsync(ct);
+        signal.Signal.Notify();
+    }
+
+    /// <summary>
+    /// Reminds those who answered yes or maybe with one direct Create{Note} from the group, in reply to the session,
+    /// addressed to them only (never Public) and mentioning each. Remote attendees get it in their (shared) inbox, one
+    /// delivery per inbox; local members are addressed but nothing is sent over HTTP. Returns how many were addressed.
+    /// </summary>
+    public async Task<int> RemindAsync(GroupItem session, LocalActor group, string? message, CancellationToken ct)
+    {
+        if (session.Cancelled) throw new FediLearnException("the session is cancelled: there is nothing to remind of");
+        var zone = session.TimeZone!;
+        var start = session.StartsAtLocal!.Value;
+        if (SessionTime.ToInstant(session.EndsAtLocal!.Value, zone) <= time.GetUtcNow())
+            throw new FediLearnException("the session is over: there is nothing to remind of");
+        var attendees = await db.Rsvps.AsNoTracking()
+            .Where(r => r.SessionId == session.Id && (r.Status == RsvpStatus.Yes || r.Status == RsvpStatus.Maybe))
+            .OrderBy(r => r.Id).Select(r => r.ActorUri).ToListAsync(ct);
+        if (attendees.Count == 0) return 0;
+
+        var sessionId = urls.Item(group.Name, ItemKind.Session, session.Id);
+        var mentions = new JArray();
+        var inboxes = new List<string>();
+        foreach (var actorUri in attendees)
+        {
+            string? name = null;
+            if (urls.Parse(actorUri) is { } local)
+            {
+                name = $"@{local.Name}@{urls.Authority}";
+            }
+            else if (await RemoteAsync(actorUri, ct) is { } remote)
+            {
+                inboxes.Add(remote.SharedInbox ?? remote.Inbox);
+                if (remote.Username is { Length: > 0 } user) name = $"@{user}@{remote.Host}";
+            }
+            var mention = new JObject { ["type"] = "Mention", ["href"] = actorUri };
+            if (name is not null) mention["name"] = name;
+            mentions.Add(mention);
+        }
+
+        var text = string.IsNullOrWhiteSpace(message)
+            ? $"Reminder: {session.Title ?? "the session"} starts {start.ToString("ddd d MMMM yyyy, HH:mm", CultureInfo.InvariantCulture)} "
+              + $"{SessionTime.Abbreviation(zone, start)} ({zone})."
+            : message.Trim();
+        var html = new StringBuilder(Paragraphs(text));
+        if (session.JoinUrl is { } join)
+            html.Append($"<p>Join: <a href=\"{WebUtility.HtmlEncode(join)}\" rel=\"nofollow noopener\">{WebUtility.HtmlEncode(join)}</a></p>");
+        html.Append($"<p><a href=\"{WebUtility.HtmlEncode(sessionId)}\">{WebUtility.HtmlEncode(session.Title ?? sessionId)}</a></p>");
+
+        var groupId = urls.Actor(group);
+        var to = new JArray(attendees);
+        var note = new JObject
+        {
+            ["type"] = "Note",
+            ["attributedTo"] = groupId,
+            ["to"] = to,
+            ["inReplyTo"] = sessionId,
+            ["published"] = GroupObjectRenderer.Time(time.GetUtcNow()),
+            ["content"] = html.ToString(),
+            ["mediaType"] = "text/html",
+            ["tag"] = mentions,
+        };
+        var create = new JObject
+        {
+            ["@context"] = JsonLdContexts.ActivityStreams,
+            ["type"] = "Create",
+            ["actor"] = groupId,
+            ["to"] = to.DeepClone(),
+            ["published"] = note["published"]!.DeepClone(),
+            ["object"] = note,
+        };
+        var stored = queue.CreateActivity(db, group, create, isPublic: false);
+        // The Note exists only inside its Create: its id is the activity's id plus a fragment, so dereferencing it reaches
+        // /activities/{key}, which answers 403 like every non-public activity (it exists: never 404).
+        var json = ActivityJson.Parse(stored.Json);
+        json["object"]!["id"] = $"{urls.Activity(stored.Key)}#note";
+        stored.Json = json.ToString(Newtonsoft.Json.Formatting.None);
+        queue.Enqueue(db, stored, inboxes);
+        await db.SaveChangesAsync(ct);
+        signal.Signal.Notify();
+        return attendees.Count;
+    }
+
     private async Task<Rsvp> UpsertAsync(GroupItem session, string actorUri, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
@@ -82,6 +211,24 @@ public sealed class RsvpService(FediLearnDbContext db, ActorUrls urls, DeliveryQ
         if (row is null) db.Rsvps.Add(row = new Rsvp { SessionId = session.Id, ActorUri = actorUri, CreatedAt = now, Status = RsvpStatus.Pending });
         row.UpdatedAt = now;
         return row;
+    }
+
+    /// <summary>The cached remote actor, fetched when not yet known; null when it cannot be fetched.</summary>
+    private async Task<RemoteActor?> RemoteAsync(string actorUri, CancellationToken ct)
+    {
+        if (await resolver.FindCachedAsync(actorUri, ct) is { } cached) return cached;
+        try { return await resolver.GetActorAsync(actorUri, refresh: false, ct); }
+        catch (FetchException) { return null; }
+        catch (UriFormatException) { return null; }
+    }
+
+    /// <summary>Plain text as HTML paragraphs: escaped, blank lines separate paragraphs, single newlines become &lt;br&gt;.</summary>
+    private static string Paragraphs(string text)
+    {
+        var html = new StringBuilder();
+        foreach (var paragraph in text.Replace("\r\n", "\n", StringComparison.Ordinal).Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            html.Append("<p>").Append(string.Join("<br>", paragraph.Split('\n').Select(WebUtility.HtmlEncode))).Append("</p>");
+        return html.ToString();
     }
 
     private void Answer(string type, LocalActor group, RemoteActor attendee, JObject join)

@@ -10,6 +10,8 @@ public static class ModerationApiEndpoints
 
     public sealed record BanRequest(string? Actor, string? Reason);
 
+    public sealed record ReportRequest(string? Object, string? Comment);
+
     public static void MapModerationApiEndpoints(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/groups/{name}");
@@ -19,6 +21,18 @@ public static class ModerationApiEndpoints
             if (error is not null) return error;
             if (string.IsNullOrWhiteSpace(body.Reply)) return Missing("reply", "The id (URL) of the reply to remove.");
             return await RunAsync(() => moderation.RemoveReplyAsync(name, body.Reply, person, body.Reason, ct));
+        });
+        api.MapPost("/moderation/report", async (string name, ReportRequest body, HttpContext http, ModerationService moderation, CancellationToken ct) =>
+        {
+            var (person, _, error) = await ApiAuth.FacilitatorAsync(http, name, ct);
+            if (error is not null) return error;
+            if (string.IsNullOrWhiteSpace(body.Object)) return Missing("object", "The id (URL) of the reply to report.");
+            try
+            {
+                await moderation.ReportRemoteAsync(name, body.Object.Trim(), person, body.Comment, ct);
+                return Results.Accepted();
+            }
+            catch (FediLearnException e) { return ApiAuth.Problem(409, "Not done", e.Message); }
         });
         api.MapPost("/bans", async (string name, BanRequest body, HttpContext http, ModerationService moderation, CancellationToken ct) =>
         {

@@ -6,10 +6,14 @@ using Microsoft.EntityFrameworkCore;
 
 namespace FediLearn.Web.Api;
 
-/// <summary>Attendance: facilitators list who comes; any local member answers for themselves.</summary>
+/// <summary>Attendance: facilitators list who comes, approve or refuse pending attendees and remind them; any local member answers for themselves.</summary>
 public static class RsvpApiEndpoints
 {
     public sealed record RsvpRequest(string? Status);
+
+    public sealed record DecisionRequest(string? Actor);
+
+    public sealed record ReminderRequest(string? Message);
 
     public static void MapRsvpApiEndpoints(this IEndpointRouteBuilder app)
     {
@@ -42,6 +46,38 @@ public static class RsvpApiEndpoints
             }
             catch (FediLearnException e) { return ApiAuth.Problem(409, "Not possible", e.Message); }
             return Results.NoContent();
+        });
+
+        app.MapPost("/api/groups/{name}/sessions/{id:long}/attendees/{decision:regex(^(approve|reject)$)}",
+            async (string name, long id, string decision, DecisionRequest body, HttpContext http, RsvpService rsvps, ActorUrls urls, CancellationToken ct) =>
+        {
+            var (_, group, error) = await ApiAuth.FacilitatorAsync(http, name, ct);
+            if (error is not null) return error;
+            if (string.IsNullOrWhiteSpace(body.Actor))
+                return ApiAuth.Invalid(new Dictionary<string, string[]> { ["actor"] = ["The attendee's actor id (URL), as listed by GET …/attendees."] });
+            var found = await rsvps.FindSessionAsync(urls.Item(group!.Name, ItemKind.Session, id), ct);
+            if (found is null) return ApiAuth.Problem(404, "Not found", $"There is no session {id} in {name}.");
+            try
+            {
+                await rsvps.DecideAsync(found.Value.Session, found.Value.Group, body.Actor.Trim(), decision == "approve", ct);
+            }
+            catch (FediLearnException e) { return ApiAuth.Problem(409, "Not possible", e.Message); }
+            return Results.NoContent();
+        });
+
+        app.MapPost("/api/groups/{name}/sessions/{id:long}/reminders",
+            async (string name, long id, ReminderRequest? body, HttpContext http, RsvpService rsvps, ActorUrls urls, CancellationToken ct) =>
+        {
+            var (_, group, error) = await ApiAuth.FacilitatorAsync(http, name, ct);
+            if (error is not null) return error;
+            var found = await rsvps.FindSessionAsync(urls.Item(group!.Name, ItemKind.Session, id), ct);
+            if (found is null) return ApiAuth.Problem(404, "Not found", $"There is no session {id} in {name}.");
+            try
+            {
+                var count = await rsvps.RemindAsync(found.Value.Session, found.Value.Group, body?.Message, ct);
+                return Results.Json(new { attendees = count }, ItemApiEndpoints.Json, statusCode: 202);
+            }
+            catch (FediLearnException e) { return ApiAuth.Problem(409, "Not possible", e.Message); }
         });
     }
 }
