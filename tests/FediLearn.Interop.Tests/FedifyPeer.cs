@@ -123,6 +123,29 @@ public sealed class FedifyPeer : IAsyncDisposable
     public Task<UnfollowResult> UnfollowAsync(string actorId) =>
         PostControlAsync<UnfollowResult>("control/unfollow", new JsonObject { ["actor"] = actorId });
 
+    /// <summary>
+    /// The peer replies to <paramref name="inReplyTo"/> in the group's thread: a Note (to Public; cc the group, its
+    /// followers and the parent's author; a Mention of the group) in a Create, sent signed to the group's inbox and to
+    /// the parent's author when that is another actor. Both the note and the Create are dereferenceable on the peer.
+    /// </summary>
+    public async Task<(string NoteId, string CreateId)> ReplyAsync(string inReplyTo, string content, string groupActorId)
+    {
+        var result = await PostControlAsync<ReplyResult>("control/reply", new JsonObject
+        {
+            ["inReplyTo"] = inReplyTo,
+            ["content"] = content,
+            ["group"] = groupActorId,
+        });
+        return (result.NoteId, result.CreateId);
+    }
+
+    /// <summary>
+    /// Sends Delete{Tombstone} of one of the peer's replies to the inboxes the reply went to; the note's URL then
+    /// answers 410 with a Tombstone.
+    /// </summary>
+    public Task DeleteNoteAsync(string noteId) =>
+        PostControlAsync<JsonObject>("control/delete", new JsonObject { ["id"] = noteId });
+
     public async Task<PeerState> GetStateAsync()
     {
         var json = await _http.GetStringAsync("control/state");
@@ -164,6 +187,30 @@ public sealed class FedifyPeer : IAsyncDisposable
                     $"Fedify peer recorded no {activity} of {objectId}.\n" +
                     $"Recorded: {string.Join(", ", state.Objects.Select(o => $"{o["activity"]} {o["type"]} {o["id"]}"))}\n" +
                     $"Inbox: {string.Join(", ", state.Inbox.Select(e => $"{e["type"]} {e["id"]} -> {e["status"]} verified={e["verified"]} {e["parseError"]}"))}\n" +
+                    $"Fedify errors:\n{string.Join('\n', state.FedifyErrors)}\n" +
+                    $"Peer notes:\n{string.Join('\n', state.Notes)}\n{extraLog?.Invoke()}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>
+    /// Polls the peer until its timeline (the thread view of the groups it follows, see <see cref="PeerState.Timeline"/>)
+    /// satisfies <paramref name="condition"/>.
+    /// </summary>
+    public async Task<PeerState> WaitForTimelineAsync(Func<IReadOnlyList<JsonObject>, bool> condition, TimeSpan? timeout = null,
+        Func<string>? extraLog = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var state = await GetStateAsync();
+            if (condition(state.Timeline)) return state;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException(
+                    $"Fedify peer {Name}'s timeline never met the condition.\n" +
+                    $"Timeline:\n{string.Join('\n', state.Timeline.Select(e => e.ToJsonString()))}\n" +
+                    $"Inbox: {string.Join(", ", state.Inbox.Select(e => $"{e["type"]} {e["id"]} -> {e["status"]} verified={e["verified"]} {e["parseError"]}"))}\n" +
+                    $"Received:\n{string.Join('\n', state.Received.Select(a => a.ToJsonString()))}\n" +
                     $"Fedify errors:\n{string.Join('\n', state.FedifyErrors)}\n" +
                     $"Peer notes:\n{string.Join('\n', state.Notes)}\n{extraLog?.Invoke()}");
             await Task.Delay(200);
@@ -298,6 +345,8 @@ public sealed record FollowResult(string FollowId, string GroupId, string Inbox)
 
 public sealed record UnfollowResult(string UndoId, string FollowId, string GroupId);
 
+public sealed record ReplyResult(string NoteId, string CreateId);
+
 /// <summary>The peer's <c>GET /control/state</c> answer.</summary>
 public sealed class PeerState(JsonObject json)
 {
@@ -324,6 +373,22 @@ public sealed class PeerState(JsonObject json)
     /// </summary>
     public IReadOnlyList<JsonObject> Objects =>
         (Json["objects"] as JsonArray ?? []).Select(n => n!.AsObject()).ToList();
+
+    /// <summary>
+    /// The thread view of the groups the peer follows, one entry per object id: id, type, attributedTo, inReplyTo, content,
+    /// published, announcedBy (the group whose verified Announce relayed it; null for the group's own Create), announceId,
+    /// removed (Announce{Delete} or Undo{Announce} by the group, or the group's own Delete) and removedBy, via, activityId.
+    /// A relayed object's content is what the peer fetched from the object's own origin, never the embedded copy.
+    /// </summary>
+    public IReadOnlyList<JsonObject> Timeline =>
+        (Json["timeline"] as JsonArray ?? []).Select(n => n!.AsObject()).ToList();
+
+    /// <summary>The peer's replies: noteId, createId, inReplyTo, group, parentAuthor, cc, inboxes, deleteId.</summary>
+    public IReadOnlyList<JsonObject> Replies =>
+        (Json["replies"] as JsonArray ?? []).Select(n => n!.AsObject()).ToList();
+
+    /// <summary>The timeline entry of <paramref name="objectId"/>, or null.</summary>
+    public JsonObject? TimelineEntry(string objectId) => Timeline.FirstOrDefault(e => Str(e["id"]) == objectId);
 
     /// <summary>Warnings and errors Fedify logged (e.g. a document it failed to parse), as "level category: message".</summary>
     public IReadOnlyList<string> FedifyErrors =>

@@ -70,6 +70,14 @@ public sealed class MemberNoteTests
         Assert.Equal(prompt, onA[0]);
         Assert.Equal(noteId, onA[1]);
         Assert.StartsWith($"{a.Node.Origin}/u/ana/notes/", onA[2]);
+        using (var page = new HttpRequestMessage(HttpMethod.Get, noteId))
+        {
+            page.Headers.Accept.ParseAdd("text/html");
+            var html = await (await Http.SendAsync(page)).Content.ReadAsStringAsync();
+            Assert.Contains("The whole thread (3)", html); // the note's page shows its whole discussion, with authors and servers
+            Assert.Contains($"@ana@{a.Node.Authority}", html);
+            Assert.Contains("Glad to hear it!", html);
+        }
 
         // bo deletes: the group takes it out of its thread and withdraws the relay; B's view follows.
         using (var delete = await SendAsync(b, bo, HttpMethod.Delete, $"notes/{noteId[(noteId.LastIndexOf('/') + 1)..]}"))

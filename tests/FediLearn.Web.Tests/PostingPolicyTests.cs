@@ -85,4 +85,21 @@ public sealed class PostingPolicyTests
         Assert.Equal(3, (await GetActivityJsonAsync($"{prompt}/context")).Value<int>("totalItems"));
         Assert.DoesNotContain(remote.Received, r => chain.Contains(RelayedObjectId(r)));
     }
+
+    [Fact]
+    public async Task A_post_that_only_mentions_the_group_with_a_single_tag_object_is_taken_and_relayed()
+    {
+        await using var a = await PublishingNode.StartAsync("lone-tag");
+        await using var remote = await FakeRemoteServer.StartAsync();
+        (await remote.SendAsync($"{a.Group}/inbox", remote.Follow(a.Group))).Dispose();
+        await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Accept", TimeSpan.FromSeconds(30));
+
+        var noteId = $"{remote.Origin}/users/ada/notes/1";
+        var create = ThreadTests.MastodonReply(remote, "ada", noteId, "x", a.Group, $"@rust@{a.Node.Authority}", "<p>Anyone for a study session?</p>");
+        var note = (JObject)create["object"]!;
+        note.Remove("inReplyTo");
+        note["tag"] = note["tag"]![0]; // one Mention as an object, not an array (Fedify's shape)
+        (await remote.SendAsync($"{a.Node.Origin}/inbox", create)).Dispose();
+        await remote.WaitForAsync(r => RelayedObjectId(r) == noteId, TimeSpan.FromSeconds(30));
+    }
 }

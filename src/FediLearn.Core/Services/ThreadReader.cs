@@ -55,6 +55,28 @@ public sealed class ThreadReader(FediLearnDbContext db, ActorUrls urls, GroupObj
         return [Entry(top), .. members.Select(Entry).OrderBy(e => e.Published).ThenBy(e => e.Id, StringComparer.Ordinal)];
     }
 
+    /// <summary>The top of the thread an object is in, following inReplyTo through what this node knows (at most 64 steps).</summary>
+    public async Task<string> FindTopAsync(string uri, CancellationToken ct)
+    {
+        var current = uri;
+        for (var step = 0; step < 64; step++)
+        {
+            string? parent;
+            if (urls.ParseItem(current) is not null) return current;
+            if (urls.ParseNote(current) is { } own)
+                parent = await db.LocalNotes.AsNoTracking()
+                    .Where(n => n.Id == own.Id && db.LocalActors.Any(a => a.Id == n.AuthorId && a.Name == own.Author))
+                    .Select(n => n.InReplyTo).FirstOrDefaultAsync(ct);
+            else if (await db.Replies.AsNoTracking().Where(r => r.Uri == current).Select(r => new { r.InReplyTo, r.TopItemId }).FirstOrDefaultAsync(ct) is { } reply)
+                parent = reply.InReplyTo;
+            else
+                parent = await db.RemoteObjects.AsNoTracking().Where(o => o.Uri == current).Select(o => o.InReplyTo).FirstOrDefaultAsync(ct);
+            if (parent is null) return current;
+            current = parent;
+        }
+        return current;
+    }
+
     private static ThreadEntry Entry(RemoteObject o)
     {
         var json = ActivityJson.Parse(o.Json);

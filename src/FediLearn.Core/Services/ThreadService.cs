@@ -219,7 +219,9 @@ public sealed class ThreadService(
             var top = parent.TopItemId is { } topId ? await db.GroupItems.AsNoTracking().FirstOrDefaultAsync(i => i.Id == topId, ct) : null;
             return (group, top);
         }
-        foreach (var tag in (obj["tag"] as JArray ?? []).OfType<JObject>())
+        // `tag` may be one object rather than an array (Fedify sends a lone Mention that way).
+        var tags = obj["tag"] switch { JArray many => many.OfType<JObject>(), JObject one => [one], _ => [] };
+        foreach (var tag in tags)
         {
             if (ActivityJson.GetString(tag, "type") != "Mention") continue;
             if (urls.Parse(ActivityJson.GetString(tag, "href")) is { Kind: ActorKind.Group } g

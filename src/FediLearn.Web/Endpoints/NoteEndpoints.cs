@@ -12,7 +12,7 @@ public static class NoteEndpoints
 {
     public static void MapNoteEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/u/{name}/notes/{id:long}", async (string name, long id, HttpContext http, FediLearnDbContext db, NoteService notes, ActorUrls urls, CancellationToken ct) =>
+        app.MapGet("/u/{name}/notes/{id:long}", async (string name, long id, HttpContext http, FediLearnDbContext db, NoteService notes, ThreadReader threads, ActorUrls urls, CancellationToken ct) =>
         {
             var note = await notes.FindAsync(name, id, ct);
             var author = note is null ? null : await db.LocalActors.AsNoTracking().FirstAsync(a => a.Id == note.AuthorId, ct);
@@ -43,7 +43,37 @@ public static class NoteEndpoints
                 <div class="content">{note.ContentHtml}</div>
                 </article>
                 """;
+            // The whole discussion it belongs to, as this node knows it: the group's object first, then every answer.
+            var top = await threads.FindTopAsync(noteId, ct);
+            if (top != noteId && await threads.ReadAsync(top, ct) is { Count: > 0 } thread)
+                body += ThreadHtml(thread, noteId, await HandlesAsync(db, urls, thread, ct));
             return HtmlLayout.Result($"Note by {author.DisplayName}", body, alternateJson: noteId);
         });
     }
+
+    private static async Task<Dictionary<string, string>> HandlesAsync(FediLearnDbContext db, ActorUrls urls, IReadOnlyList<ThreadEntry> thread, CancellationToken ct)
+    {
+        var authors = thread.Select(e => e.AttributedTo).OfType<string>().Distinct().ToList();
+        var known = await db.RemoteActors.AsNoTracking().Where(a => authors.Contains(a.Uri) && a.Username != null)
+            .Select(a => new { a.Uri, a.Username, a.Host }).ToListAsync(ct);
+        var handles = known.ToDictionary(a => a.Uri, a => $"@{a.Username}@{a.Host}");
+        foreach (var author in authors)
+            if (urls.Parse(author) is { } local) handles[author] = $"@{local.Name}@{urls.Authority}";
+        return handles;
+    }
+
+    private static string ThreadHtml(IReadOnlyList<ThreadEntry> thread, string current, IReadOnlyDictionary<string, string> handles)
+    {
+        var e = HtmlLayout.E;
+        var sb = new System.Text.StringBuilder($"<h2>The whole thread ({thread.Count})</h2>");
+        foreach (var entry in thread)
+        {
+            var who = entry.AttributedTo is { } a ? handles.GetValueOrDefault(a, a) : "unknown";
+            var server = entry.AttributedTo is { } u && Uri.TryCreate(u, UriKind.Absolute, out var uri) ? uri.Authority : "";
+            sb.Append($"<article class=\"card{(entry.Id == current ? " current" : "")}\"><p class=\"muted\"><a href=\"{e(entry.AttributedTo)}\" rel=\"nofollow noopener\">{e(who)}</a> · {e(server)} · ");
+            sb.Append($"<a href=\"{e(entry.Id)}\" rel=\"nofollow noopener\"><time datetime=\"{entry.Published:yyyy-MM-ddTHH:mm:ssZ}\">{entry.Published:d MMM yyyy, HH:mm} UTC</time></a></p>{entry.ContentHtml}</article>");
+        }
+        return sb.ToString();
+    }
 }
+

@@ -16,7 +16,27 @@
 // Control endpoints (plain JSON, not ActivityPub):
 //   POST /control/follow    {"handle":"grp@127.0.0.1:5080"} | {"actor":"http://…/g/grp"}
 //   POST /control/unfollow  {"actor":"http://…/g/grp"}
+//   POST /control/reply     {"inReplyTo":"<object id>","content":"<html>","group":"<group actor id>"}
+//                           -> {"noteId":"…/users/<name>/notes/<uuid>","createId":"…/users/<name>/creates/<uuid>"}
+//   POST /control/delete    {"id":"<noteId>"} -> {"deleteId":"…/users/<name>/deletes/<uuid>","noteId":"…"}
 //   GET  /control/state
+//
+// A reply is a Note (to Public; cc the group, its followers and the parent's
+// author; a Mention of the group) in a Create, both dereferenceable through
+// Fedify's object dispatchers, sent signed to the group's inbox and to the
+// parent's author when that is another actor.  A deleted reply is sent as
+// Delete{Tombstone} to the same inboxes; its note and Create URLs then answer
+// 410 with a Tombstone (Fedify's object dispatcher can only answer 200, so the
+// HTTP glue below turns its 200 Tombstone into a 410).
+//
+// Timeline (state.timeline): the thread view of the groups we follow.  A
+// verified Announce by a followed group (Guppe/Mastodon boost of an object, or
+// FEP-1b12 Announce{Create|Update|Delete}) never trusts an embedded copy: the
+// object id is fetched afresh from its own origin with a signed GET, and only
+// kept when its attributedTo is on the object's origin.  Announce{Delete} and
+// Undo{Announce} by the group mark the entry removed (the group is the
+// authority over its own thread); the group's own Create/Update/Delete are
+// recorded with announcedBy = null.
 //
 // Create/Update/Delete from a followed actor are handled by Fedify's inbox
 // listener (signature verified first) and recorded under state.objects with
@@ -39,8 +59,12 @@ if (nodeMajor < 22) {
 
 const { createFederation, MemoryKvStore, generateCryptoKeyPair } = await import("@fedify/fedify");
 const vocab = await import("@fedify/vocab");
-const { Accept, Activity, Endpoints, Follow, Person, Reject, Undo, isActor } = vocab;
+const { Accept, Activity, Endpoints, Follow, Person, Reject, Undo, isActor, getTypeId } = vocab;
 const { Create, Update, Delete, Event, Question, Note, Article, Place, Link, Tombstone } = vocab;
+const { Announce, Mention, PUBLIC_COLLECTION } = vocab;
+// Temporal.Instant for published/deleted: Fedify's vocabulary uses this polyfill
+// (a dependency of @fedify/vocab, pinned by package-lock.json); Node 22 has no Temporal.
+const { Temporal } = await import("@js-temporal/polyfill");
 const { configure, defaultTextFormatter } = await import("@logtape/logtape");
 
 const { values: args } = parseArgs({
@@ -88,6 +112,14 @@ const sent = []; // every outgoing HTTP request Fedify made (GETs and POSTs)
 const notes = [];
 const objects = []; // Fedify's parsed view of every verified Create/Update/Delete object, in arrival order
 const sentObjects = new Map(); // activity path id -> vocab object, served back
+/** The thread view of the groups we follow: one entry per object id (see the header). */
+const timeline = [];
+/** announce id -> { objectId, groupId }: what each group Announce relayed, for Undo{Announce} given by id. */
+const announces = new Map();
+/** Our replies: noteId -> { noteId, createId, uuid, inReplyTo, group, parentAuthor, cc, recipients (vocab actors), deleteId } */
+const replies = new Map();
+/** Paths of our deleted notes and their Creates: served 410 (see handle()). */
+const gonePaths = new Set();
 const requestStore = new AsyncLocalStorage();
 
 function note(message) {
@@ -184,7 +216,8 @@ federation.setFollowingDispatcher("/users/{identifier}/following", (_ctx, identi
     : null);
 
 // Our own activities stay dereferenceable, so a receiver may refetch them by id.
-for (const [type, segment] of [[Follow, "follows"], [Undo, "undos"], [Accept, "accepts"]]) {
+for (const [type, segment] of [[Follow, "follows"], [Undo, "undos"], [Accept, "accepts"],
+  [Note, "notes"], [Create, "creates"], [Delete, "deletes"]]) {
   federation.setObjectDispatcher(type, `/users/{identifier}/${segment}/{id}`,
     (_ctx, values) => values.identifier === name ? sentObjects.get(`${segment}/${values.id}`) ?? null : null);
 }
@@ -236,10 +269,13 @@ federation
     sentObjects.set(`accepts/${acceptId}`, accept);
     await ctx.sendActivity({ identifier: name }, follower, accept);
   })
-  .on(Undo, (_ctx, undo) => {
+  .on(Undo, async (ctx, undo) => {
     markVerified(undo);
+    // Undo{Announce} by a group withdraws a relayed object; anything else (Undo{Follow}) as before.
+    if (await onUndoAnnounce(ctx, undo)) return;
     if (followers.delete(undo.actorId?.href ?? "")) note(`follower ${undo.actorId?.href} removed`);
   })
+  .on(Announce, (ctx, announce) => onAnnounce(ctx, announce))
   .on(Create, (ctx, create) => recordObject(ctx, create, "Create"))
   .on(Update, (ctx, update) => recordObject(ctx, update, "Update"))
   .on(Delete, (ctx, del) => recordObject(ctx, del, "Delete"))
@@ -266,6 +302,10 @@ async function recordObject(ctx, activity, kind) {
     raw: rawObject ?? raw?.object ?? null,
   };
   objects.push(entry);
+  // A followed group deleting one of its own objects: it leaves the thread view (before any fetch, which may 410).
+  if (kind === "Delete" && isFollowedGroup(entry.actor) && entry.id) {
+    markRemoved(entry.id, { activity: "Delete", id: entry.activityId, actor: entry.actor }, { placeholder: false });
+  }
   const loader = await ctx.getDocumentLoader({ identifier: name });
   const options = { documentLoader: loader, contextLoader: ctx.contextLoader, suppressError: false };
   let object;
@@ -288,6 +328,201 @@ async function recordObject(ctx, activity, kind) {
     note(`${kind} ${entry.activityId}: ${entry.parseError}`);
   }
   note(`${kind} of ${entry.type} ${entry.id} parsed by Fedify as ${entry.fedifyClass}`);
+  // A followed group's own Create/Update/Delete (its prompts, posts…) is part of the thread view.  Signed by
+  // the group, and Fedify's getObject() only keeps an embedded object on the activity's origin (it refetches
+  // a cross-origin one by id), so Fedify's parsed object is used as is here.
+  if (kind !== "Delete" && isFollowedGroup(entry.actor) && entry.id && !(object instanceof Tombstone)) {
+    if (sameOrigin(entry.id, entry.attributedTo)) {
+      upsertTimeline(object, { announcedBy: null, announceId: null, via: kind, activityId: entry.activityId });
+    } else {
+      note(`timeline: ${kind} ${entry.activityId}: attributedTo ${entry.attributedTo} is not on the origin of ${entry.id}`);
+    }
+  }
+}
+
+// ---- timeline: the thread view of the groups we follow ---------------------
+function isFollowedGroup(actorId) {
+  return actorId != null && following.get(actorId)?.state === "accepted";
+}
+
+function sameOrigin(a, b) {
+  try { return a != null && b != null && new URL(a).origin === new URL(b).origin; } catch { return false; }
+}
+
+function typeName(object) {
+  return getTypeId(object)?.href?.replace("https://www.w3.org/ns/activitystreams#", "") ?? object.constructor.name;
+}
+
+/** Records or refreshes one timeline entry from a vocab object; a removed entry stays removed. */
+function upsertTimeline(object, meta) {
+  const id = object.id.href;
+  let entry = timeline.find((e) => e.id === id);
+  const fresh = entry == null;
+  if (fresh) {
+    entry = { id, type: null, attributedTo: null, inReplyTo: null, content: null, published: null,
+      announcedBy: null, announceId: null, removed: false };
+    timeline.push(entry);
+  }
+  entry.type = typeName(object);
+  entry.attributedTo = object.attributionId?.href ?? null;
+  entry.inReplyTo = object.replyTargetId?.href ?? null;
+  entry.name = text(object.name);
+  entry.content = text(object.content);
+  entry.published = iso(object.published);
+  entry.updated = iso(object.updated);
+  if (fresh || meta.announceId != null) {
+    entry.announcedBy = meta.announcedBy;
+    entry.announceId = meta.announceId;
+  }
+  entry.activityId = meta.activityId ?? entry.activityId ?? null; // the Create/Update that carried it, if known
+  entry.via = meta.via;
+  entry.fetchedAt = meta.fetched ? new Date().toISOString() : entry.fetchedAt ?? null;
+  note(`timeline: ${fresh ? "added" : "refreshed"} ${entry.type} ${id} (via ${meta.via}${meta.announcedBy ? ` by ${meta.announcedBy}` : ""})`);
+  return entry;
+}
+
+/** Marks an object removed; with placeholder, an entry is made for an object not seen yet (so it cannot come back). */
+function markRemoved(objectId, removedBy, { placeholder }) {
+  let entry = timeline.find((e) => e.id === objectId);
+  if (entry == null) {
+    if (!placeholder) return note(`timeline: nothing to remove for ${objectId}`);
+    entry = { id: objectId, type: null, attributedTo: null, inReplyTo: null, content: null, published: null,
+      announcedBy: removedBy.actor ?? null, announceId: null, removed: false };
+    timeline.push(entry);
+  }
+  note(`timeline: ${entry.removed ? "again " : ""}removed ${objectId} (${removedBy.activity} ${removedBy.id ?? "(no id)"} by ${removedBy.actor})`);
+  if (!entry.removed) entry.removedBy = removedBy; // the first removal; every one is in removals
+  entry.removed = true;
+  (entry.removals ??= []).push(removedBy);
+  return entry;
+}
+
+/**
+ * A fresh, signed GET of an object by id from its own origin (the authenticated document loader has no cache),
+ * parsed by Fedify; refused unless the document's id is the id asked for (the caller checks attributedTo's origin).
+ */
+async function fetchFresh(ctx, objectId) {
+  const loader = await ctx.getDocumentLoader({ identifier: name });
+  const { document } = await loader(objectId);
+  const object = await vocab.Object.fromJsonLd(document, { documentLoader: loader, contextLoader: ctx.contextLoader });
+  if (object.id?.href !== objectId) throw new Error(`GET ${objectId} returned a document with id ${object.id?.href}`);
+  return object;
+}
+
+/**
+ * Announce by a followed group: a boost of an object (id or embedded) or, FEP-1b12, an activity (Create, Update,
+ * Delete) wrapped unchanged.  Fedify has verified the HTTP signature and that the key is the group's.
+ */
+async function onAnnounce(ctx, announce) {
+  markVerified(announce);
+  const groupId = announce.actorId?.href ?? null;
+  const announceId = announce.id?.href ?? null;
+  if (!isFollowedGroup(groupId)) return note(`timeline: ignored Announce ${announceId}: ${groupId} is not a group we follow`);
+  const loader = await ctx.getDocumentLoader({ identifier: name });
+  const options = { documentLoader: loader, contextLoader: ctx.contextLoader, suppressError: false };
+  let announced;
+  try {
+    // crossOrigin "trust" only to read WHAT was announced (type, object id) without Fedify refetching it; the
+    // content always comes from a fresh fetch below.  (An id alone is fetched here, by Fedify, with our loader.)
+    announced = await announce.getObject({ ...options, crossOrigin: "trust" });
+  } catch (error) {
+    return note(`timeline: Announce ${announceId}: cannot read its object: ${error?.message ?? error}`);
+  }
+  if (announced == null) return note(`timeline: Announce ${announceId} has no object`);
+  const removedBy = { activity: `Announce{${typeName(announced)}}`, id: announceId, actor: groupId };
+  if (announced instanceof Delete) {
+    const objectId = announced.objectId?.href ?? null;
+    const deleter = announced.actorId?.href ?? null;
+    if (objectId == null) return note(`timeline: Announce{Delete} ${announceId} names no object`);
+    const known = timeline.find((e) => e.id === objectId);
+    if (deleter !== groupId && deleter !== known?.attributedTo) {
+      return note(`timeline: ignored Announce{Delete} ${announceId}: ${deleter} is neither ${groupId} nor the author of ${objectId}`);
+    }
+    removedBy.deleteActor = deleter;
+    markRemoved(objectId, removedBy, { placeholder: true });
+    return;
+  }
+  let objectId;
+  let activityId = null;
+  if (announced instanceof Create || announced instanceof Update) {
+    objectId = announced.objectId?.href ?? null;
+    activityId = announced.id?.href ?? null;
+  } else if (announced instanceof Activity) {
+    return note(`timeline: ignored Announce ${announceId} of a ${typeName(announced)}`);
+  } else {
+    objectId = announced.id?.href ?? null;
+  }
+  if (objectId == null) return note(`timeline: Announce ${announceId}: the announced ${typeName(announced)} has no object id`);
+  if (announceId) announces.set(announceId, { objectId, groupId });
+  if (activityId) announces.set(activityId, { objectId, groupId });
+  let object;
+  try {
+    object = await fetchFresh(ctx, objectId);
+  } catch (error) {
+    return note(`timeline: Announce ${announceId}: fetching ${objectId} failed: ${error?.message ?? error}`);
+  }
+  if (object instanceof Tombstone) {
+    markRemoved(objectId, { ...removedBy, activity: "Tombstone on fetch" }, { placeholder: false });
+    return;
+  }
+  if (!sameOrigin(objectId, object.attributionId?.href)) {
+    return note(`timeline: refused ${objectId}: attributedTo ${object.attributionId?.href} is not on its origin`);
+  }
+  const actorOfInner = announced instanceof Activity ? announced.actorId?.href : null;
+  if (actorOfInner && actorOfInner !== object.attributionId?.href) {
+    note(`timeline: ${typeName(announced)} ${activityId} by ${actorOfInner} carries ${objectId} attributed to ${object.attributionId?.href}`);
+  }
+  upsertTimeline(object, {
+    announcedBy: groupId, announceId, activityId, fetched: true,
+    via: announced instanceof Activity ? `Announce{${typeName(announced)}}` : "Announce",
+  });
+}
+
+/** Undo{Announce} by the group that announced: the relayed object leaves the thread.  False when not an Undo{Announce}. */
+async function onUndoAnnounce(ctx, undo) {
+  const actorId = undo.actorId?.href ?? null;
+  const innerId = undo.objectId?.href ?? null;
+  let inner = null;
+  const known = innerId ? announces.get(innerId) : null;
+  if (known == null) {
+    if (!isFollowedGroup(actorId)) return false;
+    const loader = await ctx.getDocumentLoader({ identifier: name });
+    try {
+      // Embedded: parsed, not fetched ("trust": the group signed the Undo of its own Announce).
+      inner = await undo.getObject({ documentLoader: loader, contextLoader: ctx.contextLoader, crossOrigin: "trust", suppressError: true });
+    } catch {
+      inner = null;
+    }
+    if (!(inner instanceof Announce)) return false;
+  }
+  if (!isFollowedGroup(actorId)) {
+    note(`timeline: ignored Undo{Announce} ${undo.id?.href}: ${actorId} is not a group we follow`);
+    return true;
+  }
+  let objectId = null;
+  if (known != null) {
+    if (known.groupId !== actorId) {
+      note(`timeline: ignored Undo ${undo.id?.href}: Announce ${innerId} was ${known.groupId}'s, not ${actorId}'s`);
+      return true;
+    }
+    objectId = known.objectId;
+  } else {
+    if (inner.actorId?.href !== actorId) {
+      note(`timeline: ignored Undo ${undo.id?.href}: the Announce's actor is ${inner.actorId?.href}, not ${actorId}`);
+      return true;
+    }
+    const announcedId = inner.objectId?.href ?? null; // an object, or a wrapped activity (FEP-1b12)
+    objectId = announces.get(announcedId)?.objectId ?? announcedId;
+  }
+  const entry = timeline.find((e) => e.id === objectId);
+  if (entry == null) {
+    note(`timeline: Undo{Announce} ${undo.id?.href}: ${objectId} is not in the timeline`);
+  } else if (entry.announcedBy !== actorId && entry.attributedTo !== actorId) {
+    note(`timeline: ignored Undo{Announce} ${undo.id?.href}: ${objectId} was not relayed by ${actorId}`);
+  } else {
+    markRemoved(objectId, { activity: "Undo{Announce}", id: undo.id?.href ?? null, actor: actorId, announceId: innerId }, { placeholder: false });
+  }
+  return true;
 }
 
 const text = (value) => (value == null ? null : String(value));
@@ -472,12 +707,125 @@ async function controlUnfollow(body) {
   return { undoId: undo.id.href, followId: entry.followId, groupId: entry.groupId };
 }
 
+/** Fetches the parent object to learn its author (attributedTo); null when that fails (it is optional). */
+async function parentAuthor(ctx, inReplyTo) {
+  try {
+    const loader = await ctx.getDocumentLoader({ identifier: name });
+    const { document } = await loader(inReplyTo);
+    const parent = await vocab.Object.fromJsonLd(document, { documentLoader: loader, contextLoader: ctx.contextLoader });
+    return parent.attributionId?.href ?? null;
+  } catch (error) {
+    note(`reply: cannot fetch the parent ${inReplyTo} to find its author: ${error?.message ?? error}`);
+    return null;
+  }
+}
+
+function absoluteUrl(value, field) {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error();
+    return url;
+  } catch {
+    throw new HttpError(400, `${field} must be an http(s) URL, got ${JSON.stringify(value)}`);
+  }
+}
+
+async function controlReply(body) {
+  const inReplyTo = absoluteUrl(body.inReplyTo, "inReplyTo");
+  const groupUrl = absoluteUrl(body.group, "group");
+  if (typeof body.content !== "string" || body.content.length === 0) throw new HttpError(400, "content (HTML) is required");
+  const ctx = federation.createContext(new URL(origin), undefined);
+  const group = following.get(groupUrl.href)?.group ?? await resolveActor(ctx, groupUrl.href);
+  if (!group.inboxId) throw new HttpError(502, `${groupUrl.href} has no inbox`);
+  const me = ctx.getActorUri(name);
+  const authorId = await parentAuthor(ctx, inReplyTo.href);
+  const recipients = [group];
+  if (authorId && authorId !== group.id.href && authorId !== me.href) {
+    try {
+      recipients.push(await resolveActor(ctx, authorId));
+    } catch (error) {
+      note(`reply: cannot resolve the parent's author ${authorId}: ${error?.message ?? error}`);
+    }
+  }
+  const cc = [...new Set([group.id.href, group.followersId?.href, authorId].filter((u) => u != null && u !== me.href))]
+    .map((u) => new URL(u));
+  const uuid = randomUUID();
+  const published = Temporal.Now.instant();
+  const noteObject = new Note({
+    id: new URL(`${origin}/users/${name}/notes/${uuid}`),
+    attribution: me,
+    replyTarget: inReplyTo,
+    content: body.content,
+    mediaType: "text/html",
+    published,
+    to: PUBLIC_COLLECTION,
+    ccs: cc,
+    tags: [new Mention({ href: group.id, name: `@${group.preferredUsername ?? "group"}@${group.id.host}` })],
+  });
+  const create = new Create({
+    id: new URL(`${origin}/users/${name}/creates/${uuid}`),
+    actor: me,
+    object: noteObject,
+    published,
+    to: PUBLIC_COLLECTION,
+    ccs: cc,
+  });
+  sentObjects.set(`notes/${uuid}`, noteObject);
+  sentObjects.set(`creates/${uuid}`, create);
+  const reply = {
+    noteId: noteObject.id.href, createId: create.id.href, uuid, inReplyTo: inReplyTo.href, group: group.id.href,
+    parentAuthor: authorId, cc: cc.map((u) => u.href), recipients, deleteId: null,
+  };
+  replies.set(reply.noteId, reply);
+  try {
+    await ctx.sendActivity({ identifier: name }, recipients, create);
+  } catch (error) {
+    throw new HttpError(502, `sending Create ${create.id.href} failed: ${error?.message ?? error}`);
+  }
+  note(`sent Create ${create.id.href} of ${reply.noteId} (in reply to ${reply.inReplyTo}) to ${recipients.map((r) => r.inboxId?.href).join(", ")}`);
+  return { noteId: reply.noteId, createId: reply.createId };
+}
+
+async function controlDelete(body) {
+  const reply = replies.get(body.id ?? "");
+  if (!reply) throw new HttpError(404, `${body.id} is not one of our notes`);
+  if (reply.deleteId) throw new HttpError(409, `${body.id} is already deleted (${reply.deleteId})`);
+  const ctx = federation.createContext(new URL(origin), undefined);
+  const me = ctx.getActorUri(name);
+  const deleted = Temporal.Now.instant();
+  const uuid = randomUUID();
+  const del = new Delete({
+    id: new URL(`${origin}/users/${name}/deletes/${uuid}`),
+    actor: me,
+    object: new Tombstone({ id: new URL(reply.noteId), deleted }),
+    published: deleted,
+    to: PUBLIC_COLLECTION,
+    ccs: reply.cc.map((u) => new URL(u)),
+  });
+  sentObjects.set(`deletes/${uuid}`, del);
+  // From now on the note and its Create are gone: 410 with a Tombstone (see handle()).
+  sentObjects.set(`notes/${reply.uuid}`, new Tombstone({ id: new URL(reply.noteId), deleted }));
+  sentObjects.set(`creates/${reply.uuid}`, new Tombstone({ id: new URL(reply.createId), deleted }));
+  gonePaths.add(new URL(reply.noteId).pathname);
+  gonePaths.add(new URL(reply.createId).pathname);
+  reply.deleteId = del.id.href;
+  try {
+    await ctx.sendActivity({ identifier: name }, reply.recipients, del);
+  } catch (error) {
+    throw new HttpError(502, `sending Delete ${del.id.href} failed: ${error?.message ?? error}`);
+  }
+  note(`sent Delete ${del.id.href} of ${reply.noteId}`);
+  return { deleteId: reply.deleteId, noteId: reply.noteId };
+}
+
 function controlState() {
   return {
     actor: `${origin}/users/${name}`,
     fedifyVersion: "2.3.6",
     nodeVersion: process.version,
     objects,
+    timeline,
+    replies: [...replies.values()].map(({ recipients, uuid, ...r }) => ({ ...r, inboxes: recipients.map((a) => a.inboxId?.href ?? null) })),
     fedifyErrors,
     following: Object.fromEntries([...following.values()].map((e) => [e.groupId, e.state])),
     follows: Object.fromEntries([...following.values()].map((e) => [e.groupId,
@@ -499,6 +847,8 @@ async function handleControl(req, url, body) {
     if (req.method === "GET" && url.pathname === "/control/state") return json(200, controlState());
     if (req.method === "POST" && url.pathname === "/control/follow") return json(200, await controlFollow(input));
     if (req.method === "POST" && url.pathname === "/control/unfollow") return json(200, await controlUnfollow(input));
+    if (req.method === "POST" && url.pathname === "/control/reply") return json(200, await controlReply(input));
+    if (req.method === "POST" && url.pathname === "/control/delete") return json(200, await controlDelete(input));
     return json(404, { error: `no control endpoint ${req.method} ${url.pathname}` });
   } catch (error) {
     const status = error instanceof HttpError ? error.status : error instanceof SyntaxError ? 400 : 500;
@@ -548,6 +898,11 @@ async function handle(req, res) {
       onNotFound: () => new Response("Not found", { status: 404 }),
       onNotAcceptable: () => new Response("Not acceptable", { status: 406 }),
     }));
+    // A deleted note (and its Create): Fedify serves the Tombstone its object dispatcher returns with 200;
+    // the fediverse convention (Mastodon, FediLearn) is 410 Gone with the Tombstone as body.
+    if (req.method === "GET" && response.status === 200 && gonePaths.has(url.pathname)) {
+      response = new Response(await response.arrayBuffer(), { status: 410, headers: response.headers });
+    }
     if (isInbox) {
       const entry = {
         path: url.pathname + url.search, id: store.raw?.id ?? null, type: store.raw?.type ?? null, status: response.status,
