@@ -75,6 +75,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<ThreadService>();
         services.AddScoped<NoteService>();
         services.AddScoped<ThreadReader>();
+        services.AddScoped<WorkspaceService>();
         services.AddScoped<ModerationService>();
         services.AddScoped<RsvpService>();
         services.AddScoped<IActivityHandler, JoinHandler>();
