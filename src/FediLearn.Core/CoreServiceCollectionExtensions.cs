@@ -36,8 +36,14 @@ public static class CoreServiceCollectionExtensions
                 identity.Password.RequireNonAlphanumeric = false;
                 identity.Password.RequireUppercase = false;
                 identity.Password.RequireDigit = false;
+                identity.Lockout.AllowedForNewUsers = true;
+                identity.Lockout.MaxFailedAccessAttempts = 5;
+                identity.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
             })
-            .AddEntityFrameworkStores<FediLearnDbContext>();
+            .AddRoles<IdentityRole>() // the node admin is the Identity role "admin" (UserService.AdminRole)
+            .AddEntityFrameworkStores<FediLearnDbContext>()
+            .AddSignInManager(); // the web app signs in with cookies (Program.cs); API tokens stay in ApiAuth
+        services.AddScoped<InvitationService>();
 
         services.AddScoped<SchemaMigrator>();
         services.AddSingleton<ActorUrls>();

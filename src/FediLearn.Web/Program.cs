@@ -3,6 +3,7 @@ using FediLearn.Web;
 using FediLearn.Web.Api;
 using FediLearn.Web.Cli;
 using FediLearn.Web.Endpoints;
+using FediLearn.Web.Pages;
 
 // One executable: with a verb (users, groups, followers…) it is the admin CLI; without, it is the server.
 if (CliApp.IsCliInvocation(args))
@@ -21,12 +22,15 @@ builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
 builder.Services.AddFediLearnCore(builder.Configuration);
 builder.Services.AddFediLearnWorkers();
 builder.Services.AddProblemDetails();
+builder.Services.AddFediLearnWebApp(); // Razor Pages UI, Identity cookies, admin policy (Pages/WebAppSetup.cs)
 
 var app = builder.Build();
 await app.Services.PrepareDatabaseAsync();
 
 app.UseExceptionHandler(error => error.Run(ErrorResponses.WriteUnhandledAsync));
 app.UseStatusCodePages(ErrorResponses.WriteStatusCodeAsync);
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapDiscoveryEndpoints();
 app.MapActorEndpoints();
 app.MapInboxEndpoints();
@@ -40,6 +44,7 @@ app.MapRsvpApiEndpoints();
 app.MapNoteEndpoints();
 app.MapNoteApiEndpoints();
 app.MapGroupApiEndpoints();
+app.MapRazorPages();
 app.Run();
 return 0;
 

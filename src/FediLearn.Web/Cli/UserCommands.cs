@@ -11,12 +11,15 @@ internal static class UserCommands
     {
         var name = new Argument<string>("name") { Description = "The member's name, e.g. ana (also their handle: @ana@your.node)" };
         var email = new Option<string>("--email") { Description = "The member's e-mail address", Required = true };
-        var add = new Command("add", "Add a member account. The password is read from standard input (asked for twice on a terminal).") { name, email };
+        var role = new Option<string>("--role") { Description = "member (default) or admin (a node admin: invites people and creates groups in the web app)", DefaultValueFactory = _ => "member" };
+        role.AcceptOnlyFromAmong("member", "admin");
+        var add = new Command("add", "Add a member account. The password is read from standard input (asked for twice on a terminal).") { name, email, role };
         add.SetAction((parse, ct) => CliApp.ExecuteAsync(async (services, token) =>
         {
+            var admin = parse.GetValue(role) == "admin";
             var password = ReadPassword();
-            var person = await services.GetRequiredService<UserService>().AddAsync(parse.GetValue(name)!, parse.GetValue(email)!, password, token);
-            Console.WriteLine($"Added member {services.GetRequiredService<ActorUrls>().Handle(person)}");
+            var person = await services.GetRequiredService<UserService>().AddAsync(parse.GetValue(name)!, parse.GetValue(email)!, password, admin, token);
+            Console.WriteLine($"Added {(admin ? "admin" : "member")} {services.GetRequiredService<ActorUrls>().Handle(person)}");
         }, ct));
         return new Command("users", "Manage member accounts") { add };
     }

@@ -242,3 +242,14 @@ internal sealed class LocalNoteConfiguration : IEntityTypeConfiguration<LocalNot
         b.HasOne<LocalActor>().WithMany().HasForeignKey(x => x.AuthorId).OnDelete(DeleteBehavior.Cascade);
     }
 }
+
+internal sealed class InvitationConfiguration : IEntityTypeConfiguration<Invitation>
+{
+    public void Configure(EntityTypeBuilder<Invitation> b)
+    {
+        b.ToTable("invitations");
+        b.HasIndex(x => x.CodeHash).IsUnique();
+        b.HasIndex(x => x.CreatedAt);
+        b.HasOne<LocalActor>().WithMany().HasForeignKey(x => x.GroupId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

@@ -1,0 +1,41 @@
+using FediLearn.Core.Services;
+using FediLearn.Web.Html;
+using Microsoft.AspNetCore.Identity;
+
+namespace FediLearn.Web.Pages;
+
+/// <summary>The web app's services: Razor Pages, Identity's cookie sign-in and who may open which folder of pages.
+/// API bearer tokens are separate (Api/ApiAuth) and ignore the cookie.</summary>
+public static class WebAppSetup
+{
+    public const string AdminPolicy = "admin";
+
+    public static IServiceCollection AddFediLearnWebApp(this IServiceCollection services)
+    {
+        services.AddRazorPages(pages =>
+        {
+            pages.Conventions.AuthorizeFolder("/Account");
+            pages.Conventions.AuthorizeFolder("/Workspace");
+            pages.Conventions.AuthorizeFolder("/Admin", AdminPolicy);
+        }).AddMvcOptions(mvc => mvc.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true); // pages validate by hand, with friendlier messages
+        services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
+        services.ConfigureApplicationCookie(cookie =>
+        {
+            cookie.Cookie.Name = "fedilearn_session";
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.LoginPath = "/login";
+            cookie.LogoutPath = "/logout";
+            cookie.AccessDeniedPath = "/login";
+            cookie.ExpireTimeSpan = TimeSpan.FromDays(14);
+            cookie.SlidingExpiration = true;
+            // A signed-in user without the right role gets a 403 page, not a redirect loop back to /login.
+            cookie.Events.OnRedirectToAccessDenied = context => HtmlLayout.WriteAsync(context.HttpContext, 403, "Not allowed",
+                "<h1>Not allowed</h1><p>Your account may not open this page or do this action. Ask an admin of this node if you think it should.</p>"
+                + "<p><a href=\"/workspace\">Back to your workspace</a></p>");
+        });
+        services.AddAuthorization(auth => auth.AddPolicy(AdminPolicy, p => p.RequireAuthenticatedUser().RequireRole(UserService.AdminRole)));
+        services.AddAntiforgery(anti => anti.Cookie.Name = "fedilearn_csrf");
+        return services;
+    }
+}

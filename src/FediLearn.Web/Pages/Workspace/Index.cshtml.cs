@@ -1,0 +1,70 @@
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using FediLearn.Core.Services;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+
+namespace FediLearn.Web.Pages;
+
+public sealed record WorkspaceGroup(string Title, string Handle, string Url, bool RequiresApproval, int Followers, int Pending);
+
+/// <summary>The facilitator's entry point: the groups they run (admins: all) and, for admins, creating a group.</summary>
+public sealed class WorkspaceModel(FediLearnDbContext db, GroupService groups, UserService accounts, ActorUrls urls) : PageModel
+{
+    [BindProperty] public string Name { get; set; } = "";
+    [BindProperty] public string Title { get; set; } = "";
+    [BindProperty] public string? Summary { get; set; }
+    [BindProperty] public bool Approval { get; set; }
+    // Notices after a redirect come from the query string, read by hand: a bound bool would turn "?welcome=1" into a model error.
+    public bool Welcome => HttpMethods.IsGet(Request.Method) && Request.Query.ContainsKey("welcome");
+    private string? CreatedName => HttpMethods.IsGet(Request.Method) ? Request.Query["created"].FirstOrDefault() : null;
+    public WorkspaceGroup? Created { get; private set; }
+    public bool IsAdmin => User.IsInRole(UserService.AdminRole);
+    public IReadOnlyList<WorkspaceGroup> Groups { get; private set; } = [];
+
+    public async Task OnGetAsync(CancellationToken ct) => await LoadAsync(ct);
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        if (!IsAdmin) return Forbid();
+        if (string.IsNullOrWhiteSpace(Name)) ModelState.AddModelError(nameof(Name), "Choose a short name.");
+        else if (NameRules.Validate(Name.Trim()) is { } problem) ModelState.AddModelError(nameof(Name), AccountForms.Sentence(problem));
+        if (string.IsNullOrWhiteSpace(Title)) ModelState.AddModelError(nameof(Title), "Give the group a title.");
+        else if (Title.Length > 200) ModelState.AddModelError(nameof(Title), "Use at most 200 characters.");
+        if (ModelState.IsValid)
+        {
+            try
+            {
+                var group = await groups.AddAsync(Name.Trim(), Title.Trim(), string.IsNullOrWhiteSpace(Summary) ? null : Summary.Trim(), Approval, null, ct);
+                return Redirect($"/workspace?created={Uri.EscapeDataString(group.Name)}");
+            }
+            catch (FediLearnException e)
+            {
+                ModelState.AddModelError(e.Message.Contains("title", StringComparison.OrdinalIgnoreCase) ? nameof(Title) : nameof(Name), AccountForms.Sentence(e.Message));
+            }
+        }
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        var query = db.LocalActors.AsNoTracking().Where(a => a.Kind == ActorKind.Group);
+        if (!IsAdmin)
+        {
+            var person = await accounts.PersonOfAsync(User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value ?? "", ct);
+            var personId = person?.Id ?? -1;
+            query = query.Where(g => db.GroupFacilitators.Any(f => f.GroupId == g.Id && f.PersonId == personId));
+        }
+        var rows = await query.OrderBy(g => g.DisplayName).Select(g => new
+        {
+            Group = g,
+            Followers = db.Followers.Count(f => f.LocalActorId == g.Id && f.State == FollowState.Accepted),
+            Pending = db.Followers.Count(f => f.LocalActorId == g.Id && f.State == FollowState.Pending),
+        }).ToListAsync(ct);
+        Groups = rows.Select(r => new WorkspaceGroup(r.Group.DisplayName, urls.Handle(r.Group), urls.Actor(r.Group), r.Group.ManuallyApprovesFollowers, r.Followers, r.Pending)).ToList();
+        if (CreatedName is not null) Created = Groups.FirstOrDefault(g => g.Url == urls.Actor(ActorKind.Group, CreatedName));
+    }
+}
