@@ -12,7 +12,7 @@ public static class ApiAuth
     {
         var header = http.Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-            return (null, Unauthorized(http, "An API token is required: Authorization: Bearer <token> (create one with the CLI verb tokens add <user>)."));
+            return (null, Unauthorized(http, "An API token is required: Authorization: Bearer <token> (create one on /account/tokens or with the CLI verb tokens add <user>)."));
         var person = await http.RequestServices.GetRequiredService<TokenService>().AuthenticateAsync(header[7..].Trim(), ct);
         return person is null ? (null, Unauthorized(http, "The API token is not valid.")) : (person, null);
     }

@@ -21,7 +21,7 @@ public static class HomeEndpoints
             var setup = await users.AnyAdminAsync(ct) ? "" : "<p class=\"card\"><strong>New node:</strong> <a href=\"/setup\">create the first admin account</a> to start.</p>";
             var groups = await db.LocalActors.AsNoTracking().Where(a => a.Kind == ActorKind.Group).OrderBy(a => a.DisplayName).ToListAsync(ct);
             var list = groups.Count == 0
-                ? "<p class=\"card\">No learning groups yet. An admin creates the first one with <code>dotnet run --project src/FediLearn.Web -- groups add &lt;name&gt; --title \"&lt;title&gt;\"</code>.</p>"
+                ? "<p class=\"card\">No learning groups yet. An admin creates the first one in the <a href=\"/workspace\">workspace</a> (or with <code>dotnet run --project src/FediLearn.Web -- groups add &lt;name&gt; --title \"&lt;title&gt;\"</code>).</p>"
                 : "<ul class=\"groups\">" + string.Concat(groups.Select(g =>
                     $"<li class=\"card\"><a href=\"{E(urls.Actor(g))}\"><strong>{E(g.DisplayName)}</strong></a> <span class=\"handle\">{E(urls.Handle(g))}</span>{ActorRenderer.SummaryHtml(g.Summary)}</li>")) + "</ul>";
             return Result(options.Value.NodeName, $"""
