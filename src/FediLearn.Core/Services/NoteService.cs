@@ -46,8 +46,15 @@ public sealed class NoteService(
         var inboxes = new List<string>();
         foreach (var recipient in cc.Where(r => !urls.IsLocal(r)))
         {
-            var actor = await resolver.GetActorAsync(recipient, refresh: false, ct);
-            inboxes.Add(actor.SharedInbox ?? actor.Inbox);
+            try
+            {
+                var actor = await resolver.GetActorAsync(recipient, refresh: false, ct);
+                inboxes.Add(actor.SharedInbox ?? actor.Inbox);
+            }
+            catch (FetchException e)
+            {
+                throw new FediLearnException($"{recipient} could not be reached: {e.Message}");
+            }
         }
 
         var now = time.GetUtcNow().UtcDateTime;
