@@ -1,0 +1,58 @@
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Services;
+using Microsoft.AspNetCore.Mvc;
+
+namespace FediLearn.Web.Pages.Workspace.Groups;
+
+/// <summary>/workspace/{group}/followers: pending and accepted followers; approve (Accept), remove (Reject) or ban them
+/// (FollowerService, ModerationService.BanAsync).</summary>
+public sealed class FollowersModel(FollowerService followers, ModerationService moderation) : GroupPageModel
+{
+    public IReadOnlyList<FollowerView> Pending { get; private set; } = [];
+    public IReadOnlyList<FollowerView> Accepted { get; private set; } = [];
+    public string? Done { get; private set; }
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        Done = Request.Query["done"].FirstOrDefault() switch
+        {
+            "approved" => "Approved: their server was sent an Accept, and they now receive the group's posts.",
+            "removed" => "Removed: their server was told with a Reject; they no longer receive the group's posts.",
+            "banned" => "Banned: they were removed and the group refuses their follows and replies from now on.",
+            _ => null,
+        };
+        await LoadAsync(ct);
+    }
+
+    public Task<IActionResult> OnPostApproveAsync(string? actor, CancellationToken ct) =>
+        RunAsync(actor, "approved", () => followers.ApproveAsync(Group.Name, actor!, ct), ct);
+
+    public Task<IActionResult> OnPostRemoveAsync(string? actor, CancellationToken ct) =>
+        RunAsync(actor, "removed", () => followers.RemoveAsync(Group.Name, actor!, ct), ct);
+
+    public Task<IActionResult> OnPostBanAsync(string? actor, string? reason, CancellationToken ct) =>
+        RunAsync(actor, "banned", () => moderation.BanAsync(Group.Name, actor!, Person, reason, ct), ct);
+
+    private async Task<IActionResult> RunAsync(string? actor, string done, Func<Task> action, CancellationToken ct)
+    {
+        try
+        {
+            if (string.IsNullOrWhiteSpace(actor)) throw new FediLearnException("choose a follower");
+            await action();
+            return Redirect($"{Base}/followers?done={done}");
+        }
+        catch (FediLearnException e)
+        {
+            ModelState.AddModelError("", AccountForms.Sentence(e.Message));
+            await LoadAsync(ct);
+            return Page();
+        }
+    }
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        var all = await followers.ListAsync(Group.Name, ct);
+        Pending = all.Where(f => f.State == FollowState.Pending).ToList();
+        Accepted = all.Where(f => f.State == FollowState.Accepted).ToList();
+    }
+}

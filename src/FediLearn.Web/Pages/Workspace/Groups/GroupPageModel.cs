@@ -1,0 +1,68 @@
+using System.Globalization;
+using System.Security.Claims;
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using FediLearn.Core.Feeds;
+using FediLearn.Core.Services;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+
+namespace FediLearn.Web.Pages.Workspace.Groups;
+
+/// <summary>
+/// Base of every page under /workspace/{group}: before any handler runs (GET or POST), it loads the group and lets in
+/// only its facilitators and node admins. The folder convention already sends a logged-out visitor to /login; anyone
+/// else gets the 403 page, an unknown group 404.
+/// </summary>
+public abstract class GroupPageModel : PageModel
+{
+    public LocalActor Group { get; private set; } = null!;
+
+    /// <summary>The signed-in account's Person actor (the moderator or author of what they do here).</summary>
+    public LocalActor? Person { get; private set; }
+
+    public string GroupHandle { get; private set; } = "";
+    public string GroupUrl { get; private set; } = "";
+    public string Base => $"/workspace/{Group.Name}";
+
+    public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
+    {
+        var services = HttpContext.RequestServices;
+        var ct = HttpContext.RequestAborted;
+        var name = RouteData.Values["group"] as string ?? "";
+        var db = services.GetRequiredService<FediLearnDbContext>();
+        Person = await services.GetRequiredService<UserService>().PersonOfAsync(User.FindFirstValue(ClaimTypes.NameIdentifier) ?? "", ct);
+        var group = await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Kind == ActorKind.Group && a.Name == name, ct);
+        var admin = User.IsInRole(UserService.AdminRole);
+        if (group is null)
+        {
+            context.Result = admin ? NotFound() : Forbid(); // only admins learn which groups exist
+            return;
+        }
+        if (!admin && (Person is null || !await services.GetRequiredService<TokenService>().IsFacilitatorAsync(Person, group, ct)))
+        {
+            context.Result = Forbid();
+            return;
+        }
+        Group = group;
+        var urls = services.GetRequiredService<ActorUrls>();
+        GroupHandle = urls.Handle(group);
+        GroupUrl = urls.Actor(group);
+        await next();
+    }
+
+    /// <summary>A stored UTC time, always with its zone.</summary>
+    public static string Utc(DateTime utc) => DateTime.SpecifyKind(utc, DateTimeKind.Utc).ToString("ddd d MMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture);
+
+    public static string Utc(DateTimeOffset instant) => Utc(instant.UtcDateTime);
+
+    /// <summary>A local wall-clock time in its zone, e.g. "Mon 15 Mar 2027, 16:30 CET (Europe/Amsterdam)".</summary>
+    public static string Local(DateTime local, string zone) =>
+        local.ToString("ddd d MMM yyyy, HH:mm", CultureInfo.InvariantCulture) + " " + SessionTime.Abbreviation(zone, local) + $" ({zone})";
+
+    /// <summary>The server part of an actor id, e.g. "mastodon.social".</summary>
+    public static string Server(string actorUri) => Uri.TryCreate(actorUri, UriKind.Absolute, out var u) ? u.Authority : actorUri;
+}
