@@ -1,5 +1,6 @@
 using FediLearn.ActivityPub.Http;
 using FediLearn.ActivityPub.Json;
+using FediLearn.ActivityPub.Vocabulary;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
@@ -105,11 +106,9 @@ public sealed class NoteService(
     {
         var id = urls.Note(author.Name, note.Id);
         var authorUri = urls.Actor(author);
-        var cc = new JArray(urls.Followers(author));
-        foreach (var r in JsonConvert.DeserializeObject<string[]>(note.CcJson) ?? []) cc.Add(r);
-        var tags = new JArray();
-        foreach (var r in JsonConvert.DeserializeObject<string[]>(note.CcJson) ?? [])
-            tags.Add(new JObject { ["type"] = "Mention", ["href"] = r, ["name"] = MentionName(r) });
+        var addressed = JsonConvert.DeserializeObject<string[]>(note.CcJson) ?? [];
+        var cc = new JArray(addressed.Prepend(urls.Followers(author)));
+        var tags = new JArray(addressed.Select(r => new JObject { ["type"] = "Mention", ["href"] = r, ["name"] = MentionName(r) }));
         var obj = new JObject
         {
             ["@context"] = JsonLdContexts.Activity(),
@@ -121,7 +120,7 @@ public sealed class NoteService(
             ["inReplyTo"] = note.InReplyTo,
             ["published"] = Iso(note.PublishedAt),
             ["url"] = id,
-            ["to"] = new JArray(AsConstantsPublic),
+            ["to"] = new JArray(AsConstants.PublicCollection),
             ["cc"] = cc,
             ["tag"] = tags,
         };
@@ -130,8 +129,6 @@ public sealed class NoteService(
         if (note.InReplyTo is null) obj.Remove("inReplyTo");
         return obj;
     }
-
-    private const string AsConstantsPublic = "https://www.w3.org/ns/activitystreams#Public";
 
     private JObject Wrap(string type, LocalActor author, JObject obj)
     {
@@ -143,7 +140,7 @@ public sealed class NoteService(
             ["type"] = type,
             ["actor"] = urls.Actor(author),
             ["published"] = Iso(time.GetUtcNow().UtcDateTime),
-            ["to"] = obj["to"]?.DeepClone() ?? new JArray(AsConstantsPublic),
+            ["to"] = obj["to"]?.DeepClone() ?? new JArray(AsConstants.PublicCollection),
             ["cc"] = obj["cc"]?.DeepClone() ?? new JArray(urls.Followers(author)),
             ["object"] = inner,
         };
