@@ -52,7 +52,7 @@ public sealed class ModerationTests(ChromiumFixture chromium) : GroupWorkspaceTe
         var prompt = await PublishPromptAsync(ana, "What confused you most about **traits**?");
         await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Create", TimeSpan.FromSeconds(60));
         var noteId = $"{remote.Origin}/users/mia/statuses/1";
-        var create = MastodonReply(remote, "mia", noteId, prompt, group, $"@rust@{Node.Authority}",
+        var create = remote.MastodonReply("mia", noteId, prompt, group, $"@rust@{Node.Authority}",
             "<p><span class=\"h-card\"><a href=\"x\" class=\"u-url mention\">@rust</a></span> Trait objects vs generics!<script>alert(1)</script></p>");
         using (var response = await remote.SendAsync($"{Node.Origin}/inbox", create)) Assert.Equal(202, (int)response.StatusCode);
         await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Announce", TimeSpan.FromSeconds(60));
@@ -86,31 +86,4 @@ public sealed class ModerationTests(ChromiumFixture chromium) : GroupWorkspaceTe
         await Expect(row).ToContainTextAsync("Off topic");
         await Expect(row).ToContainTextAsync("ana");
     }
-
-    /// <summary>A reply as Mastodon sends it (tests/FediLearn.Web.Tests/ThreadTests.cs).</summary>
-    private static JObject MastodonReply(FakeRemoteServer remote, string author, string noteId, string inReplyTo, string group, string groupHandle, string html) => new()
-    {
-        ["@context"] = new JArray("https://www.w3.org/ns/activitystreams", new JObject { ["sensitive"] = "as:sensitive" }),
-        ["id"] = $"{noteId}/activity",
-        ["type"] = "Create",
-        ["actor"] = remote.Actor(author),
-        ["published"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
-        ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
-        ["cc"] = new JArray($"{remote.Actor(author)}/followers", group),
-        ["object"] = new JObject
-        {
-            ["id"] = noteId,
-            ["type"] = "Note",
-            ["summary"] = null,
-            ["inReplyTo"] = inReplyTo,
-            ["published"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
-            ["url"] = noteId,
-            ["attributedTo"] = remote.Actor(author),
-            ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
-            ["cc"] = new JArray($"{remote.Actor(author)}/followers", group),
-            ["sensitive"] = false,
-            ["content"] = html,
-            ["tag"] = new JArray(new JObject { ["type"] = "Mention", ["href"] = group, ["name"] = groupHandle }),
-        },
-    };
 }

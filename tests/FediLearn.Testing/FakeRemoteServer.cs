@@ -90,6 +90,33 @@ public sealed class FakeRemoteServer : IAsyncDisposable
         return old;
     }
 
+    /// <summary>Shaped like Mastodon's Create{Note} for a reply (reference/federation.md §2): to Public, cc the author's followers, mentioning the group.</summary>
+    public JObject MastodonReply(string author, string noteId, string inReplyTo, string group, string groupHandle, string html) => new()
+    {
+        ["@context"] = new JArray("https://www.w3.org/ns/activitystreams", new JObject { ["sensitive"] = "as:sensitive" }),
+        ["id"] = $"{noteId}/activity",
+        ["type"] = "Create",
+        ["actor"] = Actor(author),
+        ["published"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+        ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
+        ["cc"] = new JArray($"{Actor(author)}/followers", group),
+        ["object"] = new JObject
+        {
+            ["id"] = noteId,
+            ["type"] = "Note",
+            ["summary"] = null,
+            ["inReplyTo"] = inReplyTo,
+            ["published"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+            ["url"] = noteId,
+            ["attributedTo"] = Actor(author),
+            ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
+            ["cc"] = new JArray($"{Actor(author)}/followers", group),
+            ["sensitive"] = false,
+            ["content"] = html,
+            ["tag"] = new JArray(new JObject { ["type"] = "Mention", ["href"] = group, ["name"] = groupHandle }),
+        },
+    };
+
     /// <summary>A Follow shaped like Mastodon's (reference/federation.md §1.4): no to/cc, a non-dereferenceable id.</summary>
     public JObject Follow(string objectId, string actorName = "learner") => new()
     {

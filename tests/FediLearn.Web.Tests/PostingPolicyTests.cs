@@ -27,8 +27,8 @@ public sealed class PostingPolicyTests
 
         var stranger = $"{remote.Origin}/users/stranger/statuses/1";
         var member = $"{remote.Origin}/users/member/statuses/1";
-        (await remote.SendAsync($"{a.Node.Origin}/inbox", ThreadTests.MastodonReply(remote, "stranger", stranger, prompt, a.Group, handle, "<p>drive-by</p>"))).Dispose();
-        (await remote.SendAsync($"{a.Node.Origin}/inbox", ThreadTests.MastodonReply(remote, "member", member, prompt, a.Group, handle, "<p>a participant</p>"))).Dispose();
+        (await remote.SendAsync($"{a.Node.Origin}/inbox", remote.MastodonReply("stranger", stranger, prompt, a.Group, handle, "<p>drive-by</p>"))).Dispose();
+        (await remote.SendAsync($"{a.Node.Origin}/inbox", remote.MastodonReply("member", member, prompt, a.Group, handle, "<p>a participant</p>"))).Dispose();
         await remote.WaitForAsync(r => RelayedObjectId(r) == member, TimeSpan.FromSeconds(30));
         Assert.DoesNotContain(remote.Received, r => RelayedObjectId(r) == stranger);
         var context = await GetActivityJsonAsync($"{prompt}/context?page=1");
@@ -38,7 +38,7 @@ public sealed class PostingPolicyTests
         Assert.Contains("facilitators", (await a.Node.CliAsync("groups", "set", "rust", "--posting-policy", "facilitators").MustAsync()).StdOut);
         Assert.True((await GetActivityJsonAsync(a.Group)).Value<bool>("postingRestrictedToMods")); // what Lemmy reads
         var second = $"{remote.Origin}/users/member/statuses/2";
-        (await remote.SendAsync($"{a.Node.Origin}/inbox", ThreadTests.MastodonReply(remote, "member", second, prompt, a.Group, handle, "<p>again</p>"))).Dispose();
+        (await remote.SendAsync($"{a.Node.Origin}/inbox", remote.MastodonReply("member", second, prompt, a.Group, handle, "<p>again</p>"))).Dispose();
         var bad2 = await a.Node.CliAsync("groups", "set", "rust", "--posting-policy", "everyone");
         Assert.NotEqual(0, bad2.ExitCode);
         Assert.Contains("not a posting policy", bad2.StdErr + bad2.StdOut);
@@ -59,9 +59,9 @@ public sealed class PostingPolicyTests
 
         // mia answered the prompt but her Create never reached the group; leo answers mia.
         var mia = $"{remote.Origin}/users/mia/statuses/1";
-        remote.Serve((JObject)ThreadTests.MastodonReply(remote, "mia", mia, prompt, a.Group, handle, "<p>serde</p>")["object"]!);
+        remote.Serve((JObject)remote.MastodonReply("mia", mia, prompt, a.Group, handle, "<p>serde</p>")["object"]!);
         var leo = $"{remote.Origin}/users/leo/statuses/1";
-        var leoCreate = ThreadTests.MastodonReply(remote, "leo", leo, mia, a.Group, handle, "<p>+1 serde</p>");
+        var leoCreate = remote.MastodonReply("leo", leo, mia, a.Group, handle, "<p>+1 serde</p>");
         ((JObject)leoCreate["object"]!).Remove("tag"); // no mention: only the parent links it to the thread
         (await remote.SendAsync($"{a.Node.Origin}/inbox", leoCreate)).Dispose();
         await EventuallyAsync(async () => (await GetActivityJsonAsync($"{prompt}/context")).Value<int>("totalItems") == 3, "parent fetched, both in the thread", a.Node);
@@ -74,11 +74,11 @@ public sealed class PostingPolicyTests
         for (var i = 0; i < 4; i++)
         {
             var parent = i == 0 ? prompt : chain[i - 1];
-            var note = (JObject)ThreadTests.MastodonReply(remote, "kim", chain[i], parent, a.Group, handle, $"<p>level {i}</p>")["object"]!;
+            var note = (JObject)remote.MastodonReply("kim", chain[i], parent, a.Group, handle, $"<p>level {i}</p>")["object"]!;
             note.Remove("tag");
             remote.Serve(note);
         }
-        var deep = ThreadTests.MastodonReply(remote, "kim", chain[4], chain[3], a.Group, handle, "<p>deep</p>");
+        var deep = remote.MastodonReply("kim", chain[4], chain[3], a.Group, handle, "<p>deep</p>");
         ((JObject)deep["object"]!).Remove("tag");
         (await remote.SendAsync($"{a.Node.Origin}/inbox", deep)).Dispose();
         await Task.Delay(TimeSpan.FromSeconds(4));
@@ -95,7 +95,7 @@ public sealed class PostingPolicyTests
         await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Accept", TimeSpan.FromSeconds(30));
 
         var noteId = $"{remote.Origin}/users/ada/notes/1";
-        var create = ThreadTests.MastodonReply(remote, "ada", noteId, "x", a.Group, $"@rust@{a.Node.Authority}", "<p>Anyone for a study session?</p>");
+        var create = remote.MastodonReply("ada", noteId, "x", a.Group, $"@rust@{a.Node.Authority}", "<p>Anyone for a study session?</p>");
         var note = (JObject)create["object"]!;
         note.Remove("inReplyTo");
         note["tag"] = note["tag"]![0]; // one Mention as an object, not an array (Fedify's shape)

@@ -7,33 +7,6 @@ namespace FediLearn.Web.Tests;
 /// <summary>Issue 4 (first part): replies from any server join the group's thread and are relayed to every follower.</summary>
 public sealed class ThreadTests
 {
-    /// <summary>Shaped like Mastodon's Create{Note} for a reply (reference/federation.md §2): to Public, cc the author's followers, mentioning the group.</summary>
-    internal static JObject MastodonReply(FakeRemoteServer remote, string author, string noteId, string inReplyTo, string group, string groupHandle, string html) => new()
-    {
-        ["@context"] = new JArray("https://www.w3.org/ns/activitystreams", new JObject { ["sensitive"] = "as:sensitive" }),
-        ["id"] = $"{noteId}/activity",
-        ["type"] = "Create",
-        ["actor"] = remote.Actor(author),
-        ["published"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
-        ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
-        ["cc"] = new JArray($"{remote.Actor(author)}/followers", group),
-        ["object"] = new JObject
-        {
-            ["id"] = noteId,
-            ["type"] = "Note",
-            ["summary"] = null,
-            ["inReplyTo"] = inReplyTo,
-            ["published"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
-            ["url"] = noteId,
-            ["attributedTo"] = remote.Actor(author),
-            ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
-            ["cc"] = new JArray($"{remote.Actor(author)}/followers", group),
-            ["sensitive"] = false,
-            ["content"] = html,
-            ["tag"] = new JArray(new JObject { ["type"] = "Mention", ["href"] = group, ["name"] = groupHandle }),
-        },
-    };
-
     [Fact]
     public async Task A_Mastodon_reply_joins_the_thread_is_relayed_to_every_follower_and_leaves_when_deleted()
     {
@@ -46,7 +19,7 @@ public sealed class ThreadTests
         await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Create", TimeSpan.FromSeconds(30));
 
         var noteId = $"{remote.Origin}/users/mia/statuses/1";
-        var create = MastodonReply(remote, "mia", noteId, promptId, a.Group, $"@rust@{a.Node.Authority}",
+        var create = remote.MastodonReply("mia", noteId, promptId, a.Group, $"@rust@{a.Node.Authority}",
             "<p><span class=\"h-card\"><a href=\"x\" class=\"u-url mention\">@rust</a></span> Lifetimes!<script>alert(1)</script></p>");
         using (var response = await remote.SendAsync($"{a.Node.Origin}/inbox", create)) Assert.Equal(202, (int)response.StatusCode);
         using (var replay = await remote.SendAsync($"{a.Node.Origin}/inbox", create)) Assert.Equal(202, (int)replay.StatusCode);
@@ -83,7 +56,7 @@ public sealed class ThreadTests
         }
 
         // A reply to the reply stays in the same thread.
-        var nested = MastodonReply(remote, "learner", $"{remote.Origin}/users/learner/statuses/2", noteId, a.Group, $"@rust@{a.Node.Authority}", "<p>Same here</p>");
+        var nested = remote.MastodonReply("learner", $"{remote.Origin}/users/learner/statuses/2", noteId, a.Group, $"@rust@{a.Node.Authority}", "<p>Same here</p>");
         (await remote.SendAsync($"{a.Node.Origin}/inbox", nested)).Dispose();
         await EventuallyAsync(async () => (await GetActivityJsonAsync($"{promptId}/context")).Value<int>("totalItems") == 3, "nested reply in the thread", a.Node);
 
@@ -119,7 +92,7 @@ public sealed class ThreadTests
         await EventuallyAsync(async () => (await b.CliAsync("timeline", "bo")).StdOut.Contains(prompt), "B received the prompt", b);
 
         var noteId = $"{remote.Origin}/users/mia/statuses/7";
-        var create = MastodonReply(remote, "mia", noteId, prompt, a.Group, $"@rust@{a.Node.Authority}", "<p>Borrowing clicked for me</p>");
+        var create = remote.MastodonReply("mia", noteId, prompt, a.Group, $"@rust@{a.Node.Authority}", "<p>Borrowing clicked for me</p>");
         remote.Serve((JObject)create["object"]!);
         (await remote.SendAsync($"{a.Node.Origin}/inbox", create)).Dispose();
 
@@ -136,7 +109,7 @@ public sealed class ThreadTests
         var post = await a.PublishAsync("posts", new { content = "Hello" });
         var postId = post.Value<string>("id")!;
 
-        var spoof = MastodonReply(remote, "mia", "https://victim.example/statuses/1", postId, a.Group, "@rust", "<p>fake</p>");
+        var spoof = remote.MastodonReply("mia", "https://victim.example/statuses/1", postId, a.Group, "@rust", "<p>fake</p>");
         using (var response = await remote.SendAsync($"{a.Node.Origin}/inbox", spoof)) Assert.Equal(202, (int)response.StatusCode);
 
         var like = new JObject { ["@context"] = "https://www.w3.org/ns/activitystreams", ["id"] = $"{remote.Origin}/likes/1", ["type"] = "Like", ["actor"] = remote.ActorId, ["object"] = postId };
