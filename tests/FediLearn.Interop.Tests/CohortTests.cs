@@ -124,8 +124,8 @@ public sealed class CohortTests(ITestOutputHelper output)
             var process = await NodeProcess.StartAsync(name);
             try
             {
-                await Must(process.CliWithInputAsync("a-long-password-1\n", "users", "add", member, "--email", $"{member}@example.org"));
-                var token = (await Must(process.CliAsync("tokens", "add", member))).Trim();
+                await NodeSetup.CliAsync(process, "a-long-password-1\n", "users", "add", member, "--email", $"{member}@example.org");
+                var token = (await NodeSetup.CliAsync(process, null, "tokens", "add", member)).Trim();
                 return new Node(process, member, token);
             }
             catch
@@ -135,7 +135,7 @@ public sealed class CohortTests(ITestOutputHelper output)
             }
         }
 
-        public Task<string> CliAsync(params string[] args) => Must(Process.CliAsync(args));
+        public Task<string> CliAsync(params string[] args) => NodeSetup.CliAsync(Process, null, args);
 
         public async Task<JsonObject> SendAsync(HttpMethod method, string path, JsonObject? body = null)
         {
@@ -162,13 +162,6 @@ public sealed class CohortTests(ITestOutputHelper output)
             var text = await response.Content.ReadAsStringAsync();
             Assert.True(response.IsSuccessStatusCode, text);
             return JsonNode.Parse(text)!["items"]!.AsArray().Select(i => i!["id"]!.GetValue<string>()).ToArray();
-        }
-
-        private static async Task<string> Must(Task<CliResult> run)
-        {
-            var result = await run;
-            Assert.True(result.ExitCode == 0, $"CLI failed ({result.ExitCode}): {result.StdOut}{result.StdErr}");
-            return result.StdOut;
         }
 
         public ValueTask DisposeAsync() => Process.DisposeAsync();

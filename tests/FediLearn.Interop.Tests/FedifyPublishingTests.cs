@@ -201,16 +201,16 @@ public sealed class FedifyPublishingTests(ITestOutputHelper output)
             try
             {
                 peer = await FedifyPeer.StartAsync();
-                await Cli(server, "a-long-password-1\n", "users", "add", "ana", "--email", "ana@x.org");
-                await Cli(server, null, "groups", "add", "rust", "--title", "Rust", "--facilitator", "ana");
-                var token = (await Cli(server, null, "tokens", "add", "ana")).Trim();
+                await NodeSetup.CliAsync(server, "a-long-password-1\n", "users", "add", "ana", "--email", "ana@x.org");
+                await NodeSetup.CliAsync(server, null, "groups", "add", "rust", "--title", "Rust", "--facilitator", "ana");
+                var token = (await NodeSetup.CliAsync(server, null, "tokens", "add", "ana")).Trim();
                 var groupId = new Uri(server.BaseUrl, "g/rust").ToString();
 
                 var follow = await peer.FollowAsync($"rust@{server.Authority}");
                 Assert.Equal(groupId, follow.GroupId);
                 await peer.WaitForFollowStateAsync(groupId, "accepted", Patience);
                 var group = new PublishingGroup(server, peer, token, groupId);
-                await group.WaitForFollowerAsync();
+                await NodeSetup.WaitForFollowerAsync(server, "rust", peer.ActorId, Patience);
                 return group;
             }
             catch
@@ -219,29 +219,6 @@ public sealed class FedifyPublishingTests(ITestOutputHelper output)
                 await server.DisposeAsync();
                 throw;
             }
-        }
-
-        private static async Task<string> Cli(NodeProcess server, string? stdin, params string[] args)
-        {
-            var result = await server.CliWithInputAsync(stdin, args);
-            Assert.True(result.ExitCode == 0, $"{string.Join(' ', args)} failed ({result.ExitCode}): {result.StdOut}{result.StdErr}");
-            return result.StdOut;
-        }
-
-        /// <summary>The group's side of the follow: the peer must be an accepted follower before anything is published.</summary>
-        private async Task WaitForFollowerAsync()
-        {
-            var deadline = DateTime.UtcNow + Patience;
-            var last = "";
-            while (DateTime.UtcNow < deadline)
-            {
-                var list = await Server.CliAsync("followers", "list", "rust");
-                last = list.StdOut + list.StdErr;
-                if (list.ExitCode == 0 && list.StdOut.Split('\n').Any(l => l.Trim().StartsWith($"{Peer.ActorId} accepted", StringComparison.Ordinal)))
-                    return;
-                await Task.Delay(250);
-            }
-            Assert.Fail($"{Peer.ActorId} never became an accepted follower of rust; last: {last}");
         }
 
         /// <summary>POST /api/groups/rust/{kind}; returns the object's public id.</summary>

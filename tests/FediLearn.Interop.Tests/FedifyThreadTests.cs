@@ -203,16 +203,16 @@ public sealed class FedifyThreadTests(ITestOutputHelper output)
             {
                 ada = await FedifyPeer.StartAsync("ada");
                 bob = await FedifyPeer.StartAsync("bob");
-                await Cli(server, "a-long-password-1\n", "users", "add", "ana", "--email", "ana@x.org");
-                await Cli(server, null, "groups", "add", "rust", "--title", "Rust", "--facilitator", "ana");
-                var token = (await Cli(server, null, "tokens", "add", "ana")).Trim();
+                await NodeSetup.CliAsync(server, "a-long-password-1\n", "users", "add", "ana", "--email", "ana@x.org");
+                await NodeSetup.CliAsync(server, null, "groups", "add", "rust", "--title", "Rust", "--facilitator", "ana");
+                var token = (await NodeSetup.CliAsync(server, null, "tokens", "add", "ana")).Trim();
                 var groupId = new Uri(server.BaseUrl, "g/rust").ToString();
                 foreach (var peer in new[] { ada, bob })
                 {
                     var follow = await peer.FollowAsync($"rust@{server.Authority}");
                     Assert.Equal(groupId, follow.GroupId);
                     await peer.WaitForFollowStateAsync(groupId, "accepted", Patience);
-                    await WaitForFollowerAsync(server, peer.ActorId);
+                    await NodeSetup.WaitForFollowerAsync(server, "rust", peer.ActorId, Patience);
                 }
                 return new ThreadGroup(server, ada, bob, token, groupId);
             }
@@ -223,29 +223,6 @@ public sealed class FedifyThreadTests(ITestOutputHelper output)
                 await server.DisposeAsync();
                 throw;
             }
-        }
-
-        private static async Task<string> Cli(NodeProcess server, string? stdin, params string[] args)
-        {
-            var result = await server.CliWithInputAsync(stdin, args);
-            Assert.True(result.ExitCode == 0, $"{string.Join(' ', args)} failed ({result.ExitCode}): {result.StdOut}{result.StdErr}");
-            return result.StdOut;
-        }
-
-        /// <summary>The group's side of the follow: the peer must be an accepted follower before anything is published.</summary>
-        private static async Task WaitForFollowerAsync(NodeProcess server, string actorId)
-        {
-            var deadline = DateTime.UtcNow + Patience;
-            var last = "";
-            while (DateTime.UtcNow < deadline)
-            {
-                var list = await server.CliAsync("followers", "list", "rust");
-                last = list.StdOut + list.StdErr;
-                if (list.ExitCode == 0 && list.StdOut.Split('\n').Any(l => l.Trim().StartsWith($"{actorId} accepted", StringComparison.Ordinal)))
-                    return;
-                await Task.Delay(250);
-            }
-            Assert.Fail($"{actorId} never became an accepted follower of rust; last: {last}");
         }
 
         /// <summary>POST /api/groups/rust/prompts; returns the prompt's public id and its local id.</summary>
