@@ -82,6 +82,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<NoteService>();
         services.AddScoped<ThreadReader>();
         services.AddScoped<WorkspaceService>();
+        services.AddScoped<NotificationService>();
         services.AddScoped<ModerationService>();
         services.AddScoped<RsvpService>();
         services.AddScoped<IActivityHandler, JoinHandler>();

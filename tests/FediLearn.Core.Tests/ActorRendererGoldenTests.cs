@@ -28,7 +28,7 @@ public sealed class ActorRendererGoldenTests
     private static readonly DateTime CreatedAt = new(2026, 3, 14, 9, 26, 53, DateTimeKind.Utc);
 
     private static readonly ActorRenderer Renderer =
-        new(new ActorUrls(Microsoft.Extensions.Options.Options.Create(new FediLearnOptions { PublicUrl = TestNode.PublicUrl })));
+        new(new ActorUrls(Microsoft.Extensions.Options.Options.Create(new FediLearnOptions { PublicUrl = TestNode.PublicUrl })), TimeProvider.System);
 
     [Fact]
     public void Group_actor_matches_golden_file()

@@ -5,7 +5,7 @@ using Newtonsoft.Json.Linq;
 namespace FediLearn.Core.Federation;
 
 /// <summary>Renders our actors as ActivityStreams documents (federation.md item 6; reference/federation.md §1.2).</summary>
-public sealed class ActorRenderer(ActorUrls urls)
+public sealed class ActorRenderer(ActorUrls urls, TimeProvider time)
 {
     public JObject Render(LocalActor actor)
     {
@@ -32,7 +32,7 @@ public sealed class ActorRenderer(ActorUrls urls)
         if (actor.Kind == ActorKind.Group)
         {
             doc["attributedTo"] = urls.Moderators(actor);
-            if (actor.PostingPolicy == PostingPolicy.Facilitators && doc["@context"] is JArray { Last: JObject terms })
+            if (actor.PostingPolicyAt(time.GetUtcNow()) == PostingPolicy.Facilitators && doc["@context"] is JArray { Last: JObject terms })
             {
                 // Lemmy's flag for a community only its moderators post in (reference/federation.md §3).
                 terms["lemmy"] = "https://join-lemmy.org/ns#";
@@ -42,8 +42,8 @@ public sealed class ActorRenderer(ActorUrls urls)
             doc["icon"] = new JObject
             {
                 ["type"] = "Image",
-                ["mediaType"] = "image/png",
-                ["url"] = $"{id}/icon.png",
+                ["mediaType"] = actor.IconMediaKey is { } key ? ImageType(key) : "image/png",
+                ["url"] = actor.IconMediaKey is { } uploaded ? urls.Media(uploaded) : $"{id}/icon.png",
             };
         }
         doc["publicKey"] = new JObject
@@ -69,4 +69,13 @@ public sealed class ActorRenderer(ActorUrls urls)
         var paragraphs = summary.Replace("\r\n", "\n").Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return string.Concat(paragraphs.Select(p => "<p>" + System.Net.WebUtility.HtmlEncode(p).Replace("\n", "<br>") + "</p>"));
     }
+
+    /// <summary>The media type of an uploaded icon, from the extension MediaService gave its key.</summary>
+    public static string ImageType(string key) => Path.GetExtension(key).ToLowerInvariant() switch
+    {
+        ".jpg" or ".jpeg" => "image/jpeg",
+        ".gif" => "image/gif",
+        ".webp" => "image/webp",
+        _ => "image/png",
+    };
 }

@@ -1,14 +1,129 @@
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using FediLearn.Core.Feeds;
+using FediLearn.Core.Queues;
 using Microsoft.EntityFrameworkCore;
+using Newtonsoft.Json.Linq;
 
 namespace FediLearn.Core.Services;
+
+/// <summary>What a group's facilitators can change on its settings page.</summary>
+public sealed record GroupSettings(string Title, string? Summary, bool Approval, PostingPolicy PostingPolicy, string? DefaultTimeZone, DateTime? ArchiveAt, string? IconMediaKey);
 
 public sealed record GroupView(string Name, string Title, string? Summary, bool RequiresApproval, int Followers, int Pending, IReadOnlyList<string> Facilitators);
 
 /// <summary>Learning groups and their facilitators.</summary>
-public sealed class GroupService(FediLearnDbContext db, TimeProvider time)
+public sealed class GroupService(
+    FediLearnDbContext db, ActorUrls urls, ActorRenderer renderer, DeliveryQueue queue, FanoutSignal fanout, PublishingService publishing, TimeProvider time)
 {
+    public const int MaxSummaryLength = 2000;
+
+    /// <summary>
+    /// A group started from a lane: its approval, posting policy, timezone and archive date come from the template (or
+    /// the form), and the template's first item is published at once by <paramref name="creator"/>, who facilitates it.
+    /// Without a lane the group starts empty with <paramref name="approval"/> as given.
+    /// </summary>
+    public async Task<LocalActor> CreateFromLaneAsync(
+        string name, string title, string? summary, LaneTemplate? lane, bool approval, string? timeZone, DateTime? archiveAt, LocalActor? creator, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        archiveAt ??= lane?.DefaultArchiveDays is { } days ? now.UtcDateTime.AddDays(days) : null;
+        var errors = new Dictionary<string, string[]>();
+        CheckZoneAndArchive(timeZone, archiveAt, now, errors);
+        if (errors.Count > 0) throw new ItemValidationException(errors);
+
+        var group = await AddAsync(name, title, summary, lane?.Approval ?? approval, null, ct);
+        group.Lane = lane?.Lane ?? GroupLane.None;
+        group.PostingPolicy = lane?.PostingPolicy ?? PostingPolicy.Open;
+        group.DefaultTimeZone = string.IsNullOrWhiteSpace(timeZone) ? null : timeZone.Trim();
+        group.ArchiveAt = archiveAt;
+        if (creator is not null)
+            db.GroupFacilitators.Add(new GroupFacilitator { GroupId = group.Id, PersonId = creator.Id, AddedAt = now.UtcDateTime });
+        await db.SaveChangesAsync(ct);
+        if (lane is null || creator is null) return group;
+
+        await publishing.CreateAsync(group, creator, lane.FirstKind, new ItemInput
+        {
+            Title = lane.FirstTitle,
+            Content = lane.FirstContent(group.DisplayName, archiveAt),
+            Pinned = lane.FirstKind == ItemKind.Material ? lane.FirstPinned : null,
+        }, ct);
+        return group;
+    }
+
+    /// <summary>
+    /// Saves a group's settings. When what other servers show changed (name, summary, icon, approval, posting), the
+    /// group sends Update{Group} to its followers so Mastodon and Lemmy refresh their copy.
+    /// </summary>
+    public async Task<LocalActor> UpdateSettingsAsync(string groupName, GroupSettings settings, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var errors = new Dictionary<string, string[]>();
+        var title = settings.Title?.Trim() ?? "";
+        if (title.Length == 0) errors["title"] = ["Give the group a title."];
+        else if (title.Length > 200) errors["title"] = ["Use at most 200 characters."];
+        var summary = string.IsNullOrWhiteSpace(settings.Summary) ? null : settings.Summary.Trim();
+        if (summary?.Length > MaxSummaryLength) errors["summary"] = [$"Use at most {MaxSummaryLength} characters."];
+        var group = await db.FindGroupAsync(groupName, ct);
+        // A date already passed may stay (the group stays archived); a new one must be in the future.
+        CheckZoneAndArchive(settings.DefaultTimeZone, settings.ArchiveAt == group.ArchiveAt ? null : settings.ArchiveAt, now, errors);
+        if (settings.IconMediaKey is { } key && key != group.IconMediaKey
+            && !await db.MediaFiles.AnyAsync(m => m.Key == key && m.ContentType.StartsWith("image/"), ct))
+            errors["icon"] = ["The icon must be an uploaded image (PNG, JPEG, GIF or WebP)."];
+        if (errors.Count > 0) throw new ItemValidationException(errors);
+
+        var seenByOthers = group.DisplayName != title || group.Summary != summary || group.IconMediaKey != settings.IconMediaKey
+            || group.ManuallyApprovesFollowers != settings.Approval
+            || group.PostingPolicyAt(now) != (settings.ArchiveAt is { } a && a <= now.UtcDateTime ? PostingPolicy.Facilitators : settings.PostingPolicy);
+        group.DisplayName = title;
+        group.Summary = summary;
+        group.ManuallyApprovesFollowers = settings.Approval;
+        group.PostingPolicy = settings.PostingPolicy;
+        group.DefaultTimeZone = string.IsNullOrWhiteSpace(settings.DefaultTimeZone) ? null : settings.DefaultTimeZone.Trim();
+        group.ArchiveAt = settings.ArchiveAt;
+        group.IconMediaKey = settings.IconMediaKey;
+        if (seenByOthers)
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await db.SaveChangesAsync(ct);
+            queue.Broadcast(db, group, ActorUpdate(group, now));
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            fanout.Signal.Notify();
+        }
+        else
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        return group;
+    }
+
+    private JObject ActorUpdate(LocalActor group, DateTimeOffset now)
+    {
+        var actor = renderer.Render(group);
+        var activity = new JObject
+        {
+            ["@context"] = actor["@context"]!.DeepClone(),
+            ["type"] = "Update",
+            ["actor"] = urls.Actor(group),
+            ["published"] = now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+            ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
+            ["cc"] = new JArray(urls.Followers(group)),
+        };
+        actor.Remove("@context");
+        activity["object"] = actor;
+        return activity;
+    }
+
+    private static void CheckZoneAndArchive(string? zone, DateTime? archiveAt, DateTimeOffset now, Dictionary<string, string[]> errors)
+    {
+        if (!string.IsNullOrWhiteSpace(zone) && !SessionTime.IsValidZone(zone.Trim()))
+            errors["timezone"] = [$"\"{zone}\" is not a timezone this node knows: use an IANA name such as Europe/Amsterdam."];
+        if (archiveAt is { } at && at <= now.UtcDateTime)
+            errors["archiveAt"] = ["Choose an archive date in the future."];
+    }
+
     public async Task<LocalActor> AddAsync(string name, string title, string? summary, bool approval, string? facilitator, CancellationToken ct)
     {
         if (NameRules.Validate(name) is { } problem) throw new FediLearnException(problem);

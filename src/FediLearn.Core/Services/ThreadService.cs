@@ -49,7 +49,7 @@ public sealed class ThreadService(
         }
         if (!await MayPostAsync(group, author.Uri, ct))
         {
-            logger.LogInformation("Refused {Id}: {Group} takes replies from {Policy} only", id, group.Name, group.PostingPolicy);
+            logger.LogInformation("Refused {Id}: {Group} takes replies from {Policy} only", id, group.Name, group.PostingPolicyAt(time.GetUtcNow()));
             return true;
         }
 
@@ -107,11 +107,12 @@ public sealed class ThreadService(
     /// <summary>The group's posting policy (federation.md item 15): open, its approved followers and facilitators, or facilitators only.</summary>
     private async Task<bool> MayPostAsync(LocalActor group, string authorUri, CancellationToken ct)
     {
-        if (group.PostingPolicy == PostingPolicy.Open) return true;
+        var policy = group.PostingPolicyAt(time.GetUtcNow());
+        if (policy == PostingPolicy.Open) return true;
         if (urls.Parse(authorUri) is { Kind: ActorKind.Person } person
             && await db.GroupFacilitators.AnyAsync(f => f.GroupId == group.Id && db.LocalActors.Any(a => a.Id == f.PersonId && a.Kind == ActorKind.Person && a.Name == person.Name), ct))
             return true;
-        return group.PostingPolicy == PostingPolicy.Participants
+        return policy == PostingPolicy.Participants
             && await db.Followers.AnyAsync(f => f.LocalActorId == group.Id && f.ActorUri == authorUri && f.State == FollowState.Accepted, ct);
     }
 

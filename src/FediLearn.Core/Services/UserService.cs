@@ -57,6 +57,9 @@ public sealed class UserService(FediLearnDbContext db, UserManager<AppUser> user
     public Task<LocalActor?> PersonOfAsync(string userId, CancellationToken ct) =>
         db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Kind == ActorKind.Person && a.UserId == userId, ct);
 
+    public Task<bool> FacilitatesAnyAsync(LocalActor person, CancellationToken ct) =>
+        db.GroupFacilitators.AnyAsync(f => f.PersonId == person.Id, ct);
+
     public async Task<IReadOnlyList<AccessToken>> ListTokensAsync(long personId, CancellationToken ct) =>
         await db.AccessTokens.AsNoTracking().Where(t => t.PersonId == personId).OrderByDescending(t => t.Id).ToListAsync(ct);
 

@@ -16,6 +16,9 @@ internal sealed class LocalActorConfiguration : IEntityTypeConfiguration<LocalAc
         b.Property(a => a.Name).HasMaxLength(64);
         b.Property(a => a.DisplayName).HasMaxLength(200);
         b.Property(a => a.PostingPolicy).HasDefaultValue(PostingPolicy.Open).HasSentinel((PostingPolicy)(-1));
+        b.Property(a => a.Lane).HasDefaultValue(GroupLane.None).HasSentinel((GroupLane)(-1));
+        b.Property(a => a.DefaultTimeZone).HasMaxLength(64);
+        b.Property(a => a.IconMediaKey).HasMaxLength(64);
     }
 }
 

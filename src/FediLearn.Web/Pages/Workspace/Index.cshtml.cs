@@ -1,6 +1,8 @@
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
+using System.Globalization;
 using FediLearn.Core.Federation;
+using FediLearn.Core.Feeds;
 using FediLearn.Core.Services;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -17,6 +19,11 @@ public sealed class WorkspaceModel(FediLearnDbContext db, GroupService groups, U
     [BindProperty] public string Title { get; set; } = "";
     [BindProperty] public string? Summary { get; set; }
     [BindProperty] public bool Approval { get; set; }
+    /// <summary>The lane's key (prompt-circle, course-cohort, popup) or "empty"; a form without it makes an empty group.</summary>
+    [BindProperty] public string? Lane { get; set; }
+    [BindProperty] public string? Timezone { get; set; }
+    /// <summary>A popup's archive date, a date in the node's UTC (yyyy-MM-dd); empty: in <see cref="Lanes.PopupDays"/> days.</summary>
+    [BindProperty] public string? ArchiveOn { get; set; }
     // Notices after a redirect come from the query string, read by hand: a bound bool would turn "?welcome=1" into a model error.
     public bool Welcome => HttpMethods.IsGet(Request.Method) && Request.Query.ContainsKey("welcome");
     private string? CreatedName => HttpMethods.IsGet(Request.Method) ? Request.Query["created"].FirstOrDefault() : null;
@@ -24,7 +31,12 @@ public sealed class WorkspaceModel(FediLearnDbContext db, GroupService groups, U
     public bool IsAdmin => User.IsInRole(UserService.AdminRole);
     public IReadOnlyList<WorkspaceGroup> Groups { get; private set; } = [];
 
-    public async Task OnGetAsync(CancellationToken ct) => await LoadAsync(ct);
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        Lane = Lanes.PromptCircle.Key;
+        Timezone = "UTC";
+        await LoadAsync(ct);
+    }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
@@ -33,16 +45,35 @@ public sealed class WorkspaceModel(FediLearnDbContext db, GroupService groups, U
         else if (NameRules.Validate(Name.Trim()) is { } problem) ModelState.AddModelError(nameof(Name), AccountForms.Sentence(problem));
         if (string.IsNullOrWhiteSpace(Title)) ModelState.AddModelError(nameof(Title), "Give the group a title.");
         else if (Title.Length > 200) ModelState.AddModelError(nameof(Title), "Use at most 200 characters.");
+        var lane = Lanes.Find(Lane);
+        if (lane is null && !string.IsNullOrEmpty(Lane) && Lane != "empty") ModelState.AddModelError(nameof(Lane), "Choose one of the lanes below.");
+        if (!string.IsNullOrWhiteSpace(Timezone) && !SessionTime.IsValidZone(Timezone.Trim()))
+            ModelState.AddModelError(nameof(Timezone), "Use an IANA timezone name, e.g. Europe/Amsterdam, America/New_York or UTC.");
+        DateTime? archiveAt = null;
+        if (!string.IsNullOrWhiteSpace(ArchiveOn))
+        {
+            if (DateTime.TryParseExact(ArchiveOn.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+                archiveAt = DateTime.SpecifyKind(day, DateTimeKind.Utc);
+            else ModelState.AddModelError(nameof(ArchiveOn), "Use a date such as 2027-03-15.");
+        }
         if (ModelState.IsValid)
         {
             try
             {
-                var group = await groups.AddAsync(Name.Trim(), Title.Trim(), string.IsNullOrWhiteSpace(Summary) ? null : Summary.Trim(), Approval, null, ct);
+                var summary = string.IsNullOrWhiteSpace(Summary) ? null : Summary.Trim();
+                var person = await accounts.PersonOfAsync(User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value ?? "", ct);
+                var group = await groups.CreateFromLaneAsync(Name.Trim(), Title.Trim(), summary, lane, Approval, Timezone, archiveAt, person, ct);
                 return Redirect($"/workspace?created={Uri.EscapeDataString(group.Name)}");
             }
             catch (FediLearnException e)
             {
                 ModelState.AddModelError(e.Message.Contains("title", StringComparison.OrdinalIgnoreCase) ? nameof(Title) : nameof(Name), AccountForms.Sentence(e.Message));
+            }
+            catch (ItemValidationException e)
+            {
+                foreach (var (field, messages) in e.Errors)
+                    foreach (var message in messages)
+                        ModelState.AddModelError(field == "archiveAt" ? nameof(ArchiveOn) : field == "timezone" ? nameof(Timezone) : "", message);
             }
         }
         await LoadAsync(ct);

@@ -1,0 +1,92 @@
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using Microsoft.EntityFrameworkCore;
+
+namespace FediLearn.Core.Services;
+
+public enum NotificationKind { Reply, FollowRequest, Follow, Rsvp, Report }
+
+/// <summary>One thing that happened in a group someone facilitates; <see cref="Link"/> is where to act on it.</summary>
+public sealed record Notification(DateTime At, NotificationKind Kind, string GroupName, string GroupTitle, string Who, string Text, string Link, bool Unread);
+
+/// <summary>
+/// In-app notifications, no e-mail: what happened in the last <see cref="Days"/> days in the groups a member
+/// facilitates (replies, follow requests and follows, RSVPs, reports), newest first. Nothing is stored per event:
+/// they are read from the records themselves, and "read" is one instant per member (LocalActor.NotificationsSeenAt).
+/// </summary>
+public sealed class NotificationService(FediLearnDbContext db, ActorUrls urls, TimeProvider time)
+{
+    public const int Days = 30;
+    public const int Max = 100;
+
+    public async Task<IReadOnlyList<Notification>> ListAsync(LocalActor person, CancellationToken ct)
+    {
+        var since = time.GetUtcNow().UtcDateTime.AddDays(-Days);
+        var seen = (await db.LocalActors.AsNoTracking().Where(a => a.Id == person.Id).Select(a => a.NotificationsSeenAt).FirstOrDefaultAsync(ct)) ?? DateTime.MinValue;
+        var groups = await db.GroupFacilitators.AsNoTracking().Where(f => f.PersonId == person.Id)
+            .Join(db.LocalActors, f => f.GroupId, g => g.Id, (f, g) => g).ToListAsync(ct);
+        if (groups.Count == 0) return [];
+        var ids = groups.Select(g => g.Id).ToList();
+        var me = urls.Actor(person);
+        var list = new List<Notification>();
+        LocalActor GroupOf(long id) => groups.First(g => g.Id == id);
+        Notification Make(DateTime at, NotificationKind kind, long groupId, string who, string text, string link)
+        {
+            var g = GroupOf(groupId);
+            return new Notification(at, kind, g.Name, g.DisplayName, who, text, link, at > seen);
+        }
+
+        var replies = await db.Replies.AsNoTracking()
+            .Where(r => ids.Contains(r.GroupId) && r.ReceivedAt > since && r.DeletedAt == null && r.AuthorUri != me)
+            .OrderByDescending(r => r.ReceivedAt).Take(Max)
+            .Select(r => new { r.GroupId, r.ReceivedAt, r.AuthorUri, r.Uri, Username = db.RemoteActors.Where(a => a.Uri == r.AuthorUri).Select(a => a.Username).FirstOrDefault(), r.AuthorHost, Top = db.GroupItems.Where(i => i.Id == r.TopItemId).Select(i => i.Title).FirstOrDefault() })
+            .ToListAsync(ct);
+        list.AddRange(replies.Select(r => Make(r.ReceivedAt, NotificationKind.Reply, r.GroupId, Who(r.Username, r.AuthorHost, r.AuthorUri),
+            r.Top is null ? "replied in a thread" : $"replied to “{r.Top}”", r.Uri)));
+
+        var follows = await db.Followers.AsNoTracking()
+            .Where(f => ids.Contains(f.LocalActorId) && (f.CreatedAt > since || f.AcceptedAt > since))
+            .OrderByDescending(f => f.Id).Take(Max)
+            .Select(f => new { f.LocalActorId, f.State, f.CreatedAt, f.AcceptedAt, f.ActorUri, f.RemoteActor!.Username, f.RemoteActor.Host })
+            .ToListAsync(ct);
+        list.AddRange(follows.Select(f => f.State == FollowState.Pending
+            ? Make(f.CreatedAt, NotificationKind.FollowRequest, f.LocalActorId, Who(f.Username, f.Host, f.ActorUri), "asks to follow the group", $"/workspace/{GroupOf(f.LocalActorId).Name}/followers")
+            : Make(f.AcceptedAt ?? f.CreatedAt, NotificationKind.Follow, f.LocalActorId, Who(f.Username, f.Host, f.ActorUri), "follows the group", $"/workspace/{GroupOf(f.LocalActorId).Name}/followers")));
+
+        var rsvps = await db.Rsvps.AsNoTracking().Where(r => r.UpdatedAt > since)
+            .Join(db.GroupItems.Where(i => ids.Contains(i.GroupId)), r => r.SessionId, i => i.Id, (r, i) => new { r.UpdatedAt, r.Status, r.ActorUri, i.GroupId, i.Id, i.Title, Username = db.RemoteActors.Where(a => a.Uri == r.ActorUri).Select(a => a.Username).FirstOrDefault() })
+            .OrderByDescending(r => r.UpdatedAt).Take(Max).ToListAsync(ct);
+        list.AddRange(rsvps.Select(r => Make(r.UpdatedAt, NotificationKind.Rsvp, r.GroupId, Who(r.Username, Server(r.ActorUri), r.ActorUri), r.Status switch
+        {
+            RsvpStatus.Yes => $"is going to “{r.Title ?? "a session"}”",
+            RsvpStatus.Maybe => $"might come to “{r.Title ?? "a session"}”",
+            RsvpStatus.No => $"is not coming to “{r.Title ?? "a session"}”",
+            _ => $"asks to attend “{r.Title ?? "a session"}” (waiting for approval)",
+        }, urls.Item(GroupOf(r.GroupId).Name, ItemKind.Session, r.Id))));
+
+        var reports = await db.Reports.AsNoTracking().Where(r => r.GroupId != null && ids.Contains(r.GroupId.Value) && r.CreatedAt > since)
+            .OrderByDescending(r => r.Id).Take(Max).ToListAsync(ct);
+        list.AddRange(reports.Select(r => Make(r.CreatedAt, NotificationKind.Report, r.GroupId!.Value, Who(null, null, r.ReporterUri),
+            r.ResolvedAt is null ? "reported something (open)" : "reported something (resolved)", $"/workspace/{GroupOf(r.GroupId.Value).Name}")));
+
+        return list.OrderByDescending(n => n.At).Take(Max).ToList();
+    }
+
+    public async Task<int> UnreadCountAsync(LocalActor person, CancellationToken ct) =>
+        (await ListAsync(person, ct)).Count(n => n.Unread);
+
+    public async Task MarkReadAsync(LocalActor person, CancellationToken ct)
+    {
+        var row = await db.LocalActors.FirstAsync(a => a.Id == person.Id, ct);
+        row.NotificationsSeenAt = time.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(ct);
+    }
+
+    private static string? Server(string uri) => Uri.TryCreate(uri, UriKind.Absolute, out var u) ? u.Authority : null;
+
+    /// <summary>"@name@server" when known, else the server of the actor's id.</summary>
+    private static string Who(string? username, string? host, string uri) =>
+        username is not null && host is not null ? $"@{username}@{host}"
+        : Uri.TryCreate(uri, UriKind.Absolute, out var u) ? $"{u.Segments.LastOrDefault()?.Trim('/')}@{u.Authority}" : uri;
+}

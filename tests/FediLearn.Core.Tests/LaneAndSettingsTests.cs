@@ -1,0 +1,159 @@
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using FediLearn.Core.Services;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Newtonsoft.Json.Linq;
+
+namespace FediLearn.Core.Tests;
+
+/// <summary>Issue 5: groups start from a lane (defaults and a first item), settings reach followers' servers, archived
+/// groups take no replies, and facilitators see what happened in their groups as in-app notifications.</summary>
+public sealed class LaneAndSettingsTests : NodeTest
+{
+    private const string Mia = "https://mastodon.example/users/mia";
+
+    [Theory]
+    [InlineData("prompt-circle", false, PostingPolicy.Open, ItemKind.Prompt, false)]
+    [InlineData("course-cohort", true, PostingPolicy.Participants, ItemKind.Material, false)]
+    [InlineData("popup", false, PostingPolicy.Open, ItemKind.Post, true)]
+    public async Task A_lane_sets_the_defaults_and_publishes_its_first_item(string key, bool approval, PostingPolicy policy, ItemKind first, bool archives)
+    {
+        var ana = await Node.AddActorAsync(ActorKind.Person, "ana");
+        await using var scope = Node.Scope();
+        var lane = Lanes.Find(key)!;
+        var group = await scope.ServiceProvider.GetRequiredService<GroupService>()
+            .CreateFromLaneAsync("circle", "Tea and code", null, lane, approval: !approval, "Europe/Amsterdam", null, ana, default);
+
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        var stored = await db.LocalActors.AsNoTracking().SingleAsync(a => a.Id == group.Id);
+        Assert.Equal((approval, policy, lane.Lane, "Europe/Amsterdam"), (stored.ManuallyApprovesFollowers, stored.PostingPolicy, stored.Lane, stored.DefaultTimeZone));
+        Assert.Equal(archives, stored.ArchiveAt is not null);
+        if (archives) Assert.InRange(stored.ArchiveAt!.Value, DateTime.UtcNow.AddDays(Lanes.PopupDays - 1), DateTime.UtcNow.AddDays(Lanes.PopupDays + 1));
+        Assert.True(await db.GroupFacilitators.AnyAsync(f => f.GroupId == group.Id && f.PersonId == ana.Id));
+        var item = await db.GroupItems.AsNoTracking().SingleAsync(i => i.GroupId == group.Id);
+        Assert.Equal((first, lane.FirstTitle), (item.Kind, item.Title));
+        Assert.NotNull(item.PublishedAt);
+        Assert.Contains("Tea and code", item.ContentHtml);
+        Assert.Equal(first == ItemKind.Material, item.Pinned);
+    }
+
+    [Fact]
+    public async Task Without_a_lane_the_group_starts_empty_and_a_bad_zone_or_a_past_archive_date_is_refused()
+    {
+        var ana = await Node.AddActorAsync(ActorKind.Person, "ana");
+        await using var scope = Node.Scope();
+        var groups = scope.ServiceProvider.GetRequiredService<GroupService>();
+        var empty = await groups.CreateFromLaneAsync("plain", "Plain", null, null, approval: true, null, null, ana, default);
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        Assert.False(await db.GroupItems.AnyAsync(i => i.GroupId == empty.Id));
+        Assert.True(empty.ManuallyApprovesFollowers);
+
+        var zone = await Assert.ThrowsAsync<ItemValidationException>(() =>
+            groups.CreateFromLaneAsync("zoned", "Zoned", null, Lanes.PromptCircle, false, "Mars/Olympus", null, ana, default));
+        Assert.Contains("timezone", zone.Errors.Keys);
+        var past = await Assert.ThrowsAsync<ItemValidationException>(() =>
+            groups.CreateFromLaneAsync("late", "Late", null, Lanes.Popup, false, null, DateTime.UtcNow.AddDays(-1), ana, default));
+        Assert.Contains("archiveAt", past.Errors.Keys);
+        Assert.False(await db.LocalActors.AnyAsync(a => a.Name == "zoned" || a.Name == "late")); // nothing half-made
+    }
+
+    [Fact]
+    public async Task Changed_settings_are_sent_to_followers_as_Update_Group_and_unchanged_ones_are_not()
+    {
+        var group = await Node.AddActorAsync(ActorKind.Group, "rust");
+        await using var scope = Node.Scope();
+        var groups = scope.ServiceProvider.GetRequiredService<GroupService>();
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+
+        await groups.UpdateSettingsAsync("rust", new GroupSettings("Rust circle", "We read the book", true, PostingPolicy.Facilitators, "Europe/Lisbon", null, null), default);
+        var update = await db.OutboundActivities.AsNoTracking().SingleAsync(a => a.ActorId == group.Id && a.Type == "Update");
+        var json = JObject.Parse(update.Json);
+        var actor = (JObject)json["object"]!;
+        Assert.Equal(Node.Services.GetRequiredService<ActorUrls>().Actor(group), actor.Value<string>("id"));
+        Assert.Equal(("Group", "Rust circle", true, true), (actor.Value<string>("type"), actor.Value<string>("name"), actor.Value<bool>("manuallyApprovesFollowers"), actor.Value<bool>("postingRestrictedToMods")));
+        Assert.True(await db.FanoutJobs.AnyAsync(f => f.ActivityId == update.Id));
+
+        // Only the default timezone changes: nothing other servers show, so nothing is sent.
+        await groups.UpdateSettingsAsync("rust", new GroupSettings("Rust circle", "We read the book", true, PostingPolicy.Facilitators, "UTC", null, null), default);
+        Assert.Equal(1, await db.OutboundActivities.CountAsync(a => a.ActorId == group.Id && a.Type == "Update"));
+        Assert.Equal("UTC", (await db.LocalActors.AsNoTracking().SingleAsync(a => a.Id == group.Id)).DefaultTimeZone);
+
+        var bad = await Assert.ThrowsAsync<ItemValidationException>(() => groups.UpdateSettingsAsync("rust",
+            new GroupSettings(" ", null, false, PostingPolicy.Open, "Nowhere/City", DateTime.UtcNow.AddDays(-2), "no-such-file.png"), default));
+        Assert.Equal(["archiveAt", "icon", "timezone", "title"], bad.Errors.Keys.Order());
+
+        // An archive date that has passed may stay as it is: saving other settings keeps the group archived.
+        var past = DateTime.UtcNow.AddDays(-3);
+        await db.LocalActors.Where(a => a.Id == group.Id).ExecuteUpdateAsync(u => u.SetProperty(a => a.ArchiveAt, past));
+        db.ChangeTracker.Clear();
+        await groups.UpdateSettingsAsync("rust", new GroupSettings("Rust circle", "Archived now", true, PostingPolicy.Facilitators, "UTC", past, null), default);
+        Assert.Equal("Archived now", (await db.LocalActors.AsNoTracking().SingleAsync(a => a.Id == group.Id)).Summary);
+    }
+
+    [Fact]
+    public async Task An_archived_group_refuses_replies_from_learners_and_an_open_one_takes_them()
+    {
+        var ana = await Node.AddActorAsync(ActorKind.Person, "ana");
+        var mia = await Node.AddRemoteActorAsync(Mia);
+        await using var scope = Node.Scope();
+        var groups = scope.ServiceProvider.GetRequiredService<GroupService>();
+        var open = await groups.CreateFromLaneAsync("open", "Open", null, Lanes.Popup, false, null, null, ana, default);
+        var closed = await groups.CreateFromLaneAsync("closed", "Closed", null, Lanes.Popup, false, null, null, ana, default);
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        var row = await db.LocalActors.SingleAsync(a => a.Id == closed.Id);
+        row.ArchiveAt = DateTime.UtcNow.AddMinutes(-1);
+        await db.SaveChangesAsync();
+
+        var threads = scope.ServiceProvider.GetRequiredService<ThreadService>();
+        var urls = Node.Services.GetRequiredService<ActorUrls>();
+        foreach (var g in new[] { open, closed })
+        {
+            var post = await db.GroupItems.AsNoTracking().SingleAsync(i => i.GroupId == g.Id);
+            var note = new JObject
+            {
+                ["id"] = $"{Mia}/statuses/{g.Name}", ["type"] = "Note", ["attributedTo"] = Mia, ["content"] = "<p>hello</p>",
+                ["inReplyTo"] = urls.Item(g.Name, post.Kind, post.Id), ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
+            };
+            Assert.True(await threads.ReceiveAsync(mia, note, null, default));
+        }
+        Assert.True(await db.Replies.AnyAsync(r => r.GroupId == open.Id));
+        Assert.False(await db.Replies.AnyAsync(r => r.GroupId == closed.Id));
+        Assert.True((await db.LocalActors.AsNoTracking().SingleAsync(a => a.Id == closed.Id)).IsArchivedAt(DateTimeOffset.UtcNow));
+        var rendered = Node.Services.GetRequiredService<ActorRenderer>().Render(row);
+        Assert.True(rendered.Value<bool>("postingRestrictedToMods")); // Lemmy and others show it read-only
+    }
+
+    [Fact]
+    public async Task Notifications_list_what_happened_in_my_groups_only_and_mark_read_clears_the_unread_count()
+    {
+        var ana = await Node.AddActorAsync(ActorKind.Person, "ana");
+        var bo = await Node.AddActorAsync(ActorKind.Person, "bo");
+        var mia = await Node.AddRemoteActorAsync(Mia);
+        await using var scope = Node.Scope();
+        var groups = scope.ServiceProvider.GetRequiredService<GroupService>();
+        var mine = await groups.CreateFromLaneAsync("mine", "Mine", null, Lanes.PromptCircle, false, null, null, ana, default);
+        var theirs = await groups.CreateFromLaneAsync("theirs", "Theirs", null, Lanes.PromptCircle, false, null, null, bo, default);
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        var now = DateTime.UtcNow;
+        foreach (var g in new[] { mine, theirs })
+        {
+            db.Followers.Add(new Follower { LocalActorId = g.Id, RemoteActorId = mia.Id, ActorUri = Mia, FollowActivityId = $"{Mia}/follows/{g.Name}", FollowJson = "{}", State = FollowState.Pending, CreatedAt = now });
+            db.Replies.Add(new Reply { Uri = $"{Mia}/statuses/{g.Name}", GroupId = g.Id, AuthorUri = Mia, AuthorHost = "mastodon.example", ContentHtml = "<p>hi</p>", Json = "{}", PublishedAt = now, ReceivedAt = now });
+        }
+        await db.SaveChangesAsync();
+
+        var notifications = scope.ServiceProvider.GetRequiredService<NotificationService>();
+        var list = await notifications.ListAsync(ana, default);
+        Assert.Equal([NotificationKind.Reply, NotificationKind.FollowRequest], list.Select(n => n.Kind).Order());
+        Assert.All(list, n => Assert.Equal(("mine", "@mia@mastodon.example", true), (n.GroupName, n.Who, n.Unread)));
+        Assert.Equal("/workspace/mine/followers", list.Single(n => n.Kind == NotificationKind.FollowRequest).Link);
+        Assert.Equal(2, await notifications.UnreadCountAsync(ana, default));
+
+        await notifications.MarkReadAsync(ana, default);
+        Assert.Equal(0, await notifications.UnreadCountAsync(ana, default));
+        Assert.Equal(2, (await notifications.ListAsync(ana, default)).Count); // still listed, no longer new
+        Assert.Equal(2, await notifications.UnreadCountAsync(bo, default)); // bo's own are untouched
+    }
+}
