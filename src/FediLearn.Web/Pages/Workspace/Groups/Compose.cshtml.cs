@@ -105,6 +105,7 @@ public sealed class ComposeModel(PublishingService publishing, FediLearnDbContex
 
     private async Task<string> LastZoneAsync(CancellationToken ct)
     {
+        if (Group.DefaultTimeZone is { } zone && SessionTime.IsValidZone(zone)) return zone; // the group's settings first
         if (Person is null) return "UTC";
         var last = await db.GroupItems.AsNoTracking().Where(i => i.AuthorId == Person.Id && i.Kind == ItemKind.Session && i.TimeZone != null)
             .OrderByDescending(i => i.Id).Select(i => i.TimeZone).FirstOrDefaultAsync(ct);
