@@ -57,5 +57,10 @@ public static class CliApp
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;
         }
+        catch (ItemValidationException e)
+        {
+            foreach (var (field, messages) in e.Errors) Console.Error.WriteLine($"error: {field}: {string.Join(" ", messages)}");
+            return 1;
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FediLearn.Core.Federation;
+using FediLearn.Core.Data;
 using FediLearn.Core.Services;
 
 namespace FediLearn.Web.Cli;
@@ -13,13 +14,24 @@ internal static class GroupCommands
         var summary = new Option<string?>("--summary") { Description = "A short description shown on its profile" };
         var approval = new Option<bool>("--approval") { Description = "Facilitators approve each follower (followers approve …)" };
         var facilitator = new Option<string?>("--facilitator") { Description = "A member who facilitates the group" };
-        var add = new Command("add", "Create a learning group") { name, title, summary, approval, facilitator };
+        var lane = new Option<string?>("--lane")
+        {
+            Description = $"Start from a template: {string.Join(", ", Lanes.All.Select(l => l.Key))} (sets approval and posting policy, publishes a first item by --facilitator)",
+        };
+        var timezone = new Option<string?>("--timezone") { Description = "The IANA zone new sessions start in, e.g. Europe/Amsterdam" };
+        var add = new Command("add", "Create a learning group") { name, title, summary, approval, facilitator, lane, timezone };
         add.SetAction((parse, ct) => CliApp.ExecuteAsync(async (services, token) =>
         {
-            var group = await services.GetRequiredService<GroupService>().AddAsync(
-                parse.GetValue(name)!, parse.GetValue(title)!, parse.GetValue(summary), parse.GetValue(approval), parse.GetValue(facilitator), token);
+            var groups = services.GetRequiredService<GroupService>();
+            var laneKey = parse.GetValue(lane);
+            var template = laneKey is null ? null : Lanes.Find(laneKey)
+                ?? throw new FediLearnException($"\"{laneKey}\" is not a lane: use {string.Join(", ", Lanes.All.Select(l => l.Key))}");
+            var group = template is null && parse.GetValue(timezone) is null
+                ? await groups.AddAsync(parse.GetValue(name)!, parse.GetValue(title)!, parse.GetValue(summary), parse.GetValue(approval), parse.GetValue(facilitator), token)
+                : await groups.CreateFromLaneAsync(parse.GetValue(name)!, parse.GetValue(title)!, parse.GetValue(summary), template, parse.GetValue(approval),
+                    parse.GetValue(timezone), null, await FacilitatorAsync(services, parse.GetValue(facilitator), template, token), token);
             var urls = services.GetRequiredService<ActorUrls>();
-            Console.WriteLine($"Created group {urls.Handle(group)}");
+            Console.WriteLine($"Created group {urls.Handle(group)}{(template is null ? "" : $" from the {template.Name.ToLowerInvariant()} lane, with its first item \"{template.FirstTitle}\"")}");
             Console.WriteLine($"  profile: {urls.Actor(group)}");
             Console.WriteLine($"  followers {(group.ManuallyApprovesFollowers ? "need approval (followers approve)" : "are accepted automatically")}");
         }, ct));
@@ -53,6 +65,14 @@ internal static class GroupCommands
             Console.WriteLine($"{parse.GetValue(setGroup)} now takes replies from: {applied.ToString().ToLowerInvariant()}");
         }, ct));
         return new Command("groups", "Manage learning groups") { add, list, set };
+    }
+
+    /// <summary>A lane's first item needs an author: the --facilitator, who must exist.</summary>
+    private static async Task<FediLearn.Core.Data.Entities.LocalActor?> FacilitatorAsync(IServiceProvider services, string? userName, LaneTemplate? template, CancellationToken ct)
+    {
+        if (userName is null)
+            return template is null ? null : throw new FediLearnException("a group started from a lane needs --facilitator <member>: the first item is published in their name");
+        return await services.GetRequiredService<FediLearnDbContext>().FindPersonAsync(userName, ct);
     }
 
     public static Command BuildFacilitators()
