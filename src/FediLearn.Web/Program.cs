@@ -29,6 +29,7 @@ await app.Services.PrepareDatabaseAsync();
 
 app.UseExceptionHandler(error => error.Run(ErrorResponses.WriteUnhandledAsync));
 app.UseStatusCodePages(ErrorResponses.WriteStatusCodeAsync);
+app.UseAuthorizedFetch();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapDiscoveryEndpoints();

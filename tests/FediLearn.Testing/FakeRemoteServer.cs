@@ -146,6 +146,21 @@ public sealed class FakeRemoteServer : IAsyncDisposable
         return await client.SendAsync(request);
     }
 
+    /// <summary>A GET for ActivityPub JSON as this server's learner sends it: signed (draft-cavage, or RFC 9421) unless told not to, or with another key.</summary>
+    public async Task<HttpResponseMessage> GetAsync(string url, bool sign = true, bool rfc9421 = false, string? signWithPem = null)
+    {
+        using var client = new HttpClient();
+        var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Accept.ParseAdd("application/activity+json");
+        if (sign)
+        {
+            using var key = SigningKey.FromPem(KeyId, signWithPem ?? PrivatePem);
+            if (rfc9421) HttpSignatureSigner.SignRfc9421(request, null, key, DateTimeOffset.UtcNow);
+            else HttpSignatureSigner.SignDraftCavage(request, null, key, DateTimeOffset.UtcNow);
+        }
+        return await client.SendAsync(request);
+    }
+
     /// <summary>Waits until a received activity matches, or fails with what did arrive.</summary>
     public async Task<ReceivedRequest> WaitForAsync(Func<ReceivedRequest, bool> match, TimeSpan timeout)
     {

@@ -22,6 +22,12 @@ public sealed class FediLearnOptions
 
     public MediaOptions Media { get; set; } = new();
 
+    /// <summary>
+    /// Secure mode (Mastodon's AUTHORIZED_FETCH): ActivityPub GETs need a valid HTTP signature from a server that is not
+    /// blocked, except the instance actor, discovery documents and a key-only view of each actor.
+    /// </summary>
+    public bool AuthorizedFetch { get; set; }
+
     /// <summary>The parsed PublicUrl without a trailing slash, e.g. "https://coop.example".</summary>
     public string BaseUrl => PublicUri.GetLeftPart(UriPartial.Authority);
 

@@ -47,7 +47,7 @@ public static class ActorEndpoints
         var actor = await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Kind == kind && a.Name == name, ct);
         if (actor is null) return NotFound(http, kind == ActorKind.Group ? $"No group named {name} on this node" : $"No member named {name} on this node");
         if (Negotiation.WantsActivityJson(http.Request))
-            return Negotiation.ActivityResult(renderer.Render(actor), http);
+            return Negotiation.ActivityResult(AuthorizedFetch.ForRequest(renderer.Render(actor), http), http);
         http.Response.Headers.Vary = "Accept";
         var followers = await db.Followers.CountAsync(f => f.LocalActorId == actor.Id && f.State == FollowState.Accepted, ct);
         var latest = kind != ActorKind.Group ? [] : await db.GroupItems.AsNoTracking()

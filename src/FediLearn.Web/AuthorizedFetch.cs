@@ -1,0 +1,97 @@
+using FediLearn.ActivityPub.Signatures;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using FediLearn.Core.Options;
+using Microsoft.Extensions.Options;
+using Newtonsoft.Json.Linq;
+
+namespace FediLearn.Web;
+
+/// <summary>
+/// Secure mode (<c>FediLearn:AuthorizedFetch</c>, Mastodon's AUTHORIZED_FETCH; reference/federation.md §6). Every GET
+/// asking for ActivityPub JSON must carry a valid signature (draft-cavage or RFC 9421) from a server that is not blocked:
+/// unsigned → 401, blocked → 403, with a JSON error. Left open, so that other servers can verify our signatures and
+/// find us without a key-fetch loop: the instance actor, discovery documents (WebFinger, host-meta, NodeInfo) and a
+/// key-only view of each actor (Mastodon's restricted fields). HTML pages and the JSON API are not ActivityPub and are
+/// not affected. The verified signer is kept in <see cref="SignerOf"/> for endpoints that decide per server.
+/// </summary>
+public static class AuthorizedFetch
+{
+    private const string SignerItem = "FediLearn.SignedBy";
+    private const string KeyOnlyItem = "FediLearn.KeyOnly";
+    private static readonly string[] OpenPrefixes = ["/.well-known/", "/nodeinfo/", "/api/", "/media/"];
+    /// <summary>What an unsigned request sees of an actor: enough to verify its signatures and reach its inbox.</summary>
+    private static readonly HashSet<string> KeyFields = ["@context", "id", "type", "preferredUsername", "inbox", "outbox", "publicKey", "assertionMethod", "endpoints", "url", "manuallyApprovesFollowers"];
+
+    public static IApplicationBuilder UseAuthorizedFetch(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        var request = context.Request;
+        var options = context.RequestServices.GetRequiredService<IOptions<FediLearnOptions>>().Value;
+        if (!options.AuthorizedFetch || !(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+            || !Negotiation.WantsActivityJson(request) || IsOpen(request.Path))
+        {
+            await next(context);
+            return;
+        }
+
+        // Caches must not hand a signed answer to an unsigned request, or one server's answer to another.
+        context.Response.OnStarting(() =>
+        {
+            context.Response.Headers.Vary = "Accept, Signature, Signature-Input";
+            context.Response.Headers.CacheControl = "private, no-store";
+            return Task.CompletedTask;
+        });
+
+        var signed = request.Headers.ContainsKey("Signature") || request.Headers.ContainsKey("Signature-Input");
+        if (!signed && IsActorPath(request.Path))
+        {
+            context.Items[KeyOnlyItem] = true;
+            await next(context);
+            return;
+        }
+        if (!signed)
+        {
+            await WriteAsync(context, 401, "This node requires signed requests (authorized fetch): sign the GET with your server's key.");
+            return;
+        }
+
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, values) in request.Headers) headers[name] = string.Join(", ", values.ToArray());
+        var uri = new Uri(options.BaseUrl + request.PathBase + request.Path + request.QueryString);
+        var auth = await context.RequestServices.GetRequiredService<SignatureAuthenticator>()
+            .AuthenticateAsync(new SignedRequest(request.Method, uri, headers, []), context.RequestAborted);
+        if (!auth.Succeeded)
+        {
+            await WriteAsync(context, auth.StatusCode, auth.Error ?? "Signature verification failed");
+            return;
+        }
+        context.Items[SignerItem] = auth.Signer;
+        await next(context);
+    });
+
+    /// <summary>The remote actor whose signature this GET carried, when secure mode verified one.</summary>
+    public static RemoteActor? SignerOf(HttpContext context) => context.Items.TryGetValue(SignerItem, out var s) ? s as RemoteActor : null;
+
+    /// <summary>An actor document as an unsigned request may see it in secure mode; unchanged otherwise.</summary>
+    public static JObject ForRequest(JObject actor, HttpContext context)
+    {
+        if (!context.Items.ContainsKey(KeyOnlyItem)) return actor;
+        foreach (var property in actor.Properties().Where(p => !KeyFields.Contains(p.Name)).ToList()) property.Remove();
+        return actor;
+    }
+
+    private static bool IsOpen(PathString path) =>
+        path == "/actor" || path == "/" || OpenPrefixes.Any(p => path.StartsWithSegments(p.TrimEnd('/')));
+
+    private static bool IsActorPath(PathString path)
+    {
+        var segments = path.Value?.Trim('/').Split('/') ?? [];
+        return segments.Length == 2 && segments[0] is "g" or "u";
+    }
+
+    private static async Task WriteAsync(HttpContext context, int status, string error)
+    {
+        context.Response.StatusCode = status;
+        await context.Response.WriteAsJsonAsync(new { error });
+    }
+}
