@@ -8,8 +8,8 @@ namespace FediLearn.Web.Pages;
 /// <summary>/admin/domains: node-wide domain blocks (DomainBlockService, the same the CLI's `domains` verbs use).</summary>
 public sealed class DomainsModel(DomainBlockService blocks) : PageModel
 {
-    [BindProperty] public string Domain { get; set; } = "";
-    [BindProperty] public string Reason { get; set; } = "";
+    [BindProperty] public string? Domain { get; set; }
+    [BindProperty] public string? Reason { get; set; }
     [TempData] public string? Done { get; set; }
     public IReadOnlyList<DomainBlock> Blocks { get; private set; } = [];
 
@@ -18,7 +18,7 @@ public sealed class DomainsModel(DomainBlockService blocks) : PageModel
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(Domain)) ModelState.AddModelError(nameof(Domain), "Enter a domain, like spam.example.");
-        else if (Reason.Length > 500) ModelState.AddModelError(nameof(Reason), "Keep the reason under 500 characters.");
+        else if (Reason is { Length: > 500 }) ModelState.AddModelError(nameof(Reason), "Keep the reason under 500 characters.");
         else
         {
             try
