@@ -68,6 +68,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<FollowerService>();
         services.AddScoped<FollowingService>();
         services.AddScoped<DeliveryAdminService>();
+        services.AddScoped<DomainBlockService>();
         services.AddScoped<InstanceActorService>();
         services.AddSingleton<GroupObjectRenderer>();
         services.AddScoped<PublishingService>();

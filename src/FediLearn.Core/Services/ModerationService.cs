@@ -10,6 +10,10 @@ namespace FediLearn.Core.Services;
 
 public sealed record ModerationView(DateTime At, string Action, string Target, string? Reason, string? Moderator);
 
+/// <summary>A report with the group it was sent to (null: the instance actor, for the admins) and its objects parsed.</summary>
+public sealed record ReportView(long Id, string? GroupName, string? GroupTitle, string ReporterUri, IReadOnlyList<string> Objects,
+    string? Content, DateTime CreatedAt, DateTime? ResolvedAt);
+
 /// <summary>
 /// Facilitators moderate their group (federation.md items 16, 18): remove a reply (the group withdraws its Announce,
 /// which Mastodon honours, and announces a Delete, FEP-1b12), ban an actor (refused from then on, and removed as a
@@ -115,6 +119,52 @@ public sealed class ModerationService(
     {
         long? groupId = groupName is null ? null : (await db.FindGroupAsync(groupName, ct)).Id;
         return await db.Reports.AsNoTracking().Where(r => r.GroupId == groupId).OrderByDescending(r => r.Id).Take(500).ToListAsync(ct);
+    }
+
+    /// <summary>Reports for one group's facilitators, or every report (all groups and the instance actor) when group is
+    /// null, for the admins: open ones first, newest first within each.</summary>
+    public async Task<IReadOnlyList<ReportView>> ReportViewsAsync(LocalActor? group, int limit, CancellationToken ct)
+    {
+        var query = db.Reports.AsNoTracking();
+        if (group is not null) query = query.Where(r => r.GroupId == group.Id);
+        var rows = await query.OrderBy(r => r.ResolvedAt != null).ThenByDescending(r => r.Id).Take(limit)
+            .Select(r => new
+            {
+                Report = r,
+                Group = db.LocalActors.Where(a => a.Id == r.GroupId).Select(a => new { a.Name, a.DisplayName }).FirstOrDefault(),
+            })
+            .ToListAsync(ct);
+        return rows.Select(r => new ReportView(r.Report.Id, r.Group?.Name, r.Group?.DisplayName, r.Report.ReporterUri, ReportObjects(r.Report),
+            r.Report.Content, r.Report.CreatedAt, r.Report.ResolvedAt)).ToList();
+    }
+
+    /// <summary>
+    /// Marks a report resolved and logs "resolve-report" (target: the Flag's id). A facilitator passes their group: a
+    /// report sent to another group is then unknown (false), as is an id that does not exist; a node admin passes null
+    /// and may resolve any report. An already resolved report is refused.
+    /// </summary>
+    public async Task<bool> ResolveReportAsync(long reportId, LocalActor? group, LocalActor? moderator, CancellationToken ct)
+    {
+        var report = await db.Reports.FirstOrDefaultAsync(r => r.Id == reportId, ct);
+        if (report is null || (group is not null && report.GroupId != group.Id)) return false;
+        if (report.ResolvedAt is not null) throw new FediLearnException($"report {reportId} is already resolved");
+        report.ResolvedAt = time.GetUtcNow().UtcDateTime;
+        Log(report.GroupId, moderator, "resolve-report", report.ActivityId, null);
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    /// <summary>The reported objects (actor and object ids) stored with a report; an unreadable list counts as none.</summary>
+    public static IReadOnlyList<string> ReportObjects(Report report)
+    {
+        try
+        {
+            return Newtonsoft.Json.JsonConvert.DeserializeObject<string[]>(report.ObjectsJson) ?? [];
+        }
+        catch (Newtonsoft.Json.JsonException)
+        {
+            return [];
+        }
     }
 
     private void Log(long? groupId, LocalActor? moderator, string action, string target, string? reason) =>

@@ -1,8 +1,6 @@
 using System.CommandLine;
-using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Services;
-using Microsoft.EntityFrameworkCore;
 
 namespace FediLearn.Web.Cli;
 
@@ -26,7 +24,7 @@ internal static class DeliveryCommands
         }, ct));
 
         var id = new Argument<long?>("id") { Description = "The delivery id (from deliveries list)", Arity = ArgumentArity.ZeroOrOne };
-        var allFailed = new Option<bool>("--all-failed") { Description = "Retry every failed delivery" };
+        var allFailed = new Option<bool>("--all-failed") { Description = "Retry every failed delivery (not abandoned ones)" };
         var retry = new Command("retry", "Queue failed deliveries again, now, with a fresh attempt budget") { id, allFailed };
         retry.SetAction((parse, ct) => CliApp.ExecuteAsync(async (services, token) =>
         {
@@ -46,29 +44,19 @@ internal static class DeliveryCommands
         var block = new Command("block", "Refuse every request signed by a domain (403) node-wide") { domain, reason };
         block.SetAction((parse, ct) => CliApp.ExecuteAsync(async (services, token) =>
         {
-            var db = services.GetRequiredService<FediLearnDbContext>();
-            var d = parse.GetValue(domain)!.Trim().TrimEnd('.').ToLowerInvariant();
-            if (d.Length == 0 || d.Contains('/') || d.Contains('@') || Uri.CheckHostName(d.Split(':')[0]) == UriHostNameType.Unknown)
-                throw new FediLearnException($"\"{parse.GetValue(domain)}\" is not a domain name");
-            if (await db.DomainBlocks.AnyAsync(b => b.Domain == d, token)) throw new FediLearnException($"{d} is already blocked");
-            db.DomainBlocks.Add(new DomainBlock { Domain = d, Reason = parse.GetValue(reason), CreatedAt = DateTime.UtcNow });
-            await db.SaveChangesAsync(token);
+            var d = await services.GetRequiredService<DomainBlockService>().BlockAsync(parse.GetValue(domain)!, parse.GetValue(reason), token);
             Console.WriteLine($"Blocked {d}");
         }, ct));
         var unblock = new Command("unblock", "Lift a domain block") { domain };
         unblock.SetAction((parse, ct) => CliApp.ExecuteAsync(async (services, token) =>
         {
-            var db = services.GetRequiredService<FediLearnDbContext>();
-            var d = parse.GetValue(domain)!.Trim().ToLowerInvariant();
-            var row = await db.DomainBlocks.FirstOrDefaultAsync(b => b.Domain == d, token) ?? throw new FediLearnException($"{d} is not blocked");
-            db.DomainBlocks.Remove(row);
-            await db.SaveChangesAsync(token);
+            var d = await services.GetRequiredService<DomainBlockService>().UnblockAsync(parse.GetValue(domain)!, token);
             Console.WriteLine($"Unblocked {d}");
         }, ct));
         var list = new Command("list", "List blocked domains");
         list.SetAction((parse, ct) => CliApp.ExecuteAsync(async (services, token) =>
         {
-            foreach (var b in await services.GetRequiredService<FediLearnDbContext>().DomainBlocks.OrderBy(b => b.Domain).ToListAsync(token))
+            foreach (var b in await services.GetRequiredService<DomainBlockService>().ListAsync(token))
                 Console.WriteLine($"{b.Domain} {b.Reason}".TrimEnd());
         }, ct));
         return new Command("domains", "Block whole remote domains node-wide") { block, unblock, list };
