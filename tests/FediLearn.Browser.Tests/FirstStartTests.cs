@@ -79,6 +79,6 @@ public sealed class FirstStartTests(ChromiumFixture chromium) : WebAppTest(chrom
         await ScreenshotAsync(page, "07-login-failed");
 
         await LogInAsync(page, "boss@example.org", AdminPassword);
-        await Expect(page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Invitations" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Admin", Exact = true })).ToBeVisibleAsync();
     }
 }

@@ -13,7 +13,9 @@ public sealed class InvitationTests(ChromiumFixture chromium) : WebAppTest(chrom
         var created = await Node.CliAsync("groups", "add", "weavers", "--title", "Weaving circle");
         Assert.True(created.ExitCode == 0, created.StdErr);
 
-        await admin.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Invitations" }).ClickAsync();
+        await admin.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Admin", Exact = true }).ClickAsync();
+        await admin.GetByRole(AriaRole.Link, new() { Name = "Invitations" }).First.ClickAsync();
+        await admin.WaitForURLAsync("**/admin/invitations");
         await admin.GetByLabel("Facilitator of the group chosen below").CheckAsync();
         await admin.GetByLabel("Group (for a facilitator)").SelectOptionAsync("weavers");
         await admin.GetByRole(AriaRole.Button, new() { Name = "Create invitation link" }).ClickAsync();
