@@ -22,6 +22,7 @@ builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
 builder.Services.AddFediLearnCore(builder.Configuration);
 builder.Services.AddFediLearnWorkers();
 builder.Services.AddProblemDetails();
+builder.Services.AddFediLearnRateLimits(); // per-host, per-token, per-address budgets (RateLimits.cs)
 builder.Services.AddFediLearnWebApp(); // Razor Pages UI, Identity cookies, admin policy (Pages/WebAppSetup.cs)
 
 var app = builder.Build();
@@ -29,6 +30,7 @@ await app.Services.PrepareDatabaseAsync();
 
 app.UseExceptionHandler(error => error.Run(ErrorResponses.WriteUnhandledAsync));
 app.UseStatusCodePages(ErrorResponses.WriteStatusCodeAsync);
+app.UseRateLimiter();
 app.UseAuthorizedFetch();
 app.UseAuthentication();
 app.UseAuthorization();

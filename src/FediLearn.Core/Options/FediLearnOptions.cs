@@ -22,6 +22,8 @@ public sealed class FediLearnOptions
 
     public MediaOptions Media { get; set; } = new();
 
+    public RateLimitOptions RateLimits { get; set; } = new();
+
     /// <summary>
     /// Secure mode (Mastodon's AUTHORIZED_FETCH): ActivityPub GETs need a valid HTTP signature from a server that is not
     /// blocked, except the instance actor, discovery documents and a key-only view of each actor.
@@ -85,4 +87,24 @@ public sealed class MediaOptions
 {
     /// <summary>Largest uploaded file, in bytes.</summary>
     public long MaxBytes { get; set; } = 25 * 1024 * 1024;
+}
+
+/// <summary>
+/// Requests per minute (a fixed window) before the node answers 429 with Retry-After. Remote servers are counted by the
+/// host of the key that signed (or their address when unsigned), members by their API token, logins by address.
+/// 0 turns a limit off.
+/// </summary>
+public sealed class RateLimitOptions
+{
+    /// <summary>Inbox POSTs per remote host: generous, a busy Mastodon instance delivers in bursts.</summary>
+    public int InboxPerHostPerMinute { get; set; } = 3000;
+
+    /// <summary>ActivityPub GETs (objects, collections, actors) per remote host.</summary>
+    public int FetchPerHostPerMinute { get; set; } = 3000;
+
+    /// <summary>JSON API requests per access token.</summary>
+    public int ApiPerTokenPerMinute { get; set; } = 300;
+
+    /// <summary>Login attempts per client address (account lockout after 5 failures applies as well).</summary>
+    public int LoginPerAddressPerMinute { get; set; } = 20;
 }
