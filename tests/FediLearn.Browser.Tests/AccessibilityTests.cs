@@ -83,6 +83,7 @@ public sealed class AccessibilityTests(ChromiumFixture chromium) : GroupWorkspac
         {
             RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
         });
+        Assert.True(result.Passes.Length > 0, $"axe checked nothing on {path}");
         foreach (var violation in result.Violations.Where(v => v.Impact is "serious" or "critical"))
             foreach (var node in violation.Nodes)
                 problems.Add($"{path}: {violation.Id} ({violation.Impact}) {violation.Help} at {node.Target}: {node.Html}");
