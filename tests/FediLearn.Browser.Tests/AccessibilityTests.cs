@@ -2,6 +2,7 @@ using Deque.AxeCore.Commons;
 using Deque.AxeCore.Playwright;
 using FediLearn.Testing;
 using Microsoft.Playwright;
+using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
 namespace FediLearn.Browser.Tests;
@@ -10,7 +11,7 @@ namespace FediLearn.Browser.Tests;
 /// axe-core (WCAG 2 A and AA rules) on every kind of page a visitor or facilitator meets, with real content on them;
 /// a serious or critical violation fails the test and is listed with its elements. Plus the keyboard path to Follow.
 /// </summary>
-public sealed class AccessibilityTests(ChromiumFixture chromium) : GroupWorkspaceTest(chromium)
+public sealed class AccessibilityTests(ChromiumFixture chromium, ITestOutputHelper output) : GroupWorkspaceTest(chromium)
 {
     [Fact]
     public async Task Public_and_workspace_pages_have_no_serious_or_critical_axe_violations()
@@ -76,7 +77,7 @@ public sealed class AccessibilityTests(ChromiumFixture chromium) : GroupWorkspac
         Assert.False(outline.StartsWith("none", StringComparison.Ordinal) || outline.EndsWith(" 0px", StringComparison.Ordinal), $"no visible focus outline: {outline}");
     }
 
-    private static async Task CheckAsync(IPage page, string path, List<string> problems)
+    private async Task CheckAsync(IPage page, string path, List<string> problems)
     {
         await page.GotoAsync(path);
         var result = await page.RunAxe(new AxeRunOptions
@@ -84,8 +85,12 @@ public sealed class AccessibilityTests(ChromiumFixture chromium) : GroupWorkspac
             RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
         });
         Assert.True(result.Passes.Length > 0, $"axe checked nothing on {path}");
-        foreach (var violation in result.Violations.Where(v => v.Impact is "serious" or "critical"))
+        foreach (var violation in result.Violations)
             foreach (var node in violation.Nodes)
-                problems.Add($"{path}: {violation.Id} ({violation.Impact}) {violation.Help} at {node.Target}: {node.Html}");
+            {
+                var line = $"{path}: {violation.Id} ({violation.Impact}) {violation.Help} at {node.Target}: {node.Html}";
+                output.WriteLine(line); // moderate and minor ones too, for whoever improves the page next
+                if (violation.Impact is "serious" or "critical") problems.Add(line);
+            }
     }
 }

@@ -40,6 +40,7 @@ public static class HtmlLayout
         th, td { text-align: left; padding: .45rem .4rem; border-bottom: 1px solid var(--line); vertical-align: top; }
         .table-wrap { overflow-x: auto; }
         .secret { display: block; padding: .6rem; font-size: 1rem; user-select: all; }
+        .card > :first-child { margin-top: 0; }
         ul.items { padding-left: 1.2rem; }
         ul.items li { margin: .45rem 0; }
         .viewer-time { display: block; color: var(--muted); font-size: .95rem; }

@@ -23,7 +23,7 @@ public static class ItemPages
         body.Append($"<p class=\"muted\">{kind} in <a href=\"{E(urls.Actor(group))}\">{E(group.DisplayName)}</a> <span class=\"handle\">{E(urls.Handle(group))}</span></p>");
         body.Append($"<h1>{E(item.Title ?? kind)}</h1>");
         if (item.Kind == ItemKind.Session) body.Append(SessionBlock(item, id));
-        body.Append($"<div class=\"card\">{item.ContentHtml}</div>");
+        if (!string.IsNullOrWhiteSpace(item.ContentHtml)) body.Append($"<div class=\"card\">{item.ContentHtml}</div>");
         foreach (var choice in GroupObjectRenderer.Strings(item.ChoicesJson))
             body.Append($"<p>☐ {E(choice)}</p>");
         if (item.ClosesAt is { } closes) body.Append($"<p class=\"muted\">Closes {E(closes.ToString("ddd d MMMM yyyy, HH:mm"))} UTC</p>");

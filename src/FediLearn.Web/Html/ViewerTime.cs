@@ -43,7 +43,8 @@ public static class ViewerTime
         (function () {
           if (!window.Intl || !Intl.DateTimeFormat) return;
           var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-          if (!zone) return;
+          // A viewer in UTC already reads the UTC line.
+          if (!zone || /^(Etc\/)?(UTC|GMT|Universal|Zulu|UCT)$/.test(zone)) return;
           var fmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' });
           document.querySelectorAll('.viewer-time[data-zone]').forEach(function (el) {
             if (el.getAttribute('data-zone') === zone) return;
