@@ -12,15 +12,32 @@ public static class ErrorResponses
     {
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("FediLearn.Errors");
         var feature = context.Features.Get<IExceptionHandlerFeature>();
+        var html = Negotiation.WantsHtml(context.Request);
         if (feature?.Error is BadHttpRequestException bad)
         {
             context.Response.StatusCode = bad.StatusCode;
-            await context.Response.WriteAsJsonAsync(new { error = bad.Message });
+            if (html)
+                await Html.HtmlLayout.WriteAsync(context, bad.StatusCode, "Bad request",
+                    "<h1>Bad request</h1><p>This node could not read the request. Check the address and try again.</p><p><a href=\"/\">Back to the groups on this node</a></p>");
+            else
+                await context.Response.WriteAsJsonAsync(new { error = bad.Message });
             return;
         }
-        logger.LogError(feature?.Error, "Unhandled error for {Method} {Path}", context.Request.Method, context.Request.Path);
+        // A reference the visitor can quote to the admin, who finds the same one in the log; nothing else of the error leaves the node.
+        var reference = context.TraceIdentifier;
+        logger.LogError(feature?.Error, "Unhandled error {Reference} for {Method} {Path}", reference, context.Request.Method, context.Request.Path);
         context.Response.StatusCode = StatusCodes.Status500InternalServerError;
-        await context.Response.WriteAsJsonAsync(new { error = "Something went wrong on this node. The error was logged." });
+        if (html)
+        {
+            await Html.HtmlLayout.WriteAsync(context, 500, "Something went wrong", $"""
+                <h1>Something went wrong</h1>
+                <p>This node could not show this page. The error was logged; nothing you did caused it.</p>
+                <p>If it happens again, tell the node's admin this reference: <code>{Html.HtmlLayout.E(reference)}</code></p>
+                <p><a href="/">Back to the groups on this node</a></p>
+                """);
+            return;
+        }
+        await context.Response.WriteAsJsonAsync(new { error = "Something went wrong on this node. The error was logged.", reference });
     }
 
     public static async Task WriteStatusCodeAsync(StatusCodeContext status)

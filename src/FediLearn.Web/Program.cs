@@ -45,6 +45,7 @@ app.MapMediaEndpoints();
 app.MapModerationApiEndpoints();
 app.MapRsvpApiEndpoints();
 app.MapNoteEndpoints();
+app.MapFollowEndpoints();
 app.MapNoteApiEndpoints();
 app.MapGroupApiEndpoints();
 app.MapRazorPages();

@@ -2,6 +2,7 @@ using FediLearn.ActivityPub.Json;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
+using FediLearn.Core.Feeds;
 using FediLearn.Web.Html;
 using Microsoft.EntityFrameworkCore;
 using Newtonsoft.Json.Linq;
@@ -49,11 +50,32 @@ public static class ActorEndpoints
         if (Negotiation.WantsActivityJson(http.Request))
             return Negotiation.ActivityResult(AuthorizedFetch.ForRequest(renderer.Render(actor), http), http);
         http.Response.Headers.Vary = "Accept";
+        return await PageAsync(actor, db, urls, null, ct);
+    }
+
+    /// <summary>The actor's HTML page; also re-rendered by the follow form (Endpoints/FollowEndpoints) with its error.</summary>
+    internal static async Task<IResult> PageAsync(LocalActor actor, FediLearnDbContext db, ActorUrls urls, FollowFormState? follow, CancellationToken ct)
+    {
         var followers = await db.Followers.CountAsync(f => f.LocalActorId == actor.Id && f.State == FollowState.Accepted, ct);
-        var latest = kind != ActorKind.Group ? [] : await db.GroupItems.AsNoTracking()
-            .Where(i => i.GroupId == actor.Id && i.PublishedAt != null && i.DeletedAt == null)
-            .OrderByDescending(i => i.PublishedAt).Take(20).ToListAsync(ct);
-        return ActorPages.Actor(actor, urls, followers, latest);
+        var content = actor.Kind == ActorKind.Group ? await GroupContentAsync(db, actor.Id, ct) : GroupPageContent.Empty;
+        return ActorPages.Actor(actor, urls, followers, content, follow);
+    }
+
+    private static async Task<GroupPageContent> GroupContentAsync(FediLearnDbContext db, long groupId, CancellationToken ct)
+    {
+        var published = db.GroupItems.AsNoTracking().Where(i => i.GroupId == groupId && i.PublishedAt != null && i.DeletedAt == null);
+        var prompts = await published.Where(i => i.Kind == ItemKind.Prompt).OrderByDescending(i => i.PublishedAt).Take(5).ToListAsync(ct);
+        var posts = await published.Where(i => i.Kind == ItemKind.Post).OrderByDescending(i => i.PublishedAt).Take(5).ToListAsync(ct);
+        var materials = await published.Where(i => i.Kind == ItemKind.Material)
+            .OrderByDescending(i => i.Pinned).ThenByDescending(i => i.PublishedAt).Take(12).ToListAsync(ct);
+        // Sessions are ordered by their instant, which depends on each one's zone: order in memory, from the latest 200 by local start.
+        var sessions = (await published.Where(i => i.Kind == ItemKind.Session).OrderByDescending(i => i.StartsAtLocal).Take(200).ToListAsync(ct))
+            .Select(s => (Item: s, Start: SessionTime.ToInstant(s.StartsAtLocal!.Value, s.TimeZone!), End: SessionTime.ToInstant(s.EndsAtLocal!.Value, s.TimeZone!)))
+            .ToList();
+        var now = DateTimeOffset.UtcNow;
+        var upcoming = sessions.Where(s => s.End > now && !s.Item.Cancelled).OrderBy(s => s.Start).Take(10).Select(s => s.Item).ToList();
+        var past = sessions.Where(s => s.End <= now).OrderByDescending(s => s.Start).Take(3).Select(s => s.Item).ToList();
+        return new GroupPageContent(upcoming, prompts, posts, materials, past);
     }
 
     private static async Task<IResult> CollectionAsync(
@@ -107,8 +129,8 @@ public static class ActorEndpoints
         return (total, items);
     }
 
-    private static IResult NotFound(HttpContext http, string message) =>
+    internal static IResult NotFound(HttpContext http, string message) =>
         Negotiation.WantsHtml(http.Request)
-            ? HtmlLayout.Result("Not found", $"<h1>Not found</h1><p>{HtmlLayout.E(message)}.</p><p><a href=\"/\">See the groups on this node</a></p>", status: 404)
+            ? HtmlLayout.NotFound(message + ".")
             : ErrorResponses.Json(404, message);
 }

@@ -1,6 +1,7 @@
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
+using FediLearn.Core.Feeds;
 using FediLearn.Core.Options;
 using FediLearn.Core.Services;
 using FediLearn.Web.Html;
@@ -10,7 +11,7 @@ using static FediLearn.Web.Html.HtmlLayout;
 
 namespace FediLearn.Web.Endpoints;
 
-/// <summary>The node's home page: its learning groups and how to follow them.</summary>
+/// <summary>The node's home page: what this node is, its learning groups and how to follow them.</summary>
 public static class HomeEndpoints
 {
     public static void MapHomeEndpoints(this IEndpointRouteBuilder app)
@@ -20,17 +21,49 @@ public static class HomeEndpoints
             // First start: until an admin exists, point whoever installed the node to the one-time setup page (Pages/Setup).
             var setup = await users.AnyAdminAsync(ct) ? "" : "<p class=\"card\"><strong>New node:</strong> <a href=\"/setup\">create the first admin account</a> to start.</p>";
             var groups = await db.LocalActors.AsNoTracking().Where(a => a.Kind == ActorKind.Group).OrderBy(a => a.DisplayName).ToListAsync(ct);
+            var ids = groups.Select(g => g.Id).ToList();
+            var followers = await db.Followers.AsNoTracking().Where(f => ids.Contains(f.LocalActorId) && f.State == FollowState.Accepted)
+                .GroupBy(f => f.LocalActorId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+            var next = await NextSessionsAsync(db, ids, ct);
             var list = groups.Count == 0
                 ? "<p class=\"card\">No learning groups yet. An admin creates the first one in the <a href=\"/workspace\">workspace</a> (or with <code>dotnet run --project src/FediLearn.Web -- groups add &lt;name&gt; --title \"&lt;title&gt;\"</code>).</p>"
-                : "<ul class=\"groups\">" + string.Concat(groups.Select(g =>
-                    $"<li class=\"card\"><a href=\"{E(urls.Actor(g))}\"><strong>{E(g.DisplayName)}</strong></a> <span class=\"handle\">{E(urls.Handle(g))}</span>{ActorRenderer.SummaryHtml(g.Summary)}</li>")) + "</ul>";
-            return Result(options.Value.NodeName, $"""
-                <h1>{E(options.Value.NodeName)}</h1>
+                : "<ul class=\"groups\">" + string.Concat(groups.Select(g => Group(g, urls, followers.GetValueOrDefault(g.Id), next.GetValueOrDefault(g.Id)))) + "</ul>";
+            var name = options.Value.NodeName;
+            return Result(name, $"""
+                <h1>{E(name)}</h1>
                 {setup}
-                <p>Learning groups on this node. Follow any of them from your Mastodon or other fediverse account.</p>
+                <p>{E(name)} is a FediLearn node: a home for cooperative learning groups on the fediverse. Each group publishes prompts,
+                posts, materials and live sessions, and you take part from your own Mastodon (or other fediverse) account: follow a
+                group, and answer its prompts by replying.</p>
+                <h2>Learning groups</h2>
                 {list}
+                <p class="muted">Facilitators and members of this node: <a href="/login">Log in</a> to the workspace.</p>
+                {(next.Count > 0 ? ViewerTime.Script : "")}
                 """);
         });
         app.MapGet("/health", () => Results.Json(new { status = "ok" }));
+    }
+
+    private static string Group(LocalActor g, ActorUrls urls, int followers, GroupItem? next) => $"""
+        <li class="card"><h3><a href="{E(urls.Actor(g))}">{E(g.DisplayName)}</a></h3>
+        <p class="handle">{E(urls.Handle(g))}</p>
+        {ActorRenderer.SummaryHtml(g.Summary)}
+        <p class="muted">{followers} {(followers == 1 ? "follower" : "followers")}</p>
+        <p>{(next is null ? "<span class=\"muted\">No session scheduled.</span>" : $"Next session: <a href=\"{E(urls.Item(g.Name, next.Kind, next.Id))}\">{E(next.Title ?? "Session")}</a><br>{ViewerTime.Session(next, "span")}")}</p></li>
+        """;
+
+    /// <summary>Each group's next session that has not ended, by its instant (zones differ, so the last step is in memory).</summary>
+    private static async Task<Dictionary<long, GroupItem>> NextSessionsAsync(FediLearnDbContext db, List<long> groupIds, CancellationToken ct)
+    {
+        // A local start more than a day and a half before now (UTC) cannot end in the future in any zone, unless it is a long session.
+        var from = DateTime.UtcNow.AddDays(-2);
+        var sessions = await db.GroupItems.AsNoTracking()
+            .Where(i => groupIds.Contains(i.GroupId) && i.Kind == ItemKind.Session && i.PublishedAt != null && i.DeletedAt == null && !i.Cancelled && i.StartsAtLocal >= from)
+            .OrderBy(i => i.StartsAtLocal).Take(500).ToListAsync(ct);
+        var now = DateTimeOffset.UtcNow;
+        return sessions
+            .Where(s => SessionTime.ToInstant(s.EndsAtLocal!.Value, s.TimeZone!) > now)
+            .GroupBy(s => s.GroupId)
+            .ToDictionary(g => g.Key, g => g.OrderBy(s => SessionTime.ToInstant(s.StartsAtLocal!.Value, s.TimeZone!)).First());
     }
 }

@@ -18,7 +18,7 @@ public static class NoteEndpoints
             var author = note is null ? null : await db.LocalActors.AsNoTracking().FirstAsync(a => a.Id == note.AuthorId, ct);
             if (note is null || author is null)
                 return Negotiation.WantsHtml(http.Request)
-                    ? HtmlLayout.Result("Not found", "<h1>Not found</h1><p>There is nothing at this address on this node.</p>", status: 404)
+                    ? HtmlLayout.NotFound("There is nothing at this address on this node.")
                     : ErrorResponses.Json(404, "Not found");
             http.Response.Headers.Vary = "Accept";
             var noteId = urls.Note(author.Name, note.Id);

@@ -90,6 +90,6 @@ public static class ObjectEndpoints
 
     private static IResult NotFound(HttpContext http) =>
         Negotiation.WantsHtml(http.Request)
-            ? HtmlLayout.Result("Not found", "<h1>Not found</h1><p>There is nothing at this address on this node.</p>", status: 404)
+            ? HtmlLayout.NotFound("There is nothing at this address on this node.")
             : ErrorResponses.Json(404, "Not found");
 }

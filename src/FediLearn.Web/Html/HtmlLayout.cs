@@ -40,6 +40,13 @@ public static class HtmlLayout
         th, td { text-align: left; padding: .45rem .4rem; border-bottom: 1px solid var(--line); vertical-align: top; }
         .table-wrap { overflow-x: auto; }
         .secret { display: block; padding: .6rem; font-size: 1rem; user-select: all; }
+        .card > :first-child { margin-top: 0; }
+        ul.items { padding-left: 1.2rem; }
+        ul.items li { margin: .45rem 0; }
+        .viewer-time { display: block; color: var(--muted); font-size: .95rem; }
+        .your-time { display: block; color: var(--fg); }
+        .badge { display: inline-block; font-size: .8rem; font-weight: 600; padding: 0 .4rem; border: 1px solid var(--muted); border-radius: 4px; color: var(--fg); }
+        .follow-form input[type=text] { max-width: 28rem; }
         """;
 
     public static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
@@ -57,7 +64,7 @@ public static class HtmlLayout
         </style>
         </head>
         <body>
-        <header class="site"><a href="/">FediLearn</a></header>
+        <header class="site"><a href="/">FediLearn</a><nav aria-label="Site"><a href="/">Home</a><a href="/login">Log in</a></nav></header>
         <main>
         {{body}}
         </main>
@@ -71,6 +78,10 @@ public static class HtmlLayout
         context.Response.ContentType = "text/html; charset=utf-8";
         await context.Response.WriteAsync(Page(title, body, alternateJson));
     }
+
+    /// <summary>A readable 404 with a way back, for every public page that finds nothing.</summary>
+    public static IResult NotFound(string message) =>
+        Result("Not found", $"<h1>Not found</h1><p>{E(message)}</p><p><a href=\"/\">See the groups on this node</a></p>", status: 404);
 
     public static IResult Result(string title, string body, string? alternateJson = null, int status = 200) =>
         Results.Content(Page(title, body, alternateJson), "text/html; charset=utf-8", System.Text.Encoding.UTF8, status);

@@ -2,7 +2,6 @@ using System.Text;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
 using FediLearn.Core.Federation.Objects;
-using FediLearn.Core.Feeds;
 using static FediLearn.Web.Html.HtmlLayout;
 
 namespace FediLearn.Web.Html;
@@ -24,7 +23,7 @@ public static class ItemPages
         body.Append($"<p class=\"muted\">{kind} in <a href=\"{E(urls.Actor(group))}\">{E(group.DisplayName)}</a> <span class=\"handle\">{E(urls.Handle(group))}</span></p>");
         body.Append($"<h1>{E(item.Title ?? kind)}</h1>");
         if (item.Kind == ItemKind.Session) body.Append(SessionBlock(item, id));
-        body.Append($"<div class=\"card\">{item.ContentHtml}</div>");
+        if (!string.IsNullOrWhiteSpace(item.ContentHtml)) body.Append($"<div class=\"card\">{item.ContentHtml}</div>");
         foreach (var choice in GroupObjectRenderer.Strings(item.ChoicesJson))
             body.Append($"<p>☐ {E(choice)}</p>");
         if (item.ClosesAt is { } closes) body.Append($"<p class=\"muted\">Closes {E(closes.ToString("ddd d MMMM yyyy, HH:mm"))} UTC</p>");
@@ -49,20 +48,16 @@ public static class ItemPages
 
     private static string SessionBlock(GroupItem item, string id)
     {
-        var start = item.StartsAtLocal!.Value;
-        var end = item.EndsAtLocal!.Value;
-        var zone = item.TimeZone!;
-        var startInstant = SessionTime.ToInstant(start, zone);
         var sb = new StringBuilder("<div class=\"card\">");
         if (item.Cancelled) sb.Append("<p><strong>This session is cancelled.</strong></p>");
-        sb.Append($"<p><strong>{E(SessionTime.Summary(start, end, zone, null, null))}</strong></p>");
-        // The viewer's own time, without JavaScript: the UTC instant, which every reader can convert; the .ics does it for calendars.
-        sb.Append($"<p class=\"muted\">Starts at <time datetime=\"{startInstant.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}\">{startInstant.UtcDateTime:HH:mm} UTC</time></p>");
+        // The session's own zone first; the UTC instants below it are what ViewerTime.Script turns into the viewer's time.
+        sb.Append($"<p>{ViewerTime.Session(item)}</p>");
         if (item.JoinUrl is { } join) sb.Append($"<p>Join: <a href=\"{E(join)}\" rel=\"nofollow noopener\">{E(join)}</a></p>");
         if (item.Place is { } place) sb.Append($"<p>Place: {E(place)}</p>");
         if (item.Capacity is { } cap) sb.Append($"<p class=\"muted\">Up to {cap} participants{(item.RequireApproval ? ", facilitators approve each one" : "")}.</p>");
         if (item.RecordingUrl is { } rec) sb.Append($"<p>Recording: <a href=\"{E(rec)}\" rel=\"nofollow noopener\">{E(rec)}</a></p>");
         sb.Append($"<p><a href=\"{E(id)}.ics\">Add to calendar (.ics)</a></p></div>");
+        sb.Append(ViewerTime.Script);
         return sb.ToString();
     }
 
