@@ -14,9 +14,16 @@ public static class ActorPages
         var handle = urls.Handle(actor);
         var kind = actor.Kind == ActorKind.Group ? "Learning group" : actor.Kind == ActorKind.Person ? "Member" : "Node";
         var summary = ActorRenderer.SummaryHtml(actor.Summary);
+        var icon = actor.Kind != ActorKind.Group ? ""
+            : $"<img class=\"avatar\" src=\"{E(actor.IconMediaKey is { } key ? urls.Media(key) : id + "/icon.png")}\" alt=\"\" width=\"64\" height=\"64\">";
+        var archived = actor.ArchiveAt is { } at && actor.IsArchivedAt(DateTimeOffset.UtcNow)
+            ? $"<p class=\"notice\">Archived since {E(at.ToString("ddd d MMM yyyy, HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture))}: everything stays readable, but the group takes no new replies.</p>"
+            : "";
         var body = $"""
+            {icon}
             <p class="muted">{kind}</p>
             <h1>{E(actor.DisplayName)}</h1>
+            {archived}
             <p class="handle">{E(handle)}</p>
             {(string.IsNullOrWhiteSpace(actor.Summary) && actor.Kind == ActorKind.Group ? "<p class=\"muted\">The facilitators have not described this group yet.</p>" : summary)}
             <p class="muted">{followers} {(followers == 1 ? "follower" : "followers")}</p>

@@ -27,7 +27,7 @@ public static class HtmlLayout
         a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible, summary:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
         label { display: block; font-weight: 600; margin: 1rem 0 .25rem; }
         label.check { display: flex; gap: .5rem; align-items: center; font-weight: 500; }
-        input[type=text], input[type=email], input[type=password], select, textarea { width: 100%; box-sizing: border-box; font: inherit; padding: .55rem .65rem; color: var(--fg); background: var(--bg); border: 1px solid var(--muted); border-radius: 6px; }
+        input[type=text], input[type=email], input[type=password], input[type=url], input[type=number], input[type=date], input[type=datetime-local], input[type=file], select, textarea { width: 100%; box-sizing: border-box; font: inherit; padding: .55rem .65rem; color: var(--fg); background: var(--bg); border: 1px solid var(--muted); border-radius: 6px; }
         input[aria-invalid=true], select[aria-invalid=true], textarea[aria-invalid=true] { border-color: var(--error); border-width: 2px; }
         .hint { color: var(--muted); font-size: .92rem; margin: .2rem 0 0; }
         .field-error { color: var(--error); font-weight: 600; font-size: .95rem; margin: .25rem 0 0; }
@@ -47,6 +47,12 @@ public static class HtmlLayout
         .your-time { display: block; color: var(--fg); }
         .badge { display: inline-block; font-size: .8rem; font-weight: 600; padding: 0 .4rem; border: 1px solid var(--muted); border-radius: 4px; color: var(--fg); }
         .follow-form input[type=text] { max-width: 28rem; }
+        fieldset { border: 1px solid var(--line); border-radius: 10px; padding: .4rem 1.2rem 1rem; margin: 1.2rem 0 0; }
+        legend { font-weight: 600; padding: 0 .3rem; }
+        .lane-text { margin: 0 0 .4rem 1.9rem; }
+        img.avatar { border-radius: 12px; display: block; margin-top: .5rem; }
+        .badge { background: var(--ok); color: var(--bg); border-radius: 4px; padding: 0 .35rem; font-size: .85rem; margin-right: .3rem; }
+        .icon-field img { border-radius: 12px; margin-top: 1rem; }
         """;
 
     public static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
