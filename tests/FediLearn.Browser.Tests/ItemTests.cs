@@ -299,7 +299,7 @@ public sealed class ItemTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
 
         await ana.GotoAsync("/workspace/rust/followers");
         await Expect(ana.GetByText("No one is banned.")).ToBeVisibleAsync();
-        await ana.GetByText("Ban…").ClickAsync();
+        await ana.Locator("summary", new() { HasText = "Ban…" }).ClickAsync();
         await ana.GetByLabel("Reason for the ban (optional)").FillAsync("Spam");
         await ana.GetByRole(AriaRole.Button, new() { Name = "Ban", Exact = true }).ClickAsync();
         await ana.WaitForURLAsync("**done=banned");
