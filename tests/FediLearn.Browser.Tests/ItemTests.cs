@@ -285,6 +285,23 @@ public sealed class ItemTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
         var reminder = await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Create", TimeSpan.FromSeconds(60));
         Assert.Contains("Bring a laptop with Rust installed.", reminder.Activity["object"]!.Value<string>("content"));
         await ScreenshotAsync(ana, "22-attendees");
+
+        // Afterwards: the session is cancelled, with notes and a recording link, from its edit page.
+        await ana.GetByRole(AriaRole.Link, new() { Name = "Edit", Exact = true }).ClickAsync();
+        await ana.WaitForURLAsync("**/items/*/edit");
+        await Expect(ana.GetByLabel("Time zone")).ToHaveValueAsync("Europe/Berlin");
+        await Expect(ana.GetByLabel("Capacity (optional)")).ToHaveValueAsync("1");
+        await Expect(ana.GetByLabel("Facilitators approve each participant")).ToBeCheckedAsync();
+        await ana.GetByLabel("Cancelled", new() { Exact = true }).CheckAsync();
+        await ana.GetByLabel("Notes (Markdown, optional)").FillAsync("Moved to **next month**.");
+        await ana.GetByLabel("Recording link (optional)").FillAsync("https://video.example/macros");
+        await ana.GetByRole(AriaRole.Button, new() { Name = "Save and send the update" }).ClickAsync();
+        await ana.WaitForURLAsync("**/items?done=updated**");
+        await Expect(ana.Locator("tbody tr").First).ToContainTextAsync("Cancelled");
+        await ana.GotoAsync(session);
+        await Expect(ana.GetByText("This session is cancelled.")).ToBeVisibleAsync();
+        await Expect(ana.Locator("strong", new() { HasText = "next month" })).ToBeVisibleAsync();
+        await Expect(ana.GetByRole(AriaRole.Link, new() { Name = "https://video.example/macros" })).ToBeVisibleAsync();
     }
 
     [Fact]

@@ -7,9 +7,7 @@ using FediLearn.Core.Federation.Objects;
 using FediLearn.Core.Feeds;
 using FediLearn.Core.Services;
 using FediLearn.Core.Text;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.EntityFrameworkCore;
 
 namespace FediLearn.Web.Pages.Workspace.Groups;
@@ -76,19 +74,6 @@ public abstract class ItemFormModel(FediLearnDbContext db, ActorUrls urls, Media
     public IReadOnlyList<(string Value, string Text)> Sessions { get; private set; } = [];
     public IReadOnlyList<MediaFile> Attached { get; private set; } = [];
     public long MaxUploadBytes => media.MaxBytes;
-
-    /// <summary>
-    /// Before the form is bound: lets a request carry a file as large as MediaService accepts (Kestrel's default cap is
-    /// 30 MB and the multipart default 128 MB, whatever FediLearn:Media:MaxBytes says), as the API's upload does.
-    /// </summary>
-    public override Task OnPageHandlerSelectionAsync(PageHandlerSelectedContext context)
-    {
-        var limit = media.MaxBytes + 1024 * 1024;
-        if (HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit;
-        if (Request.HasFormContentType)
-            HttpContext.Features.Set<IFormFeature>(new FormFeature(Request, new FormOptions { MultipartBodyLengthLimit = limit }));
-        return base.OnPageHandlerSelectionAsync(context);
-    }
 
     /// <summary>Validates the form as the service would, without saving, and renders what readers will see.</summary>
     protected async Task<IActionResult> PreviewAsync(CancellationToken ct)
