@@ -52,7 +52,7 @@ public sealed class ComposeTests(ChromiumFixture chromium) : GroupWorkspaceTest(
         await ana.GetByLabel("Description (Markdown, optional)").FillAsync("Bring code that **does not compile**.");
         await ana.GetByLabel("Starts").FillAsync("2027-03-15T16:30");
         await ana.GetByLabel("Ends").FillAsync("2027-03-15T15:00");
-        await ana.GetByLabel("Time zone").FillAsync("Europe/Amsterdam");
+        await ana.GetByLabel("Time zone").SelectOptionAsync("Europe/Amsterdam");
         await ana.GetByLabel("Join link (optional if there is a place)").FillAsync("https://meet.example/rust");
         await ana.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
 

@@ -173,6 +173,27 @@ public sealed class FakeRemoteServer : IAsyncDisposable
         throw new TimeoutException("Expected activity not received. Got: " + string.Join("\n", Received.Select(r => $"{r.AnsweredWith} {r.Activity}")));
     }
 
+    /// <summary>
+    /// True when a received request carries a valid HTTP signature by the actor named in its keyId, checked against the
+    /// key that actor publishes (fetched from its server), as a receiving Mastodon would. Returns the keyId's actor too.
+    /// </summary>
+    public async Task<(bool Valid, string? Signer)> VerifyAsync(ReceivedRequest received)
+    {
+        var request = new SignedRequest("POST", new Uri(Origin + received.Path), received.Headers, received.Body);
+        var inspection = HttpSignatureVerifier.Inspect(request, DateTimeOffset.UtcNow);
+        if (inspection.Check is not { } check) return (false, null);
+        var signer = check.KeyId.Split('#')[0];
+        using var client = new HttpClient();
+        using var get = new HttpRequestMessage(HttpMethod.Get, signer);
+        get.Headers.Accept.ParseAdd("application/activity+json");
+        using var response = await client.SendAsync(get);
+        if (!response.IsSuccessStatusCode) return (false, signer);
+        var actor = FediLearn.ActivityPub.Json.ActivityJson.Parse(await response.Content.ReadAsStringAsync());
+        if (actor["publicKey"]?["id"]?.ToString() != check.KeyId) return (false, signer);
+        using var key = VerificationKey.FromPem(actor["publicKey"]!["publicKeyPem"]!.ToString());
+        return (check.Verify(key), signer);
+    }
+
     private async Task<IResult> ReceiveAsync(HttpContext context)
     {
         using var buffer = new MemoryStream();

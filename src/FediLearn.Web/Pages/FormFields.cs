@@ -49,6 +49,29 @@ public static class FormFields
             + (invalid ? " aria-invalid=\"true\"" : "") + $">{items}</select>" + messages);
     }
 
+    /// <summary>A checkbox inside its label (value "true", so it binds to a bool), with an optional hint and error.</summary>
+    public static IHtmlContent Checkbox(ModelStateDictionary state, string name, string label, bool isChecked, string? hint = null)
+    {
+        var (describedBy, invalid, messages) = Describe(state, name, hint);
+        var id = Id(name);
+        return new HtmlString($"<label class=\"check\" for=\"{id}\"><input id=\"{id}\" type=\"checkbox\" name=\"{E(name)}\" value=\"true\""
+            + (isChecked ? " checked" : "")
+            + (describedBy.Length > 0 ? $" aria-describedby=\"{describedBy}\"" : "")
+            + (invalid ? " aria-invalid=\"true\"" : "") + $"> {E(label)}</label>" + messages);
+    }
+
+    /// <summary>A file input; the form around it needs enctype="multipart/form-data".</summary>
+    public static IHtmlContent File(ModelStateDictionary state, string name, string label, string? hint = null, string? accept = null)
+    {
+        var (describedBy, invalid, messages) = Describe(state, name, hint);
+        var id = Id(name);
+        return new HtmlString($"<label for=\"{id}\">{E(label)}</label>"
+            + $"<input id=\"{id}\" name=\"{E(name)}\" type=\"file\""
+            + (accept is null ? "" : $" accept=\"{E(accept)}\"")
+            + (describedBy.Length > 0 ? $" aria-describedby=\"{describedBy}\"" : "")
+            + (invalid ? " aria-invalid=\"true\"" : "") + ">" + messages);
+    }
+
     /// <summary>Errors not tied to one field (key ""), shown at the top of the form.</summary>
     public static IHtmlContent Summary(ModelStateDictionary state)
     {

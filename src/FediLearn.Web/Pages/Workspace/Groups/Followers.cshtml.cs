@@ -1,15 +1,20 @@
+using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Services;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 
 namespace FediLearn.Web.Pages.Workspace.Groups;
 
 /// <summary>/workspace/{group}/followers: pending and accepted followers; approve (Accept), remove (Reject) or ban them
-/// (FollowerService, ModerationService.BanAsync).</summary>
-public sealed class FollowersModel(FollowerService followers, ModerationService moderation) : GroupPageModel
+/// (FollowerService, ModerationService.BanAsync); banned actors, each with Unban (ModerationService.UnbanAsync).</summary>
+public sealed class FollowersModel(FollowerService followers, ModerationService moderation, FediLearnDbContext db) : GroupPageModel
 {
     public IReadOnlyList<FollowerView> Pending { get; private set; } = [];
     public IReadOnlyList<FollowerView> Accepted { get; private set; } = [];
+    public IReadOnlyList<GroupBan> Banned { get; private set; } = [];
+    /// <summary>Handles of banned remote actors we know, by actor id.</summary>
+    public IReadOnlyDictionary<string, string> BannedHandles { get; private set; } = new Dictionary<string, string>();
     public string? Done { get; private set; }
 
     public async Task OnGetAsync(CancellationToken ct)
@@ -19,6 +24,7 @@ public sealed class FollowersModel(FollowerService followers, ModerationService 
             "approved" => "Approved: their server was sent an Accept, and they now receive the group's posts.",
             "removed" => "Removed: their server was told with a Reject; they no longer receive the group's posts.",
             "banned" => "Banned: they were removed and the group refuses their follows and replies from now on.",
+            "unbanned" => "Unbanned: they may follow the group and reply again. They are not followers until they follow again.",
             _ => null,
         };
         await LoadAsync(ct);
@@ -32,6 +38,9 @@ public sealed class FollowersModel(FollowerService followers, ModerationService 
 
     public Task<IActionResult> OnPostBanAsync(string? actor, string? reason, CancellationToken ct) =>
         RunAsync(actor, "banned", () => moderation.BanAsync(Group.Name, actor!, Person, reason, ct), ct);
+
+    public Task<IActionResult> OnPostUnbanAsync(string? actor, CancellationToken ct) =>
+        RunAsync(actor, "unbanned", () => moderation.UnbanAsync(Group.Name, actor!, Person, ct), ct);
 
     private async Task<IActionResult> RunAsync(string? actor, string done, Func<Task> action, CancellationToken ct)
     {
@@ -54,5 +63,10 @@ public sealed class FollowersModel(FollowerService followers, ModerationService 
         var all = await followers.ListAsync(Group.Name, ct);
         Pending = all.Where(f => f.State == FollowState.Pending).ToList();
         Accepted = all.Where(f => f.State == FollowState.Accepted).ToList();
+        Banned = await db.GroupBans.AsNoTracking().Where(b => b.GroupId == Group.Id).OrderByDescending(b => b.CreatedAt).ToListAsync(ct);
+        var uris = Banned.Select(b => b.ActorUri).ToList();
+        BannedHandles = (await db.RemoteActors.AsNoTracking().Where(a => uris.Contains(a.Uri) && a.Username != null)
+                .Select(a => new { a.Uri, a.Username, a.Host }).ToListAsync(ct))
+            .ToDictionary(a => a.Uri, a => $"@{a.Username}@{a.Host}");
     }
 }

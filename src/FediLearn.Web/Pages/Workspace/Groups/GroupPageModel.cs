@@ -51,8 +51,19 @@ public abstract class GroupPageModel : PageModel
         var urls = services.GetRequiredService<ActorUrls>();
         GroupHandle = urls.Handle(group);
         GroupUrl = urls.Actor(group);
+        if (await FindTargetAsync(ct) is { } result)
+        {
+            context.Result = result;
+            return;
+        }
         await next();
     }
+
+    /// <summary>
+    /// Runs after the access check and before any handler: a page about one item loads it here and answers with a result
+    /// (404) when the id is not one of this group's, so no handler has to remember to.
+    /// </summary>
+    protected virtual Task<IActionResult?> FindTargetAsync(CancellationToken ct) => Task.FromResult<IActionResult?>(null);
 
     /// <summary>A stored UTC time, always with its zone.</summary>
     public static string Utc(DateTime utc) => DateTime.SpecifyKind(utc, DateTimeKind.Utc).ToString("ddd d MMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture);

@@ -1,0 +1,46 @@
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using FediLearn.Core.Services;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace FediLearn.Web.Pages.Workspace.Groups;
+
+/// <summary>
+/// /workspace/{group}/items/{id}/delete: says what deleting does (a Delete to each follower's server; replies stay where
+/// they were written), then PublishingService.DeleteAsync, as the API's DELETE does. A scheduled item simply goes.
+/// </summary>
+public sealed class DeleteModel(PublishingService publishing, FediLearnDbContext db, ActorUrls urls) : GroupPageModel
+{
+    [BindProperty(SupportsGet = true)] public long Id { get; set; }
+    public GroupItem Item { get; private set; } = null!;
+    public string PublicUrl => urls.Item(Group.Name, Item.Kind, Item.Id);
+
+    /// <summary>Distinct servers of accepted remote followers: where the Delete goes (one delivery per shared inbox or so).</summary>
+    public int Servers { get; private set; }
+    public int Replies { get; private set; }
+
+    protected override async Task<IActionResult?> FindTargetAsync(CancellationToken ct)
+    {
+        var item = await db.GroupItems.FirstOrDefaultAsync(i => i.Id == Id && i.GroupId == Group.Id && i.DeletedAt == null, ct);
+        if (item is null) return NotFound();
+        Item = item;
+        return null;
+    }
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        var followers = await db.Followers.AsNoTracking().Where(f => f.LocalActorId == Group.Id && f.State == FollowState.Accepted)
+            .Select(f => f.ActorUri).ToListAsync(ct);
+        Servers = followers.Where(f => urls.Parse(f) is null).Select(Server).Distinct(StringComparer.OrdinalIgnoreCase).Count();
+        Replies = await db.Replies.CountAsync(r => r.TopItemId == Item.Id && r.DeletedAt == null, ct);
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        var published = Item.PublishedAt is not null;
+        await publishing.DeleteAsync(Group, Item, ct);
+        return Redirect($"{Base}/items?done={(published ? "deleted" : "discarded")}");
+    }
+}
