@@ -63,12 +63,12 @@ public sealed class NotificationService(FediLearnDbContext db, ActorUrls urls, T
             RsvpStatus.Maybe => $"might come to “{r.Title ?? "a session"}”",
             RsvpStatus.No => $"is not coming to “{r.Title ?? "a session"}”",
             _ => $"asks to attend “{r.Title ?? "a session"}” (waiting for approval)",
-        }, urls.Item(GroupOf(r.GroupId).Name, ItemKind.Session, r.Id))));
+        }, $"/workspace/{GroupOf(r.GroupId).Name}/sessions/{r.Id}/attendees")));
 
         var reports = await db.Reports.AsNoTracking().Where(r => r.GroupId != null && ids.Contains(r.GroupId.Value) && r.CreatedAt > since)
             .OrderByDescending(r => r.Id).Take(Max).ToListAsync(ct);
         list.AddRange(reports.Select(r => Make(r.CreatedAt, NotificationKind.Report, r.GroupId!.Value, Who(null, null, r.ReporterUri),
-            r.ResolvedAt is null ? "reported something (open)" : "reported something (resolved)", $"/workspace/{GroupOf(r.GroupId.Value).Name}")));
+            r.ResolvedAt is null ? "reported something (open)" : "reported something (resolved)", $"/workspace/{GroupOf(r.GroupId.Value).Name}/reports")));
 
         return list.OrderByDescending(n => n.At).Take(Max).ToList();
     }
