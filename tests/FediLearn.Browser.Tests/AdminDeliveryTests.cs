@@ -46,7 +46,7 @@ public sealed class AdminDeliveryTests(ChromiumFixture chromium) : IClassFixture
         await Expect(failedRow).ToContainTextAsync("failed");
         Assert.Equal([500, 500], remote.Received.Select(r => r.AnsweredWith));
         await Expect(admin.GetByRole(AriaRole.Button, new() { Name = "Retry all failed (1)" })).ToBeVisibleAsync();
-        await ScreenshotAsync(admin, "21-admin-deliveries");
+        await ScreenshotAsync(admin, "41-admin-deliveries");
         await admin.GotoAsync("/admin/deliveries?tab=hosts");
         await Expect(admin.GetByRole(AriaRole.Row, new() { Name = new Uri(remote.Origin).Authority })).ToContainTextAsync("failing");
 

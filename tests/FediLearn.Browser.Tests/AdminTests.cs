@@ -35,7 +35,7 @@ public sealed class AdminTests(ChromiumFixture chromium) : GroupWorkspaceTest(ch
         await Expect(Row(rosa, "Groups")).ToContainTextAsync("1");
         await Expect(Row(rosa, "Version")).ToContainTextAsync("FediLearn");
         await Expect(rosa.Locator("h1")).ToHaveCountAsync(1);
-        await ScreenshotAsync(rosa, "20-admin");
+        await ScreenshotAsync(rosa, "40-admin");
 
         foreach (var (link, heading) in new[] { ("Invitations", "Invitations"), ("Domain blocks", "Domain blocks"), ("Reports", "Reports"), ("Deliveries", "Deliveries") })
         {
@@ -70,7 +70,7 @@ public sealed class AdminTests(ChromiumFixture chromium) : GroupWorkspaceTest(ch
         var row = rosa.GetByRole(AriaRole.Row, new() { Name = host });
         await Expect(row).ToContainTextAsync("Test spam wave");
         await Expect(row).ToContainTextAsync("UTC");
-        await ScreenshotAsync(rosa, "23-admin-domains");
+        await ScreenshotAsync(rosa, "43-admin-domains");
 
         await rosa.GetByLabel("Domain", new() { Exact = true }).FillAsync(host.ToUpperInvariant());
         await rosa.GetByRole(AriaRole.Button, new() { Name = "Block domain" }).ClickAsync();
@@ -117,7 +117,7 @@ public sealed class AdminTests(ChromiumFixture chromium) : GroupWorkspaceTest(ch
         var rustReport = rosa.Locator("article.report", new() { HasText = "Spam links in every reply" });
         await Expect(rustReport.GetByRole(AriaRole.Link, new() { Name = "Rust study circle" })).ToBeVisibleAsync();
         await Expect(rustReport).ToContainTextAsync(remote.ActorId);
-        await ScreenshotAsync(rosa, "22-admin-reports");
+        await ScreenshotAsync(rosa, "42-admin-reports");
 
         await nodeReport.GetByRole(AriaRole.Button, new() { Name = "Resolve" }).ClickAsync();
         await rosa.WaitForURLAsync("**/admin/reports");

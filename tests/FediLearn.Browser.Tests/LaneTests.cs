@@ -20,7 +20,7 @@ public sealed class LaneTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
         await admin.GetByLabel("Title").FillAsync("Pottery for beginners");
         await admin.GetByLabel("Course cohort").CheckAsync();
         await admin.GetByLabel("Default timezone").FillAsync("Europe/Amsterdam");
-        await ScreenshotAsync(admin, "30-create-group-lanes");
+        await ScreenshotAsync(admin, "50-create-group-lanes");
         await admin.GetByRole(AriaRole.Button, new() { Name = "Create group" }).ClickAsync();
         await admin.WaitForURLAsync("**/workspace?created=pottery");
         await Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("was created");
@@ -42,7 +42,7 @@ public sealed class LaneTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
         await Expect(visitor.GetByRole(AriaRole.Link, new() { Name = "Wheel throwing, first try" })).ToBeVisibleAsync();
         await Expect(visitor.GetByText("How this cohort works").First).ToBeVisibleAsync(); // the lane's first item
         await Expect(visitor.GetByText("(Europe/Amsterdam)").First).ToBeVisibleAsync();
-        await ScreenshotAsync(visitor, "31-group-page-phone");
+        await ScreenshotAsync(visitor, "51-newcomer-group-page-phone");
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public sealed class LaneTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
         await ana.WaitForURLAsync("**/workspace/rust/settings?saved=1");
         await Expect(ana.GetByRole(AriaRole.Status)).ToContainTextAsync("Saved");
         await Expect(ana.GetByLabel("Default timezone")).ToHaveValueAsync("America/New_York");
-        await ScreenshotAsync(ana, "32-group-settings");
+        await ScreenshotAsync(ana, "52-group-settings");
 
         var update = await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Update", TimeSpan.FromSeconds(60));
         var actor = (JObject)update.Activity["object"]!;
@@ -99,7 +99,7 @@ public sealed class LaneTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
         await ana.GetByRole(AriaRole.Link, new() { Name = "Notifications (1 new)" }).ClickAsync();
         await Expect(ana.GetByText("asks to follow the group")).ToBeVisibleAsync();
         await Expect(ana.GetByText("New", new() { Exact = true })).ToBeVisibleAsync();
-        await ScreenshotAsync(ana, "33-notifications");
+        await ScreenshotAsync(ana, "53-notifications");
 
         await ana.GetByRole(AriaRole.Button, new() { Name = "Mark all as read" }).ClickAsync();
         await Expect(ana.GetByText("0 unread.")).ToBeVisibleAsync();
