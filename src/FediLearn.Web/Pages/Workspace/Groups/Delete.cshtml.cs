@@ -23,8 +23,7 @@ public sealed class DeleteModel(PublishingService publishing, FediLearnDbContext
 
     protected override async Task<IActionResult?> FindTargetAsync(CancellationToken ct)
     {
-        var item = await db.GroupItems.FirstOrDefaultAsync(i => i.Id == Id && i.GroupId == Group.Id && i.DeletedAt == null, ct);
-        if (item is null) return NotFound();
+        if (await LiveItemAsync(db, Id, ct) is not { } item) return NotFound();
         Item = item;
         return null;
     }

@@ -27,8 +27,7 @@ public sealed class EditModel(PublishingService publishing, FediLearnDbContext d
 
     protected override async Task<IActionResult?> FindTargetAsync(CancellationToken ct)
     {
-        var item = await Db.GroupItems.FirstOrDefaultAsync(i => i.Id == Id && i.GroupId == Group.Id && i.DeletedAt == null, ct);
-        if (item is null) return NotFound();
+        if (await LiveItemAsync(Db, Id, ct) is not { } item) return NotFound();
         Item = item;
         return null;
     }

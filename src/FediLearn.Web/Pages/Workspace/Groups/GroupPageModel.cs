@@ -65,6 +65,10 @@ public abstract class GroupPageModel : PageModel
     /// </summary>
     protected virtual Task<IActionResult?> FindTargetAsync(CancellationToken ct) => Task.FromResult<IActionResult?>(null);
 
+    /// <summary>One of this group's items that is not deleted (tracked, for editing), or null.</summary>
+    protected Task<GroupItem?> LiveItemAsync(FediLearnDbContext db, long id, CancellationToken ct) =>
+        db.GroupItems.FirstOrDefaultAsync(i => i.Id == id && i.GroupId == Group.Id && i.DeletedAt == null, ct);
+
     /// <summary>A stored UTC time, always with its zone.</summary>
     public static string Utc(DateTime utc) => DateTime.SpecifyKind(utc, DateTimeKind.Utc).ToString("ddd d MMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture);
 
