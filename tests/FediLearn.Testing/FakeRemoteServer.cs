@@ -45,6 +45,15 @@ public sealed class FakeRemoteServer : IAsyncDisposable
     /// <summary>Decides the status for the n-th (1-based) POST to the inbox; 202 by default.</summary>
     public Func<int, int> InboxStatus { get; set; } = _ => 202;
 
+    /// <summary>How long the inbox takes to answer (a slow server); the request is recorded as received at once.</summary>
+    public TimeSpan InboxDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>The most inbox POSTs this server has had open at the same time.</summary>
+    public int MaxConcurrentInbox => Volatile.Read(ref _maxOpen);
+
+    private int _open;
+    private int _maxOpen;
+
     public static async Task<FakeRemoteServer> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -202,6 +211,17 @@ public sealed class FakeRemoteServer : IAsyncDisposable
         var status = InboxStatus(Interlocked.Increment(ref _inboxCalls));
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         _received.Enqueue(new ReceivedRequest(context.Request.Path, FediLearn.ActivityPub.Json.ActivityJson.Parse(body), headers, body, status, DateTimeOffset.UtcNow));
+        var open = Interlocked.Increment(ref _open);
+        int seen;
+        while (open > (seen = Volatile.Read(ref _maxOpen)) && Interlocked.CompareExchange(ref _maxOpen, open, seen) != seen) { }
+        try
+        {
+            if (InboxDelay > TimeSpan.Zero) await Task.Delay(InboxDelay);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _open);
+        }
         return Results.StatusCode(status);
     }
 

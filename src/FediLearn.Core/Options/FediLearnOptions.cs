@@ -69,6 +69,12 @@ public sealed class DeliveryOptions
     /// <summary>Deliveries sent at once by one process.</summary>
     public int Concurrency { get; set; } = 16;
 
+    /// <summary>
+    /// Deliveries in flight to one host at once (0: no limit). A host that hangs or answers slowly then holds at most
+    /// this many of the <see cref="Concurrency"/> slots; its other jobs wait a few seconds without using an attempt.
+    /// </summary>
+    public int PerHostConcurrency { get; set; } = 4;
+
     /// <summary>How long a claimed job stays claimed before another worker may take it (crash recovery).</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
 }

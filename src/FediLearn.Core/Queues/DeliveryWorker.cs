@@ -36,7 +36,13 @@ public sealed class DeliveryWorker(
 
     private sealed record Work(long Id, long ActivityId, long ActorId, string Inbox, string Host, int Attempts);
 
-    private sealed record Outcome(Work Job, int? Status, string? Error, TimeSpan? RetryAfter, bool HostDead);
+    /// <summary>What happened to a job; <c>Postponed</c>: not sent because its host already had its share of the slots.</summary>
+    private sealed record Outcome(Work Job, int? Status, string? Error, TimeSpan? RetryAfter, bool HostDead, bool Postponed = false);
+
+    /// <summary>How long a job waits when its host is at <see cref="DeliveryOptions.PerHostConcurrency"/>.</summary>
+    private static readonly TimeSpan PostponeDelay = TimeSpan.FromSeconds(3);
+
+    private readonly ConcurrentDictionary<string, int> _hostInFlight = new();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -47,7 +53,7 @@ public sealed class DeliveryWorker(
         var recorder = RecordLoopAsync(outcomes.Reader);
         try
         {
-            await ClaimLoopAsync(work.Writer, stoppingToken);
+            await ClaimLoopAsync(work.Writer, outcomes.Writer, stoppingToken);
         }
         finally
         {
@@ -68,7 +74,7 @@ public sealed class DeliveryWorker(
     }
 
     /// <summary>Claims as many due jobs as there are free sending slots; sleeps until signalled or the poll interval when there are none.</summary>
-    private async Task ClaimLoopAsync(ChannelWriter<Work> work, CancellationToken ct)
+    private async Task ClaimLoopAsync(ChannelWriter<Work> work, ChannelWriter<Outcome> outcomes, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
@@ -78,6 +84,11 @@ public sealed class DeliveryWorker(
                 var claimed = free > 0 ? await ClaimAsync(free, ct) : [];
                 foreach (var job in claimed)
                 {
+                    if (!TryTakeHostSlot(job.Host))
+                    {
+                        await outcomes.WriteAsync(new Outcome(job, null, null, null, HostDead: false, Postponed: true), ct);
+                        continue;
+                    }
                     Interlocked.Increment(ref _inFlight);
                     await work.WriteAsync(job, ct);
                 }
@@ -108,7 +119,12 @@ public sealed class DeliveryWorker(
     {
         await foreach (var job in work.ReadAllAsync(CancellationToken.None))
         {
-            if (ct.IsCancellationRequested) { Interlocked.Decrement(ref _inFlight); continue; } // lease expiry / start-up recovery retries it
+            if (ct.IsCancellationRequested) // lease expiry / start-up recovery retries it
+            {
+                Interlocked.Decrement(ref _inFlight);
+                _hostInFlight.AddOrUpdate(job.Host, 0, (_, n) => Math.Max(0, n - 1));
+                continue;
+            }
             try
             {
                 var outcome = await DeliverAsync(job, ct);
@@ -122,7 +138,25 @@ public sealed class DeliveryWorker(
             finally
             {
                 Interlocked.Decrement(ref _inFlight);
+                _hostInFlight.AddOrUpdate(job.Host, 0, (_, n) => Math.Max(0, n - 1));
             }
+        }
+    }
+
+    /// <summary>One more delivery to this host, unless it already has its share of the sending slots.</summary>
+    private bool TryTakeHostSlot(string host)
+    {
+        var cap = _options.PerHostConcurrency;
+        if (cap <= 0)
+        {
+            _hostInFlight.AddOrUpdate(host, 1, (_, n) => n + 1);
+            return true;
+        }
+        while (true)
+        {
+            var current = _hostInFlight.GetOrAdd(host, 0);
+            if (current >= cap) return false;
+            if (_hostInFlight.TryUpdate(host, current + 1, current)) return true;
         }
     }
 
@@ -178,10 +212,18 @@ public sealed class DeliveryWorker(
         var now = time.GetUtcNow();
         var nowMs = now.ToUnixTimeMilliseconds();
 
-        foreach (var (job, status, error, retryAfter, hostDead) in batch)
+        foreach (var (job, status, error, retryAfter, hostDead, postponed) in batch)
         {
             if (!rows.TryGetValue(job.Id, out var row)) continue;
             row.LockedUntil = null;
+            if (postponed)
+            {
+                // Never sent: give back the attempt the claim counted, and try again shortly.
+                row.State = DeliveryState.Pending;
+                row.Attempts = Math.Max(0, row.Attempts - 1);
+                row.NextAttemptAt = (now + PostponeDelay).ToUnixTimeMilliseconds();
+                continue;
+            }
             row.LastStatus = status;
             row.LastError = hostDead ? "host is marked dead: no successful delivery for a long time" : error;
             if (status is >= 200 and < 300)
