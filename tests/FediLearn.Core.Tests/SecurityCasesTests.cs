@@ -1,0 +1,338 @@
+using System.Collections.Concurrent;
+using System.Text;
+using FediLearn.ActivityPub.Keys;
+using FediLearn.ActivityPub.Signatures;
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Newtonsoft.Json.Linq;
+
+namespace FediLearn.Core.Tests;
+
+/// <summary>
+/// Cases of /work/shared/security.md about keys and ownership (9, 10, 11) asserted on the SignatureAuthenticator the
+/// inbox endpoint calls, against a real HTTP key server on 127.0.0.1 that counts every request it gets; and case 35's
+/// login lockout on the Identity configuration the login page uses.
+/// </summary>
+public sealed class SecurityCasesTests : IAsyncLifetime
+{
+    private static readonly Dictionary<string, string?> AllowLoopback = new() { ["FediLearn:Federation:AllowPrivateAddresses"] = "true" };
+
+    private TestNode? _node;
+    private KeyServer? _server;
+
+    private TestNode Node => _node!;
+    private KeyServer Server => _server!;
+
+    public async Task InitializeAsync()
+    {
+        _node = await TestNode.StartAsync(AllowLoopback);
+        _server = await KeyServer.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null) await _server.DisposeAsync();
+        if (_node is not null) await _node.DisposeAsync();
+    }
+
+    // ---- case 10: the key must be claimed both ways, on one origin ----
+
+    [Fact]
+    public async Task Case10_twin_actor_listing_its_own_key_is_accepted()
+    {
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        Server.Serve("/users/eve", Actor(actor, actor + "#main-key", actor, publicPem));
+
+        var result = await AuthenticateAsync(Node, SignedPost(actor + "#main-key", privatePem, actor));
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal(actor, result.Signer!.Uri);
+    }
+
+    [Fact]
+    public async Task Case10_keyId_document_whose_id_is_not_the_keyId_is_rejected()
+    {
+        // keyId https://a/keys/1 answers with a document that calls itself https://a/users/eve.
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        var keyId = Server.Url("/keys/1");
+        Server.Serve("/keys/1", Actor(actor, keyId, actor, publicPem));
+
+        var result = await AuthenticateAsync(Node, SignedPost(keyId, privatePem, actor));
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(401, result.StatusCode);
+        Assert.Equal(0, await CachedActorsAsync(Node));
+    }
+
+    [Fact]
+    public async Task Case10_standalone_key_whose_owner_does_not_list_it_is_rejected()
+    {
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        var keyId = Server.Url("/keys/k1");
+        Server.Serve("/keys/k1", Key(keyId, actor, publicPem));
+        // The owner lists a different key: the key's claim is one-sided.
+        Server.Serve("/users/eve", Actor(actor, actor + "#main-key", actor, publicPem));
+
+        var result = await AuthenticateAsync(Node, SignedPost(keyId, privatePem, actor));
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(401, result.StatusCode);
+        Assert.Equal(1, Server.Hits("/users/eve"));
+        Assert.Equal(0, await CachedActorsAsync(Node));
+    }
+
+    [Fact]
+    public async Task Case10_twin_standalone_key_listed_by_its_owner_is_accepted()
+    {
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        var keyId = Server.Url("/keys/k1");
+        Server.Serve("/keys/k1", Key(keyId, actor, publicPem));
+        Server.Serve("/users/eve", Actor(actor, keyId, actor, publicPem));
+
+        var result = await AuthenticateAsync(Node, SignedPost(keyId, privatePem, actor));
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal(actor, result.Signer!.Uri);
+    }
+
+    [Fact]
+    public async Task Case10_key_owner_on_another_origin_than_the_keyId_is_rejected_without_fetching_the_owner()
+    {
+        await using var other = await KeyServer.StartAsync();
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var foreignActor = other.Url("/users/eve");
+        var keyId = Server.Url("/keys/k1");
+        Server.Serve("/keys/k1", Key(keyId, foreignActor, publicPem));
+        // Even if the other origin lists the key, the two must be one origin.
+        other.Serve("/users/eve", Actor(foreignActor, keyId, foreignActor, publicPem));
+
+        var result = await AuthenticateAsync(Node, SignedPost(keyId, privatePem, foreignActor));
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(401, result.StatusCode);
+        Assert.Equal(0, other.TotalHits);
+        Assert.Equal(0, await CachedActorsAsync(Node));
+    }
+
+    [Fact]
+    public async Task Case10_actor_listing_a_key_owned_by_someone_else_is_rejected()
+    {
+        // The actor document lists the keyId but the key names another owner.
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        Server.Serve("/users/eve", Actor(actor, actor + "#main-key", Server.Url("/users/alice"), publicPem));
+
+        var result = await AuthenticateAsync(Node, SignedPost(actor + "#main-key", privatePem, actor));
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(401, result.StatusCode);
+    }
+
+    // ---- case 9: key rotation ----
+
+    [Fact]
+    public async Task Case9_stale_cached_key_is_refetched_exactly_once_then_accepted()
+    {
+        var (oldPrivate, oldPublic) = KeyGenerator.NewRsa2048();
+        var (newPrivate, newPublic) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        var keyId = actor + "#main-key";
+        Server.Serve("/users/eve", Actor(actor, keyId, actor, oldPublic));
+        Assert.True((await AuthenticateAsync(Node, SignedPost(keyId, oldPrivate, actor))).Succeeded);
+        Assert.Equal(1, Server.Hits("/users/eve"));
+
+        // A cached key verifies without any fetch.
+        Assert.True((await AuthenticateAsync(Node, SignedPost(keyId, oldPrivate, actor))).Succeeded);
+        Assert.Equal(1, Server.Hits("/users/eve"));
+
+        Server.Serve("/users/eve", Actor(actor, keyId, actor, newPublic));
+        var rotated = await AuthenticateAsync(Node, SignedPost(keyId, newPrivate, actor));
+
+        Assert.True(rotated.Succeeded, rotated.Error);
+        Assert.Equal(2, Server.Hits("/users/eve"));
+    }
+
+    [Fact]
+    public async Task Case9_signature_failing_after_the_refetch_is_rejected_without_a_second_refetch()
+    {
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var (forgerPrivate, _) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        var keyId = actor + "#main-key";
+        Server.Serve("/users/eve", Actor(actor, keyId, actor, publicPem));
+        Assert.True((await AuthenticateAsync(Node, SignedPost(keyId, privatePem, actor))).Succeeded);
+        var before = Server.Hits("/users/eve");
+
+        var forged = await AuthenticateAsync(Node, SignedPost(keyId, forgerPrivate, actor));
+
+        Assert.False(forged.Succeeded);
+        Assert.Equal(401, forged.StatusCode);
+        Assert.Equal(before + 1, Server.Hits("/users/eve"));
+    }
+
+    // ---- case 11: blocked domains and private keyIds ----
+
+    [Fact]
+    public async Task Case11_keyId_on_a_blocked_domain_is_403_with_zero_outbound_requests()
+    {
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        Server.Serve("/users/eve", Actor(actor, actor + "#main-key", actor, publicPem));
+        await Node.WithDbAsync(db =>
+        {
+            db.DomainBlocks.Add(new DomainBlock { Domain = "127.0.0.1", CreatedAt = DateTime.UtcNow });
+            return db.SaveChangesAsync();
+        });
+
+        var result = await AuthenticateAsync(Node, SignedPost(actor + "#main-key", privatePem, actor));
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(403, result.StatusCode);
+        Assert.Equal(0, Server.TotalHits);
+    }
+
+    [Fact]
+    public async Task Case11_loopback_keyId_is_rejected_with_no_connection_when_loopback_is_not_allowed()
+    {
+        await using var strict = await TestNode.StartAsync();
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        Server.Serve("/users/eve", Actor(actor, actor + "#main-key", actor, publicPem));
+
+        var result = await AuthenticateAsync(strict, SignedPost(actor + "#main-key", privatePem, actor));
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(401, result.StatusCode);
+        Assert.Contains("not a public address", result.Error);
+        Assert.Equal(0, Server.TotalHits);
+        // Its twin is Case10_twin_actor_listing_its_own_key_is_accepted: same server, loopback allowed, accepted.
+    }
+
+    // ---- case 35: repeated failed logins lock the account ----
+
+    [Theory]
+    [InlineData(4, false)]
+    [InlineData(5, true)]
+    public async Task Case35_five_failed_logins_lock_the_account_and_four_do_not(int failures, bool locked)
+    {
+        await using var scope = Node.Scope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        const string password = "correct horse battery staple 7";
+        var user = new AppUser { UserName = "alice", Email = "alice@coop.example" };
+        Assert.True((await users.CreateAsync(user, password)).Succeeded);
+
+        // What SignInManager.PasswordSignInAsync(..., lockoutOnFailure: true) in the login page does on a wrong password.
+        for (var i = 0; i < failures; i++)
+        {
+            Assert.False(await users.CheckPasswordAsync(user, password + "?"));
+            await users.AccessFailedAsync(user);
+        }
+
+        Assert.Equal(locked, await users.IsLockedOutAsync(user));
+        Assert.DoesNotContain(password, user.PasswordHash);
+    }
+
+    // ---- helpers ----
+
+    private static async Task<AuthenticationResult> AuthenticateAsync(TestNode node, SignedRequest request)
+    {
+        await using var scope = node.Scope();
+        return await scope.ServiceProvider.GetRequiredService<SignatureAuthenticator>().AuthenticateAsync(request, CancellationToken.None);
+    }
+
+    private static Task<int> CachedActorsAsync(TestNode node) =>
+        node.WithDbAsync(db => Task.FromResult(db.RemoteActors.Count()));
+
+    /// <summary>A Follow from <paramref name="actor"/> to a group inbox, signed the way Mastodon signs (draft-cavage).</summary>
+    private static SignedRequest SignedPost(string keyId, string privatePem, string actor)
+    {
+        var uri = new Uri($"{TestNode.PublicUrl}/g/circle/inbox");
+        var body = Encoding.UTF8.GetBytes(new JObject
+        {
+            ["id"] = actor + "/follows/" + Guid.NewGuid().ToString("N"),
+            ["type"] = "Follow",
+            ["actor"] = actor,
+            ["object"] = $"{TestNode.PublicUrl}/g/circle",
+        }.ToString());
+        using var message = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
+        message.Content.Headers.TryAddWithoutValidation("Content-Type", "application/activity+json");
+        using var key = SigningKey.FromPem(keyId, privatePem);
+        HttpSignatureSigner.SignDraftCavage(message, body, key, DateTimeOffset.UtcNow);
+
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, values) in message.Headers) headers[name] = string.Join(", ", values);
+        foreach (var (name, values) in message.Content.Headers) headers[name] = string.Join(", ", values);
+        return new SignedRequest("POST", uri, headers, body);
+    }
+
+    private static JObject Actor(string id, string keyId, string keyOwner, string publicPem) => new()
+    {
+        ["@context"] = new JArray("https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"),
+        ["id"] = id,
+        ["type"] = "Person",
+        ["preferredUsername"] = "eve",
+        ["inbox"] = id + "/inbox",
+        ["outbox"] = id + "/outbox",
+        ["publicKey"] = new JObject { ["id"] = keyId, ["owner"] = keyOwner, ["publicKeyPem"] = publicPem },
+    };
+
+    private static JObject Key(string id, string owner, string publicPem) => new()
+    {
+        ["@context"] = "https://w3id.org/security/v1",
+        ["id"] = id,
+        ["type"] = "Key",
+        ["owner"] = owner,
+        ["publicKeyPem"] = publicPem,
+    };
+
+    /// <summary>A remote origin on 127.0.0.1:0 serving scripted ActivityPub documents and counting every request per path.</summary>
+    private sealed class KeyServer : IAsyncDisposable
+    {
+        private readonly ConcurrentDictionary<string, string> _documents = new();
+        private readonly ConcurrentDictionary<string, int> _hits = new();
+        private WebApplication? _app;
+
+        public string Origin { get; private set; } = "";
+        public int TotalHits => _hits.Values.Sum();
+        public int Hits(string path) => _hits.GetValueOrDefault(path);
+        public string Url(string path) => Origin + path;
+        public void Serve(string path, JObject document) => _documents[path] = document.ToString();
+
+        public static async Task<KeyServer> StartAsync()
+        {
+            var server = new KeyServer();
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            var app = builder.Build();
+            app.Run(context =>
+            {
+                var path = context.Request.Path.Value ?? "/";
+                server._hits.AddOrUpdate(path, 1, (_, n) => n + 1);
+                return server._documents.TryGetValue(path, out var json)
+                    ? Results.Text(json, "application/activity+json").ExecuteAsync(context)
+                    : Results.NotFound().ExecuteAsync(context);
+            });
+            await app.StartAsync();
+            server._app = app;
+            server.Origin = app.Urls.First().TrimEnd('/');
+            return server;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_app is not null) await _app.DisposeAsync();
+        }
+    }
+}
