@@ -16,8 +16,8 @@ using Newtonsoft.Json.Linq;
 namespace FediLearn.Core.Tests;
 
 /// <summary>
-/// Cases of /work/shared/security.md about keys and ownership (9, 10, 11) asserted on the SignatureAuthenticator the
-/// inbox endpoint calls, against a real HTTP key server on 127.0.0.1 that counts every request it gets; and case 35's
+/// Cases of /work/shared/security.md about keys and ownership (9, 10, 11) and spoofing (23, 24) asserted on the SignatureAuthenticator the
+/// inbox endpoint calls and on the inbox handlers the inbox worker calls, against a real HTTP key server on 127.0.0.1 that counts every request it gets; and case 35's
 /// login lockout on the Identity configuration the login page uses.
 /// </summary>
 public sealed class SecurityCasesTests : IAsyncLifetime
@@ -242,6 +242,158 @@ public sealed class SecurityCasesTests : IAsyncLifetime
         Assert.Equal(locked, await users.IsLockedOutAsync(user));
         Assert.DoesNotContain(password, user.PasswordHash);
     }
+
+    // ---- case 23: an embedded copy is never stored; the object is fetched from its own origin ----
+
+    [Fact]
+    public async Task Case23_announce_embedding_a_fake_victim_note_stores_the_copy_fetched_from_the_victim()
+    {
+        await using var victim = await KeyServer.StartAsync();
+        var mallory = await FollowedRemoteActorAsync(Server.Url("/users/mallory"));
+        var noteId = victim.Url("/n/1");
+        victim.Serve("/n/1", Note(noteId, victim.Url("/users/victim"), "the real words"));
+
+        await HandleAsync("Announce", EmbeddedAnnounce(mallory.Uri, noteId, victim.Url("/users/victim"), "fake"), mallory);
+
+        var stored = await Node.WithDbAsync(db => Task.FromResult(db.RemoteObjects.Single(o => o.Uri == noteId)));
+        Assert.Contains("the real words", stored.Json);
+        Assert.DoesNotContain("fake", stored.Json);
+        Assert.Equal(1, victim.Hits("/n/1"));
+    }
+
+    [Fact]
+    public async Task Case23_twin_announce_of_a_note_its_origin_does_not_serve_stores_nothing()
+    {
+        await using var victim = await KeyServer.StartAsync();
+        var mallory = await FollowedRemoteActorAsync(Server.Url("/users/mallory"));
+        var noteId = victim.Url("/n/1");
+
+        await HandleAsync("Announce", EmbeddedAnnounce(mallory.Uri, noteId, victim.Url("/users/victim"), "fake"), mallory);
+
+        Assert.Equal(1, victim.Hits("/n/1"));
+        Assert.Equal(0, await Node.WithDbAsync(db => Task.FromResult(db.RemoteObjects.Count())));
+    }
+
+    // ---- case 24: Update of someone else's Note, actor Update of someone else ----
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Case24_update_of_a_note_by_another_actor_changes_nothing(bool claimsAuthor)
+    {
+        var alice = await Node.AddRemoteActorAsync("https://a.example/users/alice");
+        var eve = await Node.AddRemoteActorAsync("https://a.example/users/eve");
+        await StoreNoteAsync("https://a.example/n/1", alice.Uri, "original");
+
+        var changed = Note("https://a.example/n/1", claimsAuthor ? alice.Uri : null, "changed by eve");
+        await HandleAsync("Update", Wrap("Update", eve.Uri, changed), eve);
+
+        var row = await Node.WithDbAsync(db => Task.FromResult(db.RemoteObjects.Single(o => o.Uri == "https://a.example/n/1")));
+        Assert.Contains("original", row.Json);
+        Assert.Null(row.UpdatedAt);
+    }
+
+    [Fact]
+    public async Task Case24_twin_update_of_a_note_by_its_author_is_applied()
+    {
+        var alice = await Node.AddRemoteActorAsync("https://a.example/users/alice");
+        await StoreNoteAsync("https://a.example/n/1", alice.Uri, "original");
+
+        await HandleAsync("Update", Wrap("Update", alice.Uri, Note("https://a.example/n/1", alice.Uri, "changed by alice")), alice);
+
+        var row = await Node.WithDbAsync(db => Task.FromResult(db.RemoteObjects.Single(o => o.Uri == "https://a.example/n/1")));
+        Assert.Contains("changed by alice", row.Json);
+        Assert.NotNull(row.UpdatedAt);
+    }
+
+    [Fact]
+    public async Task Case24_actor_update_whose_object_is_not_the_signer_changes_nothing()
+    {
+        var alice = await Node.AddRemoteActorAsync("https://a.example/users/alice");
+        var eve = await Node.AddRemoteActorAsync("https://a.example/users/eve");
+        var forged = new JObject { ["id"] = alice.Uri, ["type"] = "Person", ["name"] = "Hacked", ["inbox"] = "https://a.example/evil" };
+
+        await HandleAsync("Update", Wrap("Update", eve.Uri, forged), eve);
+
+        var row = await Node.WithDbAsync(db => Task.FromResult(db.RemoteActors.Single(a => a.Uri == alice.Uri)));
+        Assert.Equal(alice.DisplayName, row.DisplayName);
+        Assert.Equal(alice.Inbox, row.Inbox);
+        Assert.Equal(0, await Node.WithDbAsync(db => Task.FromResult(db.RemoteObjects.Count())));
+    }
+
+    [Fact]
+    public async Task Case24_create_whose_object_is_on_another_origin_than_the_actor_stores_nothing()
+    {
+        var eve = await FollowedRemoteActorAsync("https://b.example/users/eve");
+        var twin = await FollowedRemoteActorAsync("https://a.example/users/alice");
+
+        await HandleAsync("Create", Wrap("Create", eve.Uri, Note("https://a.example/n/9", null, "spoofed")), eve);
+        await HandleAsync("Create", Wrap("Create", twin.Uri, Note("https://a.example/n/10", twin.Uri, "genuine")), twin);
+
+        var stored = await Node.WithDbAsync(db => Task.FromResult(db.RemoteObjects.Select(o => o.Uri).ToList()));
+        Assert.Equal(new[] { "https://a.example/n/10" }, stored);
+    }
+
+    private async Task HandleAsync(string type, JObject activity, RemoteActor signer)
+    {
+        await using var scope = Node.Scope();
+        var handler = scope.ServiceProvider.GetServices<FediLearn.Core.Inbox.IActivityHandler>().Single(h => h.Type == type);
+        await handler.HandleAsync(new FediLearn.Core.Inbox.InboxContext(activity, signer), CancellationToken.None);
+    }
+
+    /// <summary>A remote actor one of our members follows (accepted), so its Creates and Announces are kept for timelines.</summary>
+    private async Task<RemoteActor> FollowedRemoteActorAsync(string uri)
+    {
+        var member = (await Node.WithDbAsync(db => Task.FromResult(db.LocalActors.FirstOrDefault(a => a.Kind == ActorKind.Person))))
+            ?? await Node.AddActorAsync(ActorKind.Person, "bo");
+        var remote = await Node.AddRemoteActorAsync(uri);
+        await Node.WithDbAsync(db =>
+        {
+            db.Followings.Add(new Following
+            {
+                LocalActorId = member.Id,
+                RemoteActorId = remote.Id,
+                FollowActivityId = $"{TestNode.PublicUrl}/follows/{Guid.NewGuid():N}",
+                State = FollowState.Accepted,
+                CreatedAt = DateTime.UtcNow,
+            });
+            return db.SaveChangesAsync();
+        });
+        return remote;
+    }
+
+    private Task StoreNoteAsync(string id, string author, string content) => Node.WithDbAsync(db =>
+    {
+        db.RemoteObjects.Add(new RemoteObject
+        {
+            Uri = id,
+            Type = "Note",
+            AttributedTo = author,
+            Json = Note(id, author, content).ToString(),
+            ReceivedAt = DateTime.UtcNow,
+        });
+        return db.SaveChangesAsync();
+    });
+
+    private static JObject Note(string id, string? author, string content)
+    {
+        var note = new JObject { ["id"] = id, ["type"] = "Note", ["content"] = $"<p>{content}</p>" };
+        if (author is not null) note["attributedTo"] = author;
+        return note;
+    }
+
+    private static JObject Wrap(string type, string actor, JObject obj) => new()
+    {
+        ["@context"] = "https://www.w3.org/ns/activitystreams",
+        ["id"] = $"{actor}/activities/{Guid.NewGuid():N}",
+        ["type"] = type,
+        ["actor"] = actor,
+        ["object"] = obj,
+    };
+
+    /// <summary>security.md case 23: attacker.example announces a Create carrying its own copy of victim.example's note.</summary>
+    private static JObject EmbeddedAnnounce(string attacker, string noteId, string victimActor, string fakeContent) =>
+        Wrap("Announce", attacker, Wrap("Create", victimActor, Note(noteId, victimActor, fakeContent)));
 
     // ---- helpers ----
 
