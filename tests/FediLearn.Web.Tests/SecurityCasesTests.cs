@@ -13,7 +13,7 @@ using static FediLearn.Web.Tests.TestHelpers;
 namespace FediLearn.Web.Tests;
 
 /// <summary>
-/// security.md case 13 needs the real inbox endpoint: the early answer to a self-Delete happens there, before the
+/// security.md cases 13 and 25 need the real inbox endpoint: the early answer to a self-Delete happens there, before the
 /// signature is checked. The remote is a Kestrel on 127.0.0.1 whose actor is gone (410) and which counts every GET.
 /// </summary>
 public sealed class SecurityCasesTests : IAsyncLifetime
@@ -69,6 +69,35 @@ public sealed class SecurityCasesTests : IAsyncLifetime
 
         Assert.Equal(401, (int)response.StatusCode);
         Assert.Equal(new[] { "/users/ghost" }, _gets.ToArray());
+    }
+
+    [Fact]
+    public async Task Case25_activity_relayed_by_a_third_party_with_only_an_ld_signature_is_not_authenticated()
+    {
+        // A relay (the fake server's learner) HTTP-signs a Follow whose actor is alice on another server; the only
+        // thing vouching for alice is an embedded RsaSignature2017 LD signature, which FediLearn does not accept.
+        await using var relay = await FakeRemoteServer.StartAsync();
+        var group = $"{_node.Origin}/g/circle";
+        var relayed = relay.Follow(group);
+        relayed["actor"] = "https://elsewhere.example/users/alice";
+        relayed["signature"] = new JObject
+        {
+            ["type"] = "RsaSignature2017",
+            ["creator"] = "https://elsewhere.example/users/alice#main-key",
+            ["created"] = "2026-12-01T10:00:00Z",
+            ["signatureValue"] = Convert.ToBase64String(new byte[256]),
+        };
+
+        using var response = await relay.SendAsync($"{group}/inbox", relayed);
+
+        Assert.Equal(401, (int)response.StatusCode);
+        // The twin: the relay's own Follow, signed the same way, is accepted.
+        using var own = await relay.SendAsync($"{group}/inbox", relay.Follow(group));
+        Assert.Equal(202, (int)own.StatusCode);
+        await relay.WaitForAsync(r => r.Activity.Value<string>("type") == "Accept", TimeSpan.FromSeconds(30));
+        var followers = (await _node.CliAsync("followers", "list", "circle")).StdOut;
+        Assert.Contains(relay.ActorId, followers);
+        Assert.DoesNotContain("elsewhere.example", followers);
     }
 
     private static JObject Activity(string type, string actor, string obj) => new()
