@@ -16,7 +16,7 @@ using Newtonsoft.Json.Linq;
 namespace FediLearn.Core.Tests;
 
 /// <summary>
-/// Cases of /work/shared/security.md about keys and ownership (9, 10, 11) and spoofing (23, 24) asserted on the SignatureAuthenticator the
+/// Cases of /work/shared/security.md about keys and ownership (9, 10, 11) spoofing (23, 24) and discovery limits (30) asserted on the SignatureAuthenticator the
 /// inbox endpoint calls and on the inbox handlers the inbox worker calls, against a real HTTP key server on 127.0.0.1 that counts every request it gets; and case 35's
 /// login lockout on the Identity configuration the login page uses.
 /// </summary>
@@ -332,6 +332,36 @@ public sealed class SecurityCasesTests : IAsyncLifetime
 
         var stored = await Node.WithDbAsync(db => Task.FromResult(db.RemoteObjects.Select(o => o.Uri).ToList()));
         Assert.Equal(new[] { "https://a.example/n/10" }, stored);
+    }
+
+    // ---- case 30: one activity cannot make us fetch without bound ----
+
+    [Fact]
+    public async Task Case30_create_referencing_thousands_of_unknown_objects_stops_at_the_parent_fetch_cap()
+    {
+        var author = await FollowedRemoteActorAsync(Server.Url("/users/mia"));
+        // An endless reply chain: every parent the node fetches answers to one more unknown parent.
+        for (var k = 0; k < 50; k++)
+        {
+            var parent = Note(Server.Url($"/n/{k}"), author.Uri, $"level {k}");
+            parent["inReplyTo"] = Server.Url($"/n/{k + 1}");
+            Server.Serve($"/n/{k}", parent);
+        }
+        var references = new JArray(Enumerable.Range(0, 3000).Select(i => Server.Url($"/unknown/{i}")));
+        var note = Note(Server.Url("/n/start"), author.Uri, "a reply deep in a thread we never saw");
+        note["inReplyTo"] = Server.Url("/n/0");
+        note["to"] = references;
+        note["cc"] = references;
+        note["tag"] = new JArray(references.Select(r => new JObject { ["type"] = "Mention", ["href"] = r }));
+        note["attachment"] = new JArray(references.Select(r => new JObject { ["type"] = "Document", ["url"] = r }));
+
+        await HandleAsync("Create", Wrap("Create", author.Uri, note), author);
+
+        // The parent chain is walked, so the cap is what stops it (not a refusal to fetch at all)...
+        Assert.Equal(FediLearn.Core.Services.ThreadService.MaxParentFetches, Server.TotalHits);
+        Assert.Equal(1, Server.Hits("/n/0"));
+        // ...and none of the thousands of other references is fetched.
+        Assert.Equal(0, Enumerable.Range(0, 3000).Sum(i => Server.Hits($"/unknown/{i}")));
     }
 
     private async Task HandleAsync(string type, JObject activity, RemoteActor signer)
