@@ -13,7 +13,7 @@ using static FediLearn.Web.Tests.TestHelpers;
 namespace FediLearn.Web.Tests;
 
 /// <summary>
-/// security.md cases 13 and 25 need the real inbox endpoint: the early answer to a self-Delete happens there, before the
+/// security.md cases 13, 25 and the inbox half of 29 need the real inbox endpoint: the early answer to a self-Delete happens there, before the
 /// signature is checked. The remote is a Kestrel on 127.0.0.1 whose actor is gone (410) and which counts every GET.
 /// </summary>
 public sealed class SecurityCasesTests : IAsyncLifetime
@@ -98,6 +98,28 @@ public sealed class SecurityCasesTests : IAsyncLifetime
         var followers = (await _node.CliAsync("followers", "list", "circle")).StdOut;
         Assert.Contains(relay.ActorId, followers);
         Assert.DoesNotContain("elsewhere.example", followers);
+    }
+
+    [Fact]
+    public async Task Case29_activity_nested_far_deeper_than_any_real_one_is_400_with_a_json_error()
+    {
+        // 100 000 levels would overflow a recursive parser's stack; the inbox must answer 400 and keep serving.
+        var deep = "{\"type\":\"Create\",\"actor\":\"https://a.example/users/eve\",\"object\":" + new string('[', 100_000) + new string(']', 100_000) + "}";
+        using var response = await PostRawAsync(deep);
+
+        Assert.Equal(400, (int)response.StatusCode);
+        Assert.NotNull(JObject.Parse(await response.Content.ReadAsStringAsync())["error"]);
+
+        // The twin: the same activity nested two levels deep parses and goes on to the signature check (unsigned: 401).
+        using var shallow = await PostRawAsync("{\"type\":\"Create\",\"actor\":\"https://a.example/users/eve\",\"object\":[[]]}");
+        Assert.Equal(401, (int)shallow.StatusCode);
+    }
+
+    private async Task<HttpResponseMessage> PostRawAsync(string json)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{_node.Origin}/g/circle/inbox") { Content = new StringContent(json, Encoding.UTF8) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/activity+json");
+        return await Http.SendAsync(request);
     }
 
     private static JObject Activity(string type, string actor, string obj) => new()
