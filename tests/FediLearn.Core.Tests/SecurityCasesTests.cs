@@ -16,7 +16,7 @@ using Newtonsoft.Json.Linq;
 namespace FediLearn.Core.Tests;
 
 /// <summary>
-/// Cases of /work/shared/security.md about keys and ownership (9, 10, 11) spoofing (23, 24) and discovery limits (30) asserted on the SignatureAuthenticator the
+/// Cases of /work/shared/security.md about keys and ownership (9, 10, 11) spoofing (23, 24) and discovery limits (30) and replay (31) asserted on the SignatureAuthenticator the
 /// inbox endpoint calls and on the inbox handlers the inbox worker calls, against a real HTTP key server on 127.0.0.1 that counts every request it gets; and case 35's
 /// login lockout on the Identity configuration the login page uses.
 /// </summary>
@@ -362,6 +362,36 @@ public sealed class SecurityCasesTests : IAsyncLifetime
         Assert.Equal(1, Server.Hits("/n/0"));
         // ...and none of the thousands of other references is fetched.
         Assert.Equal(0, Enumerable.Range(0, 3000).Sum(i => Server.Hits($"/unknown/{i}")));
+    }
+
+    // ---- case 31: the same delivery twice has one effect ----
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Case31_the_same_delivery_twice_is_stored_once_and_a_different_one_is_not_mistaken_for_it(bool withId)
+    {
+        var activity = new JObject { ["type"] = "Like", ["actor"] = "https://a.example/users/eve", ["object"] = $"{TestNode.PublicUrl}/g/circle/posts/1" };
+        if (withId) activity["id"] = "https://a.example/likes/1";
+        var other = (JObject)activity.DeepClone();
+        if (withId) other["id"] = "https://a.example/likes/2";
+        else other["object"] = $"{TestNode.PublicUrl}/g/circle/posts/2";
+
+        var first = await ReceiveAsync(activity);
+        var replay = await ReceiveAsync(activity);
+        var different = await ReceiveAsync(other);
+
+        Assert.Equal(FediLearn.Core.Inbox.ReceiveOutcome.Queued, first);
+        Assert.Equal(FediLearn.Core.Inbox.ReceiveOutcome.Duplicate, replay);
+        Assert.Equal(FediLearn.Core.Inbox.ReceiveOutcome.Queued, different);
+        Assert.Equal(2, await Node.WithDbAsync(db => Task.FromResult(db.InboxItems.Count())));
+    }
+
+    private async Task<FediLearn.Core.Inbox.ReceiveOutcome> ReceiveAsync(JObject activity)
+    {
+        await using var scope = Node.Scope();
+        var receiver = scope.ServiceProvider.GetRequiredService<FediLearn.Core.Inbox.InboxReceiver>();
+        return await receiver.ReceiveAsync(activity, activity.ToString(Newtonsoft.Json.Formatting.None), "https://a.example/users/eve", CancellationToken.None);
     }
 
     private async Task HandleAsync(string type, JObject activity, RemoteActor signer)
