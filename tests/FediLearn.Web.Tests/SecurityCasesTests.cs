@@ -142,3 +142,89 @@ public sealed class SecurityCasesTests : IAsyncLifetime
         return await Http.SendAsync(request);
     }
 }
+
+/// <summary>
+/// security.md case 33: a remote actor whose name and username carry markup replies to a prompt; the public page shows
+/// that markup as text. The remote is a Kestrel on 127.0.0.1 serving one actor with a real key.
+/// </summary>
+public sealed class SecurityCase33Tests
+{
+    private const string HostileName = "<img src=x onerror=alert(33)>Mia";
+    private const string HostileUsername = "<b>mia</b>";
+
+    [Fact]
+    public async Task Case33_remote_name_and_username_with_markup_are_shown_as_text_on_the_public_page()
+    {
+        await using var a = await PublishingNode.StartAsync("case33");
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var remote = builder.Build();
+        string origin = "";
+        remote.MapGet("/users/mia", () => Results.Text(new JObject
+        {
+            ["@context"] = new JArray("https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"),
+            ["id"] = $"{origin}/users/mia",
+            ["type"] = "Person",
+            ["preferredUsername"] = HostileUsername,
+            ["name"] = HostileName,
+            ["summary"] = "<script>alert(34)</script>",
+            ["inbox"] = $"{origin}/users/mia/inbox",
+            ["outbox"] = $"{origin}/users/mia/outbox",
+            ["publicKey"] = new JObject { ["id"] = $"{origin}/users/mia#main-key", ["owner"] = $"{origin}/users/mia", ["publicKeyPem"] = publicPem },
+        }.ToString(), "application/activity+json"));
+        await remote.StartAsync();
+        origin = remote.Urls.First().TrimEnd('/');
+        var prompt = (await a.PublishAsync("prompts", new { content = "Who are you?" })).Value<string>("id")!;
+
+        var actor = $"{origin}/users/mia";
+        var reply = new JObject
+        {
+            ["@context"] = "https://www.w3.org/ns/activitystreams",
+            ["id"] = $"{actor}/statuses/1/activity",
+            ["type"] = "Create",
+            ["actor"] = actor,
+            ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
+            ["cc"] = new JArray(a.Group),
+            ["object"] = new JObject
+            {
+                ["id"] = $"{actor}/statuses/1",
+                ["type"] = "Note",
+                ["attributedTo"] = actor,
+                ["inReplyTo"] = prompt,
+                ["published"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+                ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
+                ["cc"] = new JArray(a.Group),
+                ["content"] = "<p>Visible reply text</p>",
+                ["tag"] = new JArray(new JObject { ["type"] = "Mention", ["href"] = a.Group, ["name"] = $"@rust@{a.Node.Authority}" }),
+            },
+        };
+        var body = Encoding.UTF8.GetBytes(reply.ToString(Newtonsoft.Json.Formatting.None));
+        using (var request = new HttpRequestMessage(HttpMethod.Post, $"{a.Node.Origin}/inbox") { Content = new ByteArrayContent(body) })
+        {
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/activity+json");
+            using var key = SigningKey.FromPem($"{actor}#main-key", privatePem);
+            HttpSignatureSigner.SignDraftCavage(request, body, key, DateTimeOffset.UtcNow);
+            using var response = await Http.SendAsync(request);
+            Assert.Equal(202, (int)response.StatusCode);
+        }
+
+        var html = "";
+        await EventuallyAsync(async () => (html = await PageAsync(prompt)).Contains("Visible reply text"), "the reply is on the page", a.Node);
+
+        // The twin of "never as markup": the hostile text is on the page, encoded.
+        Assert.Contains("&lt;b&gt;mia&lt;/b&gt;", html);
+        Assert.DoesNotContain(HostileUsername, html);
+        Assert.DoesNotContain("<img", html);
+        Assert.DoesNotContain("<script>alert(34)", html);
+    }
+
+    private static async Task<string> PageAsync(string url)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Accept.ParseAdd("text/html");
+        using var response = await Http.SendAsync(request);
+        return await response.Content.ReadAsStringAsync();
+    }
+}
