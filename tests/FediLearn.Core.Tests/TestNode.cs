@@ -26,7 +26,8 @@ public sealed class TestNode : IAsyncDisposable
     public ServiceProvider Services { get; }
     public string DatabaseFile => Path.Combine(DataPath, "fedilearn.db");
 
-    public static async Task<TestNode> StartAsync()
+    /// <param name="settings">Extra configuration on top of the defaults, e.g. FediLearn:Federation:AllowPrivateAddresses.</param>
+    public static async Task<TestNode> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {
         var dataPath = Path.Combine(Path.GetTempPath(), "fedilearn-core-tests", Guid.NewGuid().ToString("N"));
         var configuration = new ConfigurationBuilder()
@@ -35,6 +36,7 @@ public sealed class TestNode : IAsyncDisposable
                 ["FediLearn:PublicUrl"] = PublicUrl,
                 ["FediLearn:DataPath"] = dataPath,
             })
+            .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();
         var services = new ServiceCollection()
             .AddLogging()

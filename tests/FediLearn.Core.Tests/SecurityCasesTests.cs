@@ -1,0 +1,550 @@
+using System.Collections.Concurrent;
+using System.Text;
+using FediLearn.ActivityPub.Keys;
+using FediLearn.ActivityPub.Signatures;
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Newtonsoft.Json.Linq;
+
+namespace FediLearn.Core.Tests;
+
+/// <summary>
+/// Cases of /work/shared/security.md about keys and ownership (9, 10, 11) spoofing (23, 24) and discovery limits (30) and replay (31) asserted on the SignatureAuthenticator the
+/// inbox endpoint calls and on the inbox handlers the inbox worker calls, against a real HTTP key server on 127.0.0.1 that counts every request it gets; and case 35's
+/// login lockout on the Identity configuration the login page uses.
+/// </summary>
+public sealed class SecurityCasesTests : IAsyncLifetime
+{
+    private static readonly Dictionary<string, string?> AllowLoopback = new() { ["FediLearn:Federation:AllowPrivateAddresses"] = "true" };
+
+    private TestNode? _node;
+    private KeyServer? _server;
+
+    private TestNode Node => _node!;
+    private KeyServer Server => _server!;
+
+    public async Task InitializeAsync()
+    {
+        _node = await TestNode.StartAsync(AllowLoopback);
+        _server = await KeyServer.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null) await _server.DisposeAsync();
+        if (_node is not null) await _node.DisposeAsync();
+    }
+
+    // ---- case 10: the key must be claimed both ways, on one origin ----
+
+    [Fact]
+    public async Task Case10_twin_actor_listing_its_own_key_is_accepted()
+    {
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        Server.Serve("/users/eve", Actor(actor, actor + "#main-key", actor, publicPem));
+
+        var result = await AuthenticateAsync(Node, SignedPost(actor + "#main-key", privatePem, actor));
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal(actor, result.Signer!.Uri);
+    }
+
+    [Fact]
+    public async Task Case10_keyId_document_whose_id_is_not_the_keyId_is_rejected()
+    {
+        // keyId https://a/keys/1 answers with a document that calls itself https://a/users/eve.
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        var keyId = Server.Url("/keys/1");
+        Server.Serve("/keys/1", Actor(actor, keyId, actor, publicPem));
+
+        var result = await AuthenticateAsync(Node, SignedPost(keyId, privatePem, actor));
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(401, result.StatusCode);
+        Assert.Equal(0, await CachedActorsAsync(Node));
+    }
+
+    [Fact]
+    public async Task Case10_standalone_key_whose_owner_does_not_list_it_is_rejected()
+    {
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        var keyId = Server.Url("/keys/k1");
+        Server.Serve("/keys/k1", Key(keyId, actor, publicPem));
+        // The owner lists a different key: the key's claim is one-sided.
+        Server.Serve("/users/eve", Actor(actor, actor + "#main-key", actor, publicPem));
+
+        var result = await AuthenticateAsync(Node, SignedPost(keyId, privatePem, actor));
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(401, result.StatusCode);
+        Assert.Equal(1, Server.Hits("/users/eve"));
+        Assert.Equal(0, await CachedActorsAsync(Node));
+    }
+
+    [Fact]
+    public async Task Case10_twin_standalone_key_listed_by_its_owner_is_accepted()
+    {
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        var keyId = Server.Url("/keys/k1");
+        Server.Serve("/keys/k1", Key(keyId, actor, publicPem));
+        Server.Serve("/users/eve", Actor(actor, keyId, actor, publicPem));
+
+        var result = await AuthenticateAsync(Node, SignedPost(keyId, privatePem, actor));
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal(actor, result.Signer!.Uri);
+    }
+
+    [Fact]
+    public async Task Case10_key_owner_on_another_origin_than_the_keyId_is_rejected_without_fetching_the_owner()
+    {
+        await using var other = await KeyServer.StartAsync();
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var foreignActor = other.Url("/users/eve");
+        var keyId = Server.Url("/keys/k1");
+        Server.Serve("/keys/k1", Key(keyId, foreignActor, publicPem));
+        // Even if the other origin lists the key, the two must be one origin.
+        other.Serve("/users/eve", Actor(foreignActor, keyId, foreignActor, publicPem));
+
+        var result = await AuthenticateAsync(Node, SignedPost(keyId, privatePem, foreignActor));
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(401, result.StatusCode);
+        Assert.Equal(0, other.TotalHits);
+        Assert.Equal(0, await CachedActorsAsync(Node));
+    }
+
+    [Fact]
+    public async Task Case10_actor_listing_a_key_owned_by_someone_else_is_rejected()
+    {
+        // The actor document lists the keyId but the key names another owner.
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        Server.Serve("/users/eve", Actor(actor, actor + "#main-key", Server.Url("/users/alice"), publicPem));
+
+        var result = await AuthenticateAsync(Node, SignedPost(actor + "#main-key", privatePem, actor));
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(401, result.StatusCode);
+    }
+
+    // ---- case 9: key rotation ----
+
+    [Fact]
+    public async Task Case9_stale_cached_key_is_refetched_exactly_once_then_accepted()
+    {
+        var (oldPrivate, oldPublic) = KeyGenerator.NewRsa2048();
+        var (newPrivate, newPublic) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        var keyId = actor + "#main-key";
+        Server.Serve("/users/eve", Actor(actor, keyId, actor, oldPublic));
+        Assert.True((await AuthenticateAsync(Node, SignedPost(keyId, oldPrivate, actor))).Succeeded);
+        Assert.Equal(1, Server.Hits("/users/eve"));
+
+        // A cached key verifies without any fetch.
+        Assert.True((await AuthenticateAsync(Node, SignedPost(keyId, oldPrivate, actor))).Succeeded);
+        Assert.Equal(1, Server.Hits("/users/eve"));
+
+        Server.Serve("/users/eve", Actor(actor, keyId, actor, newPublic));
+        var rotated = await AuthenticateAsync(Node, SignedPost(keyId, newPrivate, actor));
+
+        Assert.True(rotated.Succeeded, rotated.Error);
+        Assert.Equal(2, Server.Hits("/users/eve"));
+    }
+
+    [Fact]
+    public async Task Case9_signature_failing_after_the_refetch_is_rejected_without_a_second_refetch()
+    {
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var (forgerPrivate, _) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        var keyId = actor + "#main-key";
+        Server.Serve("/users/eve", Actor(actor, keyId, actor, publicPem));
+        Assert.True((await AuthenticateAsync(Node, SignedPost(keyId, privatePem, actor))).Succeeded);
+        var before = Server.Hits("/users/eve");
+
+        var forged = await AuthenticateAsync(Node, SignedPost(keyId, forgerPrivate, actor));
+
+        Assert.False(forged.Succeeded);
+        Assert.Equal(401, forged.StatusCode);
+        Assert.Equal(before + 1, Server.Hits("/users/eve"));
+    }
+
+    // ---- case 11: blocked domains and private keyIds ----
+
+    [Fact]
+    public async Task Case11_keyId_on_a_blocked_domain_is_403_with_zero_outbound_requests()
+    {
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        Server.Serve("/users/eve", Actor(actor, actor + "#main-key", actor, publicPem));
+        await Node.WithDbAsync(db =>
+        {
+            db.DomainBlocks.Add(new DomainBlock { Domain = "127.0.0.1", CreatedAt = DateTime.UtcNow });
+            return db.SaveChangesAsync();
+        });
+
+        var result = await AuthenticateAsync(Node, SignedPost(actor + "#main-key", privatePem, actor));
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(403, result.StatusCode);
+        Assert.Equal(0, Server.TotalHits);
+    }
+
+    [Fact]
+    public async Task Case11_loopback_keyId_is_rejected_with_no_connection_when_loopback_is_not_allowed()
+    {
+        await using var strict = await TestNode.StartAsync();
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        Server.Serve("/users/eve", Actor(actor, actor + "#main-key", actor, publicPem));
+
+        var result = await AuthenticateAsync(strict, SignedPost(actor + "#main-key", privatePem, actor));
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(401, result.StatusCode);
+        Assert.Contains("not a public address", result.Error);
+        Assert.Equal(0, Server.TotalHits);
+        // Its twin is Case10_twin_actor_listing_its_own_key_is_accepted: same server, loopback allowed, accepted.
+    }
+
+    // ---- case 35: repeated failed logins lock the account ----
+
+    [Theory]
+    [InlineData(4, false)]
+    [InlineData(5, true)]
+    public async Task Case35_five_failed_logins_lock_the_account_and_four_do_not(int failures, bool locked)
+    {
+        await using var scope = Node.Scope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        const string password = "correct horse battery staple 7";
+        var user = new AppUser { UserName = "alice", Email = "alice@coop.example" };
+        Assert.True((await users.CreateAsync(user, password)).Succeeded);
+
+        // What SignInManager.PasswordSignInAsync(..., lockoutOnFailure: true) in the login page does on a wrong password.
+        for (var i = 0; i < failures; i++)
+        {
+            Assert.False(await users.CheckPasswordAsync(user, password + "?"));
+            await users.AccessFailedAsync(user);
+        }
+
+        Assert.Equal(locked, await users.IsLockedOutAsync(user));
+        Assert.DoesNotContain(password, user.PasswordHash);
+    }
+
+    // ---- case 23: an embedded copy is never stored; the object is fetched from its own origin ----
+
+    [Fact]
+    public async Task Case23_announce_embedding_a_fake_victim_note_stores_the_copy_fetched_from_the_victim()
+    {
+        await using var victim = await KeyServer.StartAsync();
+        var mallory = await FollowedRemoteActorAsync(Server.Url("/users/mallory"));
+        var noteId = victim.Url("/n/1");
+        victim.Serve("/n/1", Note(noteId, victim.Url("/users/victim"), "the real words"));
+
+        await HandleAsync("Announce", EmbeddedAnnounce(mallory.Uri, noteId, victim.Url("/users/victim"), "fake"), mallory);
+
+        var stored = await Node.WithDbAsync(db => Task.FromResult(db.RemoteObjects.Single(o => o.Uri == noteId)));
+        Assert.Contains("the real words", stored.Json);
+        Assert.DoesNotContain("fake", stored.Json);
+        Assert.Equal(1, victim.Hits("/n/1"));
+    }
+
+    [Fact]
+    public async Task Case23_twin_announce_of_a_note_its_origin_does_not_serve_stores_nothing()
+    {
+        await using var victim = await KeyServer.StartAsync();
+        var mallory = await FollowedRemoteActorAsync(Server.Url("/users/mallory"));
+        var noteId = victim.Url("/n/1");
+
+        await HandleAsync("Announce", EmbeddedAnnounce(mallory.Uri, noteId, victim.Url("/users/victim"), "fake"), mallory);
+
+        Assert.Equal(1, victim.Hits("/n/1"));
+        Assert.Equal(0, await Node.WithDbAsync(db => Task.FromResult(db.RemoteObjects.Count())));
+    }
+
+    // ---- case 24: Update of someone else's Note, actor Update of someone else ----
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Case24_update_of_a_note_by_another_actor_changes_nothing(bool claimsAuthor)
+    {
+        var alice = await Node.AddRemoteActorAsync("https://a.example/users/alice");
+        var eve = await Node.AddRemoteActorAsync("https://a.example/users/eve");
+        await StoreNoteAsync("https://a.example/n/1", alice.Uri, "original");
+
+        var changed = Note("https://a.example/n/1", claimsAuthor ? alice.Uri : null, "changed by eve");
+        await HandleAsync("Update", Wrap("Update", eve.Uri, changed), eve);
+
+        var row = await Node.WithDbAsync(db => Task.FromResult(db.RemoteObjects.Single(o => o.Uri == "https://a.example/n/1")));
+        Assert.Contains("original", row.Json);
+        Assert.Null(row.UpdatedAt);
+    }
+
+    [Fact]
+    public async Task Case24_twin_update_of_a_note_by_its_author_is_applied()
+    {
+        var alice = await Node.AddRemoteActorAsync("https://a.example/users/alice");
+        await StoreNoteAsync("https://a.example/n/1", alice.Uri, "original");
+
+        await HandleAsync("Update", Wrap("Update", alice.Uri, Note("https://a.example/n/1", alice.Uri, "changed by alice")), alice);
+
+        var row = await Node.WithDbAsync(db => Task.FromResult(db.RemoteObjects.Single(o => o.Uri == "https://a.example/n/1")));
+        Assert.Contains("changed by alice", row.Json);
+        Assert.NotNull(row.UpdatedAt);
+    }
+
+    [Fact]
+    public async Task Case24_actor_update_whose_object_is_not_the_signer_changes_nothing()
+    {
+        var alice = await Node.AddRemoteActorAsync("https://a.example/users/alice");
+        var eve = await Node.AddRemoteActorAsync("https://a.example/users/eve");
+        var forged = new JObject { ["id"] = alice.Uri, ["type"] = "Person", ["name"] = "Hacked", ["inbox"] = "https://a.example/evil" };
+
+        await HandleAsync("Update", Wrap("Update", eve.Uri, forged), eve);
+
+        var row = await Node.WithDbAsync(db => Task.FromResult(db.RemoteActors.Single(a => a.Uri == alice.Uri)));
+        Assert.Equal(alice.DisplayName, row.DisplayName);
+        Assert.Equal(alice.Inbox, row.Inbox);
+        Assert.Equal(0, await Node.WithDbAsync(db => Task.FromResult(db.RemoteObjects.Count())));
+    }
+
+    [Fact]
+    public async Task Case24_create_whose_object_is_on_another_origin_than_the_actor_stores_nothing()
+    {
+        var eve = await FollowedRemoteActorAsync("https://b.example/users/eve");
+        var twin = await FollowedRemoteActorAsync("https://a.example/users/alice");
+
+        await HandleAsync("Create", Wrap("Create", eve.Uri, Note("https://a.example/n/9", null, "spoofed")), eve);
+        await HandleAsync("Create", Wrap("Create", twin.Uri, Note("https://a.example/n/10", twin.Uri, "genuine")), twin);
+
+        var stored = await Node.WithDbAsync(db => Task.FromResult(db.RemoteObjects.Select(o => o.Uri).ToList()));
+        Assert.Equal(new[] { "https://a.example/n/10" }, stored);
+    }
+
+    // ---- case 30: one activity cannot make us fetch without bound ----
+
+    [Fact]
+    public async Task Case30_create_referencing_thousands_of_unknown_objects_stops_at_the_parent_fetch_cap()
+    {
+        var author = await FollowedRemoteActorAsync(Server.Url("/users/mia"));
+        // An endless reply chain: every parent the node fetches answers to one more unknown parent.
+        for (var k = 0; k < 50; k++)
+        {
+            var parent = Note(Server.Url($"/n/{k}"), author.Uri, $"level {k}");
+            parent["inReplyTo"] = Server.Url($"/n/{k + 1}");
+            Server.Serve($"/n/{k}", parent);
+        }
+        var references = new JArray(Enumerable.Range(0, 3000).Select(i => Server.Url($"/unknown/{i}")));
+        var note = Note(Server.Url("/n/start"), author.Uri, "a reply deep in a thread we never saw");
+        note["inReplyTo"] = Server.Url("/n/0");
+        note["to"] = references;
+        note["cc"] = references;
+        note["tag"] = new JArray(references.Select(r => new JObject { ["type"] = "Mention", ["href"] = r }));
+        note["attachment"] = new JArray(references.Select(r => new JObject { ["type"] = "Document", ["url"] = r }));
+
+        await HandleAsync("Create", Wrap("Create", author.Uri, note), author);
+
+        // The parent chain is walked, so the cap is what stops it (not a refusal to fetch at all)...
+        Assert.Equal(FediLearn.Core.Services.ThreadService.MaxParentFetches, Server.TotalHits);
+        Assert.Equal(1, Server.Hits("/n/0"));
+        // ...and none of the thousands of other references is fetched.
+        Assert.Equal(0, Enumerable.Range(0, 3000).Sum(i => Server.Hits($"/unknown/{i}")));
+    }
+
+    // ---- case 31: the same delivery twice has one effect ----
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Case31_the_same_delivery_twice_is_stored_once_and_a_different_one_is_not_mistaken_for_it(bool withId)
+    {
+        var activity = new JObject { ["type"] = "Like", ["actor"] = "https://a.example/users/eve", ["object"] = $"{TestNode.PublicUrl}/g/circle/posts/1" };
+        if (withId) activity["id"] = "https://a.example/likes/1";
+        var other = (JObject)activity.DeepClone();
+        if (withId) other["id"] = "https://a.example/likes/2";
+        else other["object"] = $"{TestNode.PublicUrl}/g/circle/posts/2";
+
+        var first = await ReceiveAsync(activity);
+        var replay = await ReceiveAsync(activity);
+        var different = await ReceiveAsync(other);
+
+        Assert.Equal(FediLearn.Core.Inbox.ReceiveOutcome.Queued, first);
+        Assert.Equal(FediLearn.Core.Inbox.ReceiveOutcome.Duplicate, replay);
+        Assert.Equal(FediLearn.Core.Inbox.ReceiveOutcome.Queued, different);
+        Assert.Equal(2, await Node.WithDbAsync(db => Task.FromResult(db.InboxItems.Count())));
+    }
+
+    private async Task<FediLearn.Core.Inbox.ReceiveOutcome> ReceiveAsync(JObject activity)
+    {
+        await using var scope = Node.Scope();
+        var receiver = scope.ServiceProvider.GetRequiredService<FediLearn.Core.Inbox.InboxReceiver>();
+        return await receiver.ReceiveAsync(activity, activity.ToString(Newtonsoft.Json.Formatting.None), "https://a.example/users/eve", CancellationToken.None);
+    }
+
+    private async Task HandleAsync(string type, JObject activity, RemoteActor signer)
+    {
+        await using var scope = Node.Scope();
+        var handler = scope.ServiceProvider.GetServices<FediLearn.Core.Inbox.IActivityHandler>().Single(h => h.Type == type);
+        await handler.HandleAsync(new FediLearn.Core.Inbox.InboxContext(activity, signer), CancellationToken.None);
+    }
+
+    /// <summary>A remote actor one of our members follows (accepted), so its Creates and Announces are kept for timelines.</summary>
+    private async Task<RemoteActor> FollowedRemoteActorAsync(string uri)
+    {
+        var member = (await Node.WithDbAsync(db => Task.FromResult(db.LocalActors.FirstOrDefault(a => a.Kind == ActorKind.Person))))
+            ?? await Node.AddActorAsync(ActorKind.Person, "bo");
+        var remote = await Node.AddRemoteActorAsync(uri);
+        await Node.WithDbAsync(db =>
+        {
+            db.Followings.Add(new Following
+            {
+                LocalActorId = member.Id,
+                RemoteActorId = remote.Id,
+                FollowActivityId = $"{TestNode.PublicUrl}/follows/{Guid.NewGuid():N}",
+                State = FollowState.Accepted,
+                CreatedAt = DateTime.UtcNow,
+            });
+            return db.SaveChangesAsync();
+        });
+        return remote;
+    }
+
+    private Task StoreNoteAsync(string id, string author, string content) => Node.WithDbAsync(db =>
+    {
+        db.RemoteObjects.Add(new RemoteObject
+        {
+            Uri = id,
+            Type = "Note",
+            AttributedTo = author,
+            Json = Note(id, author, content).ToString(),
+            ReceivedAt = DateTime.UtcNow,
+        });
+        return db.SaveChangesAsync();
+    });
+
+    private static JObject Note(string id, string? author, string content)
+    {
+        var note = new JObject { ["id"] = id, ["type"] = "Note", ["content"] = $"<p>{content}</p>" };
+        if (author is not null) note["attributedTo"] = author;
+        return note;
+    }
+
+    private static JObject Wrap(string type, string actor, JObject obj) => new()
+    {
+        ["@context"] = "https://www.w3.org/ns/activitystreams",
+        ["id"] = $"{actor}/activities/{Guid.NewGuid():N}",
+        ["type"] = type,
+        ["actor"] = actor,
+        ["object"] = obj,
+    };
+
+    /// <summary>security.md case 23: attacker.example announces a Create carrying its own copy of victim.example's note.</summary>
+    private static JObject EmbeddedAnnounce(string attacker, string noteId, string victimActor, string fakeContent) =>
+        Wrap("Announce", attacker, Wrap("Create", victimActor, Note(noteId, victimActor, fakeContent)));
+
+    // ---- helpers ----
+
+    private static async Task<AuthenticationResult> AuthenticateAsync(TestNode node, SignedRequest request)
+    {
+        await using var scope = node.Scope();
+        return await scope.ServiceProvider.GetRequiredService<SignatureAuthenticator>().AuthenticateAsync(request, CancellationToken.None);
+    }
+
+    private static Task<int> CachedActorsAsync(TestNode node) =>
+        node.WithDbAsync(db => Task.FromResult(db.RemoteActors.Count()));
+
+    /// <summary>A Follow from <paramref name="actor"/> to a group inbox, signed the way Mastodon signs (draft-cavage).</summary>
+    private static SignedRequest SignedPost(string keyId, string privatePem, string actor)
+    {
+        var uri = new Uri($"{TestNode.PublicUrl}/g/circle/inbox");
+        var body = Encoding.UTF8.GetBytes(new JObject
+        {
+            ["id"] = actor + "/follows/" + Guid.NewGuid().ToString("N"),
+            ["type"] = "Follow",
+            ["actor"] = actor,
+            ["object"] = $"{TestNode.PublicUrl}/g/circle",
+        }.ToString());
+        using var message = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
+        message.Content.Headers.TryAddWithoutValidation("Content-Type", "application/activity+json");
+        using var key = SigningKey.FromPem(keyId, privatePem);
+        HttpSignatureSigner.SignDraftCavage(message, body, key, DateTimeOffset.UtcNow);
+
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, values) in message.Headers) headers[name] = string.Join(", ", values);
+        foreach (var (name, values) in message.Content.Headers) headers[name] = string.Join(", ", values);
+        return new SignedRequest("POST", uri, headers, body);
+    }
+
+    private static JObject Actor(string id, string keyId, string keyOwner, string publicPem) => new()
+    {
+        ["@context"] = new JArray("https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"),
+        ["id"] = id,
+        ["type"] = "Person",
+        ["preferredUsername"] = "eve",
+        ["inbox"] = id + "/inbox",
+        ["outbox"] = id + "/outbox",
+        ["publicKey"] = new JObject { ["id"] = keyId, ["owner"] = keyOwner, ["publicKeyPem"] = publicPem },
+    };
+
+    private static JObject Key(string id, string owner, string publicPem) => new()
+    {
+        ["@context"] = "https://w3id.org/security/v1",
+        ["id"] = id,
+        ["type"] = "Key",
+        ["owner"] = owner,
+        ["publicKeyPem"] = publicPem,
+    };
+
+    /// <summary>A remote origin on 127.0.0.1:0 serving scripted ActivityPub documents and counting every request per path.</summary>
+    private sealed class KeyServer : IAsyncDisposable
+    {
+        private readonly ConcurrentDictionary<string, string> _documents = new();
+        private readonly ConcurrentDictionary<string, int> _hits = new();
+        private WebApplication? _app;
+
+        public string Origin { get; private set; } = "";
+        public int TotalHits => _hits.Values.Sum();
+        public int Hits(string path) => _hits.GetValueOrDefault(path);
+        public string Url(string path) => Origin + path;
+        public void Serve(string path, JObject document) => _documents[path] = document.ToString();
+
+        public static async Task<KeyServer> StartAsync()
+        {
+            var server = new KeyServer();
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            var app = builder.Build();
+            app.Run(context =>
+            {
+                var path = context.Request.Path.Value ?? "/";
+                server._hits.AddOrUpdate(path, 1, (_, n) => n + 1);
+                return server._documents.TryGetValue(path, out var json)
+                    ? Results.Text(json, "application/activity+json").ExecuteAsync(context)
+                    : Results.NotFound().ExecuteAsync(context);
+            });
+            await app.StartAsync();
+            server._app = app;
+            server.Origin = app.Urls.First().TrimEnd('/');
+            return server;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_app is not null) await _app.DisposeAsync();
+        }
+    }
+}
