@@ -209,7 +209,7 @@ public sealed class PublicPagesTests(ChromiumFixture chromium) : GroupWorkspaceT
         await page.GetByLabel("Title").FillAsync(title);
         await page.GetByLabel("Starts").FillAsync(startLocal.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture));
         await page.GetByLabel("Ends").FillAsync(endLocal.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture));
-        await page.GetByLabel("Time zone").FillAsync(zone);
+        await page.GetByLabel("Time zone").SelectOptionAsync(zone); // a select of IANA zones since the shared compose form
         await page.GetByLabel("Join link (optional if there is a place)").FillAsync("https://meet.example/rust");
         await page.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
         await page.WaitForURLAsync("**/workspace/rust?published=**");
