@@ -30,7 +30,8 @@ public abstract class WebAppTest(ChromiumFixture chromium) : IClassFixture<Chrom
             BaseURL = Node.Origin,
             ViewportSize = new ViewportSize { Width = width, Height = height },
         });
-        context.SetDefaultTimeout(15_000);
+        // Generous: on a loaded 2-core CI machine a first page (Identity hashing, the first Razor compile) can take over 15 s.
+        context.SetDefaultTimeout(30_000);
         _contexts.Add(context);
         return await context.NewPageAsync();
     }
