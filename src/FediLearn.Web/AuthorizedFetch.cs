@@ -55,11 +55,8 @@ public static class AuthorizedFetch
             return;
         }
 
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, values) in request.Headers) headers[name] = string.Join(", ", values.ToArray());
-        var uri = new Uri(options.BaseUrl + request.PathBase + request.Path + request.QueryString);
-        var auth = await context.RequestServices.GetRequiredService<SignatureAuthenticator>()
-            .AuthenticateAsync(new SignedRequest(request.Method, uri, headers, []), context.RequestAborted);
+        var signedRequest = new SignedRequest(request.Method, Endpoints.InboxEndpoints.PublicUri(options, request), Endpoints.InboxEndpoints.Headers(request), []);
+        var auth = await context.RequestServices.GetRequiredService<SignatureAuthenticator>().AuthenticateAsync(signedRequest, context.RequestAborted);
         if (!auth.Succeeded)
         {
             await WriteAsync(context, auth.StatusCode, auth.Error ?? "Signature verification failed");

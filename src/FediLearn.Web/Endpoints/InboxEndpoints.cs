@@ -70,10 +70,10 @@ public static class InboxEndpoints
     }
 
     /// <summary>The URL as the sender saw it: our public origin, not whatever a reverse proxy passed on.</summary>
-    private static Uri PublicUri(FediLearnOptions options, HttpRequest request) =>
+    internal static Uri PublicUri(FediLearnOptions options, HttpRequest request) =>
         new(options.BaseUrl + request.PathBase + request.Path + request.QueryString);
 
-    private static Dictionary<string, string> Headers(HttpRequest request)
+    internal static Dictionary<string, string> Headers(HttpRequest request)
     {
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, values) in request.Headers) headers[name] = string.Join(", ", values.ToArray());

@@ -26,6 +26,16 @@ public static class AccountForms
     }
 
     /// <summary>Core messages are lower-case CLI fragments ("the name … is taken"); on a page they read as sentences.</summary>
+    /// <summary>A date field (yyyy-MM-dd) as 00:00 UTC of that day; null when empty; an error beside the field when unreadable.</summary>
+    public static DateTime? UtcDay(ModelStateDictionary state, string field, string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (DateTime.TryParseExact(text.Trim(), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day))
+            return DateTime.SpecifyKind(day, DateTimeKind.Utc);
+        state.AddModelError(field, "Use a date such as 2027-03-15.");
+        return null;
+    }
+
     public static string Sentence(string message) =>
         message.Length == 0 ? message : char.ToUpperInvariant(message[0]) + message[1..] + (message.EndsWith('.') ? "" : ".");
 

@@ -1,6 +1,5 @@
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
-using System.Globalization;
 using FediLearn.Core.Federation;
 using FediLearn.Core.Feeds;
 using FediLearn.Core.Services;
@@ -49,13 +48,7 @@ public sealed class WorkspaceModel(FediLearnDbContext db, GroupService groups, U
         if (lane is null && !string.IsNullOrEmpty(Lane) && Lane != "empty") ModelState.AddModelError(nameof(Lane), "Choose one of the lanes below.");
         if (!string.IsNullOrWhiteSpace(Timezone) && !SessionTime.IsValidZone(Timezone.Trim()))
             ModelState.AddModelError(nameof(Timezone), "Use an IANA timezone name, e.g. Europe/Amsterdam, America/New_York or UTC.");
-        DateTime? archiveAt = null;
-        if (!string.IsNullOrWhiteSpace(ArchiveOn))
-        {
-            if (DateTime.TryParseExact(ArchiveOn.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-                archiveAt = DateTime.SpecifyKind(day, DateTimeKind.Utc);
-            else ModelState.AddModelError(nameof(ArchiveOn), "Use a date such as 2027-03-15.");
-        }
+        var archiveAt = AccountForms.UtcDay(ModelState, nameof(ArchiveOn), ArchiveOn);
         if (ModelState.IsValid)
         {
             try

@@ -40,13 +40,7 @@ public sealed class SettingsModel(GroupService groups, MediaService media) : Gro
     {
         var policy = GroupService.ParsePostingPolicy(PostingPolicy);
         if (policy is null) ModelState.AddModelError(nameof(PostingPolicy), "Choose who may reply.");
-        DateTime? archiveAt = null;
-        if (!string.IsNullOrWhiteSpace(ArchiveOn))
-        {
-            if (DateTime.TryParseExact(ArchiveOn.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-                archiveAt = DateTime.SpecifyKind(day, DateTimeKind.Utc);
-            else ModelState.AddModelError(nameof(ArchiveOn), "Use a date such as 2027-03-15.");
-        }
+        var archiveAt = AccountForms.UtcDay(ModelState, nameof(ArchiveOn), ArchiveOn);
         var iconKey = RemoveIcon ? null : Group.IconMediaKey;
         if (Icon is { Length: > 0 } && ModelState.IsValid && Person is not null)
         {
