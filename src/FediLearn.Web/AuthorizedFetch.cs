@@ -55,8 +55,7 @@ public static class AuthorizedFetch
             return;
         }
 
-        var signedRequest = new SignedRequest(request.Method, Endpoints.InboxEndpoints.PublicUri(options, request), Endpoints.InboxEndpoints.Headers(request), []);
-        var auth = await context.RequestServices.GetRequiredService<SignatureAuthenticator>().AuthenticateAsync(signedRequest, context.RequestAborted);
+        var auth = await VerifyAsync(context);
         if (!auth.Succeeded)
         {
             await WriteAsync(context, auth.StatusCode, auth.Error ?? "Signature verification failed");
@@ -68,6 +67,27 @@ public static class AuthorizedFetch
 
     /// <summary>The remote actor whose signature this GET carried, when secure mode verified one.</summary>
     public static RemoteActor? SignerOf(HttpContext context) => context.Items.TryGetValue(SignerItem, out var s) ? s as RemoteActor : null;
+
+    /// <summary>
+    /// The server that signed this GET: the one secure mode verified, else the request's own signature checked now
+    /// (members-only content asks for one whatever the node's setting). Null when unsigned or not verifiable.
+    /// </summary>
+    public static async Task<RemoteActor?> VerifiedSignerAsync(HttpContext context)
+    {
+        if (SignerOf(context) is { } known) return known;
+        if (!context.Request.Headers.ContainsKey("Signature") && !context.Request.Headers.ContainsKey("Signature-Input")) return null;
+        var auth = await VerifyAsync(context);
+        if (!auth.Succeeded) return null;
+        context.Items[SignerItem] = auth.Signer;
+        return auth.Signer;
+    }
+
+    private static Task<AuthenticationResult> VerifyAsync(HttpContext context)
+    {
+        var options = context.RequestServices.GetRequiredService<IOptions<FediLearnOptions>>().Value;
+        var signed = new SignedRequest(context.Request.Method, Endpoints.InboxEndpoints.PublicUri(options, context.Request), Endpoints.InboxEndpoints.Headers(context.Request), []);
+        return context.RequestServices.GetRequiredService<SignatureAuthenticator>().AuthenticateAsync(signed, context.RequestAborted);
+    }
 
     /// <summary>An actor document as an unsigned request may see it in secure mode; unchanged otherwise.</summary>
     public static JObject ForRequest(JObject actor, HttpContext context)

@@ -26,7 +26,8 @@ public sealed class ActorRenderer(ActorUrls urls, TimeProvider time)
             ["featured"] = urls.Featured(actor),
             ["endpoints"] = new JObject { ["sharedInbox"] = urls.SharedInbox },
             ["manuallyApprovesFollowers"] = actor.ManuallyApprovesFollowers || actor.Kind == ActorKind.Application,
-            ["discoverable"] = actor.Discoverable && actor.Kind != ActorKind.Application,
+            // A members-only group is found by its handle, not listed in directories or search.
+            ["discoverable"] = actor.Discoverable && actor.Kind != ActorKind.Application && !actor.MembersOnly,
             ["published"] = actor.CreatedAt.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ"),
         };
         if (actor.Kind == ActorKind.Group)

@@ -31,10 +31,15 @@ public sealed class DeliveryQueue(ActorUrls urls, TimeProvider time)
         return row;
     }
 
-    /// <summary>A public activity for all of the actor's followers: stored once, plus one fan-out job (expanded by the FanoutWorker).</summary>
+    /// <summary>
+    /// An activity for all of the actor's followers: stored once, plus one fan-out job (expanded by the FanoutWorker).
+    /// A members-only group's activities are addressed to its followers only and stored as not public, which also
+    /// makes the fan-out use each follower's own inbox.
+    /// </summary>
     public OutboundActivity Broadcast(FediLearnDbContext db, LocalActor actor, JObject activity)
     {
-        var stored = CreateActivity(db, actor, activity, isPublic: true);
+        if (actor.MembersOnly) Audience.RestrictToFollowers(activity, urls.Actor(actor), urls.Followers(actor));
+        var stored = CreateActivity(db, actor, activity, isPublic: !actor.MembersOnly);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         db.FanoutJobs.Add(new FanoutJob { Activity = stored, ActorId = actor.Id, State = DeliveryState.Pending, NextAttemptAt = now, CreatedAt = now });
         return stored;

@@ -12,7 +12,9 @@ namespace FediLearn.Core.Queues;
 /// <summary>
 /// Expands "send to all followers" into one delivery job per inbox, followers on one server sharing its shared inbox.
 /// One INSERT … SELECT in the database, in the same transaction that marks the fan-out done: never half expanded,
-/// never expanded twice, and no follower list is loaded into memory however large the group.
+/// never expanded twice, and no follower list is loaded into memory however large the group. A members-only group's
+/// activities (not public) go to each approved follower's own inbox instead: no server's shared inbox is trusted to
+/// sort out who may see them.
 /// </summary>
 public sealed class FanoutWorker(
     IServiceScopeFactory scopes, FanoutSignal fanoutSignal, DeliverySignal signal, IOptions<FediLearnOptions> options, TimeProvider time, ILogger<FanoutWorker> logger)
@@ -21,10 +23,10 @@ public sealed class FanoutWorker(
     private const string ExpandSql = """
         INSERT INTO delivery_jobs (activity_id, inbox, host, state, attempts, next_attempt_at, created_at)
         SELECT {0}, t.inbox, t.host, 0, 0, {1}, {1}
-        FROM (SELECT COALESCE(r.shared_inbox, r.inbox) AS inbox, MIN(r.host) AS host
+        FROM (SELECT CASE WHEN {3} = 1 THEN COALESCE(r.shared_inbox, r.inbox) ELSE r.inbox END AS inbox, MIN(r.host) AS host
               FROM followers f JOIN remote_actors r ON r.id = f.remote_actor_id
               WHERE f.local_actor_id = {2} AND f.state = 1
-              GROUP BY COALESCE(r.shared_inbox, r.inbox)) t
+              GROUP BY CASE WHEN {3} = 1 THEN COALESCE(r.shared_inbox, r.inbox) ELSE r.inbox END) t
         """;
 
     public override async Task<int> RunOnceAsync(CancellationToken ct)
@@ -35,8 +37,9 @@ public sealed class FanoutWorker(
         foreach (var id in ids)
         {
             var job = await db.FanoutJobs.FirstAsync(j => j.Id == id, ct);
+            var isPublic = await db.OutboundActivities.Where(a => a.Id == job.ActivityId).Select(a => a.IsPublic).FirstAsync(ct);
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var inboxes = await db.Database.ExecuteSqlRawAsync(ExpandSql, [job.ActivityId, Time.GetUtcNow().ToUnixTimeMilliseconds(), job.ActorId], ct);
+            var inboxes = await db.Database.ExecuteSqlRawAsync(ExpandSql, [job.ActivityId, Time.GetUtcNow().ToUnixTimeMilliseconds(), job.ActorId, isPublic ? 1 : 0], ct);
             job.State = DeliveryState.Succeeded;
             job.LockedUntil = null;
             await db.SaveChangesAsync(ct);

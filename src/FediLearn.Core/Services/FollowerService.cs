@@ -69,10 +69,21 @@ public sealed class FollowerService(FediLearnDbContext db, ActorUrls urls, Deliv
         signal.Signal.Notify();
     }
 
-    /// <summary>Removes a follower (or refuses a pending request) and tells their server with Reject{Follow}.</summary>
+    /// <summary>
+    /// Removes a follower (or refuses a pending request) and tells their server with Reject{Follow}. A members-only
+    /// group also withdraws what is still queued for the removed participant's own inbox: they get nothing more.
+    /// </summary>
     public async Task RemoveAsync(string actorName, string followerUri, CancellationToken ct)
     {
         var (actor, row) = await FindFollowerAsync(actorName, followerUri, ct);
+        if (actor.MembersOnly)
+        {
+            var inbox = row.RemoteActor!.Inbox;
+            await db.DeliveryJobs
+                .Where(j => j.Inbox == inbox && j.State == DeliveryState.Pending
+                    && db.OutboundActivities.Any(a => a.Id == j.ActivityId && a.ActorId == actor.Id && !a.IsPublic && db.FanoutJobs.Any(f => f.ActivityId == a.Id)))
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.State, DeliveryState.Abandoned).SetProperty(j => j.LastError, "The participant was removed from the members-only group"), ct);
+        }
         var reject = ActivityBuilder.Reject(urls.Actor(actor), row.ActorUri, ActivityJson.Parse(row.FollowJson));
         var activity = queue.CreateActivity(db, actor, reject, isPublic: false);
         queue.Enqueue(db, activity, [row.RemoteActor!.Inbox]);

@@ -9,7 +9,18 @@ using Newtonsoft.Json.Linq;
 namespace FediLearn.Core.Services;
 
 /// <summary>What a group's facilitators can change on its settings page.</summary>
-public sealed record GroupSettings(string Title, string? Summary, bool Approval, PostingPolicy PostingPolicy, string? DefaultTimeZone, DateTime? ArchiveAt, string? IconMediaKey);
+/// <remarks>
+/// A members-only group (a private cohort) always approves who joins, and never takes replies from everyone: an
+/// "open" posting policy becomes "participants".
+/// </remarks>
+public sealed record GroupSettings(
+    string Title, string? Summary, bool Approval, PostingPolicy PostingPolicy, string? DefaultTimeZone, DateTime? ArchiveAt, string? IconMediaKey,
+    bool MembersOnly = false)
+{
+    public bool EffectiveApproval => Approval || MembersOnly;
+
+    public PostingPolicy EffectivePostingPolicy => MembersOnly && PostingPolicy == PostingPolicy.Open ? PostingPolicy.Participants : PostingPolicy;
+}
 
 public sealed record GroupView(string Name, string Title, string? Summary, bool RequiresApproval, int Followers, int Pending, IReadOnlyList<string> Facilitators);
 
@@ -25,7 +36,8 @@ public sealed class GroupService(
     /// Without a lane the group starts empty with <paramref name="approval"/> as given.
     /// </summary>
     public async Task<LocalActor> CreateFromLaneAsync(
-        string name, string title, string? summary, LaneTemplate? lane, bool approval, string? timeZone, DateTime? archiveAt, LocalActor? creator, CancellationToken ct)
+        string name, string title, string? summary, LaneTemplate? lane, bool approval, string? timeZone, DateTime? archiveAt, LocalActor? creator, CancellationToken ct,
+        bool membersOnly = false)
     {
         var now = time.GetUtcNow();
         archiveAt ??= lane?.DefaultArchiveDays is { } days ? now.UtcDateTime.AddDays(days) : null;
@@ -36,6 +48,13 @@ public sealed class GroupService(
         var group = await AddAsync(name, title, summary, lane?.Approval ?? approval, null, ct);
         group.Lane = lane?.Lane ?? GroupLane.None;
         group.PostingPolicy = lane?.PostingPolicy ?? PostingPolicy.Open;
+        if (membersOnly)
+        {
+            // Set before the lane's first item is published, so that it is addressed to members from the start.
+            group.MembersOnly = true;
+            group.ManuallyApprovesFollowers = true;
+            if (group.PostingPolicy == PostingPolicy.Open) group.PostingPolicy = PostingPolicy.Participants;
+        }
         group.DefaultTimeZone = string.IsNullOrWhiteSpace(timeZone) ? null : timeZone.Trim();
         group.ArchiveAt = archiveAt;
         if (creator is not null)
@@ -74,12 +93,13 @@ public sealed class GroupService(
         if (errors.Count > 0) throw new ItemValidationException(errors);
 
         var seenByOthers = group.DisplayName != title || group.Summary != summary || group.IconMediaKey != settings.IconMediaKey
-            || group.ManuallyApprovesFollowers != settings.Approval
-            || group.PostingPolicyAt(now) != (settings.ArchiveAt is { } a && a <= now.UtcDateTime ? PostingPolicy.Facilitators : settings.PostingPolicy);
+            || group.ManuallyApprovesFollowers != settings.EffectiveApproval || group.MembersOnly != settings.MembersOnly
+            || group.PostingPolicyAt(now) != (settings.ArchiveAt is { } a && a <= now.UtcDateTime ? PostingPolicy.Facilitators : settings.EffectivePostingPolicy);
         group.DisplayName = title;
         group.Summary = summary;
-        group.ManuallyApprovesFollowers = settings.Approval;
-        group.PostingPolicy = settings.PostingPolicy;
+        group.ManuallyApprovesFollowers = settings.EffectiveApproval;
+        group.PostingPolicy = settings.EffectivePostingPolicy;
+        group.MembersOnly = settings.MembersOnly;
         group.DefaultTimeZone = string.IsNullOrWhiteSpace(settings.DefaultTimeZone) ? null : settings.DefaultTimeZone.Trim();
         group.ArchiveAt = settings.ArchiveAt;
         group.IconMediaKey = settings.IconMediaKey;
@@ -175,6 +195,8 @@ public sealed class GroupService(
     {
         var parsed = ParsePostingPolicy(policy) ?? throw new FediLearnException($"\"{policy}\" is not a posting policy: use open, participants or facilitators");
         var group = await db.FindGroupAsync(groupName, ct);
+        if (group.MembersOnly && parsed == PostingPolicy.Open)
+            throw new FediLearnException($"{groupName} is members-only: only its participants or facilitators can reply, so the policy cannot be open");
         group.PostingPolicy = parsed;
         await db.SaveChangesAsync(ct);
         return parsed;

@@ -43,12 +43,14 @@ public sealed class RsvpService(
         return session is null ? null : (session, group!);
     }
 
-    /// <summary>A Join from another server: accepted, pending approval, or rejected (banned, cancelled or full).</summary>
+    /// <summary>A Join from another server: accepted, pending approval, or rejected (banned, cancelled, full, or not a participant of a members-only group).</summary>
     public async Task JoinAsync(GroupItem session, LocalActor group, RemoteActor attendee, JObject join, CancellationToken ct)
     {
         var row = await UpsertAsync(session, attendee.Uri, ct);
         row.JoinJson = ActivityJson.Serialize(join);
         var refused = session.Cancelled || await ModerationService.IsBannedAsync(db, group.Id, attendee.Uri, ct)
+            // A members-only group's sessions are for its approved participants.
+            || (group.MembersOnly && !await db.Followers.AnyAsync(f => f.LocalActorId == group.Id && f.ActorUri == attendee.Uri && f.State == FollowState.Accepted, ct))
             || (session.Capacity is { } capacity && row.Status != RsvpStatus.Yes
                 && await db.Rsvps.CountAsync(r => r.SessionId == session.Id && r.Status == RsvpStatus.Yes, ct) >= capacity);
         if (refused)

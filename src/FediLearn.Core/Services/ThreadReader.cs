@@ -19,11 +19,15 @@ public sealed class ThreadReader(FediLearnDbContext db, ActorUrls urls, GroupObj
 {
     public const int MaxEntries = 2_000;
 
-    public async Task<IReadOnlyList<ThreadEntry>?> ReadAsync(string topUri, CancellationToken ct)
+    /// <param name="reader">Who reads: a members-only group's threads are read by its facilitators only (null: no check).</param>
+    public async Task<IReadOnlyList<ThreadEntry>?> ReadAsync(string topUri, CancellationToken ct, LocalActor? reader = null)
     {
         if (urls.ParseItem(topUri) is { } target)
         {
             var group = await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Kind == ActorKind.Group && a.Name == target.Group, ct);
+            if (group is { MembersOnly: true } && reader is not null
+                && !await db.GroupFacilitators.AnyAsync(f => f.GroupId == group.Id && f.PersonId == reader.Id, ct))
+                throw new FediLearnException($"{group.Name} is members-only: only its facilitators read its threads here");
             var item = group is null ? null : await db.GroupItems.AsNoTracking()
                 .FirstOrDefaultAsync(i => i.Id == target.Id && i.GroupId == group.Id && i.Kind == target.Kind && i.PublishedAt != null && i.DeletedAt == null, ct);
             if (item is null) return null;

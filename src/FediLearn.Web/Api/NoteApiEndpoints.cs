@@ -39,11 +39,13 @@ public static class NoteApiEndpoints
 
         app.MapGet("/api/thread", async (string? @object, HttpContext http, ThreadReader reader, CancellationToken ct) =>
         {
-            var (_, error) = await ApiAuth.PersonAsync(http, ct);
+            var (person, error) = await ApiAuth.PersonAsync(http, ct);
             if (error is not null) return error;
             if (string.IsNullOrWhiteSpace(@object))
                 return ApiAuth.Invalid(new Dictionary<string, string[]> { ["object"] = ["The id of the thread's top object."] });
-            var entries = await reader.ReadAsync(@object, ct);
+            IReadOnlyList<ThreadEntry>? entries;
+            try { entries = await reader.ReadAsync(@object, ct, person); }
+            catch (FediLearnException e) { return ApiAuth.Problem(403, "Forbidden", e.Message); }
             if (entries is null) return ApiAuth.Problem(404, "Not found", $"This node knows no thread starting at {@object}.");
             return Results.Json(new
             {

@@ -19,21 +19,26 @@ internal static class GroupCommands
             Description = $"Start from a template: {string.Join(", ", Lanes.All.Select(l => l.Key))} (sets approval and posting policy, publishes a first item by --facilitator)",
         };
         var timezone = new Option<string?>("--timezone") { Description = "The IANA zone new sessions start in, e.g. Europe/Amsterdam" };
-        var add = new Command("add", "Create a learning group") { name, title, summary, approval, facilitator, lane, timezone };
+        var membersOnly = new Option<bool>("--members-only")
+        {
+            Description = "A private cohort: content goes to approved participants only and is served only to their servers (implies --approval)",
+        };
+        var add = new Command("add", "Create a learning group") { name, title, summary, approval, facilitator, lane, timezone, membersOnly };
         add.SetAction((parse, ct) => CliApp.ExecuteAsync(async (services, token) =>
         {
             var groups = services.GetRequiredService<GroupService>();
             var laneKey = parse.GetValue(lane);
             var template = laneKey is null ? null : Lanes.Find(laneKey)
                 ?? throw new FediLearnException($"\"{laneKey}\" is not a lane: use {string.Join(", ", Lanes.All.Select(l => l.Key))}");
-            var group = template is null && parse.GetValue(timezone) is null
+            var group = template is null && parse.GetValue(timezone) is null && !parse.GetValue(membersOnly)
                 ? await groups.AddAsync(parse.GetValue(name)!, parse.GetValue(title)!, parse.GetValue(summary), parse.GetValue(approval), parse.GetValue(facilitator), token)
                 : await groups.CreateFromLaneAsync(parse.GetValue(name)!, parse.GetValue(title)!, parse.GetValue(summary), template, parse.GetValue(approval),
-                    parse.GetValue(timezone), null, await FacilitatorAsync(services, parse.GetValue(facilitator), template, token), token);
+                    parse.GetValue(timezone), null, await FacilitatorAsync(services, parse.GetValue(facilitator), template, token), token, parse.GetValue(membersOnly));
             var urls = services.GetRequiredService<ActorUrls>();
             Console.WriteLine($"Created group {urls.Handle(group)}{(template is null ? "" : $" from the {template.Name.ToLowerInvariant()} lane, with its first item \"{template.FirstTitle}\"")}");
             Console.WriteLine($"  profile: {urls.Actor(group)}");
             Console.WriteLine($"  followers {(group.ManuallyApprovesFollowers ? "need approval (followers approve)" : "are accepted automatically")}");
+            if (group.MembersOnly) Console.WriteLine("  members-only: its content reaches approved participants only");
         }, ct));
 
         var list = new Command("list", "List the groups on this node");

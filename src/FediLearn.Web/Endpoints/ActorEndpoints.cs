@@ -37,8 +37,15 @@ public static class ActorEndpoints
         {
             var activity = await db.OutboundActivities.AsNoTracking().FirstOrDefaultAsync(a => a.Key == key, ct);
             if (activity is null) return ErrorResponses.Json(404, "No such activity");
-            // It exists: never 404/410 it. Follow responses are addressed to one server only.
-            if (!activity.IsPublic) return ErrorResponses.Json(403, "This activity is not public");
+            // It exists: never 404/410 it. Follow responses are addressed to one server only; what a members-only group
+            // sent to all its participants, their servers may read.
+            if (!activity.IsPublic)
+            {
+                var group = await db.LocalActors.AsNoTracking().FirstAsync(a => a.Id == activity.ActorId, ct);
+                if (!group.MembersOnly || !await db.FanoutJobs.AnyAsync(f => f.ActivityId == activity.Id, ct))
+                    return ErrorResponses.Json(403, "This activity is not public");
+                if (await MembersOnlyAccess.CheckAsync(http, group, ct) is { } denied) return denied;
+            }
             return Negotiation.ActivityResult(ActivityJson.Parse(activity.Json), http);
         });
     }
@@ -50,15 +57,22 @@ public static class ActorEndpoints
         if (Negotiation.WantsActivityJson(http.Request))
             return Negotiation.ActivityResult(AuthorizedFetch.ForRequest(renderer.Render(actor), http), http);
         http.Response.Headers.Vary = "Accept";
-        return await PageAsync(actor, db, urls, null, ct);
+        return await PageAsync(actor, http, db, urls, null, ct);
     }
 
     /// <summary>The actor's HTML page; also re-rendered by the follow form (Endpoints/FollowEndpoints) with its error.</summary>
-    internal static async Task<IResult> PageAsync(LocalActor actor, FediLearnDbContext db, ActorUrls urls, FollowFormState? follow, CancellationToken ct)
+    /// A members-only group shows visitors who are not its facilitators only who it is and how to ask to join (403).
+    internal static async Task<IResult> PageAsync(LocalActor actor, HttpContext http, FediLearnDbContext db, ActorUrls urls, FollowFormState? follow, CancellationToken ct)
     {
         var followers = await db.Followers.CountAsync(f => f.LocalActorId == actor.Id && f.State == FollowState.Accepted, ct);
-        var content = actor.Kind == ActorKind.Group ? await GroupContentAsync(db, actor.Id, ct) : GroupPageContent.Empty;
-        return ActorPages.Actor(actor, urls, followers, content, follow);
+        var restricted = actor.Kind == ActorKind.Group && !await MembersOnlyAccess.MayReadPagesAsync(http, actor, ct);
+        if (actor.MembersOnly)
+        {
+            http.Response.Headers.Vary = "Accept, Cookie";
+            http.Response.Headers.CacheControl = "private, no-store";
+        }
+        var content = actor.Kind == ActorKind.Group && !restricted ? await GroupContentAsync(db, actor.Id, ct) : GroupPageContent.Empty;
+        return ActorPages.Actor(actor, urls, followers, content, follow, restricted);
     }
 
     private static async Task<GroupPageContent> GroupContentAsync(FediLearnDbContext db, long groupId, CancellationToken ct)
@@ -83,6 +97,9 @@ public static class ActorEndpoints
     {
         var actor = await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Kind == kind && a.Name == name, ct);
         if (actor is null || (collection == "moderators" && kind != ActorKind.Group)) return NotFound(http, "No such collection");
+        if (actor.MembersOnly && collection is "outbox" or "featured" or "followers"
+            && await MembersOnlyAccess.CheckAsync(http, actor, ct) is { } denied)
+            return denied;
         if (page is < 1 or > 100_000) return ErrorResponses.Json(400, "page must be between 1 and 100000");
         var id = $"{urls.Actor(actor)}/{collection}";
 
@@ -102,7 +119,10 @@ public static class ActorEndpoints
                 .OrderBy(f => f.Id).Select(f => f.ActorUri), page, ct),
             "following" => await PageAsync(db.Followings.AsNoTracking().Where(f => f.LocalActorId == actor.Id && f.State == FollowState.Accepted)
                 .OrderBy(f => f.Id).Select(f => f.RemoteActor!.Uri), page, ct),
-            "outbox" => await PageAsync(db.OutboundActivities.AsNoTracking().Where(a => a.ActorId == actor.Id && a.IsPublic && a.Type == "Create")
+            // A members-only group's outbox (its participants' servers only) lists what it sent to all of them, not
+            // what went to a few (session reminders).
+            "outbox" => await PageAsync(db.OutboundActivities.AsNoTracking()
+                .Where(a => a.ActorId == actor.Id && a.Type == "Create" && (a.IsPublic || (actor.MembersOnly && db.FanoutJobs.Any(f => f.ActivityId == a.Id))))
                 .OrderByDescending(a => a.Id).Select(a => a.Json), page, ct),
             "featured" => await PageAsync(db.GroupItems.AsNoTracking()
                 .Where(i => i.GroupId == actor.Id && i.Kind == ItemKind.Material && i.Pinned && i.PublishedAt != null && i.DeletedAt == null)

@@ -15,25 +15,28 @@ public static class FeedEndpoints
 {
     public static void MapFeedEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/groups/{name}/sessions.ics", async (string name, FediLearnDbContext db, ActorUrls urls, TimeProvider time, CancellationToken ct) =>
+        app.MapGet("/groups/{name}/sessions.ics", async (string name, HttpContext http, FediLearnDbContext db, ActorUrls urls, TimeProvider time, CancellationToken ct) =>
         {
             var group = await FindGroupAsync(db, name, ct);
             if (group is null) return ErrorResponses.Json(404, $"No group named {name}");
+            if (await MembersOnlyAccess.CheckAsync(http, group, ct) is { } denied) return denied;
             var sessions = await db.GroupItems.AsNoTracking()
                 .Where(i => i.GroupId == group.Id && i.Kind == ItemKind.Session && i.PublishedAt != null && i.DeletedAt == null)
                 .OrderBy(i => i.Id).ToListAsync(ct);
             return Calendar(group.DisplayName, sessions.Select(s => ToEvent(s, group, urls)), time);
         });
-        app.MapGet("/g/{name}/sessions/{id:long}.ics", async (string name, long id, FediLearnDbContext db, ActorUrls urls, TimeProvider time, CancellationToken ct) =>
+        app.MapGet("/g/{name}/sessions/{id:long}.ics", async (string name, long id, HttpContext http, FediLearnDbContext db, ActorUrls urls, TimeProvider time, CancellationToken ct) =>
         {
             var (group, item) = await ObjectEndpoints.FindPublishedAsync(db, name, "sessions", id, ct);
+            if (group is not null && await MembersOnlyAccess.CheckAsync(http, group, ct) is { } denied) return denied;
             if (group is null || item is null || item.DeletedAt is not null) return ErrorResponses.Json(404, "No such session");
             return Calendar(item.Title ?? group.DisplayName, [ToEvent(item, group, urls)], time);
         });
-        app.MapGet("/groups/{name}/feed.atom", async (string name, FediLearnDbContext db, ActorUrls urls, IOptions<FediLearnOptions> options, TimeProvider time, CancellationToken ct) =>
+        app.MapGet("/groups/{name}/feed.atom", async (string name, HttpContext http, FediLearnDbContext db, ActorUrls urls, IOptions<FediLearnOptions> options, TimeProvider time, CancellationToken ct) =>
         {
             var group = await FindGroupAsync(db, name, ct);
             if (group is null) return ErrorResponses.Json(404, $"No group named {name}");
+            if (await MembersOnlyAccess.CheckAsync(http, group, ct) is { } denied) return denied;
             var items = await db.GroupItems.AsNoTracking()
                 .Where(i => i.GroupId == group.Id && i.PublishedAt != null && i.DeletedAt == null)
                 .OrderByDescending(i => i.PublishedAt).Take(50).ToListAsync(ct);

@@ -35,13 +35,13 @@ public static class FollowEndpoints
         if (actor is null) return ActorEndpoints.NotFound(http, kind == ActorKind.Group ? $"No group named {name} on this node" : $"No member named {name} on this node");
 
         var (user, host, problem) = Parse(handle);
-        if (problem is not null) return await ActorEndpoints.PageAsync(actor, db, urls, new FollowFormState(handle, problem), ct);
+        if (problem is not null) return await ActorEndpoints.PageAsync(actor, http, db, urls, new FollowFormState(handle, problem), ct);
 
         var target = urls.Handle(actor).TrimStart('@');
         var (redirect, error) = await LookupAsync(fed, user!, host!, target, urls.Actor(actor), ct);
         return redirect is not null
             ? Results.Redirect(redirect)
-            : await ActorEndpoints.PageAsync(actor, db, urls, new FollowFormState(handle, error), ct);
+            : await ActorEndpoints.PageAsync(actor, http, db, urls, new FollowFormState(handle, error), ct);
     }
 
     /// <summary>Accepts "@you@your.server", "you@your.server" and "acct:you@your.server".</summary>

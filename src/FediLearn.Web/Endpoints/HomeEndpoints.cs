@@ -24,7 +24,8 @@ public static class HomeEndpoints
             var ids = groups.Select(g => g.Id).ToList();
             var followers = await db.Followers.AsNoTracking().Where(f => ids.Contains(f.LocalActorId) && f.State == FollowState.Accepted)
                 .GroupBy(f => f.LocalActorId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
-            var next = await NextSessionsAsync(db, ids, ct);
+            // A members-only group is listed (people need its handle to ask to join), its sessions are not.
+            var next = await NextSessionsAsync(db, groups.Where(g => !g.MembersOnly).Select(g => g.Id).ToList(), ct);
             var list = groups.Count == 0
                 ? "<p class=\"card\">No learning groups yet. An admin creates the first one in the <a href=\"/workspace\">workspace</a> (or with <code>dotnet run --project src/FediLearn.Web -- groups add &lt;name&gt; --title \"&lt;title&gt;\"</code>).</p>"
                 : "<ul class=\"groups\">" + string.Concat(groups.Select(g => Group(g, urls, followers.GetValueOrDefault(g.Id), next.GetValueOrDefault(g.Id)))) + "</ul>";
@@ -48,8 +49,8 @@ public static class HomeEndpoints
         <li class="card"><h3><a href="{E(urls.Actor(g))}">{E(g.DisplayName)}</a></h3>
         <p class="handle">{E(urls.Handle(g))}</p>
         {ActorRenderer.SummaryHtml(g.Summary)}
-        <p class="muted">{followers} {(followers == 1 ? "follower" : "followers")}</p>
-        <p>{(next is null ? "<span class=\"muted\">No session scheduled.</span>" : $"Next session: <a href=\"{E(urls.Item(g.Name, next.Kind, next.Id))}\">{E(next.Title ?? "Session")}</a><br>{ViewerTime.Session(next, "span")}")}</p></li>
+        <p class="muted">{(g.MembersOnly ? "Members only · " : "")}{followers} {(followers == 1 ? "follower" : "followers")}</p>
+        <p>{(g.MembersOnly ? "<span class=\"muted\">Its sessions are for participants.</span>" : next is null ? "<span class=\"muted\">No session scheduled.</span>" : $"Next session: <a href=\"{E(urls.Item(g.Name, next.Kind, next.Id))}\">{E(next.Title ?? "Session")}</a><br>{ViewerTime.Session(next, "span")}")}</p></li>
         """;
 
     /// <summary>Each group's next session that has not ended, by its instant (zones differ, so the last step is in memory).</summary>

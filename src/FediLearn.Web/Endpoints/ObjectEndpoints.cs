@@ -36,8 +36,10 @@ public static class ObjectEndpoints
         GroupObjectRenderer renderer, PublishingService publishing, ActorUrls urls, CancellationToken ct)
     {
         var (group, item) = await FindPublishedAsync(db, name, kind, id, ct);
+        // A members-only group's objects: 403 to anyone else, even for one deleted (never 404/410 what exists).
+        if (group is not null && await MembersOnlyAccess.CheckAsync(http, group, ct) is { } denied) return denied;
         if (group is null || item is null) return NotFound(http);
-        http.Response.Headers.Vary = "Accept";
+        if (!group.MembersOnly) http.Response.Headers.Vary = "Accept";
         if (Negotiation.WantsActivityJson(http.Request))
         {
             var doc = renderer.Render(item, await publishing.ContextAsync(group, item, ct));
@@ -61,6 +63,7 @@ public static class ObjectEndpoints
         HttpContext http, FediLearnDbContext db, GroupObjectRenderer renderer, CancellationToken ct)
     {
         var (group, item) = await FindPublishedAsync(db, name, kind, id, ct);
+        if (group is not null && await MembersOnlyAccess.CheckAsync(http, group, ct) is { } denied) return denied;
         if (group is null || item is null || item.DeletedAt is not null) return NotFound(http);
         if (page is < 1 or > 100_000) return ErrorResponses.Json(400, "page must be between 1 and 100000");
         var objectId = renderer.Id(item, group);

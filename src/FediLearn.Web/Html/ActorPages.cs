@@ -8,7 +8,8 @@ namespace FediLearn.Web.Html;
 public static class ActorPages
 {
     /// <param name="follow">The follow form as the visitor left it; with an error the page answers 400.</param>
-    public static IResult Actor(LocalActor actor, ActorUrls urls, int followers, GroupPageContent content, FollowFormState? follow = null)
+    /// <param name="restricted">A members-only group seen by someone who may not read it: who it is and how to ask to join, 403.</param>
+    public static IResult Actor(LocalActor actor, ActorUrls urls, int followers, GroupPageContent content, FollowFormState? follow = null, bool restricted = false)
     {
         var id = urls.Actor(actor);
         var handle = urls.Handle(actor);
@@ -19,18 +20,22 @@ public static class ActorPages
         var archived = actor.ArchiveAt is { } at && actor.IsArchivedAt(DateTimeOffset.UtcNow)
             ? $"<p class=\"notice\">Archived since {E(at.ToString("ddd d MMM yyyy, HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture))}: everything stays readable, but the group takes no new replies.</p>"
             : "";
+        var membersOnly = !actor.MembersOnly ? ""
+            : restricted
+                ? "<p class=\"notice\">Members only: this cohort's prompts, posts, materials and sessions are for its participants, who read them in their own fediverse app. Ask to join by following it below; a facilitator approves each request. Facilitators can <a href=\"/login\">log in</a> to see it here.</p>"
+                : "<p class=\"notice\">Members only: what you see here reaches approved participants alone.</p>";
         var body = $"""
             {icon}
-            <p class="muted">{kind}</p>
+            <p class="muted">{(actor.MembersOnly ? "Members-only learning group" : kind)}</p>
             <h1>{E(actor.DisplayName)}</h1>
-            {archived}
+            {archived}{membersOnly}
             <p class="handle">{E(handle)}</p>
             {(string.IsNullOrWhiteSpace(actor.Summary) && actor.Kind == ActorKind.Group ? "<p class=\"muted\">The facilitators have not described this group yet.</p>" : summary)}
             <p class="muted">{followers} {(followers == 1 ? "follower" : "followers")}</p>
             {(actor.Kind == ActorKind.Application ? "" : FollowForm.Section(actor, handle, id, follow))}
-            {(actor.Kind == ActorKind.Group ? GroupPage.Sections(actor, urls, content) : "")}
+            {(actor.Kind == ActorKind.Group && !restricted ? GroupPage.Sections(actor, urls, content) : "")}
             """;
         var title = follow?.Error is null ? $"{actor.DisplayName} ({handle})" : $"Error: {actor.DisplayName} ({handle})";
-        return Result(title, body, id, follow?.Error is null ? 200 : 400);
+        return Result(title, body, id, follow?.Error is not null ? 400 : restricted ? 403 : 200);
     }
 }

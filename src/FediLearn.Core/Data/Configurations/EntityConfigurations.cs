@@ -17,6 +17,7 @@ internal sealed class LocalActorConfiguration : IEntityTypeConfiguration<LocalAc
         b.Property(a => a.DisplayName).HasMaxLength(200);
         b.Property(a => a.PostingPolicy).HasDefaultValue(PostingPolicy.Open).HasSentinel((PostingPolicy)(-1));
         b.Property(a => a.Lane).HasDefaultValue(GroupLane.None).HasSentinel((GroupLane)(-1));
+        b.Property(a => a.MembersOnly).HasDefaultValue(false);
         b.Property(a => a.DefaultTimeZone).HasMaxLength(64);
         b.Property(a => a.IconMediaKey).HasMaxLength(64);
     }

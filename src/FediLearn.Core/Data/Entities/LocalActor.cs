@@ -37,6 +37,11 @@ public sealed class LocalActor
     public DateTime? ArchiveAt { get; set; }
     /// <summary>For a Group: an uploaded icon (a media key); null: the generated one.</summary>
     public string? IconMediaKey { get; set; }
+    /// <summary>
+    /// For a Group: a private cohort. Its content is addressed to its approved followers only (never Public), delivered to
+    /// each one's own inbox, served only to signed requests from their servers, and its pages only to its facilitators.
+    /// </summary>
+    public bool MembersOnly { get; set; }
     /// <summary>For a Person: when they last marked their in-app notifications read.</summary>
     public DateTime? NotificationsSeenAt { get; set; }
 

@@ -45,8 +45,9 @@ public sealed class GroupObjectRenderer(ActorUrls urls)
             ["type"] = type,
             ["attributedTo"] = groupId,
             // Group objects are public; every one cc's the group's followers and mentions the group (design.md §1).
-            ["to"] = new JArray(Vocabulary.Public),
-            ["cc"] = new JArray(urls.Followers(group), groupId),
+            // A members-only group's are addressed to its followers alone (Mastodon: followers-only).
+            ["to"] = group.MembersOnly ? new JArray(urls.Followers(group)) : new JArray(Vocabulary.Public),
+            ["cc"] = group.MembersOnly ? new JArray(groupId) : new JArray(urls.Followers(group), groupId),
             ["audience"] = groupId,
             ["url"] = id,
             ["published"] = Time(item.PublishedAt ?? item.CreatedAt),

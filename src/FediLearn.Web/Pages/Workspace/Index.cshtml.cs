@@ -18,6 +18,7 @@ public sealed class WorkspaceModel(FediLearnDbContext db, GroupService groups, U
     [BindProperty] public string Title { get; set; } = "";
     [BindProperty] public string? Summary { get; set; }
     [BindProperty] public bool Approval { get; set; }
+    [BindProperty] public bool MembersOnly { get; set; }
     /// <summary>The lane's key (prompt-circle, course-cohort, popup) or "empty"; a form without it makes an empty group.</summary>
     [BindProperty] public string? Lane { get; set; }
     [BindProperty] public string? Timezone { get; set; }
@@ -55,7 +56,7 @@ public sealed class WorkspaceModel(FediLearnDbContext db, GroupService groups, U
             {
                 var summary = string.IsNullOrWhiteSpace(Summary) ? null : Summary.Trim();
                 var person = await accounts.PersonOfAsync(User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value ?? "", ct);
-                var group = await groups.CreateFromLaneAsync(Name.Trim(), Title.Trim(), summary, lane, Approval, Timezone, archiveAt, person, ct);
+                var group = await groups.CreateFromLaneAsync(Name.Trim(), Title.Trim(), summary, lane, Approval, Timezone, archiveAt, person, ct, MembersOnly);
                 return Redirect($"/workspace?created={Uri.EscapeDataString(group.Name)}");
             }
             catch (FediLearnException e)

@@ -14,6 +14,7 @@ public sealed class SettingsModel(GroupService groups, MediaService media) : Gro
     [BindProperty] public string Title { get; set; } = "";
     [BindProperty] public string? Summary { get; set; }
     [BindProperty] public bool Approval { get; set; }
+    [BindProperty] public bool MembersOnly { get; set; }
     [BindProperty] public string PostingPolicy { get; set; } = "open";
     [BindProperty] public string? Timezone { get; set; }
     [BindProperty] public string? ArchiveOn { get; set; }
@@ -63,7 +64,7 @@ public sealed class SettingsModel(GroupService groups, MediaService media) : Gro
                 // An archive date already passed stays as it is (the group is archived); only a new one must be in the future.
                 var keepPast = archiveAt is { } at && Group.ArchiveAt is { } old && at == old.Date;
                 await groups.UpdateSettingsAsync(Group.Name,
-                    new GroupSettings(Title, Summary, Approval, policy!.Value, Timezone, keepPast ? Group.ArchiveAt : archiveAt, iconKey), ct);
+                    new GroupSettings(Title, Summary, Approval, policy!.Value, Timezone, keepPast ? Group.ArchiveAt : archiveAt, iconKey, MembersOnly), ct);
                 return Redirect($"{Base}/settings?saved=1");
             }
             catch (ItemValidationException e)
@@ -90,6 +91,7 @@ public sealed class SettingsModel(GroupService groups, MediaService media) : Gro
         Title = group.DisplayName;
         Summary = group.Summary;
         Approval = group.ManuallyApprovesFollowers;
+        MembersOnly = group.MembersOnly;
         PostingPolicy = group.PostingPolicy.ToString().ToLowerInvariant();
         Timezone = group.DefaultTimeZone;
         ArchiveOn = group.ArchiveAt?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
