@@ -21,8 +21,7 @@ public static class MembersOnlyAccess
     public static async Task<IResult?> CheckAsync(HttpContext http, LocalActor group, CancellationToken ct)
     {
         if (!group.MembersOnly) return null;
-        http.Response.Headers.Vary = "Accept, Signature, Signature-Input, Cookie";
-        http.Response.Headers.CacheControl = "private, no-store";
+        PrivateAnswer(http);
         if (Negotiation.WantsActivityJson(http.Request))
         {
             var signer = await AuthorizedFetch.VerifiedSignerAsync(http);
@@ -38,6 +37,17 @@ public static class MembersOnlyAccess
             ? Forbidden(http, group, http.RequestServices.GetRequiredService<ActorUrls>())
             : ErrorResponses.Json(403, $"{group.Name} is members-only: its feeds are not public");
     }
+
+    /// <summary>
+    /// The answer depends on who asks: no cache may keep it, or hand one reader's answer to another. Set when the
+    /// response starts, so that the endpoint's own <c>Vary: Accept</c> does not replace it.
+    /// </summary>
+    public static void PrivateAnswer(HttpContext http) => http.Response.OnStarting(() =>
+    {
+        http.Response.Headers.Vary = "Accept, Signature, Signature-Input, Cookie";
+        http.Response.Headers.CacheControl = "private, no-store";
+        return Task.CompletedTask;
+    });
 
     /// <summary>Facilitators of the group and admins of the node, logged in.</summary>
     public static async Task<bool> MayReadPagesAsync(HttpContext http, LocalActor group, CancellationToken ct)

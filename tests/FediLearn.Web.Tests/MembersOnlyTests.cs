@@ -66,6 +66,8 @@ public sealed class MembersOnlyTests
         {
             using var allowed = await inside.GetAsync(url);
             Assert.True(200 == (int)allowed.StatusCode, $"{url} for a participant's server: {(int)allowed.StatusCode} {await allowed.Content.ReadAsStringAsync()}");
+            Assert.Contains("Signature", allowed.Headers.Vary); // no cache hands a participant's answer to anyone else
+            Assert.True(allowed.Headers.CacheControl is { Private: true, NoStore: true }, $"{url}: Cache-Control {allowed.Headers.CacheControl}");
             await AssertForbiddenAsync(await outside.GetAsync(url), url, "none of its participants");
             await AssertForbiddenAsync(await inside.GetAsync(url, sign: false), url, "sign the request");
             await AssertForbiddenAsync(await inside.GetAsync(url, signWithPem: forgedKey), url, "sign the request");

@@ -66,11 +66,7 @@ public static class ActorEndpoints
     {
         var followers = await db.Followers.CountAsync(f => f.LocalActorId == actor.Id && f.State == FollowState.Accepted, ct);
         var restricted = actor.Kind == ActorKind.Group && !await MembersOnlyAccess.MayReadPagesAsync(http, actor, ct);
-        if (actor.MembersOnly)
-        {
-            http.Response.Headers.Vary = "Accept, Cookie";
-            http.Response.Headers.CacheControl = "private, no-store";
-        }
+        if (actor.MembersOnly) MembersOnlyAccess.PrivateAnswer(http);
         var content = actor.Kind == ActorKind.Group && !restricted ? await GroupContentAsync(db, actor.Id, ct) : GroupPageContent.Empty;
         return ActorPages.Actor(actor, urls, followers, content, follow, restricted);
     }

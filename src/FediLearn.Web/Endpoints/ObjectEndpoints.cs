@@ -39,7 +39,7 @@ public static class ObjectEndpoints
         // A members-only group's objects: 403 to anyone else, even for one deleted (never 404/410 what exists).
         if (group is not null && await MembersOnlyAccess.CheckAsync(http, group, ct) is { } denied) return denied;
         if (group is null || item is null) return NotFound(http);
-        if (!group.MembersOnly) http.Response.Headers.Vary = "Accept";
+        http.Response.Headers.Vary = "Accept";
         if (Negotiation.WantsActivityJson(http.Request))
         {
             var doc = renderer.Render(item, await publishing.ContextAsync(group, item, ct));
