@@ -118,11 +118,33 @@ public sealed class RemoteActorResolver(FediLearnDbContext db, FederationHttp ht
     private async Task<RemoteActor> UpsertAsync(ActorDocument doc, ActorPublicKey? key, CancellationToken ct)
     {
         var row = await FindCachedAsync(doc.Id, ct);
-        if (row is null)
+        if (row is not null)
         {
-            row = new RemoteActor { Uri = doc.Id };
-            db.RemoteActors.Add(row);
+            Apply(row, doc, key);
+            await db.SaveChangesAsync(ct);
+            return row;
         }
+        row = new RemoteActor { Uri = doc.Id };
+        Apply(row, doc, key);
+        db.RemoteActors.Add(row);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            return row;
+        }
+        catch (DbUpdateException)
+        {
+            // Concurrent first deliveries from an unknown actor (a burst from a new server) each fetched it; one insert won.
+            db.Entry(row).State = EntityState.Detached;
+            var winner = await FindCachedAsync(doc.Id, ct) ?? throw new InvalidOperationException($"{doc.Id} could not be cached");
+            Apply(winner, doc, key);
+            await db.SaveChangesAsync(ct);
+            return winner;
+        }
+    }
+
+    private void Apply(RemoteActor row, ActorDocument doc, ActorPublicKey? key)
+    {
         row.Type = doc.Type;
         row.Host = new Uri(doc.Id).Authority.ToLowerInvariant();
         row.Username = doc.PreferredUsername;
@@ -132,8 +154,6 @@ public sealed class RemoteActorResolver(FediLearnDbContext db, FederationHttp ht
         row.KeyId = key?.Id;
         row.PublicKeyPem = key?.PublicKeyPem;
         row.FetchedAt = time.GetUtcNow().UtcDateTime;
-        await db.SaveChangesAsync(ct);
-        return row;
     }
 
     private static bool SameOrigin(Uri a, Uri b) =>
