@@ -77,6 +77,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<IActivityHandler, ObjectActivityHandler.Create>();
         services.AddScoped<IActivityHandler, ObjectActivityHandler.Update>();
         services.AddScoped<IActivityHandler, ObjectActivityHandler.Delete>();
+        services.AddScoped<ActorDeletion>();
         services.AddScoped<IActivityHandler, LikeHandler>();
         services.AddScoped<IActivityHandler, AnnounceHandler>();
         services.AddScoped<ThreadService>();

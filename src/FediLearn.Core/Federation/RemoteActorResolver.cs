@@ -38,6 +38,7 @@ public sealed class RemoteActorResolver(FediLearnDbContext db, FederationHttp ht
         var key = actor.PublicKeys.FirstOrDefault(k => k.Id == keyId && k.Owner == actor.Id)
             ?? throw new FetchException(FetchFailure.IdMismatch, $"actor {actor.Id} does not list key {keyId}");
         if (!SameOrigin(new Uri(actor.Id), keyUri)) throw new FetchException(FetchFailure.IdMismatch, "keyId is on another origin than its actor");
+        if (InvalidEndpoints(actor) is { } problem) throw new FetchException(FetchFailure.IdMismatch, problem);
         return await UpsertAsync(actor, key, ct);
     }
 
@@ -47,7 +48,49 @@ public sealed class RemoteActorResolver(FediLearnDbContext db, FederationHttp ht
         if (!refresh && await FindCachedAsync(actorUri, ct) is { } cached) return cached;
         var document = await FetchAsync(new Uri(actorUri), ct);
         var actor = ActorDocument.Parse(document);
-        return await UpsertAsync(actor, actor.PublicKeys.FirstOrDefault(k => k.Owner == actor.Id), ct);
+        if (InvalidEndpoints(actor) is { } problem) throw new FetchException(FetchFailure.IdMismatch, problem);
+        return await UpsertAsync(actor, actor.PublicKeys.FirstOrDefault(k => k.Owner == actor.Id && SameOrigin(new Uri(k.Id), new Uri(actor.Id))), ct);
+    }
+
+    /// <summary>
+    /// An actor's own Update of its document (received signed by that actor): the cache takes the new name, endpoints
+    /// and key, checked as a fetched document is. The embedded object is trusted only because it is the signer's own
+    /// document, so its id must be the signer; the inbox and shared inbox must be on its origin (else a forged Update
+    /// could point our deliveries at a third party); a key must be owned by the actor and on its origin. The signer's
+    /// current key is kept when the document still lists it; a document without any usable key leaves the key as it
+    /// was (the next failing signature refetches it, security.md case 9). Returns the reason when it is refused.
+    /// </summary>
+    public async Task<string?> ApplyUpdateAsync(RemoteActor signer, JObject document, JToken? activityContext, CancellationToken ct)
+    {
+        // Mastodon embeds the actor without its own @context: it is the activity's.
+        if (document["@context"] is null && activityContext is not null)
+        {
+            document = (JObject)document.DeepClone();
+            document["@context"] = activityContext.DeepClone();
+        }
+        ActorDocument actor;
+        try { actor = ActorDocument.Parse(document); }
+        catch (ActivityJsonException e) { return e.Message; }
+        if (actor.Id != signer.Uri) return $"the document is {actor.Id}, not the signer {signer.Uri}";
+        if (InvalidEndpoints(actor) is { } problem) return problem;
+        var actorUri = new Uri(actor.Id);
+        var keys = actor.PublicKeys
+            .Where(k => k.Owner == actor.Id && Uri.TryCreate(k.Id, UriKind.Absolute, out var keyUri) && SameOrigin(keyUri, actorUri))
+            .ToList();
+        var key = keys.FirstOrDefault(k => k.Id == signer.KeyId) ?? keys.FirstOrDefault();
+        var row = await FindCachedAsync(actor.Id, ct);
+        if (row is null) return "the signer is no longer cached";
+        await UpsertAsync(actor, key ?? (row.KeyId is { } id && row.PublicKeyPem is { } pem ? new ActorPublicKey(id, actor.Id, pem) : null), ct);
+        return null;
+    }
+
+    /// <summary>Deliveries go where the actor says only if that is on its own origin.</summary>
+    private static string? InvalidEndpoints(ActorDocument actor)
+    {
+        var origin = new Uri(actor.Id);
+        if (!SameOrigin(new Uri(actor.Inbox), origin)) return $"the inbox {actor.Inbox} is on another origin than {actor.Id}";
+        if (actor.SharedInbox is { } shared && !SameOrigin(new Uri(shared), origin)) return $"the shared inbox {shared} is on another origin than {actor.Id}";
+        return null;
     }
 
     /// <summary>Resolves "name@host", "@name@host" or an actor URL.</summary>
@@ -75,11 +118,33 @@ public sealed class RemoteActorResolver(FediLearnDbContext db, FederationHttp ht
     private async Task<RemoteActor> UpsertAsync(ActorDocument doc, ActorPublicKey? key, CancellationToken ct)
     {
         var row = await FindCachedAsync(doc.Id, ct);
-        if (row is null)
+        if (row is not null)
         {
-            row = new RemoteActor { Uri = doc.Id };
-            db.RemoteActors.Add(row);
+            Apply(row, doc, key);
+            await db.SaveChangesAsync(ct);
+            return row;
         }
+        row = new RemoteActor { Uri = doc.Id };
+        Apply(row, doc, key);
+        db.RemoteActors.Add(row);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            return row;
+        }
+        catch (DbUpdateException)
+        {
+            // Concurrent first deliveries from an unknown actor (a burst from a new server) each fetched it; one insert won.
+            db.Entry(row).State = EntityState.Detached;
+            var winner = await FindCachedAsync(doc.Id, ct) ?? throw new InvalidOperationException($"{doc.Id} could not be cached");
+            Apply(winner, doc, key);
+            await db.SaveChangesAsync(ct);
+            return winner;
+        }
+    }
+
+    private void Apply(RemoteActor row, ActorDocument doc, ActorPublicKey? key)
+    {
         row.Type = doc.Type;
         row.Host = new Uri(doc.Id).Authority.ToLowerInvariant();
         row.Username = doc.PreferredUsername;
@@ -89,8 +154,6 @@ public sealed class RemoteActorResolver(FediLearnDbContext db, FederationHttp ht
         row.KeyId = key?.Id;
         row.PublicKeyPem = key?.PublicKeyPem;
         row.FetchedAt = time.GetUtcNow().UtcDateTime;
-        await db.SaveChangesAsync(ct);
-        return row;
     }
 
     private static bool SameOrigin(Uri a, Uri b) =>

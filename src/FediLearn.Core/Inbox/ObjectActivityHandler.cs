@@ -1,8 +1,11 @@
 using FediLearn.ActivityPub.Json;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
+using FediLearn.ActivityPub.Vocabulary;
+using FediLearn.Core.Federation;
 using FediLearn.Core.Services;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Newtonsoft.Json.Linq;
 
 namespace FediLearn.Core.Inbox;
@@ -59,12 +62,20 @@ public abstract class ObjectActivityHandler(FediLearnDbContext db, TimeProvider 
         }
     }
 
-    public sealed class Update(FediLearnDbContext db, TimeProvider time, ThreadService threads) : ObjectActivityHandler(db, time, threads)
+    public sealed class Update(FediLearnDbContext db, TimeProvider time, ThreadService threads, RemoteActorResolver resolver, ILogger<Update> logger)
+        : ObjectActivityHandler(db, time, threads)
     {
         public override string Type => "Update";
 
         public override async Task HandleAsync(InboxContext context, CancellationToken ct)
         {
+            // An actor's new profile, keys or endpoints (Mastodon's Update{Person}): only its own document, checked as a fetched one is.
+            if (context.Activity["object"] is JObject actor && ActorDocument.IsActorType(actor))
+            {
+                if (await resolver.ApplyUpdateAsync(context.Signer, actor, context.Activity["@context"], ct) is { } refused)
+                    logger.LogInformation("Ignored actor Update by {Signer}: {Reason}", context.Signer.Uri, refused);
+                return;
+            }
             if (OwnObject(context) is not { } obj) return;
             if (await Threads.UpdateAsync(context.Signer, obj, context.Activity, ct)) return;
             var id = ActivityJson.GetId(obj)!;
@@ -77,7 +88,7 @@ public abstract class ObjectActivityHandler(FediLearnDbContext db, TimeProvider 
         }
     }
 
-    public sealed class Delete(FediLearnDbContext db, TimeProvider time, ThreadService threads) : ObjectActivityHandler(db, time, threads)
+    public sealed class Delete(FediLearnDbContext db, TimeProvider time, ThreadService threads, ActorDeletion actors) : ObjectActivityHandler(db, time, threads)
     {
         public override string Type => "Delete";
 
@@ -85,6 +96,12 @@ public abstract class ObjectActivityHandler(FediLearnDbContext db, TimeProvider 
         {
             var id = ActivityJson.GetId(context.Activity["object"]);
             if (id is null) return;
+            // An actor deleting itself (the signer is the actor, security.md case 13); a Delete of anyone else's actor matches nothing below.
+            if (id == context.Signer.Uri)
+            {
+                await actors.DeleteAsync(context.Signer, ct);
+                return;
+            }
             if (await Threads.DeleteAsync(context.Signer, id, context.Activity, ct)) return;
             var row = await Db.RemoteObjects.FirstOrDefaultAsync(o => o.Uri == id && o.AttributedTo == context.Signer.Uri, ct);
             if (row is null || row.DeletedAt is not null) return;

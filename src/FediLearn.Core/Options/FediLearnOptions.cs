@@ -18,6 +18,8 @@ public sealed class FediLearnOptions
 
     public DeliveryOptions Delivery { get; set; } = new();
 
+    public InboxOptions Inbox { get; set; } = new();
+
     public DatabaseOptions Database { get; set; } = new();
 
     public MediaOptions Media { get; set; } = new();
@@ -77,6 +79,22 @@ public sealed class DeliveryOptions
 
     /// <summary>How long a claimed job stays claimed before another worker may take it (crash recovery).</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+}
+
+/// <summary>
+/// How fast the inbox worker applies received activities. The inbox answers 202 as soon as an activity is stored, so a
+/// flood fills the durable queue and is worked off at this bounded pace instead of starving the rest of the node.
+/// </summary>
+public sealed class InboxOptions
+{
+    /// <summary>Activities claimed from the queue at once.</summary>
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>
+    /// Activities applied at the same time. Activities of one actor are always applied one after the other, in the
+    /// order received (a Follow and its Undo may be in one batch); different actors' run side by side up to this number.
+    /// </summary>
+    public int Concurrency { get; set; } = 4;
 }
 
 public enum DatabaseProvider { Sqlite, Postgres }

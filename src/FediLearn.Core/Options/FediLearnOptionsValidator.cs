@@ -25,6 +25,8 @@ public sealed class FediLearnOptionsValidator : IValidateOptions<FediLearnOption
         if (d.Concurrency is < 1 or > 256) errors.Add("FediLearn:Delivery:Concurrency must be between 1 and 256.");
         if (d.PollInterval <= TimeSpan.Zero) errors.Add("FediLearn:Delivery:PollInterval must be positive.");
         if (d.Lease < TimeSpan.FromSeconds(10)) errors.Add("FediLearn:Delivery:Lease must be at least 10 seconds.");
+        if (options.Inbox.BatchSize is < 1 or > 1000) errors.Add("FediLearn:Inbox:BatchSize must be between 1 and 1000.");
+        if (options.Inbox.Concurrency is < 1 or > 64) errors.Add("FediLearn:Inbox:Concurrency must be between 1 and 64.");
         if (options.Media.MaxBytes is < 1024 or > 2L * 1024 * 1024 * 1024)
             errors.Add("FediLearn:Media:MaxBytes must be between 1024 and 2147483648.");
         if (options.Database.Provider == DatabaseProvider.Postgres)

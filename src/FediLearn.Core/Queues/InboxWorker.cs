@@ -10,22 +10,36 @@ using Microsoft.Extensions.Options;
 
 namespace FediLearn.Core.Queues;
 
-/// <summary>Processes verified activities from the durable inbox queue, one handler per activity type.</summary>
+/// <summary>
+/// Processes verified activities from the durable inbox queue, one handler per activity type, at a bounded pace:
+/// <c>Inbox:BatchSize</c> claimed at once, at most <c>Inbox:Concurrency</c> applied at the same time. A flood waits in
+/// the queue (it was stored before the 202) rather than taking every core and database connection.
+/// </summary>
 public sealed class InboxWorker(
     IServiceScopeFactory scopes, InboxSignal signal, IOptions<FediLearnOptions> options, TimeProvider time, ILogger<InboxWorker> logger)
     : PollingQueueWorker(scopes, signal.Signal, "inbox_items", options, time, logger)
 {
     private const int MaxAttempts = 5;
-    private const int BatchSize = 16;
+    private readonly InboxOptions _inbox = options.Value.Inbox;
 
     public override async Task<int> RunOnceAsync(CancellationToken ct)
     {
-        List<long> ids;
+        List<(long Id, string Actor)> claimed;
         using (var scope = Scopes.CreateScope())
-            ids = await ClaimAsync(scope.ServiceProvider.GetRequiredService<FediLearnDbContext>(), BatchSize, ct);
-        // In order: a Follow and its Undo may arrive in one batch.
-        foreach (var id in ids) await ProcessAsync(id, ct);
-        return ids.Count;
+        {
+            var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+            var ids = await ClaimAsync(db, _inbox.BatchSize, ct);
+            var actors = await db.InboxItems.AsNoTracking().Where(i => ids.Contains(i.Id)).ToDictionaryAsync(i => i.Id, i => i.ActorUri, ct);
+            claimed = ids.Select(id => (id, actors.GetValueOrDefault(id, ""))).ToList();
+        }
+        // One actor's activities in the order received (a Follow and its Undo may arrive in one batch); actors side by side.
+        var lanes = claimed.GroupBy(c => c.Actor, StringComparer.Ordinal).Select(g => g.OrderBy(c => c.Id).Select(c => c.Id).ToList());
+        await Parallel.ForEachAsync(lanes, new ParallelOptions { MaxDegreeOfParallelism = _inbox.Concurrency, CancellationToken = ct },
+            async (lane, token) =>
+            {
+                foreach (var id in lane) await ProcessAsync(id, token);
+            });
+        return claimed.Count;
     }
 
     private async Task ProcessAsync(long id, CancellationToken ct)
@@ -37,17 +51,26 @@ public sealed class InboxWorker(
         try
         {
             var activity = ActivityJson.Parse(item.Json);
-            var signer = await db.RemoteActors.FirstOrDefaultAsync(a => a.Uri == item.ActorUri, ct)
-                ?? throw new InvalidOperationException($"signer {item.ActorUri} is not in the actor cache");
-            await MarkHostAliveAsync(db, signer.Host, ct);
-            var type = ActivityJson.GetTypes(activity).FirstOrDefault();
-            var handler = services.GetServices<IActivityHandler>().FirstOrDefault(h => h.Type == type);
-            if (handler is null)
-                logger.LogDebug("No handler for {Type} {Id}; stored and ignored", type, item.ActivityId);
+            var signer = await db.RemoteActors.FirstOrDefaultAsync(a => a.Uri == item.ActorUri, ct);
+            if (signer is null)
+            {
+                // The signer was cached when its signature was checked; only its own self-Delete removes it since.
+                logger.LogInformation("Inbox item {Id} ({ActivityId}) dropped: its signer {Actor} has deleted itself", item.Id, item.ActivityId, item.ActorUri);
+                item.State = InboxState.Failed;
+                item.LastError = "the signer has deleted itself";
+            }
             else
-                await handler.HandleAsync(new InboxContext(activity, signer), ct);
-            item.State = InboxState.Done;
-            item.LastError = null;
+            {
+                await MarkHostAliveAsync(db, signer.Host, ct);
+                var type = ActivityJson.GetTypes(activity).FirstOrDefault();
+                var handler = services.GetServices<IActivityHandler>().FirstOrDefault(h => h.Type == type);
+                if (handler is null)
+                    logger.LogDebug("No handler for {Type} {Id}; stored and ignored", type, item.ActivityId);
+                else
+                    await handler.HandleAsync(new InboxContext(activity, signer), ct);
+                item.State = InboxState.Done;
+                item.LastError = null;
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
