@@ -93,8 +93,10 @@ public sealed class InboxOptions
     /// <summary>
     /// Activities applied at the same time. Activities of one actor are always applied one after the other, in the
     /// order received (a Follow and its Undo may be in one batch); different actors' run side by side up to this number.
+    /// One by default: a reply and the answer to it from another server, arriving together, are then applied in order
+    /// rather than racing to store the same parent.
     /// </summary>
-    public int Concurrency { get; set; } = 4;
+    public int Concurrency { get; set; } = 1;
 }
 
 public enum DatabaseProvider { Sqlite, Postgres }
