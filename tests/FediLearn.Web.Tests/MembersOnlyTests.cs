@@ -182,6 +182,50 @@ public sealed class MembersOnlyTests
         Assert.Equal("Reject", answer.Activity.Value<string>("type"));
     }
 
+    [Fact]
+    public async Task A_facilitators_note_in_a_members_only_thread_reaches_participants_only_and_other_members_cannot_post_there()
+    {
+        await using var node = await NodeProcess.StartAsync("members-only-notes");
+        await using var inside = await FakeRemoteServer.StartAsync();
+        await using var outside = await FakeRemoteServer.StartAsync();
+        await node.CliWithInputAsync("a-long-password-1\n", "users", "add", "ana", "--email", "ana@example.org").MustAsync();
+        await node.CliWithInputAsync("a-long-password-2\n", "users", "add", "bo", "--email", "bo@example.org").MustAsync();
+        await node.CliAsync("groups", "add", "cohort", "--title", "Closed cohort", "--facilitator", "ana", "--members-only").MustAsync();
+        var ana = (await node.CliAsync("tokens", "add", "ana").MustAsync()).StdOut.Trim();
+        var bo = (await node.CliAsync("tokens", "add", "bo").MustAsync()).StdOut.Trim();
+        var group = $"{node.Origin}/g/cohort";
+        using (var follow = await inside.SendAsync($"{group}/inbox", inside.Follow(group))) Assert.Equal(202, (int)follow.StatusCode);
+        await EventuallyAsync(async () => (await node.CliAsync("followers", "list", "cohort")).StdOut.Contains(" pending"), "pending request", node);
+        await node.CliAsync("followers", "approve", "cohort", inside.ActorId).MustAsync();
+        var prompt = (await PublishAsync(node, ana, new { content = "Share your draft" })).Value<string>("id")!;
+        await inside.WaitForAsync(r => r.Activity.Value<string>("type") == "Create", TimeSpan.FromSeconds(30));
+
+        using (var note = await SendApiAsync(node, ana, HttpMethod.Post, "notes", new { content = "The secret handshake is in chapter 3", inReplyTo = prompt }))
+        {
+            var text = await note.Content.ReadAsStringAsync();
+            Assert.True(201 == (int)note.StatusCode, $"{(int)note.StatusCode}: {text}");
+            var noteId = JObject.Parse(text).Value<string>("id")!;
+            var relay = await inside.WaitForAsync(r => r.Activity.Value<string>("type") == "Announce", TimeSpan.FromSeconds(30));
+            Assert.DoesNotContain(PublicIri, relay.Activity.ToString()); // neither the group's Announce nor ana's Create inside it
+            using (var read = await inside.GetAsync(noteId)) Assert.Equal(200, (int)read.StatusCode);
+            await AssertForbiddenAsync(await outside.GetAsync(noteId), noteId, "none of its participants");
+            using var page = await GetHtmlAsync(noteId);
+            Assert.Equal(403, (int)page.StatusCode);
+            Assert.DoesNotContain("Share your draft", await page.Content.ReadAsStringAsync());
+        }
+
+        // A member of the node who does not facilitate the cohort cannot answer in it (and so cannot show its thread).
+        using (var refused = await SendApiAsync(node, bo, HttpMethod.Post, "notes", new { content = "Me too", inReplyTo = prompt }))
+        {
+            Assert.Equal(400, (int)refused.StatusCode);
+            Assert.Contains("members-only", await refused.Content.ReadAsStringAsync());
+        }
+        using (var thread = await SendApiAsync(node, bo, HttpMethod.Get, $"thread?object={Uri.EscapeDataString(prompt)}"))
+            Assert.Equal(403, (int)thread.StatusCode);
+        using (var own = await SendApiAsync(node, ana, HttpMethod.Get, $"thread?object={Uri.EscapeDataString(prompt)}"))
+            Assert.Contains("secret handshake", await own.Content.ReadAsStringAsync());
+    }
+
     private static async Task AssertForbiddenAsync(HttpResponseMessage response, string url, string why)
     {
         using (response)

@@ -40,6 +40,12 @@ public sealed class NoteService(
         var (groupUri, parentAuthor) = await LocateAsync(input.InReplyTo, ct);
         if (!string.IsNullOrWhiteSpace(input.Group)) groupUri = await ResolveGroupAsync(input.Group.Trim(), ct);
         if (groupUri is null) throw new ItemValidationException(new Dictionary<string, string[]> { ["group"] = ["This does not answer anything in a group's thread: give the group."] });
+        if (MembersOnlyGroup(groupUri) is { } closed
+            && !await db.GroupFacilitators.AnyAsync(f => f.GroupId == closed.Id && f.PersonId == author.Id, ct))
+            throw new ItemValidationException(new Dictionary<string, string[]>
+            {
+                ["group"] = [$"{closed.Name} is members-only: from this node, only its facilitators answer in its threads."],
+            });
 
         var authorUri = urls.Actor(author);
         var cc = new List<string> { groupUri };
@@ -101,13 +107,23 @@ public sealed class NoteService(
     public Task<LocalNote?> FindAsync(string authorName, long id, CancellationToken ct) =>
         db.LocalNotes.AsNoTracking().FirstOrDefaultAsync(n => n.Id == id && db.LocalActors.Any(a => a.Id == n.AuthorId && a.Kind == ActorKind.Person && a.Name == authorName), ct);
 
+    /// <summary>
+    /// A local members-only group whose thread <paramref name="groupUri"/> names: a note there is for its participants,
+    /// addressed to the group (which relays it to them) and the parent's author, never Public nor the member's followers.
+    /// </summary>
+    public LocalActor? MembersOnlyGroup(string? groupUri) =>
+        urls.Parse(groupUri) is { Kind: ActorKind.Group } g
+            ? db.LocalActors.AsNoTracking().FirstOrDefault(a => a.Kind == ActorKind.Group && a.Name == g.Name && a.MembersOnly)
+            : null;
+
     /// <summary>The note as ActivityPub JSON (with @context), as served at its id.</summary>
     public JObject Render(LocalNote note, LocalActor author)
     {
         var id = urls.Note(author.Name, note.Id);
         var authorUri = urls.Actor(author);
         var addressed = JsonConvert.DeserializeObject<string[]>(note.CcJson) ?? [];
-        var cc = new JArray(addressed.Prepend(urls.Followers(author)));
+        var membersOnly = MembersOnlyGroup(note.GroupUri) is not null;
+        var cc = new JArray(membersOnly ? addressed.Skip(1) : addressed.Prepend(urls.Followers(author)));
         var tags = new JArray(addressed.Select(r => new JObject { ["type"] = "Mention", ["href"] = r, ["name"] = MentionName(r) }));
         var obj = new JObject
         {
@@ -120,7 +136,7 @@ public sealed class NoteService(
             ["inReplyTo"] = note.InReplyTo,
             ["published"] = Iso(note.PublishedAt),
             ["url"] = id,
-            ["to"] = new JArray(AsConstants.PublicCollection),
+            ["to"] = membersOnly ? new JArray(addressed.First()) : new JArray(AsConstants.PublicCollection),
             ["cc"] = cc,
             ["tag"] = tags,
         };
@@ -146,10 +162,15 @@ public sealed class NoteService(
         };
     }
 
-    /// <summary>To the member's followers (one fan-out job) and to the group's and parent author's inboxes.</summary>
+    /// <summary>
+    /// To the member's followers (one fan-out job) and to the group's and parent author's inboxes; in a members-only
+    /// group's thread to the latter only.
+    /// </summary>
     private OutboundActivity Send(LocalActor author, LocalNote note, JObject activity)
     {
-        var stored = queue.Broadcast(db, author, activity);
+        var stored = MembersOnlyGroup(note.GroupUri) is not null
+            ? queue.CreateActivity(db, author, activity, isPublic: false)
+            : queue.Broadcast(db, author, activity);
         queue.Enqueue(db, stored, JsonConvert.DeserializeObject<string[]>(note.InboxesJson) ?? []);
         return stored;
     }

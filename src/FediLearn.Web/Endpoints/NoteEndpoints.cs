@@ -20,6 +20,8 @@ public static class NoteEndpoints
                 return Negotiation.WantsHtml(http.Request)
                     ? HtmlLayout.NotFound("There is nothing at this address on this node.")
                     : ErrorResponses.Json(404, "Not found");
+            // A note in a members-only group's thread is read as the group's own content is.
+            if (notes.MembersOnlyGroup(note.GroupUri) is { } closed && await MembersOnlyAccess.CheckAsync(http, closed, ct) is { } denied) return denied;
             http.Response.Headers.Vary = "Accept";
             var noteId = urls.Note(author.Name, note.Id);
             if (note.DeletedAt is not null)
@@ -45,7 +47,10 @@ public static class NoteEndpoints
                 """;
             // The whole discussion it belongs to, as this node knows it: the group's object first, then every answer.
             var top = await threads.FindTopAsync(noteId, ct);
-            if (top != noteId && await threads.ReadAsync(top, ct) is { Count: > 0 } thread)
+            IReadOnlyList<ThreadEntry>? thread = null;
+            try { if (top != noteId) thread = await threads.ReadAsync(top, ct, author); }
+            catch (FediLearnException) { } // a members-only thread the note's author does not facilitate: the note alone
+            if (thread is { Count: > 0 })
                 body += ThreadHtml(thread, noteId, await HandlesAsync(db, urls, thread, ct));
             return HtmlLayout.Result($"Note by {author.DisplayName}", body, alternateJson: noteId);
         });
