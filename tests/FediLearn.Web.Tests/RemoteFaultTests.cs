@@ -123,6 +123,50 @@ public sealed class RemoteFaultTests(FaultNodeFixture fixture, ITestOutputHelper
         Assert.Empty(BadLogLines(Node));
     }
 
+    [Fact]
+    public async Task Six_misbehaving_followers_at_once_do_not_keep_a_healthy_follower_or_readers_waiting()
+    {
+        var peers = Enum.GetValues<Misbehaviour>().Select(MisbehavingPeer.Start).ToList();
+        try
+        {
+            foreach (var bad in peers)
+            {
+                using var follow = await PostAsync($"{fixture.Node.Group}/inbox", Follow(bad.Actor).ToString(), $"{bad.Actor}#main-key", bad.PrivatePem);
+                Assert.Equal(202, (int)follow.StatusCode);
+            }
+            await UntilAsync(() => peers.All(p => p.Exchanges.Any(e => e.Method == "POST")), TimeSpan.FromSeconds(20),
+                () => "every bad peer getting its Accept: " + string.Join("; ", peers.Select(p => $"{p.Mode}: {p.Exchanges.Count}")));
+
+            await using var reads = ReadProbe.Start(Node, "rust");
+            var lags = new List<TimeSpan>();
+            for (var i = 1; i <= 3; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                var post = (await fixture.Node.PublishAsync("posts", new { content = $"Busy week {i}" })).Value<string>("id")!;
+                await fixture.Healthy.WaitForAsync(r => r.Activity.Value<string>("type") == "Create" && r.Activity["object"]?.Value<string>("id") == post, TimeSpan.FromSeconds(10));
+                lags.Add(clock.Elapsed);
+            }
+            // Let the hanging and dripping peers hold their connections to the end of the timeout at least once more.
+            await Task.Delay(FaultNodeFixture.RequestTimeout + TimeSpan.FromSeconds(1));
+            var served = await reads.StopAsync();
+
+            output.WriteLine($"all at once: healthy lags {string.Join(", ", lags.Select(l => $"{l.TotalSeconds:0.00} s"))}; slowest read {served.Max(r => r.Latency).TotalMilliseconds:0} ms of {served.Count}; "
+                + string.Join("; ", peers.Select(p => $"{p.Mode}: {p.Exchanges.Count(e => e.Method == "POST")} POSTs, longest {p.Exchanges.Max(e => e.Duration ?? TimeSpan.Zero).TotalSeconds:0.00} s")));
+            Assert.All(lags, lag => Assert.True(lag < TimeSpan.FromSeconds(5), $"the healthy follower waited {lag.TotalSeconds:0.0} s for a post"));
+            foreach (var bad in peers)
+            {
+                Assert.True(bad.Exchanges.Count(e => e.Method == "POST" && e.ActivityType == "Create") >= 1, $"{bad.Mode}: no Create was even tried");
+                Assert.All(bad.Exchanges.Where(e => e.End is not null), e => Assert.True(e.Duration < Bound, $"{bad.Mode}: {e}"));
+            }
+            ReadProbe.AssertServedNormally(served, ReadBound);
+            Assert.Empty(BadLogLines(Node));
+        }
+        finally
+        {
+            foreach (var bad in peers) await bad.DisposeAsync();
+        }
+    }
+
     private JObject Follow(string actor) => new()
     {
         ["@context"] = "https://www.w3.org/ns/activitystreams",
