@@ -38,11 +38,12 @@ public sealed class InboxFuzzTests(ITestOutputHelper output)
         using (var follow = await remote.SendAsync($"{a.Group}/inbox", remote.Follow(a.Group))) Assert.Equal(202, (int)follow.StatusCode);
         var prompt = (await a.PublishAsync("prompts", new { content = "What did you learn?" })).Value<string>("id")!;
         var post = (await a.PublishAsync("posts", new { content = "Welcome" })).Value<string>("id")!;
+        var session = (await a.PublishAsync("sessions", new { title = "Kick-off", content = "x", startsAt = "2027-03-25T19:00", endsAt = "2027-03-25T20:00", timezone = "Europe/Amsterdam", place = "Library" })).Value<string>("id")!;
         var note = $"{remote.ActorId}/statuses/1";
         remote.Serve(new JObject { ["id"] = note, ["type"] = "Note", ["attributedTo"] = remote.ActorId, ["inReplyTo"] = prompt, ["content"] = "<p>served</p>", ["to"] = new JArray(a.Group) });
-        var urls = new[] { remote.ActorId, remote.Actor("other"), note, $"{remote.ActorId}/statuses/2", a.Group, prompt, post, a.Node.Origin, $"{a.Node.Origin}/u/ana", remote.SharedInbox, $"{remote.Origin}/nowhere" };
+        var urls = new[] { remote.ActorId, remote.Actor("other"), note, $"{remote.ActorId}/statuses/2", a.Group, prompt, post, session, a.Node.Origin, $"{a.Node.Origin}/u/ana", remote.SharedInbox, $"{remote.Origin}/nowhere" };
 
-        var seeds = Seeds(remote, a.Group, prompt, note);
+        var seeds = Seeds(remote, a.Group, prompt, note, session);
         var cases = Cases(seeds, urls, remote, a.Group);
         output.WriteLine($"seed {Seed}: {cases.Count} cases from {seeds.Count} seeds");
 
@@ -117,7 +118,7 @@ public sealed class InboxFuzzTests(ITestOutputHelper output)
     }
 
     /// <summary>The activities in federation-fixtures/ (rebased onto the fake remote and our group) and Mastodon-shaped ones.</summary>
-    private static List<(string Name, string Json)> Seeds(FakeRemoteServer remote, string group, string prompt, string note)
+    private static List<(string Name, string Json)> Seeds(FakeRemoteServer remote, string group, string prompt, string note, string session)
     {
         var seeds = new List<(string, string)>();
         var root = Path.Combine(FindRepositoryRoot(), "federation-fixtures");
@@ -157,7 +158,9 @@ public sealed class InboxFuzzTests(ITestOutputHelper output)
             ("delete", Activity("Delete", new JObject { ["id"] = $"{remote.ActorId}/statuses/10", ["type"] = "Tombstone" })),
             ("flag", Activity("Flag", new JArray(remote.Actor("other"), prompt)).Also(f => f["content"] = "spam")),
             ("undo like", Activity("Undo", Activity("Like", prompt))),
-            ("join", Activity("Join", prompt)),
+            ("join", Activity("Join", session)),
+            ("leave", Activity("Leave", session)),
+            ("tentative accept", Activity("TentativeAccept", session)),
         }.Select(s => (s.Item1, s.Item2.ToString(Newtonsoft.Json.Formatting.None))));
         return seeds;
     }
