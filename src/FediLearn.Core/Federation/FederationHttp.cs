@@ -18,6 +18,8 @@ public sealed class FederationHttp : IDisposable
         {
             AllowPrivateAddresses = o.Federation.AllowPrivateAddresses,
             MaxResponseBytes = o.Federation.MaxBodyBytes,
+            ConnectTimeout = o.Federation.ConnectTimeout,
+            RequestTimeout = o.Federation.RequestTimeout,
             UserAgent = $"FediLearn/0.1 (+{o.BaseUrl}/)",
         };
         Client = SafeHttp.CreateClient(SafeOptions, new SigningHandler(schemes, time));

@@ -50,6 +50,15 @@ public sealed class FederationOptions
 
     /// <summary>Largest accepted inbox body and fetched document, in bytes.</summary>
     public int MaxBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Time to open a connection to a remote server (key fetches, deliveries, WebFinger).</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Time for one outbound request: up to the response headers for a delivery, the whole body for a fetch. A server
+    /// that hangs or drips its answer holds a delivery slot or an inbox request no longer than this.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public sealed class DeliveryOptions

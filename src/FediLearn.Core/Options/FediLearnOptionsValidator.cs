@@ -18,6 +18,8 @@ public sealed class FediLearnOptionsValidator : IValidateOptions<FediLearnOption
             errors.Add("FediLearn:DataPath must name a folder (default ./data).");
         if (options.Federation.MaxBodyBytes is < 1024 or > 16 * 1024 * 1024)
             errors.Add("FediLearn:Federation:MaxBodyBytes must be between 1024 and 16777216.");
+        if (options.Federation.ConnectTimeout <= TimeSpan.Zero || options.Federation.RequestTimeout <= TimeSpan.Zero)
+            errors.Add("FediLearn:Federation:ConnectTimeout and RequestTimeout must be positive.");
         var d = options.Delivery;
         if (d.RetryBaseDelay <= TimeSpan.Zero) errors.Add("FediLearn:Delivery:RetryBaseDelay must be positive.");
         if (d.MaxRetryDelay < d.RetryBaseDelay) errors.Add("FediLearn:Delivery:MaxRetryDelay must be at least RetryBaseDelay.");
