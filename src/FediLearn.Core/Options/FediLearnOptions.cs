@@ -100,12 +100,11 @@ public sealed class InboxOptions
     public int BatchSize { get; set; } = 32;
 
     /// <summary>
-    /// Activities applied at the same time. Activities of one actor are always applied one after the other, in the
-    /// order received (a Follow and its Undo may be in one batch); different actors' run side by side up to this number.
-    /// One by default: a reply and the answer to it from another server, arriving together, are then applied in order
-    /// rather than racing to store the same parent.
+    /// Activities applied at the same time. Activities from one server are always applied one after the other, in the
+    /// order received (a Follow and its Undo may be in one batch); different servers' run side by side up to this
+    /// number, so that a server whose activities make us wait on a slow fetch does not hold everyone else's.
     /// </summary>
-    public int Concurrency { get; set; } = 1;
+    public int Concurrency { get; set; } = 4;
 }
 
 public enum DatabaseProvider { Sqlite, Postgres }

@@ -32,8 +32,9 @@ public sealed class InboxWorker(
             var actors = await db.InboxItems.AsNoTracking().Where(i => ids.Contains(i.Id)).ToDictionaryAsync(i => i.Id, i => i.ActorUri, ct);
             claimed = ids.Select(id => (id, actors.GetValueOrDefault(id, ""))).ToList();
         }
-        // One actor's activities in the order received (a Follow and its Undo may arrive in one batch); actors side by side.
-        var lanes = claimed.GroupBy(c => c.Actor, StringComparer.Ordinal).Select(g => g.OrderBy(c => c.Id).Select(c => c.Id).ToList());
+        // One server's activities in the order received (a Follow and its Undo may arrive in one batch); servers side by
+        // side, so that one whose activities make us wait on a slow fetch does not hold another's Follow.
+        var lanes = claimed.GroupBy(c => SenderHost(c.Actor), StringComparer.Ordinal).Select(g => g.OrderBy(c => c.Id).Select(c => c.Id).ToList());
         await Parallel.ForEachAsync(lanes, new ParallelOptions { MaxDegreeOfParallelism = _inbox.Concurrency, CancellationToken = ct },
             async (lane, token) =>
             {
@@ -41,6 +42,9 @@ public sealed class InboxWorker(
             });
         return claimed.Count;
     }
+
+    private static string SenderHost(string actorUri) =>
+        Uri.TryCreate(actorUri, UriKind.Absolute, out var uri) ? uri.Authority.ToLowerInvariant() : actorUri;
 
     private async Task ProcessAsync(long id, CancellationToken ct)
     {
