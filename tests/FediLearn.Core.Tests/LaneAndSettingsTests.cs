@@ -85,7 +85,9 @@ public class LaneAndSettingsTests : NodeTest
         Assert.Equal(["archiveAt", "icon", "timezone", "title"], bad.Errors.Keys.Order());
 
         // An archive date that has passed may stay as it is: saving other settings keeps the group archived.
-        var past = DateTime.UtcNow.AddDays(-3);
+        // Whole seconds, as the settings form sends: PostgreSQL keeps microseconds, not .NET's 100 ns ticks.
+        var now = DateTime.UtcNow;
+        var past = new DateTime(now.Year, now.Month, now.Day, now.Hour, now.Minute, now.Second, DateTimeKind.Utc).AddDays(-3);
         await db.LocalActors.Where(a => a.Id == group.Id).ExecuteUpdateAsync(u => u.SetProperty(a => a.ArchiveAt, past));
         db.ChangeTracker.Clear();
         await groups.UpdateSettingsAsync("rust", new GroupSettings("Rust circle", "Archived now", true, PostingPolicy.Facilitators, "UTC", past, null), default);
