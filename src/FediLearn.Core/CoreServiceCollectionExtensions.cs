@@ -27,7 +27,10 @@ public static class CoreServiceCollectionExtensions
         services.AddDbContext<FediLearnDbContext>((sp, db) =>
         {
             var o = sp.GetRequiredService<IOptions<FediLearnOptions>>().Value;
-            db.UseSqlite(SqliteConnectionString(o)).AddInterceptors(new SqlitePragmas());
+            if (o.Database.Provider == DatabaseProvider.Postgres)
+                db.UseNpgsql(o.Database.ConnectionString);
+            else
+                db.UseSqlite(SqliteConnectionString(o)).AddInterceptors(new SqlitePragmas());
         });
         services.AddIdentityCore<AppUser>(identity =>
             {
@@ -109,7 +112,7 @@ public static class CoreServiceCollectionExtensions
     public static string SqliteConnectionString(FediLearnOptions o) =>
         o.Database.ConnectionString is { Length: > 0 } cs ? cs : $"Data Source={Path.Combine(o.ResolveDataPath(), "fedilearn.db")};Default Timeout=30";
 
-    /// <summary>Creates the data folder, applies pending migrations and makes sure the instance actor exists.</summary>
+    /// <summary>Creates the data folder (media and keys live there with either provider), applies pending migrations and makes sure the instance actor exists.</summary>
     public static async Task PrepareDatabaseAsync(this IServiceProvider services, CancellationToken ct = default)
     {
         var options = services.GetRequiredService<IOptions<FediLearnOptions>>().Value;

@@ -11,11 +11,11 @@ namespace FediLearn.Core.Tests;
 
 /// <summary>What the admin pages do through Core: abandon, retry and revive deliveries, block domains, resolve reports
 /// (each with the refusal that must hold).</summary>
-public sealed class AdminServiceTests : NodeTest
+public class AdminServiceTests : NodeTest
 {
     private const string Inbox = "https://mastodon.example/inbox";
 
-    [Fact]
+    [DbFact]
     public async Task An_abandoned_pending_delivery_is_never_claimed_and_a_failed_one_can_be_abandoned_too()
     {
         var (pending, failed) = (await EnqueueAsync(DeliveryState.Pending), await EnqueueAsync(DeliveryState.Failed));
@@ -30,7 +30,7 @@ public sealed class AdminServiceTests : NodeTest
         Assert.Empty(claimed);
     }
 
-    [Fact]
+    [DbFact]
     public async Task Abandoning_a_succeeded_running_or_unknown_delivery_is_refused_and_changes_nothing()
     {
         var succeeded = await EnqueueAsync(DeliveryState.Succeeded);
@@ -44,7 +44,7 @@ public sealed class AdminServiceTests : NodeTest
         Assert.Equal(DeliveryState.Running, await StateAsync(running));
     }
 
-    [Fact]
+    [DbFact]
     public async Task Retry_all_takes_the_failed_deliveries_but_leaves_abandoned_ones_abandoned()
     {
         var failed = await EnqueueAsync(DeliveryState.Failed);
@@ -58,7 +58,7 @@ public sealed class AdminServiceTests : NodeTest
         Assert.Equal(DeliveryState.Pending, await StateAsync(abandoned));
     }
 
-    [Fact]
+    [DbFact]
     public async Task Reviving_a_dead_host_clears_it_and_makes_its_queued_deliveries_due_now_but_a_healthy_host_is_refused()
     {
         var job = await EnqueueAsync(DeliveryState.Pending, nextAttemptAt: DateTimeOffset.UtcNow.AddHours(5).ToUnixTimeMilliseconds());
@@ -86,7 +86,7 @@ public sealed class AdminServiceTests : NodeTest
         await Assert.ThrowsAsync<FediLearnException>(() => Admin(async a => { await a.ReviveHostAsync("unknown.example", default); return 0; }));
     }
 
-    [Fact]
+    [DbFact]
     public async Task Blocking_a_domain_covers_its_subdomains_until_it_is_unblocked()
     {
         await using (var scope = Node.Scope())
@@ -108,7 +108,7 @@ public sealed class AdminServiceTests : NodeTest
         Assert.False(await Node.WithDbAsync(db => SignatureAuthenticator.IsBlockedAsync(db, "social.spam.example", default)));
     }
 
-    [Fact]
+    [DbFact]
     public async Task Blocking_an_invalid_or_already_blocked_domain_and_unblocking_an_unblocked_one_are_refused()
     {
         await using var scope = Node.Scope();
@@ -122,7 +122,7 @@ public sealed class AdminServiceTests : NodeTest
         Assert.Single(await blocks.ListAsync(default));
     }
 
-    [Fact]
+    [DbFact]
     public async Task A_facilitator_resolves_their_groups_report_with_a_log_entry_but_not_another_groups()
     {
         var rust = await Node.AddActorAsync(ActorKind.Group, "rust");
@@ -149,7 +149,7 @@ public sealed class AdminServiceTests : NodeTest
         Assert.Equal((rust.Id, ana.Id, "https://lemmy.example/flag/ours"), (log.GroupId, log.ModeratorId, log.Target));
     }
 
-    [Fact]
+    [DbFact]
     public async Task An_admin_sees_every_report_open_first_and_resolves_one_sent_to_the_instance_actor()
     {
         var rust = await Node.AddActorAsync(ActorKind.Group, "rust");

@@ -9,12 +9,12 @@ using Newtonsoft.Json.Linq;
 namespace FediLearn.Core.Tests;
 
 /// <summary>federation.md items 8-9: Accept (auto or after approval) embedding the Follow unchanged; Reject on removal.</summary>
-public sealed class FollowerServiceTests : NodeTest
+public class FollowerServiceTests : NodeTest
 {
     private const string FollowerUri = "https://mastodon.example/users/bob";
     private const string FollowerInbox = "https://mastodon.example/users/bob/inbox";
 
-    [Fact]
+    [DbFact]
     public async Task Follow_of_an_open_group_is_accepted_with_one_Accept_embedding_the_Follow()
     {
         var (group, remote) = await SetUpAsync(approval: false);
@@ -32,7 +32,7 @@ public sealed class FollowerServiceTests : NodeTest
         AssertResponse("Accept", activity, group, follow);
     }
 
-    [Fact]
+    [DbFact]
     public async Task Accept_embeds_a_real_Fedify_Follow_byte_for_byte()
     {
         // Fedify's Follow carries an FEP-8b32 proof whose "created" has nanoseconds: any date parsing changes it and breaks the proof.
@@ -49,7 +49,7 @@ public sealed class FollowerServiceTests : NodeTest
         Assert.Equal(created, activity["object"]?["proof"]?.Value<string>("created"));
     }
 
-    [Theory]
+    [DbTheory]
     [InlineData("2024-05-01T10:00:00.000Z")]
     [InlineData("2024-05-01T12:00:00+02:00")]
     [InlineData("2024-05-01T10:00:00.123456789Z")]
@@ -68,7 +68,7 @@ public sealed class FollowerServiceTests : NodeTest
         AssertResponse("Accept", activity, group, follow);
     }
 
-    [Fact]
+    [DbFact]
     public async Task Follow_of_an_approval_group_stays_pending_with_nothing_sent()
     {
         var (group, remote) = await SetUpAsync(approval: true);
@@ -80,7 +80,7 @@ public sealed class FollowerServiceTests : NodeTest
         Assert.Empty(await JobsAsync());
     }
 
-    [Fact]
+    [DbFact]
     public async Task Approving_a_pending_follower_sends_the_Accept()
     {
         var (group, remote) = await SetUpAsync(approval: true);
@@ -96,7 +96,7 @@ public sealed class FollowerServiceTests : NodeTest
         await Assert.ThrowsAsync<FediLearnException>(() => WithServiceAsync(s => s.ApproveAsync(group.Name, FollowerUri, default)));
     }
 
-    [Fact]
+    [DbFact]
     public async Task Removing_a_follower_sends_Reject_and_deletes_them()
     {
         var (group, remote) = await SetUpAsync(approval: false);
@@ -112,7 +112,7 @@ public sealed class FollowerServiceTests : NodeTest
         AssertResponse("Reject", jobs[1].Activity, group, follow);
     }
 
-    [Fact]
+    [DbFact]
     public async Task Reject_keeps_date_strings_in_the_embedded_Follow_as_received()
     {
         var (group, remote) = await SetUpAsync(approval: true);
@@ -125,7 +125,7 @@ public sealed class FollowerServiceTests : NodeTest
         AssertResponse("Reject", Assert.Single(await JobsAsync()).Activity, group, follow);
     }
 
-    [Fact]
+    [DbFact]
     public async Task Refusing_a_pending_request_sends_Reject()
     {
         var (group, remote) = await SetUpAsync(approval: true);
@@ -138,7 +138,7 @@ public sealed class FollowerServiceTests : NodeTest
         AssertResponse("Reject", Assert.Single(await JobsAsync()).Activity, group, follow);
     }
 
-    [Fact]
+    [DbFact]
     public async Task Removing_someone_who_does_not_follow_fails_clearly()
     {
         var (group, _) = await SetUpAsync(approval: false);
@@ -146,7 +146,7 @@ public sealed class FollowerServiceTests : NodeTest
         Assert.Contains(FollowerUri, e.Message);
     }
 
-    [Fact]
+    [DbFact]
     public async Task Resent_Follow_does_not_duplicate_the_follower_and_is_accepted_again()
     {
         var (group, remote) = await SetUpAsync(approval: false);
@@ -162,7 +162,7 @@ public sealed class FollowerServiceTests : NodeTest
         AssertResponse("Accept", jobs[1].Activity, group, again);
     }
 
-    [Fact]
+    [DbFact]
     public async Task Resent_Follow_to_an_approval_group_stays_one_pending_request()
     {
         var (group, remote) = await SetUpAsync(approval: true);

@@ -10,11 +10,11 @@ namespace FediLearn.Core.Tests;
 
 /// <summary>Issue 5: groups start from a lane (defaults and a first item), settings reach followers' servers, archived
 /// groups take no replies, and facilitators see what happened in their groups as in-app notifications.</summary>
-public sealed class LaneAndSettingsTests : NodeTest
+public class LaneAndSettingsTests : NodeTest
 {
     private const string Mia = "https://mastodon.example/users/mia";
 
-    [Theory]
+    [DbTheory]
     [InlineData("prompt-circle", false, PostingPolicy.Open, ItemKind.Prompt, false)]
     [InlineData("course-cohort", true, PostingPolicy.Participants, ItemKind.Material, false)]
     [InlineData("popup", false, PostingPolicy.Open, ItemKind.Post, true)]
@@ -39,7 +39,7 @@ public sealed class LaneAndSettingsTests : NodeTest
         Assert.Equal(first == ItemKind.Material, item.Pinned);
     }
 
-    [Fact]
+    [DbFact]
     public async Task Without_a_lane_the_group_starts_empty_and_a_bad_zone_or_a_past_archive_date_is_refused()
     {
         var ana = await Node.AddActorAsync(ActorKind.Person, "ana");
@@ -59,7 +59,7 @@ public sealed class LaneAndSettingsTests : NodeTest
         Assert.False(await db.LocalActors.AnyAsync(a => a.Name == "zoned" || a.Name == "late")); // nothing half-made
     }
 
-    [Fact]
+    [DbFact]
     public async Task Changed_settings_are_sent_to_followers_as_Update_Group_and_unchanged_ones_are_not()
     {
         var group = await Node.AddActorAsync(ActorKind.Group, "rust");
@@ -85,14 +85,16 @@ public sealed class LaneAndSettingsTests : NodeTest
         Assert.Equal(["archiveAt", "icon", "timezone", "title"], bad.Errors.Keys.Order());
 
         // An archive date that has passed may stay as it is: saving other settings keeps the group archived.
-        var past = DateTime.UtcNow.AddDays(-3);
+        // Whole seconds, as the settings form sends: PostgreSQL keeps microseconds, not .NET's 100 ns ticks.
+        var now = DateTime.UtcNow;
+        var past = new DateTime(now.Year, now.Month, now.Day, now.Hour, now.Minute, now.Second, DateTimeKind.Utc).AddDays(-3);
         await db.LocalActors.Where(a => a.Id == group.Id).ExecuteUpdateAsync(u => u.SetProperty(a => a.ArchiveAt, past));
         db.ChangeTracker.Clear();
         await groups.UpdateSettingsAsync("rust", new GroupSettings("Rust circle", "Archived now", true, PostingPolicy.Facilitators, "UTC", past, null), default);
         Assert.Equal("Archived now", (await db.LocalActors.AsNoTracking().SingleAsync(a => a.Id == group.Id)).Summary);
     }
 
-    [Fact]
+    [DbFact]
     public async Task An_archived_group_refuses_replies_from_learners_and_an_open_one_takes_them()
     {
         var ana = await Node.AddActorAsync(ActorKind.Person, "ana");
@@ -125,7 +127,7 @@ public sealed class LaneAndSettingsTests : NodeTest
         Assert.True(rendered.Value<bool>("postingRestrictedToMods")); // Lemmy and others show it read-only
     }
 
-    [Fact]
+    [DbFact]
     public async Task Notifications_list_what_happened_in_my_groups_only_and_mark_read_clears_the_unread_count()
     {
         var ana = await Node.AddActorAsync(ActorKind.Person, "ana");

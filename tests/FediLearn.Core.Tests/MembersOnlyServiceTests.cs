@@ -9,13 +9,13 @@ using Newtonsoft.Json.Linq;
 namespace FediLearn.Core.Tests;
 
 /// <summary>Issue 6 item 3: what a members-only group sends is addressed to its followers alone, and its settings imply approval.</summary>
-public sealed class MembersOnlyServiceTests : NodeTest
+public class MembersOnlyServiceTests : NodeTest
 {
     private const string PublicIri = "https://www.w3.org/ns/activitystreams#Public";
     private const string Group = "https://node.example/g/cohort";
     private const string Followers = Group + "/followers";
 
-    [Fact]
+    [DbFact]
     public void Restricting_an_activity_removes_Public_in_every_spelling_and_addresses_the_followers()
     {
         var announce = new JObject
@@ -34,7 +34,7 @@ public sealed class MembersOnlyServiceTests : NodeTest
         Assert.False(Audience.IsPublic((JObject)announce["object"]!)); // the group's own embedded activity follows
     }
 
-    [Fact]
+    [DbFact]
     public void An_embedded_activity_of_someone_else_is_relayed_exactly_as_it_came()
     {
         var reply = new JObject { ["type"] = "Create", ["actor"] = "https://mastodon.example/users/mia", ["to"] = new JArray(PublicIri) };
@@ -46,7 +46,7 @@ public sealed class MembersOnlyServiceTests : NodeTest
         Assert.True(JToken.DeepEquals(reply, announce["object"])); // not ours to rewrite
     }
 
-    [Fact]
+    [DbFact]
     public async Task Members_only_settings_imply_approval_and_participant_replies_and_their_Update_is_not_public()
     {
         var group = await Node.AddActorAsync(ActorKind.Group, "cohort");
@@ -71,7 +71,7 @@ public sealed class MembersOnlyServiceTests : NodeTest
         Assert.Equal(PostingPolicy.Open, (await db.LocalActors.AsNoTracking().SingleAsync(a => a.Id == group.Id)).PostingPolicy);
     }
 
-    [Fact]
+    [DbFact]
     public async Task A_lane_group_made_members_only_publishes_its_first_item_to_members_only()
     {
         var ana = await Node.AddActorAsync(ActorKind.Person, "ana");

@@ -42,13 +42,19 @@ public sealed class OptionsValidatorTests
     public void Defaults_pass() => Assert.Equal(ValidateOptionsResult.Success, Validator.Validate(null, new FediLearnOptions()));
 
     [Fact]
-    public void Postgres_provider_gets_a_clear_message()
+    public void Postgres_without_a_connection_string_names_the_setting()
     {
         var options = new FediLearnOptions { Database = { Provider = DatabaseProvider.Postgres } };
         var failure = Assert.Single(Validator.Validate(null, options).Failures!);
-        Assert.Contains("FediLearn:Database:Provider", failure);
+        Assert.Contains("FediLearn:Database:ConnectionString", failure);
         Assert.Contains("Postgres", failure);
-        Assert.Contains("Sqlite", failure);
+    }
+
+    [Fact]
+    public void Postgres_with_a_connection_string_passes()
+    {
+        var options = new FediLearnOptions { Database = { Provider = DatabaseProvider.Postgres, ConnectionString = "Host=db;Database=fedilearn" } };
+        Assert.True(Validator.Validate(null, options).Succeeded);
     }
 
     [Fact]

@@ -8,13 +8,13 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FediLearn.Core.Tests;
 
-/// <summary>The durable delivery queue on a real SQLite file: atomic claims, lease expiry, start-up recovery.</summary>
-public sealed class QueueClaimTests : NodeTest
+/// <summary>The durable delivery queue on a real SQLite file (and on PostgreSQL: QueueClaimTestsOnPostgres): atomic claims, lease expiry, start-up recovery.</summary>
+public class QueueClaimTests : NodeTest
 {
     private const string Table = "delivery_jobs";
     private static readonly long FarFuture = DateTimeOffset.UtcNow.AddYears(1).ToUnixTimeMilliseconds();
 
-    [Fact]
+    [DbFact]
     public async Task Concurrent_claimers_never_get_the_same_job_and_together_get_every_job()
     {
         var ids = await EnqueueAsync(200);
@@ -48,7 +48,7 @@ public sealed class QueueClaimTests : NodeTest
         });
     }
 
-    [Fact]
+    [DbFact]
     public async Task Jobs_not_yet_due_are_not_claimed()
     {
         await EnqueueAsync(1);
@@ -56,7 +56,7 @@ public sealed class QueueClaimTests : NodeTest
         Assert.Empty(await ClaimAsync(past, past + 60_000));
     }
 
-    [Fact]
+    [DbFact]
     public async Task Running_job_with_expired_lease_is_claimable_again_and_not_before()
     {
         var id = Assert.Single(await EnqueueAsync(1));
@@ -74,7 +74,7 @@ public sealed class QueueClaimTests : NodeTest
         Assert.Equal(lease + 121_000, job.LockedUntil);
     }
 
-    [Fact]
+    [DbFact]
     public async Task ReleaseAll_makes_running_jobs_due_now()
     {
         var ids = await EnqueueAsync(3);
@@ -95,7 +95,7 @@ public sealed class QueueClaimTests : NodeTest
         Assert.Equal(ids.Order(), (await ClaimAsync(t0 + 2, FarFuture)).Order());
     }
 
-    [Fact]
+    [DbFact]
     public async Task ReleaseAll_leaves_finished_jobs_alone()
     {
         var ids = await EnqueueAsync(2);
@@ -111,7 +111,7 @@ public sealed class QueueClaimTests : NodeTest
         Assert.Equal([DeliveryState.Succeeded, DeliveryState.Pending], states);
     }
 
-    [Fact]
+    [DbFact]
     public async Task Claims_refuse_tables_that_are_not_queues()
     {
         await using var scope = Node.Scope();
@@ -126,7 +126,7 @@ public sealed class QueueClaimTests : NodeTest
         return await QueueClaims.ClaimAsync(db, Table, 100, now, leaseUntil, CancellationToken.None);
     }
 
-    private async Task<List<long>> EnqueueAsync(int count)
+    protected async Task<List<long>> EnqueueAsync(int count)
     {
         var group = await Node.AddActorAsync(ActorKind.Group, "queue_group");
         await using var scope = Node.Scope();

@@ -20,7 +20,7 @@ namespace FediLearn.Core.Tests;
 /// inbox endpoint calls and on the inbox handlers the inbox worker calls, against a real HTTP key server on 127.0.0.1 that counts every request it gets; and case 35's
 /// login lockout on the Identity configuration the login page uses.
 /// </summary>
-public sealed class SecurityCasesTests : IAsyncLifetime
+public class SecurityCasesTests : IAsyncLifetime
 {
     private static readonly Dictionary<string, string?> AllowLoopback = new() { ["FediLearn:Federation:AllowPrivateAddresses"] = "true" };
 
@@ -30,9 +30,13 @@ public sealed class SecurityCasesTests : IAsyncLifetime
     private TestNode Node => _node!;
     private KeyServer Server => _server!;
 
+    /// <summary>SecurityCasesTestsOnPostgres runs the same cases with the node's data on PostgreSQL.</summary>
+    protected virtual TestProvider Provider => TestProvider.Sqlite;
+
     public async Task InitializeAsync()
     {
-        _node = await TestNode.StartAsync(AllowLoopback);
+        if (Provider == TestProvider.Postgres && TestPostgres.ServerConnectionString is null) return; // reported as skipped
+        _node = await TestNode.StartAsync(AllowLoopback, Provider);
         _server = await KeyServer.StartAsync();
     }
 
@@ -44,7 +48,7 @@ public sealed class SecurityCasesTests : IAsyncLifetime
 
     // ---- case 10: the key must be claimed both ways, on one origin ----
 
-    [Fact]
+    [DbFact]
     public async Task Case10_twin_actor_listing_its_own_key_is_accepted()
     {
         var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
@@ -57,7 +61,7 @@ public sealed class SecurityCasesTests : IAsyncLifetime
         Assert.Equal(actor, result.Signer!.Uri);
     }
 
-    [Fact]
+    [DbFact]
     public async Task Case10_keyId_document_whose_id_is_not_the_keyId_is_rejected()
     {
         // keyId https://a/keys/1 answers with a document that calls itself https://a/users/eve.
@@ -73,7 +77,7 @@ public sealed class SecurityCasesTests : IAsyncLifetime
         Assert.Equal(0, await CachedActorsAsync(Node));
     }
 
-    [Fact]
+    [DbFact]
     public async Task Case10_standalone_key_whose_owner_does_not_list_it_is_rejected()
     {
         var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
@@ -91,7 +95,7 @@ public sealed class SecurityCasesTests : IAsyncLifetime
         Assert.Equal(0, await CachedActorsAsync(Node));
     }
 
-    [Fact]
+    [DbFact]
     public async Task Case10_twin_standalone_key_listed_by_its_owner_is_accepted()
     {
         var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
@@ -106,7 +110,7 @@ public sealed class SecurityCasesTests : IAsyncLifetime
         Assert.Equal(actor, result.Signer!.Uri);
     }
 
-    [Fact]
+    [DbFact]
     public async Task Case10_key_owner_on_another_origin_than_the_keyId_is_rejected_without_fetching_the_owner()
     {
         await using var other = await KeyServer.StartAsync();
@@ -125,7 +129,7 @@ public sealed class SecurityCasesTests : IAsyncLifetime
         Assert.Equal(0, await CachedActorsAsync(Node));
     }
 
-    [Fact]
+    [DbFact]
     public async Task Case10_actor_listing_a_key_owned_by_someone_else_is_rejected()
     {
         // The actor document lists the keyId but the key names another owner.
@@ -141,7 +145,7 @@ public sealed class SecurityCasesTests : IAsyncLifetime
 
     // ---- case 9: key rotation ----
 
-    [Fact]
+    [DbFact]
     public async Task Case9_stale_cached_key_is_refetched_exactly_once_then_accepted()
     {
         var (oldPrivate, oldPublic) = KeyGenerator.NewRsa2048();
@@ -163,7 +167,7 @@ public sealed class SecurityCasesTests : IAsyncLifetime
         Assert.Equal(2, Server.Hits("/users/eve"));
     }
 
-    [Fact]
+    [DbFact]
     public async Task Case9_signature_failing_after_the_refetch_is_rejected_without_a_second_refetch()
     {
         var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
@@ -183,7 +187,7 @@ public sealed class SecurityCasesTests : IAsyncLifetime
 
     // ---- case 11: blocked domains and private keyIds ----
 
-    [Fact]
+    [DbFact]
     public async Task Case11_keyId_on_a_blocked_domain_is_403_with_zero_outbound_requests()
     {
         var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
@@ -202,10 +206,10 @@ public sealed class SecurityCasesTests : IAsyncLifetime
         Assert.Equal(0, Server.TotalHits);
     }
 
-    [Fact]
+    [DbFact]
     public async Task Case11_loopback_keyId_is_rejected_with_no_connection_when_loopback_is_not_allowed()
     {
-        await using var strict = await TestNode.StartAsync();
+        await using var strict = await TestNode.StartAsync(provider: Provider);
         var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
         var actor = Server.Url("/users/eve");
         Server.Serve("/users/eve", Actor(actor, actor + "#main-key", actor, publicPem));
@@ -221,7 +225,7 @@ public sealed class SecurityCasesTests : IAsyncLifetime
 
     // ---- case 35: repeated failed logins lock the account ----
 
-    [Theory]
+    [DbTheory]
     [InlineData(4, false)]
     [InlineData(5, true)]
     public async Task Case35_five_failed_logins_lock_the_account_and_four_do_not(int failures, bool locked)
@@ -245,7 +249,7 @@ public sealed class SecurityCasesTests : IAsyncLifetime
 
     // ---- case 23: an embedded copy is never stored; the object is fetched from its own origin ----
 
-    [Fact]
+    [DbFact]
     public async Task Case23_announce_embedding_a_fake_victim_note_stores_the_copy_fetched_from_the_victim()
     {
         await using var victim = await KeyServer.StartAsync();
@@ -261,7 +265,7 @@ public sealed class SecurityCasesTests : IAsyncLifetime
         Assert.Equal(1, victim.Hits("/n/1"));
     }
 
-    [Fact]
+    [DbFact]
     public async Task Case23_twin_announce_of_a_note_its_origin_does_not_serve_stores_nothing()
     {
         await using var victim = await KeyServer.StartAsync();
@@ -276,7 +280,7 @@ public sealed class SecurityCasesTests : IAsyncLifetime
 
     // ---- case 24: Update of someone else's Note, actor Update of someone else ----
 
-    [Theory]
+    [DbTheory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task Case24_update_of_a_note_by_another_actor_changes_nothing(bool claimsAuthor)
@@ -293,7 +297,7 @@ public sealed class SecurityCasesTests : IAsyncLifetime
         Assert.Null(row.UpdatedAt);
     }
 
-    [Fact]
+    [DbFact]
     public async Task Case24_twin_update_of_a_note_by_its_author_is_applied()
     {
         var alice = await Node.AddRemoteActorAsync("https://a.example/users/alice");
@@ -306,7 +310,7 @@ public sealed class SecurityCasesTests : IAsyncLifetime
         Assert.NotNull(row.UpdatedAt);
     }
 
-    [Fact]
+    [DbFact]
     public async Task Case24_actor_update_whose_object_is_not_the_signer_changes_nothing()
     {
         var alice = await Node.AddRemoteActorAsync("https://a.example/users/alice");
@@ -321,7 +325,7 @@ public sealed class SecurityCasesTests : IAsyncLifetime
         Assert.Equal(0, await Node.WithDbAsync(db => Task.FromResult(db.RemoteObjects.Count())));
     }
 
-    [Fact]
+    [DbFact]
     public async Task Case24_create_whose_object_is_on_another_origin_than_the_actor_stores_nothing()
     {
         var eve = await FollowedRemoteActorAsync("https://b.example/users/eve");
@@ -336,7 +340,7 @@ public sealed class SecurityCasesTests : IAsyncLifetime
 
     // ---- case 30: one activity cannot make us fetch without bound ----
 
-    [Fact]
+    [DbFact]
     public async Task Case30_create_referencing_thousands_of_unknown_objects_stops_at_the_parent_fetch_cap()
     {
         var author = await FollowedRemoteActorAsync(Server.Url("/users/mia"));
@@ -366,7 +370,7 @@ public sealed class SecurityCasesTests : IAsyncLifetime
 
     // ---- case 31: the same delivery twice has one effect ----
 
-    [Theory]
+    [DbTheory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task Case31_the_same_delivery_twice_is_stored_once_and_a_different_one_is_not_mistaken_for_it(bool withId)
@@ -547,4 +551,9 @@ public sealed class SecurityCasesTests : IAsyncLifetime
             if (_app is not null) await _app.DisposeAsync();
         }
     }
+}
+
+public sealed class SecurityCasesTestsOnPostgres : SecurityCasesTests, IPostgresVariant
+{
+    protected override TestProvider Provider => TestProvider.Postgres;
 }

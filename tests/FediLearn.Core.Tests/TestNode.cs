@@ -9,40 +9,55 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FediLearn.Core.Tests;
 
 /// <summary>
-/// A real Core service provider (AddFediLearnCore) over a real SQLite file in a fresh temp folder, migrated by
-/// PrepareDatabaseAsync. Deleted again on dispose.
+/// A real Core service provider (AddFediLearnCore) over a real SQLite file in a fresh temp folder, or over a fresh
+/// PostgreSQL database of its own (see <see cref="TestPostgres"/>), migrated by PrepareDatabaseAsync. Deleted again on dispose.
 /// </summary>
 public sealed class TestNode : IAsyncDisposable
 {
     public const string PublicUrl = "https://coop.example";
 
-    private TestNode(string dataPath, ServiceProvider services)
+    private TestNode(string dataPath, ServiceProvider services, TestProvider provider, string? postgresConnectionString)
     {
         DataPath = dataPath;
         Services = services;
+        Provider = provider;
+        PostgresConnectionString = postgresConnectionString;
     }
+
+    public TestProvider Provider { get; }
+
+    /// <summary>The node's own PostgreSQL database (null on SQLite).</summary>
+    public string? PostgresConnectionString { get; }
 
     public string DataPath { get; }
     public ServiceProvider Services { get; }
     public string DatabaseFile => Path.Combine(DataPath, "fedilearn.db");
 
     /// <param name="settings">Extra configuration on top of the defaults, e.g. FediLearn:Federation:AllowPrivateAddresses.</param>
-    public static async Task<TestNode> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<TestNode> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, TestProvider provider = TestProvider.Sqlite)
     {
         var dataPath = Path.Combine(Path.GetTempPath(), "fedilearn-core-tests", Guid.NewGuid().ToString("N"));
+        var defaults = new Dictionary<string, string?>
+        {
+            ["FediLearn:PublicUrl"] = PublicUrl,
+            ["FediLearn:DataPath"] = dataPath,
+        };
+        string? postgres = null;
+        if (provider == TestProvider.Postgres)
+        {
+            postgres = await TestPostgres.CreateDatabaseAsync();
+            defaults["FediLearn:Database:Provider"] = "Postgres";
+            defaults["FediLearn:Database:ConnectionString"] = postgres;
+        }
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["FediLearn:PublicUrl"] = PublicUrl,
-                ["FediLearn:DataPath"] = dataPath,
-            })
+            .AddInMemoryCollection(defaults)
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();
         var services = new ServiceCollection()
             .AddLogging()
             .AddFediLearnCore(configuration)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
-        var node = new TestNode(dataPath, services);
+        var node = new TestNode(dataPath, services, provider, postgres);
         try
         {
             await services.PrepareDatabaseAsync();
@@ -100,6 +115,7 @@ public sealed class TestNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Services.DisposeAsync();
+        if (PostgresConnectionString is not null) await TestPostgres.DropDatabaseAsync(PostgresConnectionString);
         // Pooled connections keep the file open; drop only this database's pool, then the folder.
         SqliteConnection.ClearPool(new SqliteConnection($"Data Source={DatabaseFile};Default Timeout=30"));
         try
@@ -110,14 +126,24 @@ public sealed class TestNode : IAsyncDisposable
     }
 }
 
-/// <summary>One <see cref="TestNode"/> per test: xunit creates the class per test and calls these around it.</summary>
+/// <summary>
+/// One <see cref="TestNode"/> per test: xunit creates the class per test and calls these around it. A class deriving from
+/// a data test class with <see cref="Provider"/> = Postgres (and <see cref="IPostgresVariant"/>) runs the same tests on PostgreSQL.
+/// </summary>
 public abstract class NodeTest : IAsyncLifetime
 {
     private TestNode? _node;
 
     protected TestNode Node => _node ?? throw new InvalidOperationException("node not started");
 
-    public async Task InitializeAsync() => _node = await TestNode.StartAsync();
+    protected virtual TestProvider Provider => TestProvider.Sqlite;
+
+    public async Task InitializeAsync()
+    {
+        // A PostgreSQL variant without a server is reported as skipped by [DbFact]; its node is never started.
+        if (Provider == TestProvider.Postgres && TestPostgres.ServerConnectionString is null) return;
+        _node = await TestNode.StartAsync(provider: Provider);
+    }
 
     public async Task DisposeAsync()
     {

@@ -7,12 +7,12 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FediLearn.Core.Tests;
 
 /// <summary>Issue 5: the facilitator's dashboard and weekly digest count what the thread and RSVP tables hold.</summary>
-public sealed class WorkspaceServiceTests : NodeTest
+public class WorkspaceServiceTests : NodeTest
 {
     private const string Mia = "https://mastodon.example/users/mia";
     private const string Leo = "https://lemmy.example/u/leo";
 
-    [Fact]
+    [DbFact]
     public async Task Dashboard_lists_upcoming_sessions_open_prompts_with_responses_pending_followers_and_open_reports()
     {
         var (group, ana) = await SetUpAsync();
@@ -47,7 +47,7 @@ public sealed class WorkspaceServiceTests : NodeTest
         Assert.DoesNotContain(dashboard.OpenPrompts, p => p.Id == closed.Id);
     }
 
-    [Fact]
+    [DbFact]
     public async Task Digest_names_who_answered_each_prompt_and_the_replies_no_one_answered_yet()
     {
         var (group, ana) = await SetUpAsync();

@@ -132,6 +132,7 @@ public sealed class ConfigurationTests
     [InlineData("FediLearn__PublicUrl", "https://coop.example/sub", "FediLearn:PublicUrl")]
     [InlineData("FediLearn__Delivery__Concurrency", "lots", "FediLearn:Delivery:Concurrency")]
     [InlineData("FediLearn__Database__Provider", "Oracle", "FediLearn:Database:Provider")]
+    [InlineData("FediLearn__Database__Provider", "Postgres", "FediLearn:Database:ConnectionString")]
     public async Task Invalid_settings_stop_the_server_with_a_message_naming_the_setting(string variable, string value, string named)
     {
         var info = new System.Diagnostics.ProcessStartInfo("dotnet")

@@ -5,12 +5,20 @@ using Microsoft.Extensions.Logging;
 namespace FediLearn.Core.Data;
 
 /// <summary>
-/// Applies the versioned SQL scripts embedded under Data/Migrations/{Provider}/ in order, each in its own transaction,
-/// recording them in schema_migrations. EF's migration tooling (Microsoft.EntityFrameworkCore.Design) does not restore
-/// here, so the scripts are written by hand; SchemaTests checks that the migrated schema matches the model.
+/// Applies the versioned SQL scripts embedded under Data/Migrations/{Provider}/ (Sqlite or Postgres) in order, each in
+/// its own transaction, recording them in that database's schema_migrations. Both folders carry the same versions, so
+/// a version means the same schema on either provider. EF's migration tooling (Microsoft.EntityFrameworkCore.Design)
+/// does not restore here, so the scripts are written by hand; SchemaTests (SQLite) and PostgresSchemaTests check that
+/// the migrated schema matches the model.
 /// </summary>
 public sealed class SchemaMigrator(FediLearnDbContext db, ILogger<SchemaMigrator> logger)
 {
+    /// <summary>pg_advisory_lock key held while migrating, so that app nodes starting together migrate one at a time.</summary>
+    private const long PostgresLockKey = 0x46_4C_5F_4D_49_47; // "FL_MIG"
+
+    /// <summary>The migrations folder of the database <paramref name="db"/> talks to.</summary>
+    public static string ProviderFolder(FediLearnDbContext db) => db.Database.IsNpgsql() ? "Postgres" : "Sqlite";
+
     public static IReadOnlyList<(string Version, string Sql)> Scripts(string provider)
     {
         var assembly = typeof(SchemaMigrator).Assembly;
@@ -24,13 +32,37 @@ public sealed class SchemaMigrator(FediLearnDbContext db, ILogger<SchemaMigrator
 
     public async Task<int> MigrateAsync(CancellationToken ct = default)
     {
+        if (!db.Database.IsNpgsql()) return await MigrateCoreAsync(ct);
+
+        // One connection for the whole run: the advisory lock belongs to the session that took it.
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock({0})", [PostgresLockKey], ct);
+            try
+            {
+                return await MigrateCoreAsync(ct);
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock({0})", [PostgresLockKey], CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private async Task<int> MigrateCoreAsync(CancellationToken ct)
+    {
         if (db.Database.IsSqlite())
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
         await db.Database.ExecuteSqlRawAsync(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL);", ct);
         var applied = await db.Database.SqlQueryRaw<string>("SELECT version AS \"Value\" FROM schema_migrations").ToListAsync(ct);
         var count = 0;
-        foreach (var (version, sql) in Scripts("Sqlite"))
+        foreach (var (version, sql) in Scripts(ProviderFolder(db)))
         {
             if (applied.Contains(version)) continue;
             await using var tx = await db.Database.BeginTransactionAsync(ct);

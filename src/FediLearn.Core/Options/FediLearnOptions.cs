@@ -107,13 +107,17 @@ public sealed class InboxOptions
     public int Concurrency { get; set; } = 4;
 }
 
+/// <summary>SQLite (one process, the default) or PostgreSQL (several app nodes may share one database and its queues).</summary>
 public enum DatabaseProvider { Sqlite, Postgres }
 
 public sealed class DatabaseOptions
 {
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
 
-    /// <summary>Optional; for SQLite the default is "Data Source={DataPath}/fedilearn.db".</summary>
+    /// <summary>
+    /// Optional for SQLite (default "Data Source={DataPath}/fedilearn.db"); required for PostgreSQL, an Npgsql connection
+    /// string such as "Host=db;Username=fedilearn;Password=…;Database=fedilearn".
+    /// </summary>
     public string? ConnectionString { get; set; }
 }
 

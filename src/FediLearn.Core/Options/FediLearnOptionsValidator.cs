@@ -31,8 +31,11 @@ public sealed class FediLearnOptionsValidator : IValidateOptions<FediLearnOption
         if (options.Inbox.Concurrency is < 1 or > 64) errors.Add("FediLearn:Inbox:Concurrency must be between 1 and 64.");
         if (options.Media.MaxBytes is < 1024 or > 2L * 1024 * 1024 * 1024)
             errors.Add("FediLearn:Media:MaxBytes must be between 1024 and 2147483648.");
-        if (options.Database.Provider == DatabaseProvider.Postgres)
-            errors.Add("FediLearn:Database:Provider \"Postgres\" is not available yet in this version; use \"Sqlite\".");
+        if (!Enum.IsDefined(options.Database.Provider))
+            errors.Add($"FediLearn:Database:Provider must be \"Sqlite\" or \"Postgres\" (got \"{options.Database.Provider}\").");
+        if (options.Database.Provider == DatabaseProvider.Postgres && string.IsNullOrWhiteSpace(options.Database.ConnectionString))
+            errors.Add("FediLearn:Database:ConnectionString is required when FediLearn:Database:Provider is \"Postgres\" "
+                       + "(e.g. \"Host=127.0.0.1;Port=5432;Username=fedilearn;Password=…;Database=fedilearn\").");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -1,0 +1,38 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace FediLearn.Core.Data;
+
+/// <summary>
+/// How the model's DateTimes are stored on PostgreSQL. The code keeps UTC instants in DateTime values whose Kind is
+/// often Unspecified (that is what SQLite hands back), while Npgsql 6+ refuses to write anything but Kind=Utc to
+/// "timestamp with time zone". So every DateTime is treated as UTC on the way in (a Local one is converted) and comes
+/// back with Kind=Unspecified, exactly as on SQLite: the same code behaves the same on both providers.
+/// A session's wall-clock start and end (properties ending in "Local") are not instants: they are stored as
+/// "timestamp without time zone", unchanged.
+/// </summary>
+internal static class PostgresModel
+{
+    private static readonly ValueConverter<DateTime, DateTime> Instant = new(
+        v => v.Kind == DateTimeKind.Local ? v.ToUniversalTime() : DateTime.SpecifyKind(v, DateTimeKind.Utc),
+        v => DateTime.SpecifyKind(v, DateTimeKind.Unspecified));
+
+    private static readonly ValueConverter<DateTime, DateTime> WallClock = new(
+        v => DateTime.SpecifyKind(v, DateTimeKind.Unspecified),
+        v => DateTime.SpecifyKind(v, DateTimeKind.Unspecified));
+
+    public static void Apply(ModelBuilder builder)
+    {
+        foreach (var entity in builder.Model.GetEntityTypes())
+        foreach (var property in entity.GetProperties())
+        {
+            if (property.ClrType != typeof(DateTime) && property.ClrType != typeof(DateTime?)) continue;
+            if (property.Name.EndsWith("Local", StringComparison.Ordinal))
+            {
+                property.SetValueConverter(WallClock);
+                property.SetColumnType("timestamp without time zone");
+            }
+            else property.SetValueConverter(Instant);
+        }
+    }
+}

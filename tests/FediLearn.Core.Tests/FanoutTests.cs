@@ -1,0 +1,101 @@
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using FediLearn.Core.Queues;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Newtonsoft.Json.Linq;
+
+namespace FediLearn.Core.Tests;
+
+/// <summary>
+/// The fan-out worker's one INSERT … SELECT (raw SQL, so run on both providers: FanoutTestsOnPostgres): an activity for
+/// all followers becomes one delivery job per shared inbox when public, one per follower's own inbox when members-only.
+/// </summary>
+public class FanoutTests : NodeTest
+{
+    [DbFact]
+    public async Task Public_activity_goes_once_to_each_shared_inbox_and_pending_followers_get_nothing()
+    {
+        var group = await SetUpAsync(membersOnly: false);
+
+        Assert.Equal(1, await RunFanoutAsync());
+
+        var jobs = await JobsAsync();
+        Assert.Equal(
+            [("https://a.example/inbox", "a.example"), ("https://b.example/users/b1/inbox", "b.example")],
+            jobs);
+        Assert.Equal(DeliveryState.Succeeded, await Node.WithDbAsync(db => db.FanoutJobs.Where(j => j.ActorId == group.Id).Select(j => j.State).SingleAsync()));
+        Assert.Equal(0, await RunFanoutAsync()); // never expanded twice
+    }
+
+    [DbFact]
+    public async Task Members_only_activity_goes_to_each_approved_followers_own_inbox()
+    {
+        await SetUpAsync(membersOnly: true);
+
+        Assert.Equal(1, await RunFanoutAsync());
+
+        Assert.Equal(
+            [
+                ("https://a.example/users/a1/inbox", "a.example"),
+                ("https://a.example/users/a2/inbox", "a.example"),
+                ("https://b.example/users/b1/inbox", "b.example"),
+            ],
+            await JobsAsync());
+    }
+
+    private async Task<LocalActor> SetUpAsync(bool membersOnly)
+    {
+        var group = await Node.AddActorAsync(ActorKind.Group, "fanout_group");
+        var a1 = await Node.AddRemoteActorAsync("https://a.example/users/a1");
+        var a2 = await Node.AddRemoteActorAsync("https://a.example/users/a2");
+        var b1 = await Node.AddRemoteActorAsync("https://b.example/users/b1");
+        var pending = await Node.AddRemoteActorAsync("https://c.example/users/c1");
+        await Node.WithDbAsync(async db =>
+        {
+            await db.RemoteActors.Where(r => r.Id == b1.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.SharedInbox, (string?)null));
+            foreach (var (actor, state) in new[] { (a1, FollowState.Accepted), (a2, FollowState.Accepted), (b1, FollowState.Accepted), (pending, FollowState.Pending) })
+            {
+                db.Followers.Add(new Follower
+                {
+                    LocalActorId = group.Id, RemoteActorId = actor.Id, ActorUri = actor.Uri, FollowActivityId = actor.Uri + "#follow",
+                    FollowJson = "{}", State = state, CreatedAt = DateTime.UtcNow,
+                });
+            }
+            return await db.SaveChangesAsync();
+        });
+
+        await using var scope = Node.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        var urls = scope.ServiceProvider.GetRequiredService<ActorUrls>();
+        db.Attach(group);
+        group.MembersOnly = membersOnly;
+        var note = new JObject
+        {
+            ["type"] = "Create",
+            ["actor"] = urls.Actor(group),
+            ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
+            ["cc"] = new JArray(urls.Followers(group)),
+            ["object"] = new JObject { ["type"] = "Note", ["attributedTo"] = urls.Actor(group), ["content"] = "hello" },
+        };
+        scope.ServiceProvider.GetRequiredService<DeliveryQueue>().Broadcast(db, group, note);
+        await db.SaveChangesAsync();
+        return group;
+    }
+
+    private Task<int> RunFanoutAsync() =>
+        ActivatorUtilities.CreateInstance<FanoutWorker>(Node.Services).RunOnceAsync(CancellationToken.None);
+
+    private async Task<List<(string Inbox, string Host)>> JobsAsync()
+    {
+        var jobs = await Node.WithDbAsync(db => db.DeliveryJobs.AsNoTracking().Select(j => new { j.Inbox, j.Host, j.State }).ToListAsync());
+        Assert.All(jobs, j => Assert.Equal(DeliveryState.Pending, j.State));
+        return jobs.Select(j => (j.Inbox, j.Host)).OrderBy(j => j.Inbox, StringComparer.Ordinal).ToList();
+    }
+}
+
+public sealed class FanoutTestsOnPostgres : FanoutTests, IPostgresVariant
+{
+    protected override TestProvider Provider => TestProvider.Postgres;
+}
