@@ -9,8 +9,10 @@ using FediLearn.Core.Queues;
 using FediLearn.Core.Services;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FediLearn.Core;
@@ -31,6 +33,11 @@ public static class CoreServiceCollectionExtensions
                 db.UseNpgsql(o.Database.ConnectionString);
             else
                 db.UseSqlite(SqliteConnectionString(o)).AddInterceptors(new SqlitePragmas());
+            // A failed command or save throws, and whoever handles it decides how loud it is: a duplicate that a unique
+            // index turned away (a replayed activity, two first deliveries from one new actor) is an expected answer,
+            // an unexpected one is logged with its stack by the inbox worker or the error handler. EF's own error lines
+            // would log the expected ones as failures too.
+            db.ConfigureWarnings(w => w.Log((CoreEventId.SaveChangesFailed, LogLevel.Debug), (RelationalEventId.CommandError, LogLevel.Debug)));
         });
         services.AddIdentityCore<AppUser>(identity =>
             {

@@ -87,7 +87,8 @@ public sealed class InboxFuzzTests(ITestOutputHelper output)
         output.WriteLine("rows: " + string.Join(", ", new[] { "replies", "remote_objects", "likes", "followers", "reports", "votes", "rsvps" }
             .Select(t => $"{Query(a.Node, $"SELECT COUNT(*) FROM {t}").Single()[0]} {t}")));
         AssertNoHalfStoredRows(a.Node);
-        var exceptions = BadLogLines(a.Node).Concat(Regex.Matches(a.Node.Output, @"^\s*([\w.]+Exception)\b.*$", RegexOptions.Multiline).Select(m => m.Value)).ToList();
+        // The exception lines (what went wrong) first, then the log's fail lines and stack frames.
+        var exceptions = Regex.Matches(a.Node.Output, @"^\s*([\w.]+Exception)\b.*$", RegexOptions.Multiline).Select(m => m.Value).Distinct().Concat(BadLogLines(a.Node)).ToList();
         Assert.True(exceptions.Count == 0, $"seed {Seed}: the log shows errors or exceptions:\n{string.Join("\n", exceptions.Take(20))}");
         using var still = await Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, a.Group) { Headers = { { "Accept", "application/activity+json" } } });
         Assert.Equal(200, (int)still.StatusCode);
