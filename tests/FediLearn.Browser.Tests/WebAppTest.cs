@@ -51,8 +51,14 @@ public abstract class WebAppTest(ChromiumFixture chromium) : IClassFixture<Chrom
         await page.GetByLabel("Password", new() { Exact = true }).FillAsync(AdminPassword);
         await page.GetByLabel("Password again").FillAsync(AdminPassword);
         await page.GetByRole(AriaRole.Button, new() { Name = "Create admin account" }).ClickAsync();
-        await page.WaitForURLAsync("**/workspace**");
+        await page.WaitForURLAsync("**/workspace**", FirstRequests);
     }
+
+    /// <summary>
+    /// The first sign-ins of a freshly started node (account creation, the first workspace page) have taken over 30 s
+    /// under a loaded CI box, twice, while every later step took seconds: they get more time than other steps.
+    /// </summary>
+    private static readonly PageWaitForURLOptions FirstRequests = new() { Timeout = 90_000 };
 
     protected static async Task LogInAsync(IPage page, string login, string password)
     {
@@ -60,7 +66,7 @@ public abstract class WebAppTest(ChromiumFixture chromium) : IClassFixture<Chrom
         await page.GetByLabel("Name or e-mail").FillAsync(login);
         await page.GetByLabel("Password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
-        await page.WaitForURLAsync("**/workspace**");
+        await page.WaitForURLAsync("**/workspace**", FirstRequests);
     }
 
     /// <summary>A member account made with the admin CLI (password on standard input).</summary>
