@@ -162,8 +162,15 @@ public sealed class MembersOnlyTests
         var refused = await a.Node.CliAsync("groups", "set", "cohort", "--posting-policy", "open");
         Assert.NotEqual(0, refused.ExitCode);
         Assert.Contains("members-only", refused.StdOut + refused.StdErr);
+        using (var patch = await a.SendAsync(HttpMethod.Patch, "groups/cohort", new { postingPolicy = "open" }))
+        {
+            Assert.Equal(400, (int)patch.StatusCode);
+            Assert.Contains("members-only", await patch.Content.ReadAsStringAsync());
+        }
         // The twin: a public group takes the same setting.
         await a.Node.CliAsync("groups", "set", "rust", "--posting-policy", "open").MustAsync();
+        using (var patch = await a.SendAsync(HttpMethod.Patch, "groups/rust", new { postingPolicy = "open" }))
+            Assert.Equal(200, (int)patch.StatusCode);
 
         await using var outside = await FakeRemoteServer.StartAsync();
         var token = a.Token;

@@ -1,3 +1,4 @@
+using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Services;
 
 namespace FediLearn.Web.Api;
@@ -15,7 +16,9 @@ public static class GroupApiEndpoints
             if (error is not null) return error;
             if (body.PostingPolicy is not null && GroupService.ParsePostingPolicy(body.PostingPolicy) is null)
                 return ApiAuth.Invalid(new Dictionary<string, string[]> { ["postingPolicy"] = ["One of open, participants, facilitators."] });
-            var policy = body.PostingPolicy is null ? group!.PostingPolicy : await groups.SetPostingPolicyAsync(name, body.PostingPolicy, ct);
+            PostingPolicy policy;
+            try { policy = body.PostingPolicy is null ? group!.PostingPolicy : await groups.SetPostingPolicyAsync(name, body.PostingPolicy, ct); }
+            catch (FediLearnException e) { return ApiAuth.Invalid(new Dictionary<string, string[]> { ["postingPolicy"] = [e.Message] }); } // e.g. open on a members-only group
             return Results.Json(new { name, postingPolicy = policy.ToString().ToLowerInvariant() }, ItemApiEndpoints.Json);
         });
     }
