@@ -22,12 +22,14 @@ builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
 builder.Services.AddFediLearnCore(builder.Configuration);
 builder.Services.AddFediLearnWorkers();
 builder.Services.AddProblemDetails();
+builder.Services.AddFediLearnForwardedHeaders(builder.Configuration); // client address and scheme from a trusted reverse proxy
 builder.Services.AddFediLearnRateLimits(); // per-host, per-token, per-address budgets (RateLimits.cs)
 builder.Services.AddFediLearnWebApp(); // Razor Pages UI, Identity cookies, admin policy (Pages/WebAppSetup.cs)
 
 var app = builder.Build();
 await app.Services.PrepareDatabaseAsync();
 
+app.UseForwardedHeaders();
 app.UseExceptionHandler(error => error.Run(ErrorResponses.WriteUnhandledAsync));
 app.UseStatusCodePages(ErrorResponses.WriteStatusCodeAsync);
 app.UseRateLimiter();
@@ -38,6 +40,7 @@ app.MapDiscoveryEndpoints();
 app.MapActorEndpoints();
 app.MapInboxEndpoints();
 app.MapHomeEndpoints();
+app.MapOperationsEndpoints();
 app.MapObjectEndpoints();
 app.MapFeedEndpoints();
 app.MapItemApiEndpoints();

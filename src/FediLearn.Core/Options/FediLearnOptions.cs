@@ -26,6 +26,10 @@ public sealed class FediLearnOptions
 
     public RateLimitOptions RateLimits { get; set; } = new();
 
+    public ReverseProxyOptions ReverseProxy { get; set; } = new();
+
+    public MetricsOptions Metrics { get; set; } = new();
+
     /// <summary>
     /// Secure mode (Mastodon's AUTHORIZED_FETCH): ActivityPub GETs need a valid HTTP signature from a server that is not
     /// blocked, except the instance actor, discovery documents and a key-only view of each actor.
@@ -145,4 +149,21 @@ public sealed class RateLimitOptions
 
     /// <summary>Login attempts per client address (account lockout after 5 failures applies as well).</summary>
     public int LoginPerAddressPerMinute { get; set; } = 20;
+}
+
+/// <summary>
+/// Which reverse proxies may tell us the client's address and scheme (X-Forwarded-For, X-Forwarded-Proto). A proxy on
+/// the same machine (loopback) is always trusted; a proxy on another machine must be listed, or its headers are ignored.
+/// </summary>
+public sealed class ReverseProxyOptions
+{
+    /// <summary>Addresses ("10.0.0.5") or networks ("10.0.0.0/24") of proxies on other machines.</summary>
+    public List<string> TrustedProxies { get; set; } = [];
+}
+
+/// <summary>The Prometheus endpoint GET /metrics (queue depths, counts, process memory). Off unless a token is set.</summary>
+public sealed class MetricsOptions
+{
+    /// <summary>Bearer token a scraper must send ("Authorization: Bearer …"); empty turns /metrics off.</summary>
+    public string? Token { get; set; }
 }

@@ -36,6 +36,11 @@ public sealed class FediLearnOptionsValidator : IValidateOptions<FediLearnOption
         if (options.Database.Provider == DatabaseProvider.Postgres && string.IsNullOrWhiteSpace(options.Database.ConnectionString))
             errors.Add("FediLearn:Database:ConnectionString is required when FediLearn:Database:Provider is \"Postgres\" "
                        + "(e.g. \"Host=127.0.0.1;Port=5432;Username=fedilearn;Password=…;Database=fedilearn\").");
+        foreach (var proxy in options.ReverseProxy.TrustedProxies)
+            if (!System.Net.IPNetwork.TryParse(proxy, out _) && !System.Net.IPAddress.TryParse(proxy, out _))
+                errors.Add($"FediLearn:ReverseProxy:TrustedProxies: \"{proxy}\" is not an address (10.0.0.5) or a network (10.0.0.0/24).");
+        if (options.Metrics.Token is { Length: > 0 and < 16 })
+            errors.Add("FediLearn:Metrics:Token must be at least 16 characters (or empty to turn /metrics off).");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

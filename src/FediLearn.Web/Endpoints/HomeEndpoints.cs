@@ -42,7 +42,6 @@ public static class HomeEndpoints
                 {(next.Count > 0 ? ViewerTime.Script : "")}
                 """);
         });
-        app.MapGet("/health", () => Results.Json(new { status = "ok" }));
     }
 
     private static string Group(LocalActor g, ActorUrls urls, int followers, GroupItem? next) => $"""

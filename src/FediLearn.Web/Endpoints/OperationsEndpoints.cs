@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Options;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace FediLearn.Web.Endpoints;
+
+/// <summary>
+/// What an operator and a load balancer need (docs/operations.md): the client's real address and scheme behind a
+/// reverse proxy, a health check that says whether this process can reach its database, and queue depths for a scraper.
+/// </summary>
+public static class OperationsEndpoints
+{
+    /// <summary>
+    /// X-Forwarded-For and X-Forwarded-Proto from a trusted proxy (loopback, or FediLearn:ReverseProxy:TrustedProxies)
+    /// become the request's client address and scheme: rate limits by address then count the visitor, not the proxy.
+    /// X-Forwarded-Host is not used: ids come from FediLearn:PublicUrl, and signatures are checked against the Host the
+    /// sender signed, which the proxy must pass through unchanged.
+    /// </summary>
+    public static IServiceCollection AddFediLearnForwardedHeaders(this IServiceCollection services, IConfiguration configuration)
+    {
+        var proxies = configuration.GetSection($"{FediLearnOptions.SectionName}:ReverseProxy:TrustedProxies").Get<List<string>>() ?? [];
+        return services.Configure<ForwardedHeadersOptions>(forwarded =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            foreach (var proxy in proxies) // validated at start (FediLearnOptionsValidator)
+            {
+                if (IPAddress.TryParse(proxy, out var address)) forwarded.KnownProxies.Add(address);
+                else if (System.Net.IPNetwork.TryParse(proxy, out var network)) forwarded.KnownIPNetworks.Add(network);
+            }
+        });
+    }
+
+    public static void MapOperationsEndpoints(this IEndpointRouteBuilder app)
+    {
+        // For a load balancer or systemd watchdog: 200 when this process answers and reaches its database, else 503.
+        app.MapGet("/health", async (FediLearnDbContext db, ILoggerFactory logs, CancellationToken ct) =>
+        {
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                timeout.CancelAfter(TimeSpan.FromSeconds(5));
+                if (await db.Database.CanConnectAsync(timeout.Token))
+                    return Results.Json(new { status = "ok", database = "ok" });
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                logs.CreateLogger("FediLearn.Health").LogWarning("Health check: the database does not answer ({Error})", e.Message);
+            }
+            return Results.Json(new { status = "unavailable", database = "unreachable" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        });
+
+        app.MapGet("/metrics", async (HttpContext http, FediLearnDbContext db, IOptions<FediLearnOptions> options, TimeProvider time, CancellationToken ct) =>
+        {
+            var token = options.Value.Metrics.Token;
+            if (string.IsNullOrEmpty(token))
+                return ErrorResponses.Json(404, "Metrics are off on this node: set FediLearn:Metrics:Token to turn them on.");
+            var auth = http.Request.Headers.Authorization.ToString();
+            var sent = auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth[7..].Trim() : "";
+            if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(sent), Encoding.UTF8.GetBytes(token)))
+            {
+                http.Response.Headers.WWWAuthenticate = "Bearer";
+                return ErrorResponses.Json(401, "Send the metrics token as \"Authorization: Bearer <token>\" (FediLearn:Metrics:Token).");
+            }
+            var text = await RenderMetricsAsync(db, time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+            return Results.Text(text, "text/plain; version=0.0.4; charset=utf-8");
+        });
+    }
+
+    /// <summary>Prometheus text exposition: gauges read from the shared database, so every app node reports the same queue.</summary>
+    internal static async Task<string> RenderMetricsAsync(FediLearnDbContext db, long nowMs, CancellationToken ct)
+    {
+        var deliveries = await db.DeliveryJobs.AsNoTracking().GroupBy(j => j.State).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        var inbox = await db.InboxItems.AsNoTracking().GroupBy(i => i.State).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        var due = db.DeliveryJobs.AsNoTracking().Where(j => j.State == DeliveryState.Pending && j.NextAttemptAt <= nowMs);
+        var dueCount = await due.CountAsync(ct);
+        var oldestDue = dueCount == 0 ? (long?)null : await due.MinAsync(j => (long?)j.NextAttemptAt, ct);
+        var oldestInbox = await db.InboxItems.AsNoTracking().Where(i => i.State == InboxState.Pending).MinAsync(i => (long?)i.ReceivedAt, ct);
+        var deadHosts = await db.RemoteHosts.AsNoTracking().CountAsync(h => h.Dead, ct);
+        var groups = await db.LocalActors.AsNoTracking().CountAsync(a => a.Kind == ActorKind.Group, ct);
+        var followers = await db.Followers.AsNoTracking().CountAsync(f => f.State == FollowState.Accepted, ct);
+        var fanouts = await db.FanoutJobs.AsNoTracking().CountAsync(f => f.State == DeliveryState.Pending || f.State == DeliveryState.Running, ct);
+
+        var text = new StringBuilder();
+        Gauge(text, "fedilearn_delivery_jobs", "Delivery jobs (one activity to one inbox) by state.",
+            Enum.GetValues<DeliveryState>().Select(s => ($"state=\"{s.ToString().ToLowerInvariant()}\"", (double)deliveries.GetValueOrDefault(s))));
+        Gauge(text, "fedilearn_delivery_jobs_due", "Pending deliveries whose next attempt is due now: the backlog.", [("", dueCount)]);
+        Gauge(text, "fedilearn_delivery_oldest_due_seconds", "How long the oldest due delivery has waited past its attempt time.",
+            [("", oldestDue is { } d ? Math.Max(0, (nowMs - d) / 1000.0) : 0)]);
+        Gauge(text, "fedilearn_fanout_jobs_pending", "Published activities still being expanded into delivery jobs.", [("", fanouts)]);
+        Gauge(text, "fedilearn_inbox_items", "Received activities by state.",
+            Enum.GetValues<InboxState>().Select(s => ($"state=\"{s.ToString().ToLowerInvariant()}\"", (double)inbox.GetValueOrDefault(s))));
+        Gauge(text, "fedilearn_inbox_oldest_pending_seconds", "Age of the oldest received activity not yet applied.",
+            [("", oldestInbox is { } r ? Math.Max(0, (nowMs - r) / 1000.0) : 0)]);
+        Gauge(text, "fedilearn_remote_hosts_dead", "Remote hosts failing for longer than Delivery:DeadHostAfter, skipped until heard from.", [("", deadHosts)]);
+        Gauge(text, "fedilearn_groups", "Learning groups on this node.", [("", groups)]);
+        Gauge(text, "fedilearn_followers_accepted", "Accepted followers of local groups and members.", [("", followers)]);
+        using var process = Process.GetCurrentProcess();
+        Gauge(text, "process_resident_memory_bytes", "Resident memory of this app process.", [("", process.WorkingSet64)]);
+        Gauge(text, "dotnet_gc_heap_bytes", "Managed heap size of this app process.", [("", GC.GetTotalMemory(false))]);
+        Gauge(text, "process_start_time_seconds", "Start time of this app process, Unix seconds.",
+            [("", new DateTimeOffset(process.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0)]);
+        return text.ToString();
+    }
+
+    private static void Gauge(StringBuilder text, string name, string help, IEnumerable<(string Labels, double Value)> samples)
+    {
+        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+        text.Append("# TYPE ").Append(name).Append(" gauge\n");
+        foreach (var (labels, value) in samples)
+            text.Append(name).Append(labels.Length > 0 ? "{" + labels + "}" : "").Append(' ')
+                .Append(value.ToString("0.###", CultureInfo.InvariantCulture)).Append('\n');
+    }
+}

@@ -1,0 +1,129 @@
+using System.Text.RegularExpressions;
+using FediLearn.Testing;
+using Newtonsoft.Json.Linq;
+using static FediLearn.Web.Tests.TestHelpers;
+
+namespace FediLearn.Web.Tests;
+
+/// <summary>Issue 7 item 5 (docs/operations.md): the health check, the metrics a scraper reads, and the client address behind a reverse proxy.</summary>
+public sealed class OperationsTests
+{
+    private const string MetricsToken = "metrics-token-0123456789";
+
+    [Fact]
+    public async Task Health_and_metrics_show_an_operator_the_queues_and_only_with_the_token()
+    {
+        await using var a = await PublishingNode.StartAsync("ops", new Dictionary<string, string> { ["FediLearn:Metrics:Token"] = MetricsToken });
+        await using var remote = await FakeRemoteServer.StartAsync();
+
+        using (var health = await Http.GetAsync($"{a.Node.Origin}/health"))
+        {
+            Assert.Equal(200, (int)health.StatusCode);
+            var body = JObject.Parse(await health.Content.ReadAsStringAsync());
+            Assert.Equal("ok", body.Value<string>("status"));
+            Assert.Equal("ok", body.Value<string>("database"));
+        }
+
+        foreach (var auth in new[] { null, "Bearer wrong-token-0123456789", "Basic " + MetricsToken, "Bearer " + MetricsToken + "x" })
+        {
+            using var refused = await GetMetricsAsync(a.Node, auth);
+            Assert.Equal(401, (int)refused.StatusCode);
+            Assert.Contains("FediLearn:Metrics:Token", JObject.Parse(await refused.Content.ReadAsStringAsync()).Value<string>("error"));
+        }
+
+        var before = await MetricsAsync(a.Node);
+        Assert.Equal(1, before["fedilearn_groups"]);
+        Assert.Equal(0, before["fedilearn_followers_accepted"]);
+        Assert.Equal(0, before["fedilearn_delivery_jobs{state=\"succeeded\"}"]);
+        Assert.True(before["process_resident_memory_bytes"] > 10_000_000);
+
+        using (var response = await remote.SendAsync($"{a.Group}/inbox", remote.Follow(a.Group))) Assert.Equal(202, (int)response.StatusCode);
+        await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Accept", TimeSpan.FromSeconds(30));
+        await a.PublishAsync("posts", new { content = "Counted by the scraper" });
+        await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Create", TimeSpan.FromSeconds(30));
+
+        await EventuallyAsync(async () =>
+        {
+            var now = await MetricsAsync(a.Node);
+            return now["fedilearn_followers_accepted"] == 1 && now["fedilearn_delivery_jobs{state=\"succeeded\"}"] == 2
+                   && now["fedilearn_inbox_items{state=\"done\"}"] == 1 && now["fedilearn_delivery_jobs_due"] == 0
+                   && now["fedilearn_inbox_items{state=\"pending\"}"] == 0;
+        }, "the metrics count the follow, its Accept and the Create", a.Node);
+
+        await using var plain = await NodeProcess.StartAsync("ops-off");
+        using var off = await GetMetricsAsync(plain, "Bearer " + MetricsToken);
+        Assert.Equal(404, (int)off.StatusCode);
+        Assert.Contains("Metrics are off", JObject.Parse(await off.Content.ReadAsStringAsync()).Value<string>("error"));
+    }
+
+    /// <summary>
+    /// A proxy on the same machine appends the visitor's address to X-Forwarded-For: logins are counted per visitor, not
+    /// per proxy, and a visitor cannot escape their budget by sending an X-Forwarded-For of their own (only the entry the
+    /// proxy appended counts). The twin: without the header every visitor looks like the proxy and shares one budget.
+    /// </summary>
+    [Fact]
+    public async Task Behind_a_reverse_proxy_each_visitor_has_their_own_login_budget_and_cannot_forge_another()
+    {
+        await using var node = await NodeProcess.StartAsync("proxied", settings: new Dictionary<string, string> { ["FediLearn:RateLimits:LoginPerAddressPerMinute"] = "2" });
+
+        Assert.Equal([false, false, true], await LoginsAsync(node, 3, _ => "203.0.113.1"));
+        Assert.Equal([false, false], await LoginsAsync(node, 2, _ => "203.0.113.2")); // another visitor, own budget
+        // The same visitor prepending made-up addresses: the proxy's entry (last) is still theirs.
+        Assert.Equal([true, true], await LoginsAsync(node, 2, i => $"198.51.100.{i}, 203.0.113.1"));
+
+        await using var direct = await NodeProcess.StartAsync("direct", settings: new Dictionary<string, string> { ["FediLearn:RateLimits:LoginPerAddressPerMinute"] = "2" });
+        Assert.Equal([false, false, true], await LoginsAsync(direct, 3, _ => null));
+    }
+
+    [PostgresFact]
+    public async Task Health_answers_503_with_a_reason_when_the_database_is_gone_and_200_again_when_it_is_back()
+    {
+        await using var database = await PostgresNodeTests.Database.CreateAsync();
+        await using var node = await NodeProcess.StartAsync("ops-pg", settings: database.Settings());
+        using (var ok = await Http.GetAsync($"{node.Origin}/health")) Assert.Equal(200, (int)ok.StatusCode);
+
+        await database.DisposeAsync(); // DROP DATABASE … WITH (FORCE): every connection of the node is cut
+        using (var down = await Http.GetAsync($"{node.Origin}/health"))
+        {
+            Assert.Equal(503, (int)down.StatusCode);
+            var body = JObject.Parse(await down.Content.ReadAsStringAsync());
+            Assert.Equal("unavailable", body.Value<string>("status"));
+            Assert.Equal("unreachable", body.Value<string>("database"));
+        }
+    }
+
+    private static async Task<List<bool>> LoginsAsync(NodeProcess node, int count, Func<int, string?> forwardedFor)
+    {
+        var limited = new List<bool>();
+        for (var i = 0; i < count; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"{node.Origin}/login")
+            {
+                Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["Login"] = "nobody", ["Password"] = "wrong" }),
+            };
+            if (forwardedFor(i) is { } header) request.Headers.TryAddWithoutValidation("X-Forwarded-For", header);
+            using var response = await Http.SendAsync(request);
+            limited.Add((int)response.StatusCode == 429);
+        }
+        return limited;
+    }
+
+    private static Task<HttpResponseMessage> GetMetricsAsync(NodeProcess node, string? authorization)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, $"{node.Origin}/metrics");
+        if (authorization is not null) request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        return Http.SendAsync(request);
+    }
+
+    /// <summary>The samples of a Prometheus text answer, by name and labels.</summary>
+    private static async Task<Dictionary<string, double>> MetricsAsync(NodeProcess node)
+    {
+        using var response = await GetMetricsAsync(node, "Bearer " + MetricsToken);
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        var samples = new Dictionary<string, double>();
+        foreach (Match m in Regex.Matches(await response.Content.ReadAsStringAsync(), @"^([a-z_]+(?:\{[^}]*\})?) ([0-9.eE+-]+)$", RegexOptions.Multiline))
+            samples[m.Groups[1].Value] = double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        return samples;
+    }
+}
