@@ -45,6 +45,35 @@ public class FanoutTests : NodeTest
             await JobsAsync());
     }
 
+    /// <summary>
+    /// Claims take jobs in id order and each host gets at most Delivery:PerHostConcurrency at once: jobs are numbered
+    /// round-robin across hosts, so one server with many inboxes does not fill the first claims while others wait.
+    /// </summary>
+    [DbFact]
+    public async Task Jobs_are_numbered_round_robin_across_hosts()
+    {
+        await SetUpAsync(membersOnly: true);
+        var c2 = await Node.AddRemoteActorAsync("https://c.example/users/c2");
+        var a3 = await Node.AddRemoteActorAsync("https://a.example/users/a3");
+        await Node.WithDbAsync(async db =>
+        {
+            var group = await db.LocalActors.SingleAsync(a => a.Name == "fanout_group");
+            foreach (var actor in new[] { c2, a3 })
+                db.Followers.Add(new Follower
+                {
+                    LocalActorId = group.Id, RemoteActorId = actor.Id, ActorUri = actor.Uri, FollowActivityId = actor.Uri + "#follow",
+                    FollowJson = "{}", State = FollowState.Accepted, CreatedAt = DateTime.UtcNow,
+                });
+            return await db.SaveChangesAsync();
+        });
+
+        Assert.Equal(1, await RunFanoutAsync());
+
+        var hosts = await Node.WithDbAsync(db => db.DeliveryJobs.AsNoTracking().OrderBy(j => j.Id).Select(j => j.Host).ToListAsync());
+        // a.example has 3 inboxes, b.example and c.example 1 each: a, b, c first, then a's second and third.
+        Assert.Equal(["a.example", "b.example", "c.example", "a.example", "a.example"], hosts);
+    }
+
     private async Task<LocalActor> SetUpAsync(bool membersOnly)
     {
         var group = await Node.AddActorAsync(ActorKind.Group, "fanout_group");

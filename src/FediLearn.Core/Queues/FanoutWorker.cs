@@ -14,7 +14,9 @@ namespace FediLearn.Core.Queues;
 /// One INSERT … SELECT in the database, in the same transaction that marks the fan-out done: never half expanded,
 /// never expanded twice, and no follower list is loaded into memory however large the group. A members-only group's
 /// activities (not public) go to each approved follower's own inbox instead: no server's shared inbox is trusted to
-/// sort out who may see them.
+/// sort out who may see them. Jobs are inserted round-robin across hosts (the first inbox of every host, then the
+/// second…): claims take jobs in id order, so a server with many inboxes (personal inboxes of a members-only group)
+/// does not fill a claim with jobs that must wait for its <c>PerHostConcurrency</c> while other servers' wait behind them.
 /// </summary>
 public sealed class FanoutWorker(
     IServiceScopeFactory scopes, FanoutSignal fanoutSignal, DeliverySignal signal, IOptions<FediLearnOptions> options, TimeProvider time, ILogger<FanoutWorker> logger)
@@ -27,6 +29,7 @@ public sealed class FanoutWorker(
               FROM followers f JOIN remote_actors r ON r.id = f.remote_actor_id
               WHERE f.local_actor_id = {2} AND f.state = 1
               GROUP BY CASE WHEN {3} = 1 THEN COALESCE(r.shared_inbox, r.inbox) ELSE r.inbox END) t
+        ORDER BY ROW_NUMBER() OVER (PARTITION BY t.host ORDER BY t.inbox), t.host
         """;
 
     public override async Task<int> RunOnceAsync(CancellationToken ct)
