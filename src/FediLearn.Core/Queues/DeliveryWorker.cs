@@ -39,7 +39,13 @@ public sealed class DeliveryWorker(
     /// <summary>What happened to a job; <c>Postponed</c>: not sent because its host already had its share of the slots.</summary>
     private sealed record Outcome(Work Job, int? Status, string? Error, TimeSpan? RetryAfter, bool HostDead, bool Postponed = false);
 
-    /// <summary>How long a job waits when its host is at <see cref="DeliveryOptions.PerHostConcurrency"/>.</summary>
+    /// <summary>How long a claimed job may wait in memory for a slot of its host before it goes back to the queue.</summary>
+    private static readonly TimeSpan DeferLimit = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often waiting jobs are looked at when nothing else wakes the claimer.</summary>
+    private static readonly TimeSpan DeferredPoll = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>How long a job given back for its busy host waits in the queue before it is claimed again.</summary>
     private static readonly TimeSpan PostponeDelay = TimeSpan.FromSeconds(3);
 
     private readonly ConcurrentDictionary<string, int> _hostInFlight = new();
@@ -73,26 +79,43 @@ public sealed class DeliveryWorker(
         if (released > 0) logger.LogInformation("Recovered {Count} deliveries interrupted by the last shutdown", released);
     }
 
-    /// <summary>Claims as many due jobs as there are free sending slots; sleeps until signalled or the poll interval when there are none.</summary>
+    /// <summary>
+    /// Claims as many due jobs as there are free sending slots; sleeps until signalled or the poll interval when there are
+    /// none. A claimed job whose host already has its <see cref="DeliveryOptions.PerHostConcurrency"/> in flight waits
+    /// here, in memory, for one of them to finish (usually milliseconds); only one still waiting after
+    /// <see cref="DeferLimit"/> (a slow or hanging host) goes back to the queue for <see cref="PostponeDelay"/>. Waiting
+    /// jobs do not hold sending slots, so other hosts' jobs are claimed and sent meanwhile.
+    /// </summary>
     private async Task ClaimLoopAsync(ChannelWriter<Work> work, ChannelWriter<Outcome> outcomes, CancellationToken ct)
     {
+        var deferred = new List<(Work Job, long Since)>();
+        var maxDeferred = _options.Concurrency * 2;
+        long nextClaimAt = 0; // while jobs wait here, an empty queue is asked again only after PollInterval or a Notify
         while (!ct.IsCancellationRequested)
         {
             try
             {
+                await DispatchDeferredAsync(deferred, work, outcomes, ct);
                 var free = _options.Concurrency * 2 - Volatile.Read(ref _inFlight);
-                var claimed = free > 0 ? await ClaimAsync(free, ct) : [];
+                var mayClaim = free > 0 && deferred.Count < maxDeferred && Environment.TickCount64 >= nextClaimAt;
+                var claimed = mayClaim ? await ClaimAsync(free, ct) : [];
+                if (mayClaim && claimed.Count == 0 && deferred.Count > 0)
+                    nextClaimAt = Environment.TickCount64 + (long)_options.PollInterval.TotalMilliseconds;
                 foreach (var job in claimed)
                 {
                     if (!TryTakeHostSlot(job.Host))
                     {
-                        await outcomes.WriteAsync(new Outcome(job, null, null, null, HostDead: false, Postponed: true), ct);
+                        deferred.Add((job, Environment.TickCount64));
                         continue;
                     }
                     Interlocked.Increment(ref _inFlight);
                     await work.WriteAsync(job, ct);
                 }
-                if (claimed.Count == 0) await signal.Signal.WaitAsync(free > 0 ? _options.PollInterval : TimeSpan.FromMilliseconds(50), ct);
+                if (claimed.Count == 0)
+                {
+                    var wait = deferred.Count > 0 ? DeferredPoll : free > 0 ? _options.PollInterval : TimeSpan.FromMilliseconds(50);
+                    if (await signal.Signal.WaitAsync(wait, ct)) nextClaimAt = 0;
+                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { break; }
             catch (Exception e)
@@ -101,6 +124,34 @@ public sealed class DeliveryWorker(
                 await Task.Delay(_options.PollInterval, ct).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
+        // Stopping: jobs still waiting go back to the queue now rather than when their lease runs out.
+        foreach (var (job, _) in deferred) outcomes.TryWrite(new Outcome(job, null, null, null, HostDead: false, Postponed: true));
+    }
+
+    /// <summary>Sends waiting jobs whose host has a free slot now, oldest first; gives back those that waited too long.</summary>
+    private async Task DispatchDeferredAsync(List<(Work Job, long Since)> deferred, ChannelWriter<Work> work, ChannelWriter<Outcome> outcomes, CancellationToken ct)
+    {
+        if (deferred.Count == 0) return;
+        var now = Environment.TickCount64;
+        var kept = 0;
+        for (var i = 0; i < deferred.Count; i++)
+        {
+            var (job, since) = deferred[i];
+            if (Volatile.Read(ref _inFlight) < _options.Concurrency * 2 && TryTakeHostSlot(job.Host))
+            {
+                Interlocked.Increment(ref _inFlight);
+                await work.WriteAsync(job, ct);
+            }
+            else if (now - since >= (long)DeferLimit.TotalMilliseconds)
+            {
+                await outcomes.WriteAsync(new Outcome(job, null, null, null, HostDead: false, Postponed: true), ct);
+            }
+            else
+            {
+                deferred[kept++] = deferred[i];
+            }
+        }
+        deferred.RemoveRange(kept, deferred.Count - kept);
     }
 
     private async Task<List<Work>> ClaimAsync(int limit, CancellationToken ct)

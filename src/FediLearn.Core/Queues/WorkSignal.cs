@@ -11,10 +11,11 @@ public sealed class WorkSignal
         catch (SemaphoreFullException) { /* already signalled */ }
     }
 
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
+    /// <summary>True when woken by <see cref="Notify"/>, false after the timeout or on cancellation.</summary>
+    public async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct)
     {
-        try { await _signal.WaitAsync(timeout, ct); }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        try { return await _signal.WaitAsync(timeout, ct); }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { return false; }
     }
 }
 
