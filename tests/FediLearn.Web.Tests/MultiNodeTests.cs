@@ -48,7 +48,7 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
         var leasedByA = (await ListAsync(database, $"SELECT inbox FROM delivery_jobs WHERE state = 1 AND locked_until < {killedAt + 30_000}")).ToHashSet();
         Assert.True(beforeKill < Followers, $"the kill came after the fan-out had finished ({beforeKill} inboxes): slow the sink down");
 
-        await EventuallyAsync(() => Task.FromResult(sink.DistinctInboxes == Followers), $"all {Followers} inboxes (got {sink.DistinctInboxes})", b, 90);
+        await EventuallyAsync(() => Task.FromResult(sink.DistinctInboxes == Followers), $"all {Followers} inboxes ({beforeKill} reached when A was killed)", b, 90);
         var finished = clock.Elapsed;
         var activityId = await database.ScalarAsync("SELECT id FROM outbound_activities WHERE type = 'Create'");
         await EventuallyAsync(async () => await database.ScalarAsync($"SELECT count(*) FROM delivery_jobs WHERE activity_id = {activityId} AND state = 2") == Followers,
