@@ -83,4 +83,27 @@ public sealed class OptionsValidatorTests
         var e = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<FediLearnOptions>>().Value);
         Assert.Contains("FediLearn:PublicUrl", e.Message);
     }
+
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("00:00:00.500")]
+    [InlineData("02:00:00")]
+    public void ScheduleInterval_out_of_range_is_named_in_the_message(string interval)
+    {
+        var options = new FediLearnOptions { Delivery = { ScheduleInterval = TimeSpan.Parse(interval, System.Globalization.CultureInfo.InvariantCulture) } };
+        var failure = Assert.Single(Validator.Validate(null, options).Failures!);
+        Assert.Contains("FediLearn:Delivery:ScheduleInterval", failure);
+    }
+
+    [Fact]
+    public void Media_path_defaults_to_the_data_folder_and_may_point_elsewhere()
+    {
+        var options = new FediLearnOptions { DataPath = "/srv/fedilearn" };
+        Assert.Equal(Path.GetFullPath("/srv/fedilearn/media"), options.Media.ResolvePath(options));
+        options.Media.Path = "/mnt/shared/media";
+        Assert.Equal("/mnt/shared/media", options.Media.ResolvePath(options));
+        Assert.True(Validator.Validate(null, options).Succeeded);
+        options.Media.Path = "/mnt/\0bad"; // a NUL cannot be in a path
+        Assert.Contains("FediLearn:Media:Path", Assert.Single(Validator.Validate(null, options).Failures!));
+    }
 }

@@ -82,7 +82,7 @@ public sealed class NodeProcess : IAsyncDisposable
         return new CliResult(process.ExitCode, await stdout, await stderr);
     }
 
-    /// <summary>Ends the server at once, as a crash or power cut would: no graceful shutdown.</summary>
+    /// <summary>Ends the server at once, as a crash or power cut would: no graceful shutdown (Process.Kill is SIGKILL on Linux).</summary>
     public async Task KillAsync()
     {
         if (_process is { HasExited: false } p)
@@ -91,6 +91,9 @@ public sealed class NodeProcess : IAsyncDisposable
             await p.WaitForExitAsync();
         }
     }
+
+    /// <summary>Changes an environment variable for the next start (e.g. HOME, to start the node "on another machine").</summary>
+    public void SetEnvironment(string key, string value) => _environment[key] = value;
 
     public async Task RestartAsync(CancellationToken ct = default)
     {

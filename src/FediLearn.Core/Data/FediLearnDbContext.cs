@@ -31,6 +31,7 @@ public sealed class FediLearnDbContext(DbContextOptions<FediLearnDbContext> opti
     public DbSet<Report> Reports => Set<Report>();
     public DbSet<ModerationLogEntry> ModerationLog => Set<ModerationLogEntry>();
     public DbSet<Invitation> Invitations => Set<Invitation>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -92,6 +92,9 @@ public sealed class DeliveryOptions
 
     /// <summary>How long a claimed job stays claimed before another worker may take it (crash recovery).</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often each process looks for scheduled items whose time has come (one of them publishes each).</summary>
+    public TimeSpan ScheduleInterval { get; set; } = TimeSpan.FromSeconds(15);
 }
 
 /// <summary>
@@ -129,6 +132,15 @@ public sealed class MediaOptions
 {
     /// <summary>Largest uploaded file, in bytes.</summary>
     public long MaxBytes { get; set; } = 25 * 1024 * 1024;
+
+    /// <summary>
+    /// Folder for uploaded files; empty: {DataPath}/media. Several app nodes sharing one database point this at one
+    /// shared folder (NFS and the like), so a file uploaded through one node is served by all.
+    /// </summary>
+    public string? Path { get; set; }
+
+    public string ResolvePath(FediLearnOptions root) =>
+        Path is { Length: > 0 } p ? System.IO.Path.GetFullPath(p) : System.IO.Path.Combine(root.ResolveDataPath(), "media");
 }
 
 /// <summary>

@@ -27,10 +27,14 @@ public sealed class FediLearnOptionsValidator : IValidateOptions<FediLearnOption
         if (d.Concurrency is < 1 or > 256) errors.Add("FediLearn:Delivery:Concurrency must be between 1 and 256.");
         if (d.PollInterval <= TimeSpan.Zero) errors.Add("FediLearn:Delivery:PollInterval must be positive.");
         if (d.Lease < TimeSpan.FromSeconds(10)) errors.Add("FediLearn:Delivery:Lease must be at least 10 seconds.");
+        if (d.ScheduleInterval < TimeSpan.FromSeconds(1) || d.ScheduleInterval > TimeSpan.FromHours(1))
+            errors.Add("FediLearn:Delivery:ScheduleInterval must be between 00:00:01 and 01:00:00.");
         if (options.Inbox.BatchSize is < 1 or > 1000) errors.Add("FediLearn:Inbox:BatchSize must be between 1 and 1000.");
         if (options.Inbox.Concurrency is < 1 or > 64) errors.Add("FediLearn:Inbox:Concurrency must be between 1 and 64.");
         if (options.Media.MaxBytes is < 1024 or > 2L * 1024 * 1024 * 1024)
             errors.Add("FediLearn:Media:MaxBytes must be between 1024 and 2147483648.");
+        if (options.Media.Path is { Length: > 0 } mediaPath && mediaPath.IndexOfAny(System.IO.Path.GetInvalidPathChars()) >= 0)
+            errors.Add("FediLearn:Media:Path must name a folder (empty: {DataPath}/media).");
         if (!Enum.IsDefined(options.Database.Provider))
             errors.Add($"FediLearn:Database:Provider must be \"Sqlite\" or \"Postgres\" (got \"{options.Database.Provider}\").");
         if (options.Database.Provider == DatabaseProvider.Postgres && string.IsNullOrWhiteSpace(options.Database.ConnectionString))

@@ -17,8 +17,8 @@ namespace FediLearn.Core.Queues;
 /// <summary>
 /// Sends queued deliveries as a pipeline: a claimer keeps up to <c>Concurrency</c> jobs in flight, senders sign each POST
 /// at send time (in the HTTP pipeline), and one recorder writes outcomes in batches — success, a retry with backoff, a
-/// final failure, or a dead host. One writer keeps SQLite free of lock contention and removes first-contact races on
-/// remote_hosts. State lives only in the database, so a restart loses nothing (claimed jobs are released or their lease
+/// final failure, or a dead host. One writer keeps SQLite free of lock contention; first contacts with a host insert its
+/// remote_hosts row unless another process already did. State lives only in the database, so a restart loses nothing (claimed jobs are released or their lease
 /// runs out).
 /// </summary>
 public sealed class DeliveryWorker(
@@ -259,6 +259,11 @@ public sealed class DeliveryWorker(
         var ids = batch.Select(o => o.Job.Id).ToList();
         var rows = await db.DeliveryJobs.Where(j => ids.Contains(j.Id)).ToDictionaryAsync(j => j.Id);
         var hostNames = batch.Select(o => o.Job.Host).Distinct().ToList();
+        // A host's first contact: other app processes on the same database may be recording their first delivery to it
+        // at this moment, so the row is created with "insert unless it exists" (each statement commits on its own, in
+        // one order), never by an INSERT that would fail this whole batch on the primary key.
+        foreach (var name in batch.Where(o => !o.Postponed && !o.HostDead).Select(o => o.Job.Host).Distinct().Order(StringComparer.Ordinal))
+            await db.Database.ExecuteSqlRawAsync("INSERT INTO remote_hosts (host, dead) VALUES ({0}, {1}) ON CONFLICT (host) DO NOTHING", [name, false]);
         var hosts = await db.RemoteHosts.Where(h => hostNames.Contains(h.Host)).ToDictionaryAsync(h => h.Host);
         var now = time.GetUtcNow();
         var nowMs = now.ToUnixTimeMilliseconds();

@@ -54,10 +54,14 @@ public sealed class FanoutWorker(
     }
 }
 
-/// <summary>Publishes scheduled items when their time comes (checked every 15 s, and at start: nothing is missed across a restart).</summary>
-public sealed class PublishScheduler(IServiceScopeFactory scopes, ILogger<PublishScheduler> logger) : BackgroundService
+/// <summary>
+/// Publishes scheduled items when their time comes: checked every Delivery:ScheduleInterval (15 s), and at start, so
+/// nothing is missed across a restart. Every app process runs this loop; PublishingService.PublishDueAsync claims each
+/// item with a conditional UPDATE, so exactly one process publishes it.
+/// </summary>
+public sealed class PublishScheduler(IServiceScopeFactory scopes, IOptions<FediLearnOptions> options, ILogger<PublishScheduler> logger) : BackgroundService
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(15);
+    private readonly TimeSpan _interval = options.Value.Delivery.ScheduleInterval;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -68,13 +72,13 @@ public sealed class PublishScheduler(IServiceScopeFactory scopes, ILogger<Publis
                 using var scope = scopes.CreateScope();
                 var published = await scope.ServiceProvider.GetRequiredService<Services.PublishingService>().PublishDueAsync(stoppingToken);
                 if (published > 0) logger.LogInformation("Published {Count} scheduled item(s)", published);
-                await Task.Delay(Interval, stoppingToken);
+                await Task.Delay(_interval, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
             catch (Exception e)
             {
                 logger.LogError(e, "Scheduled publishing failed; retrying shortly");
-                await Task.Delay(Interval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                await Task.Delay(_interval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
     }

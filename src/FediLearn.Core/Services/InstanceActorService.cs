@@ -5,7 +5,10 @@ using Microsoft.EntityFrameworkCore;
 
 namespace FediLearn.Core.Services;
 
-/// <summary>The node's Application actor, which signs our fetches; created once, on first start.</summary>
+/// <summary>
+/// The node's Application actor, which signs our fetches; created once, on first start. Several app processes may
+/// start at once on a fresh PostgreSQL database: the unique actor name lets one insert win, the others read its row.
+/// </summary>
 public sealed class InstanceActorService(FediLearnDbContext db, TimeProvider time)
 {
     public async Task<LocalActor> EnsureAsync(string nodeName, CancellationToken ct)
@@ -15,7 +18,16 @@ public sealed class InstanceActorService(FediLearnDbContext db, TimeProvider tim
         actor = LocalActorFactory.Create(ActorKind.Application, ActorUrls.InstanceActorName, nodeName,
             "The instance actor of this FediLearn node. It signs requests on the node's behalf.", true, time.GetUtcNow().UtcDateTime);
         db.LocalActors.Add(actor);
-        await db.SaveChangesAsync(ct);
-        return actor;
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            return actor;
+        }
+        catch (DbUpdateException)
+        {
+            db.Entry(actor).State = EntityState.Detached;
+            return await db.LocalActors.FirstOrDefaultAsync(a => a.Kind == ActorKind.Application, ct) ?? throw new InvalidOperationException(
+                "Creating the instance actor failed, and no other process created it.");
+        }
     }
 }

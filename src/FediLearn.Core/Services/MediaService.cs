@@ -8,7 +8,7 @@ namespace FediLearn.Core.Services;
 
 /// <summary>
 /// Uploaded files: images, PDF, audio and video only, recognised by their first bytes (the declared type and the file
-/// name are not trusted), stored under {DataPath}/media with a random name, served with the type we recognised.
+/// name are not trusted), stored under Media:Path ({DataPath}/media by default) with a random name, served with the type we recognised.
 /// </summary>
 public sealed class MediaService(FediLearnDbContext db, IOptions<FediLearnOptions> options, TimeProvider time)
 {
@@ -29,7 +29,7 @@ public sealed class MediaService(FediLearnDbContext db, IOptions<FediLearnOption
 
     public long MaxBytes => options.Value.Media.MaxBytes;
 
-    public string MediaFolder => Path.Combine(options.Value.ResolveDataPath(), "media");
+    public string MediaFolder => options.Value.Media.ResolvePath(options.Value);
 
     public async Task<MediaFile> SaveAsync(LocalActor uploader, Stream content, string? fileName, string? description, CancellationToken ct)
     {

@@ -1,5 +1,7 @@
 using FediLearn.Core.Services;
 using FediLearn.Web.Html;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Identity;
 
 namespace FediLearn.Web.Pages;
@@ -18,6 +20,11 @@ public static class WebAppSetup
             pages.Conventions.AuthorizeFolder("/Workspace");
             pages.Conventions.AuthorizeFolder("/Admin", AdminPolicy);
         }).AddMvcOptions(mvc => mvc.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true); // pages validate by hand, with friendlier messages
+        // The key ring that protects the sign-in and antiforgery cookies lives in the database, so every app node accepts
+        // every other node's cookies (no sticky sessions) and a node moved to another machine signs nobody out.
+        services.AddDataProtection().SetApplicationName("FediLearn");
+        services.AddSingleton<DatabaseXmlRepository>();
+        services.AddOptions<KeyManagementOptions>().Configure<DatabaseXmlRepository>((keys, repository) => keys.XmlRepository = repository);
         services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
         services.ConfigureApplicationCookie(cookie =>
         {

@@ -257,3 +257,8 @@ internal sealed class InvitationConfiguration : IEntityTypeConfiguration<Invitat
         b.HasOne<LocalActor>().WithMany().HasForeignKey(x => x.GroupId).OnDelete(DeleteBehavior.Cascade);
     }
 }
+
+internal sealed class DataProtectionKeyConfiguration : IEntityTypeConfiguration<DataProtectionKey>
+{
+    public void Configure(EntityTypeBuilder<DataProtectionKey> b) => b.ToTable("data_protection_keys");
+}
