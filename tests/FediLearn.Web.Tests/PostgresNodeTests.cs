@@ -71,7 +71,7 @@ public sealed class PostgresNodeTests
         remote.Received.Where(r => r.Activity.Value<string>("type") == "Accept").Select(r => r.Activity.Value<string>("actor")!).ToList();
 
     /// <summary>A database of its own on the test server, dropped on dispose.</summary>
-    private sealed class Database : IAsyncDisposable
+    internal sealed class Database : IAsyncDisposable
     {
         private Database(string connectionString) => ConnectionString = connectionString;
 
