@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using FediLearn.ActivityPub.Keys;
 using FediLearn.ActivityPub.Signatures;
 using FediLearn.Testing;
+using Microsoft.Data.Sqlite;
 using Newtonsoft.Json.Linq;
 using static FediLearn.Web.Tests.TestHelpers;
 using Database = FediLearn.Web.Tests.PostgresNodeTests.Database;
@@ -120,6 +121,17 @@ public sealed class CopyToPostgresTests
             Assert.StartsWith("error: ", line);
             Assert.DoesNotContain("   at ", copy.StdOut + copy.StdErr);
         }
+
+        // A source one migration behind (an older version's file) is refused before anything is read or written.
+        await using (var sqlite = new SqliteConnection($"Data Source={Path.Combine(a.DataPath, "fedilearn.db")};Pooling=false"))
+        {
+            await sqlite.OpenAsync();
+            await using var command = new SqliteCommand("DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)", sqlite);
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+        var behind = await a.CliAsync("database", "copy-to-postgres", "--to", server);
+        Assert.Equal(1, behind.ExitCode);
+        Assert.StartsWith("error: the SQLite database is not at the latest schema (missing migration ", behind.StdErr.Trim());
 
         a.Configure("FediLearn__Database__Provider", "Postgres");
         a.Configure("FediLearn__Database__ConnectionString", server);

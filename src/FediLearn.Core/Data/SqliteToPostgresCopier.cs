@@ -257,7 +257,8 @@ public sealed partial class SqliteToPostgresCopier(TextWriter output, int batchS
             throw new FediLearnException($"copying table {table} failed after {copied} row(s), nothing was committed: {OneLine(e)}");
         }
         var rate = clock.Elapsed.TotalSeconds > 0 ? copied / clock.Elapsed.TotalSeconds : 0;
-        output.WriteLine(copied == 0 ? Progress(table, 0, total) : $"{Progress(table, copied, total)}  ({rate.ToString("N0", CultureInfo.InvariantCulture)} rows/s)");
+        // A rate is noise for a table copied in a blink.
+        output.WriteLine(clock.Elapsed < TimeSpan.FromSeconds(1) ? Progress(table, copied, total) : $"{Progress(table, copied, total)}  ({rate.ToString("N0", CultureInfo.InvariantCulture)} rows/s)");
         return copied;
     }
 
