@@ -65,6 +65,9 @@ public sealed class NodeProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>Changes a setting for the next start and CLI runs, as an admin edits the node's configuration.</summary>
+    public void Configure(string key, string value) => _environment[key] = value;
+
     public Task<CliResult> CliAsync(params string[] args) => CliWithInputAsync(null, args);
 
     /// <summary>Runs the admin CLI of the same executable against the same data folder, as an admin would.</summary>

@@ -10,7 +10,7 @@ namespace FediLearn.Web.Cli;
 /// </summary>
 public static class CliApp
 {
-    private static readonly HashSet<string> Verbs = ["users", "groups", "facilitators", "followers", "following", "deliveries", "domains", "schema", "tokens", "timeline", "moderation", "sessions", "--help", "-h", "-?", "help", "--version"];
+    private static readonly HashSet<string> Verbs = ["users", "groups", "facilitators", "followers", "following", "deliveries", "domains", "schema", "tokens", "timeline", "moderation", "sessions", "database", "--help", "-h", "-?", "help", "--version"];
 
     public static bool IsCliInvocation(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -29,6 +29,7 @@ public static class CliApp
         root.Subcommands.Add(TokenCommands.BuildTimeline());
         root.Subcommands.Add(ModerationCommands.Build());
         root.Subcommands.Add(SessionCommands.Build());
+        root.Subcommands.Add(DatabaseCommands.Build());
         if (args is ["help"]) args = ["--help"];
         return await root.Parse(args).InvokeAsync();
     }
