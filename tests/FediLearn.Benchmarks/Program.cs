@@ -14,7 +14,7 @@ const string Usage = """
                  real FediLearn process, 64 connections, vs a bare ASP.NET Core endpoint (separate process) returning the
                  same bytes; p99; the node's resident memory idle and under that load
       storage    database growth (db + WAL after a checkpoint) per 10,000 signed Create{Note} replies received through
-                 the real inbox, stored and relayed as an Announce (2,000 replies, extrapolated, with --quick)
+                 the real inbox, stored and relayed as an Announce (500 replies, extrapolated, with --quick)
       start      process start to first 200 on a node with 100 groups and 100,000 replies (seeded in SQLite)
       baselines  RSA-2048 signatures/s (one core, all cores) and the bare signed-POST client alone
       all        fanout, inbox (once merged), reads, storage, and start (not with --quick)

@@ -17,7 +17,7 @@ namespace FediLearn.Benchmarks;
 /// per 10,000 relayed replies. Each reply is a Mastodon-shaped, draft-cavage-signed Create{Note} from one of 50 remote
 /// actors (a FakeRemoteServer serving their actor documents and key), inReplyTo a group prompt, POSTed to the node's
 /// real shared inbox; the node stores it, relays it as an Announce and delivers that to the group's 10 followers (one
-/// shared inbox on the same fake server). With --quick 2,000 replies are sent and the growth is extrapolated linearly.
+/// shared inbox on the same fake server). With --quick 500 replies are sent and the growth is extrapolated linearly.
 /// </summary>
 public sealed class StorageBenchmark(BenchOptions options)
 {
@@ -28,7 +28,7 @@ public sealed class StorageBenchmark(BenchOptions options)
 
     public async Task<bool> RunAsync(CancellationToken ct)
     {
-        var replies = options.Quick ? 2_000 : 10_000;
+        var replies = options.Quick ? 500 : 10_000;
         var setup = Stopwatch.StartNew();
         await using var remote = await FakeRemoteServer.StartAsync();
         await using var node = await NodeProcess.StartAsync("storage", ct, new Dictionary<string, string>
@@ -93,7 +93,7 @@ public sealed class StorageBenchmark(BenchOptions options)
 
         async Task DrainAsync(int expectedReplies)
         {
-            var deadline = Stopwatch.GetTimestamp() + (options.Quick ? 90 : 600) * Stopwatch.Frequency;
+            var deadline = Stopwatch.GetTimestamp() + (options.Quick ? 150 : 1200) * Stopwatch.Frequency;
             while (Stopwatch.GetTimestamp() < deadline)
             {
                 if (Count(db, "SELECT COUNT(*) FROM inbox_items WHERE state IN (0, 1)") == 0 && db.OpenFanouts() == 0 && db.OpenDeliveries() == 0
