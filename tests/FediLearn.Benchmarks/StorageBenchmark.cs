@@ -130,6 +130,10 @@ public sealed class StorageBenchmark(BenchOptions options)
             per10k / 30, "30 MB", "≤ 30 MB", ok);
         Detail($"{N(replies)} signed Create{{Note}} POSTed to the real inbox by {Senders} senders: {N(replies - failures.Count)} answered 202 ({(failures.IsEmpty ? "all" : failures.Count + " not, first: " + failures.First())}) in {N(sent.TotalSeconds, "0.0")} s ({N(replies / sent.TotalSeconds)}/s); all stored and relayed after {N(processed.TotalSeconds, "0.0")} s ({N(replies / processed.TotalSeconds)}/s)");
         Detail($"stored {N(stored)} replies, {N(announces)} Announces; db + WAL {N(before.Bytes / 1e6, "0.00")} → {N(after.Bytes / 1e6, "0.00")} MB (checkpoint {(after.Busy ? "busy: WAL not truncated" : "done")}); {N(after.Bytes - before.Bytes > 0 ? (after.Bytes - before.Bytes) / (double)replies : 0)} bytes per reply; reply JSON as sent ~{N(AverageReplyBytes(db))} bytes");
+        Detail($"what a relayed reply leaves, average bytes per row: inbox_items.json {N(Avg(db, "SELECT AVG(LENGTH(json)) FROM inbox_items"))} (the received activity, kept after processing), "
+            + $"replies.json {N(Avg(db, "SELECT AVG(LENGTH(json)) FROM replies"))} + content_html {N(Avg(db, "SELECT AVG(LENGTH(content_html)) FROM replies"))}, "
+            + $"Announce outbound_activities.json {N(Avg(db, "SELECT AVG(LENGTH(json)) FROM outbound_activities WHERE type = 'Announce'"))}; "
+            + $"rows per reply: delivery_jobs {N(Count(db, "SELECT COUNT(*) FROM delivery_jobs") / (double)(replies + Authors), "0.0")}, fanout_jobs {N(Count(db, "SELECT COUNT(*) FROM fanout_jobs") / (double)(replies + Authors), "0.0")}; plus their indexes");
         if (tablesAfter.Count > 0)
             Detail("growth by table and index (dbstat, MB): " + string.Join(", ", tablesAfter
                 .Select(t => (t.Key, Mb: (t.Value - tablesBefore.GetValueOrDefault(t.Key)) / 1e6)).Where(t => t.Mb >= 0.05).OrderByDescending(t => t.Mb)
@@ -169,10 +173,12 @@ public sealed class StorageBenchmark(BenchOptions options)
         return sizes;
     }
 
-    private static double AverageReplyBytes(NodeDatabase db)
+    private static double AverageReplyBytes(NodeDatabase db) => Avg(db, "SELECT AVG(LENGTH(json)) FROM replies");
+
+    private static double Avg(NodeDatabase db, string sql)
     {
         using var cmd = db.Connection.CreateCommand();
-        cmd.CommandText = "SELECT AVG(LENGTH(json)) FROM replies";
+        cmd.CommandText = sql;
         return Convert.ToDouble(cmd.ExecuteScalar() ?? 0.0, System.Globalization.CultureInfo.InvariantCulture);
     }
 
