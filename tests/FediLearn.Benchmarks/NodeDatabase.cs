@@ -8,6 +8,9 @@ public sealed class NodeDatabase(string dataPath) : IDisposable
 {
     private readonly SqliteConnection _connection = Open(dataPath);
 
+    /// <summary>The open connection, for the benchmarks' own statements (checkpoints, counts, seeding).</summary>
+    public SqliteConnection Connection => _connection;
+
     private static SqliteConnection Open(string dataPath)
     {
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder

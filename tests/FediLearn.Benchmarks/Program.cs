@@ -10,14 +10,24 @@ const string Usage = """
     usage: dotnet run -c Release --project tests/FediLearn.Benchmarks -- <target> [--quick]
       fanout     one post to 1,000 followers on 100 and on 1,000 inboxes (and 10,000 on 1,000 without --quick), by a real
                  FediLearn process, vs a bare signed-POST client and RSA-2048 signatures/s measured in the same run
+      reads      GETs/s of WebFinger, actor JSON, object JSON, outbox and followers pages and the group HTML page of a
+                 real FediLearn process, 64 connections, vs a bare ASP.NET Core endpoint (separate process) returning the
+                 same bytes; p99; the node's resident memory idle and under that load
+      storage    database growth (db + WAL after a checkpoint) per 10,000 signed Create{Note} replies received through
+                 the real inbox, stored and relayed as an Announce (500 replies, extrapolated, with --quick)
+      start      process start to first 200 on a node with 100 groups and 100,000 replies (seeded in SQLite)
       baselines  RSA-2048 signatures/s (one core, all cores) and the bare signed-POST client alone
-      all        every target above (for now: fanout, which includes the baselines)
-      --quick    fewer rounds and no 10,000-follower case; `all --quick` stays under 5 minutes
+      all        fanout, inbox (once merged), reads, storage, and start (not with --quick)
+      --quick    fewer rounds, shorter loads, no 10,000-follower case, no start; `all --quick` stays under 5 minutes
     """;
+
+// The bare reference endpoint of `reads` runs in its own process (this program, started again with this hidden verb),
+// so that it does not share the load generator's process, thread pool and GC.
+if (args.Length == 2 && args[0] == BareReadServer.Verb) return await BareReadServer.RunAsync(args[1]);
 
 var quick = args.Contains("--quick");
 var targets = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
-if (targets.Length != 1 || targets[0] is not ("fanout" or "baselines" or "all") || args.Any(a => a.StartsWith("--", StringComparison.Ordinal) && a != "--quick"))
+if (targets.Length != 1 || targets[0] is not ("fanout" or "reads" or "storage" or "start" or "baselines" or "all") || args.Any(a => a.StartsWith("--", StringComparison.Ordinal) && a != "--quick"))
 {
     Console.Error.WriteLine(Usage);
     return 2;
@@ -39,10 +49,21 @@ Info($"FediLearn benchmarks: {targets[0]}{(quick ? " --quick" : "")}, {DateTimeO
 var clock = Stopwatch.StartNew();
 try
 {
+    // `all` runs a list of targets, each with its own FediLearn node, one after the other.
+    var all = new List<(string Name, Func<CancellationToken, Task<bool>> Run)>
+    {
+        ("fanout", new FanoutBenchmark(options).RunAsync),
+        // inbox: added at merge — ("inbox", new InboxBenchmark(options).RunAsync),
+        ("reads", new ReadsBenchmark(options).RunAsync),
+        ("storage", new StorageBenchmark(options).RunAsync),
+    };
+    if (!quick) all.Add(("start", new StartBenchmark(options).RunAsync));
     var pass = targets[0] switch
     {
         "baselines" => await BaselinesAsync(options, total.Token),
-        _ => await new FanoutBenchmark(options).RunAsync(total.Token),
+        "all" => await RunAllAsync(all, total.Token),
+        "start" => await new StartBenchmark(options).RunAsync(total.Token),
+        var name => await all.Single(t => t.Name == name).Run(total.Token),
     };
     Info($"finished in {N(clock.Elapsed.TotalSeconds, "0")} s: {(pass ? "all targets PASS" : "some targets MISS")}");
     return 0; // a MISS is a finding, not a crash: the lines above say which
@@ -51,6 +72,29 @@ catch (OperationCanceledException) when (total.IsCancellationRequested)
 {
     Console.Error.WriteLine($"stopped after {N(clock.Elapsed.TotalSeconds, "0")} s: time limit reached");
     return 3;
+}
+
+static async Task<bool> RunAllAsync(List<(string Name, Func<CancellationToken, Task<bool>> Run)> targets, CancellationToken ct)
+{
+    var pass = true;
+    foreach (var (name, run) in targets)
+    {
+        var watch = Stopwatch.StartNew();
+        Info($"--- {name} ---");
+        try
+        {
+            pass &= await run(ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // One target that cannot run (e.g. a node that did not start on an overloaded box) does not stop the others.
+            Info($"{name}: ERROR {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            pass = false;
+        }
+        Info($"--- {name}: {N(watch.Elapsed.TotalSeconds, "0")} s ---");
+        Console.WriteLine();
+    }
+    return pass;
 }
 
 static async Task<bool> BaselinesAsync(BenchOptions options, CancellationToken ct)
