@@ -39,6 +39,35 @@ public sealed class SchemaTests : NodeTest
         await Task.CompletedTask;
     }
 
+    /// <summary>The per-connection pragmas are set once per physical connection: a pooled connection opened again still has them.</summary>
+    [Fact]
+    public async Task Every_opened_connection_has_foreign_keys_on_and_the_busy_timeout_including_pooled_ones()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await using var scope = Node.Scope();
+            var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+            await db.Database.OpenConnectionAsync();
+            try
+            {
+                Assert.Equal(1L, await PragmaAsync(db, "foreign_keys"));
+                Assert.Equal(10000L, await PragmaAsync(db, "busy_timeout"));
+                Assert.Equal(1L, await PragmaAsync(db, "synchronous")); // NORMAL
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        }
+    }
+
+    private static async Task<long> PragmaAsync(FediLearnDbContext db, string name)
+    {
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = $"PRAGMA {name}";
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+
     [Fact]
     public async Task Second_migration_run_applies_nothing()
     {
