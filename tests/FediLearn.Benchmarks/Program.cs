@@ -10,6 +10,8 @@ const string Usage = """
     usage: dotnet run -c Release --project tests/FediLearn.Benchmarks -- <target> [--quick]
       fanout     one post to 1,000 followers on 100 and on 1,000 inboxes (and 10,000 on 1,000 without --quick), by a real
                  FediLearn process, vs a bare signed-POST client and RSA-2048 signatures/s measured in the same run
+      inbox      signed Create{Note} replies from 32 concurrent senders to a real FediLearn process (accepted, stored, relayed),
+                 vs a bare verifying .NET inbox, @fedify/fedify 2.3.6 on the same load, and RSA-2048 verifications/s
       baselines  RSA-2048 signatures/s (one core, all cores) and the bare signed-POST client alone
       all        every target above (for now: fanout, which includes the baselines)
       --quick    fewer rounds and no 10,000-follower case; `all --quick` stays under 5 minutes
@@ -17,7 +19,7 @@ const string Usage = """
 
 var quick = args.Contains("--quick");
 var targets = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
-if (targets.Length != 1 || targets[0] is not ("fanout" or "baselines" or "all") || args.Any(a => a.StartsWith("--", StringComparison.Ordinal) && a != "--quick"))
+if (targets.Length != 1 || targets[0] is not ("fanout" or "inbox" or "baselines" or "all") || args.Any(a => a.StartsWith("--", StringComparison.Ordinal) && a != "--quick"))
 {
     Console.Error.WriteLine(Usage);
     return 2;
@@ -42,6 +44,7 @@ try
     var pass = targets[0] switch
     {
         "baselines" => await BaselinesAsync(options, total.Token),
+        "inbox" => await new InboxBenchmark(options).RunAsync(total.Token),
         _ => await new FanoutBenchmark(options).RunAsync(total.Token),
     };
     Info($"finished in {N(clock.Elapsed.TotalSeconds, "0")} s: {(pass ? "all targets PASS" : "some targets MISS")}");

@@ -54,7 +54,15 @@ public sealed class NodeProcess : IAsyncDisposable
         var dataPath = Path.Combine(Path.GetTempPath(), "fedilearn-tests", $"{name}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dataPath);
         var node = new NodeProcess(name, FreePort(), dataPath, settings);
-        await node.StartProcessAsync(ct);
+        try
+        {
+            await node.StartProcessAsync(ct);
+        }
+        catch
+        {
+            await node.DisposeAsync(); // a node that never became ready must not outlive the caller
+            throw;
+        }
         return node;
     }
 
