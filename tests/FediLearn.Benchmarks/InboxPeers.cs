@@ -422,7 +422,17 @@ public sealed class FedifyInbox : IAsyncDisposable
         process.EnableRaisingEvents = true;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var port = await ready.Task.WaitAsync(TimeSpan.FromSeconds(60), ct);
+        int port;
+        try
+        {
+            port = await ready.Task.WaitAsync(TimeSpan.FromSeconds(180), ct); // loading Fedify takes a while on a busy machine
+        }
+        catch
+        {
+            if (!process.HasExited) process.Kill();
+            process.Dispose();
+            throw;
+        }
         inbox = new FedifyInbox(process, port);
         lock (stderr) inbox._stderr.Append(stderr);
         return inbox;
