@@ -8,7 +8,7 @@ using static FediLearn.Benchmarks.Report;
 namespace FediLearn.Benchmarks;
 
 /// <summary>One receiver's pass of the signed load.</summary>
-public sealed record InboxRun(string Receiver, LoadResult Load, double ProcessedSeconds, double PeakRssMb, TimeSpan ServerCpu)
+public sealed record InboxRun(string Receiver, InboxLoadResult Load, double ProcessedSeconds, double PeakRssMb, TimeSpan ServerCpu)
 {
     /// <summary>Activities accepted (202) and processed per second: for FediLearn until stored, relayed (Announce queued) and its inbox queue drained; for the others their 202 is all they do.</summary>
     public double ProcessedPerSecond => Load.Accepted / ProcessedSeconds;
@@ -224,7 +224,7 @@ public sealed class InboxBenchmark(BenchOptions options)
 
     private static string Label(string name) => name switch { "fedilearn" => "FediLearn", "bare" => "bare verifying inbox", _ => "Fedify" };
 
-    private static string Statuses(LoadResult r) => string.Join(", ", r.Others.Select(kv => $"{kv.Value}× {kv.Key}"));
+    private static string Statuses(InboxLoadResult r) => string.Join(", ", r.Others.Select(kv => $"{kv.Value}× {kv.Key}"));
 
     private static string Trim(string s) => s.Length > 200 ? s[..200] : s;
 

@@ -180,7 +180,7 @@ public sealed class InboxPeers : IAsyncDisposable
 }
 
 /// <summary>What one pass of the signed load saw at the client: accepted (202) count, other statuses, latencies.</summary>
-public sealed record LoadResult(int Sent, int Accepted, Dictionary<int, int> Others, long StartTicks, long LastTicks, double[] LatenciesMs)
+public sealed record InboxLoadResult(int Sent, int Accepted, Dictionary<int, int> Others, long StartTicks, long LastTicks, double[] LatenciesMs)
 {
     public double Seconds => Stopwatch.GetElapsedTime(StartTicks, LastTicks).TotalSeconds;
     public double AcceptedPerSecond => Accepted / Seconds;
@@ -273,7 +273,7 @@ public sealed class SignedLoad : IDisposable
             return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct));
     }
 
-    public async Task<LoadResult> RunAsync(HttpRequestMessage[] requests, int concurrency, TimeSpan timeout, CancellationToken ct)
+    public async Task<InboxLoadResult> RunAsync(HttpRequestMessage[] requests, int concurrency, TimeSpan timeout, CancellationToken ct)
     {
         var latencies = new double[requests.Length];
         var statuses = new int[requests.Length];
@@ -310,7 +310,7 @@ public sealed class SignedLoad : IDisposable
         }, limit.Token)).ToArray();
         await Task.WhenAll(workers);
         var others = statuses.Where(s => s != 202).GroupBy(s => s).ToDictionary(g => g.Key, g => g.Count());
-        return new LoadResult(requests.Length, statuses.Count(s => s == 202), others, start, last, latencies);
+        return new InboxLoadResult(requests.Length, statuses.Count(s => s == 202), others, start, last, latencies);
     }
 
     public void Dispose() => _client.Dispose();
