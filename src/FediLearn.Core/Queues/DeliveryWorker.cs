@@ -259,12 +259,19 @@ public sealed class DeliveryWorker(
         var ids = batch.Select(o => o.Job.Id).ToList();
         var rows = await db.DeliveryJobs.Where(j => ids.Contains(j.Id)).ToDictionaryAsync(j => j.Id);
         var hostNames = batch.Select(o => o.Job.Host).Distinct().ToList();
+        var hosts = await db.RemoteHosts.Where(h => hostNames.Contains(h.Host)).ToDictionaryAsync(h => h.Host);
         // A host's first contact: other app processes on the same database may be recording their first delivery to it
         // at this moment, so the row is created with "insert unless it exists" (each statement commits on its own, in
-        // one order), never by an INSERT that would fail this whole batch on the primary key.
-        foreach (var name in batch.Where(o => !o.Postponed && !o.HostDead).Select(o => o.Job.Host).Distinct().Order(StringComparer.Ordinal))
-            await db.Database.ExecuteSqlRawAsync("INSERT INTO remote_hosts (host, dead) VALUES ({0}, {1}) ON CONFLICT (host) DO NOTHING", [name, false]);
-        var hosts = await db.RemoteHosts.Where(h => hostNames.Contains(h.Host)).ToDictionaryAsync(h => h.Host);
+        // one order), never by an INSERT that would fail this whole batch on the primary key. Only hosts without a row
+        // get the statement: a batch to hosts already known costs no extra round trip.
+        var missing = batch.Where(o => !o.Postponed && !o.HostDead).Select(o => o.Job.Host).Distinct()
+            .Where(h => !hosts.ContainsKey(h)).Order(StringComparer.Ordinal).ToList();
+        if (missing.Count > 0)
+        {
+            foreach (var name in missing)
+                await db.Database.ExecuteSqlRawAsync("INSERT INTO remote_hosts (host, dead) VALUES ({0}, {1}) ON CONFLICT (host) DO NOTHING", [name, false]);
+            foreach (var host in await db.RemoteHosts.Where(h => missing.Contains(h.Host)).ToListAsync()) hosts[host.Host] = host;
+        }
         var now = time.GetUtcNow();
         var nowMs = now.ToUnixTimeMilliseconds();
 
