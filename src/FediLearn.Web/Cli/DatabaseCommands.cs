@@ -84,11 +84,23 @@ internal static class DatabaseCommands
         Console.WriteLine();
         Console.WriteLine("Next: change the node's configuration to use PostgreSQL, then start it:");
         Console.WriteLine("  FediLearn__Database__Provider=Postgres");
-        Console.WriteLine($"  FediLearn__Database__ConnectionString={target}");
+        Console.WriteLine($"  FediLearn__Database__ConnectionString={WithoutPassword(target)}");
         Console.WriteLine("  (in appsettings.json: \"FediLearn\": { \"Database\": { \"Provider\": \"Postgres\", \"ConnectionString\": \"…\" } })");
         Console.WriteLine($"Keep FediLearn:DataPath ({options.ResolveDataPath()}) and PublicUrl as they are: uploaded media stay in its media folder.");
         Console.WriteLine("Keep the SQLite file as a backup until the node runs well on PostgreSQL.");
         return 0;
+    }
+
+    /// <summary>The --to value as it was given, its password (if any) shown as "…": the output may end up in a terminal log.</summary>
+    private static string WithoutPassword(string connectionString)
+    {
+        try
+        {
+            var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+            if (!string.IsNullOrEmpty(builder.Password)) builder.Password = "…";
+            return builder.ConnectionString;
+        }
+        catch (ArgumentException) { return "<the --to value>"; }
     }
 
     private static string Describe(string sqliteConnectionString)
