@@ -26,7 +26,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<FediLearnOptions>, FediLearnOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
 
-        services.AddDbContext<FediLearnDbContext>((sp, db) =>
+        // Pooled: a context is reset and reused rather than built for every request and queue item (its construction
+        // and internal service look-ups showed in the inbox profile, docs/performance.md). It keeps no state of its own.
+        services.AddDbContextPool<FediLearnDbContext>((sp, db) =>
         {
             var o = sp.GetRequiredService<IOptions<FediLearnOptions>>().Value;
             if (o.Database.Provider == DatabaseProvider.Postgres)
@@ -69,10 +71,10 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<RemoteActorResolver>();
         services.AddScoped<SignatureAuthenticator>();
         services.AddScoped<InboxReceiver>();
-        services.AddScoped<IActivityHandler, FollowHandler>();
-        services.AddScoped<IActivityHandler, UndoHandler>();
-        services.AddScoped<IActivityHandler, AcceptHandler>();
-        services.AddScoped<IActivityHandler, RejectHandler>();
+        services.AddActivityHandler<FollowHandler>();
+        services.AddActivityHandler<UndoHandler>();
+        services.AddActivityHandler<AcceptHandler>();
+        services.AddActivityHandler<RejectHandler>();
         services.AddScoped<GroupService>();
         services.AddScoped<UserService>();
         services.AddScoped<FollowerService>();
@@ -84,12 +86,12 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<PublishingService>();
         services.AddScoped<TokenService>();
         services.AddScoped<MediaService>();
-        services.AddScoped<IActivityHandler, ObjectActivityHandler.Create>();
-        services.AddScoped<IActivityHandler, ObjectActivityHandler.Update>();
-        services.AddScoped<IActivityHandler, ObjectActivityHandler.Delete>();
+        services.AddActivityHandler<ObjectActivityHandler.Create>();
+        services.AddActivityHandler<ObjectActivityHandler.Update>();
+        services.AddActivityHandler<ObjectActivityHandler.Delete>();
         services.AddScoped<ActorDeletion>();
-        services.AddScoped<IActivityHandler, LikeHandler>();
-        services.AddScoped<IActivityHandler, AnnounceHandler>();
+        services.AddActivityHandler<LikeHandler>();
+        services.AddActivityHandler<AnnounceHandler>();
         services.AddScoped<ThreadService>();
         services.AddScoped<NoteService>();
         services.AddScoped<ThreadReader>();
@@ -97,10 +99,10 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<NotificationService>();
         services.AddScoped<ModerationService>();
         services.AddScoped<RsvpService>();
-        services.AddScoped<IActivityHandler, JoinHandler>();
-        services.AddScoped<IActivityHandler, LeaveHandler>();
-        services.AddScoped<IActivityHandler, TentativeAcceptHandler>();
-        services.AddScoped<IActivityHandler, FlagHandler>();
+        services.AddActivityHandler<JoinHandler>();
+        services.AddActivityHandler<LeaveHandler>();
+        services.AddActivityHandler<TentativeAcceptHandler>();
+        services.AddActivityHandler<FlagHandler>();
         return services;
     }
 
@@ -127,5 +129,15 @@ public static class CoreServiceCollectionExtensions
         using var scope = services.CreateScope();
         await scope.ServiceProvider.GetRequiredService<SchemaMigrator>().MigrateAsync(ct);
         await scope.ServiceProvider.GetRequiredService<InstanceActorService>().EnsureAsync(options.NodeName, ct);
+    }
+
+    /// <summary>
+    /// A handler is registered as itself and as <see cref="IActivityHandler"/>, so that the inbox worker can build only the
+    /// one an activity needs (<see cref="InboxWorker"/>) rather than all of them with their dependencies.
+    /// </summary>
+    private static void AddActivityHandler<T>(this IServiceCollection services) where T : class, IActivityHandler
+    {
+        services.AddScoped<T>();
+        services.AddScoped<IActivityHandler>(sp => sp.GetRequiredService<T>());
     }
 }

@@ -41,7 +41,7 @@ public sealed class FanoutWorker(
         {
             var job = await db.FanoutJobs.FirstAsync(j => j.Id == id, ct);
             var isPublic = await db.OutboundActivities.Where(a => a.Id == job.ActivityId).Select(a => a.IsPublic).FirstAsync(ct);
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await using var tx = await SqliteWriteGate.BeginAsync(db, ct);
             var inboxes = await db.Database.ExecuteSqlRawAsync(ExpandSql, [job.ActivityId, Time.GetUtcNow().ToUnixTimeMilliseconds(), job.ActorId, isPublic ? 1 : 0], ct);
             job.State = DeliveryState.Succeeded;
             job.LockedUntil = null;

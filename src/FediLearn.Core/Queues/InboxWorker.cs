@@ -43,6 +43,16 @@ public sealed class InboxWorker(
         return claimed.Count;
     }
 
+    // Activity type → handler class, learnt once from the registered handlers; then only that one is built per item.
+    private IReadOnlyDictionary<string, Type>? _handlerTypes;
+
+    private IActivityHandler? HandlerFor(IServiceProvider services, string? type)
+    {
+        var types = _handlerTypes ??= services.GetServices<IActivityHandler>().GroupBy(h => h.Type, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First().GetType(), StringComparer.Ordinal);
+        return type is not null && types.TryGetValue(type, out var handlerType) ? (IActivityHandler)services.GetRequiredService(handlerType) : null;
+    }
+
     private static string SenderHost(string actorUri) =>
         Uri.TryCreate(actorUri, UriKind.Absolute, out var uri) ? uri.Authority.ToLowerInvariant() : actorUri;
 
@@ -67,7 +77,7 @@ public sealed class InboxWorker(
             {
                 await MarkHostAliveAsync(db, signer.Host, ct);
                 var type = ActivityJson.GetTypes(activity).FirstOrDefault();
-                var handler = services.GetServices<IActivityHandler>().FirstOrDefault(h => h.Type == type);
+                var handler = HandlerFor(services, type);
                 if (handler is null)
                     logger.LogDebug("No handler for {Type} {Id}; stored and ignored", type, item.ActivityId);
                 else

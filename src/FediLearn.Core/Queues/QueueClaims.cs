@@ -15,10 +15,11 @@ internal static class QueueClaims
 {
     private static readonly HashSet<string> Tables = ["delivery_jobs", "inbox_items", "fanout_jobs"];
 
-    public static Task<List<long>> ClaimAsync(FediLearnDbContext db, string table, int limit, long now, long leaseUntil, CancellationToken ct)
+    public static async Task<List<long>> ClaimAsync(FediLearnDbContext db, string table, int limit, long now, long leaseUntil, CancellationToken ct)
     {
         var sql = db.Database.IsNpgsql() ? PostgresClaimSql(table) : SqliteClaimSql(table);
-        return db.Database.SqlQueryRaw<long>(Checked(table, sql), leaseUntil, now, limit).ToListAsync(ct);
+        using var gate = await SqliteWriteGate.EnterAsync(db, ct);
+        return await db.Database.SqlQueryRaw<long>(Checked(table, sql), leaseUntil, now, limit).ToListAsync(ct);
     }
 
     private static string SqliteClaimSql(string table) => $$"""

@@ -77,9 +77,14 @@ public sealed class ThreadService(
         };
         db.Replies.Add(reply);
         var stored = Relay(group, author.Uri, activity is not null && ActivityJson.GetId(activity) is not null ? activity : null, id);
-        await db.SaveChangesAsync(ct);
-        reply.AnnounceActivityId = stored.Id;
-        await db.SaveChangesAsync(ct);
+        // The reply and its Announce together or not at all: the Announce's id is known only after its insert.
+        await using (var tx = await SqliteWriteGate.BeginAsync(db, ct))
+        {
+            await db.SaveChangesAsync(ct);
+            reply.AnnounceActivityId = stored.Id;
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
         signal.Signal.Notify();
         return true;
     }
