@@ -115,6 +115,8 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<InboxWorker>());
         services.AddHostedService<FanoutWorker>();
         services.AddHostedService<PublishScheduler>();
+        services.AddSingleton<RetentionChore>();
+        services.AddHostedService(sp => sp.GetRequiredService<RetentionChore>());
         return services;
     }
 

@@ -110,6 +110,7 @@ public sealed class StorageBenchmark(BenchOptions options)
         await DrainAsync(Authors);
         var before = Checkpoint(db, node.DataPath);
         var tablesBefore = Tables(db);
+        Snapshot(node.DataPath, "before");
         Info($"setup: {N(setup.Elapsed.TotalSeconds, "0.0")} s; before: {N(before.Bytes / 1e6, "0.00")} MB ({(before.Busy ? "checkpoint busy" : "checkpointed")})");
 
         var sending = Stopwatch.StartNew();
@@ -120,6 +121,7 @@ public sealed class StorageBenchmark(BenchOptions options)
         await Task.Delay(500, ct);
         var after = Checkpoint(db, node.DataPath);
         var tablesAfter = Tables(db);
+        Snapshot(node.DataPath, "after");
 
         var stored = Count(db, "SELECT COUNT(*) FROM replies") - Authors;
         var announces = Count(db, "SELECT COUNT(*) FROM outbound_activities WHERE type = 'Announce'") - Authors;
@@ -130,7 +132,7 @@ public sealed class StorageBenchmark(BenchOptions options)
             per10k / 30, "30 MB", "≤ 30 MB", ok);
         Detail($"{N(replies)} signed Create{{Note}} POSTed to the real inbox by {Senders} senders: {N(replies - failures.Count)} answered 202 ({(failures.IsEmpty ? "all" : failures.Count + " not, first: " + failures.First())}) in {N(sent.TotalSeconds, "0.0")} s ({N(replies / sent.TotalSeconds)}/s); all stored and relayed after {N(processed.TotalSeconds, "0.0")} s ({N(replies / processed.TotalSeconds)}/s)");
         Detail($"stored {N(stored)} replies, {N(announces)} Announces; db + WAL {N(before.Bytes / 1e6, "0.00")} → {N(after.Bytes / 1e6, "0.00")} MB (checkpoint {(after.Busy ? "busy: WAL not truncated" : "done")}); {N(after.Bytes - before.Bytes > 0 ? (after.Bytes - before.Bytes) / (double)replies : 0)} bytes per reply; reply JSON as sent ~{N(AverageReplyBytes(db))} bytes");
-        Detail($"what a relayed reply leaves, average bytes per row: inbox_items.json {N(Avg(db, "SELECT AVG(LENGTH(json)) FROM inbox_items"))} (the received activity, kept after processing), "
+        Detail($"what a relayed reply leaves, average bytes per row: inbox_items.json {N(Avg(db, "SELECT AVG(LENGTH(json)) FROM inbox_items"))} (the received activity; emptied once applied), "
             + $"replies.json {N(Avg(db, "SELECT AVG(LENGTH(json)) FROM replies"))} + content_html {N(Avg(db, "SELECT AVG(LENGTH(content_html)) FROM replies"))}, "
             + $"Announce outbound_activities.json {N(Avg(db, "SELECT AVG(LENGTH(json)) FROM outbound_activities WHERE type = 'Announce'"))}; "
             + $"rows per reply: delivery_jobs {N(Count(db, "SELECT COUNT(*) FROM delivery_jobs") / (double)(replies + Authors), "0.0")}, fanout_jobs {N(Count(db, "SELECT COUNT(*) FROM fanout_jobs") / (double)(replies + Authors), "0.0")}; plus their indexes");
@@ -140,6 +142,19 @@ public sealed class StorageBenchmark(BenchOptions options)
                 .Select(t => $"{t.Key} {N(t.Mb, "0.0")}")));
         foreach (var key in keys) key.Dispose();
         return ok;
+    }
+
+    /// <summary>
+    /// The bundled e_sqlite3 has no dbstat, so the per-table line is often missing: with FEDILEARN_STORAGE_SNAPSHOTS=folder
+    /// the checkpointed database is copied there before and after, for e.g. Python's sqlite3 (which has dbstat) to break down.
+    /// </summary>
+    private static void Snapshot(string dataPath, string name)
+    {
+        if (Environment.GetEnvironmentVariable("FEDILEARN_STORAGE_SNAPSHOTS") is not { Length: > 0 } folder) return;
+        Directory.CreateDirectory(folder);
+        var target = Path.Combine(folder, $"{name}.db");
+        File.Copy(Path.Combine(dataPath, "fedilearn.db"), target, overwrite: true);
+        Detail($"database copied to {target}");
     }
 
     /// <summary>Checkpoints the WAL into the database (TRUNCATE) and returns the size of db + WAL.</summary>

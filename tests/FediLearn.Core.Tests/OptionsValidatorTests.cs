@@ -95,6 +95,26 @@ public sealed class OptionsValidatorTests
         Assert.Contains("FediLearn:Delivery:ScheduleInterval", failure);
     }
 
+    [Theory]
+    [InlineData("ProcessedInbox", "6.00:00:00")] // shorter than a sender's retries: a retried delivery would be applied twice
+    [InlineData("FinishedJobs", "00:30:00")]
+    [InlineData("Interval", "00:00:30")]
+    [InlineData("Interval", "2.00:00:00")]
+    public void Retention_out_of_range_is_named_in_the_message(string setting, string value)
+    {
+        var options = new FediLearnOptions();
+        typeof(RetentionOptions).GetProperty(setting)!.SetValue(options.Retention, TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture));
+        var failure = Assert.Single(Validator.Validate(null, options).Failures!);
+        Assert.Contains($"FediLearn:Retention:{setting}", failure);
+    }
+
+    [Fact]
+    public void Retention_batch_size_out_of_range_is_named_in_the_message()
+    {
+        var options = new FediLearnOptions { Retention = { BatchSize = 0 } };
+        Assert.Contains("FediLearn:Retention:BatchSize", Assert.Single(Validator.Validate(null, options).Failures!));
+    }
+
     [Fact]
     public void Media_path_defaults_to_the_data_folder_and_may_point_elsewhere()
     {

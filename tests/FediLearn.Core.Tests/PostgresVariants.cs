@@ -75,3 +75,30 @@ public sealed class QueueClaimTestsOnPostgres : QueueClaimTests, IPostgresVarian
         Assert.Equal(ids.Take(3), await QueueClaims.ClaimAsync(fast, "delivery_jobs", 10, now, lease, CancellationToken.None));
     }
 }
+
+public sealed class RetentionTestsOnPostgres : RetentionTests, IPostgresVariant
+{
+    protected override TestProvider Provider => TestProvider.Postgres;
+
+    /// <summary>Several app nodes share the database: while one sweeps (holds the advisory lock), another skips its turn.</summary>
+    [DbFact]
+    public async Task A_pass_skips_while_another_process_sweeps()
+    {
+        await SeedOldDoneInboxItemAsync();
+        await using (var other = new Npgsql.NpgsqlConnection(Node.PostgresConnectionString))
+        {
+            await other.OpenAsync();
+            await using (var take = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock({RetentionChore.PostgresLockKey})", other))
+                await take.ExecuteNonQueryAsync();
+
+            Assert.Equal(new RetentionResult(0, 0, 0, Skipped: true), await Chore(batchSize: 10).RunOnceAsync(CancellationToken.None));
+            Assert.Equal(1, await Node.WithDbAsync(db => db.InboxItems.CountAsync()));
+
+            await using var release = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_unlock({RetentionChore.PostgresLockKey})", other);
+            await release.ExecuteNonQueryAsync(); // the other sweep is over
+        }
+
+        Assert.Equal(new RetentionResult(0, 1, 0), await Chore(batchSize: 10).RunOnceAsync(CancellationToken.None));
+        Assert.Equal(0, await Node.WithDbAsync(db => db.InboxItems.CountAsync()));
+    }
+}

@@ -20,6 +20,8 @@ public sealed class FediLearnOptions
 
     public InboxOptions Inbox { get; set; } = new();
 
+    public RetentionOptions Retention { get; set; } = new();
+
     public DatabaseOptions Database { get; set; } = new();
 
     public MediaOptions Media { get; set; } = new();
@@ -112,6 +114,29 @@ public sealed class InboxOptions
     /// number, so that a server whose activities make us wait on a slow fetch does not hold everyone else's.
     /// </summary>
     public int Concurrency { get; set; } = 4;
+}
+
+/// <summary>
+/// How long finished queue rows are kept before the retention chore deletes them (issue 7, storage). Pending, running,
+/// failed and abandoned rows are never deleted.
+/// </summary>
+public sealed class RetentionOptions
+{
+    /// <summary>Succeeded delivery jobs and finished fan-outs of public activities are deleted this long after they finished.</summary>
+    public TimeSpan FinishedJobs { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// Applied inbox items (their body is already dropped) are deleted this long after they arrived. While the row exists a
+    /// second delivery of the same activity is recognised as a duplicate; senders retry for days (Mastodon about a week),
+    /// so this must be longer than that.
+    /// </summary>
+    public TimeSpan ProcessedInbox { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>How often each process runs a retention pass.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Rows deleted per statement: a large backlog is deleted in many short writes, not one long one.</summary>
+    public int BatchSize { get; set; } = 1000;
 }
 
 /// <summary>SQLite (one process, the default) or PostgreSQL (several app nodes may share one database and its queues).</summary>

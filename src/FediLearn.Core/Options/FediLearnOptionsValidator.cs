@@ -31,6 +31,13 @@ public sealed class FediLearnOptionsValidator : IValidateOptions<FediLearnOption
             errors.Add("FediLearn:Delivery:ScheduleInterval must be between 00:00:01 and 01:00:00.");
         if (options.Inbox.BatchSize is < 1 or > 1000) errors.Add("FediLearn:Inbox:BatchSize must be between 1 and 1000.");
         if (options.Inbox.Concurrency is < 1 or > 64) errors.Add("FediLearn:Inbox:Concurrency must be between 1 and 64.");
+        var r = options.Retention;
+        if (r.FinishedJobs < TimeSpan.FromHours(1)) errors.Add("FediLearn:Retention:FinishedJobs must be at least 01:00:00.");
+        if (r.ProcessedInbox < TimeSpan.FromDays(7))
+            errors.Add("FediLearn:Retention:ProcessedInbox must be at least 7.00:00:00: senders retry a delivery for about a week, and a retry must still be recognised as a duplicate.");
+        if (r.Interval < TimeSpan.FromMinutes(1) || r.Interval > TimeSpan.FromDays(1))
+            errors.Add("FediLearn:Retention:Interval must be between 00:01:00 and 1.00:00:00.");
+        if (r.BatchSize is < 10 or > 100_000) errors.Add("FediLearn:Retention:BatchSize must be between 10 and 100000.");
         if (options.Media.MaxBytes is < 1024 or > 2L * 1024 * 1024 * 1024)
             errors.Add("FediLearn:Media:MaxBytes must be between 1024 and 2147483648.");
         if (options.Media.Path is { Length: > 0 } mediaPath && mediaPath.IndexOfAny(System.IO.Path.GetInvalidPathChars()) >= 0)

@@ -84,6 +84,11 @@ public sealed class InboxWorker(
                     await handler.HandleAsync(new InboxContext(activity, signer), ct);
                 item.State = InboxState.Done;
                 item.LastError = null;
+                // Applied: the body has done its work and nothing reads it again (storage target, issue 7). The row and
+                // its unique activity_id stay: they turn a replay into a Duplicate (security.md case 31) until the
+                // retention chore deletes the row. "" rather than NULL keeps the column NOT NULL on both providers
+                // without a migration; a received body is never empty (it was parsed as a JSON object).
+                item.Json = "";
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -96,7 +101,24 @@ public sealed class InboxWorker(
             item.NextAttemptAt = (Time.GetUtcNow() + RetryPolicy.Delay(item.Attempts, Options, null, Random.Shared)).ToUnixTimeMilliseconds();
         }
         item.LockedUntil = null;
+        if (item.State != InboxState.Done || !db.Database.IsSqlite())
+        {
+            await db.SaveChangesAsync(CancellationToken.None);
+            return;
+        }
+        // SQLite never merges pages when an UPDATE shrinks a row, only when a DELETE leaves a page underfull: an emptied
+        // body would stay behind as ~1.2 KB of dead space in its page (the storage benchmark measured no gain at all).
+        // So the row is written again, deleted and inserted under the same id, in the transaction that records the
+        // handler's changes. Other connections see the old row or the new one, never neither (WAL snapshot), and a
+        // concurrent receipt of the same activity waits for this write and then meets the unique activity_id.
+        await using var tx = await db.Database.BeginTransactionAsync(CancellationToken.None);
         await db.SaveChangesAsync(CancellationToken.None);
+        await db.Database.ExecuteSqlRawAsync("DELETE FROM inbox_items WHERE id = {0}", [item.Id], CancellationToken.None);
+        await db.Database.ExecuteSqlRawAsync("""
+            INSERT INTO inbox_items (id, activity_id, actor_uri, json, state, attempts, received_at, next_attempt_at, locked_until, last_error)
+            VALUES ({0}, {1}, {2}, '', {3}, {4}, {5}, {6}, NULL, NULL)
+            """, [item.Id, item.ActivityId, item.ActorUri, (int)item.State, item.Attempts, item.ReceivedAt, item.NextAttemptAt], CancellationToken.None);
+        await tx.CommitAsync(CancellationToken.None);
     }
 
     /// <summary>A dead host that talks to us again is alive (federation.md item 24).</summary>

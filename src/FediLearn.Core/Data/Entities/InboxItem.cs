@@ -10,6 +10,7 @@ public sealed class InboxItem
     public string ActivityId { get; set; } = "";
     /// <summary>The verified signer, equal to the activity's actor.</summary>
     public string ActorUri { get; set; } = "";
+    /// <summary>The activity as received; emptied ("") once applied (state Done), kept while pending or failed.</summary>
     public string Json { get; set; } = "";
     public InboxState State { get; set; }
     public int Attempts { get; set; }
