@@ -111,7 +111,7 @@ public sealed class InboxWorker(
         // So the row is written again, deleted and inserted under the same id, in the transaction that records the
         // handler's changes. Other connections see the old row or the new one, never neither (WAL snapshot), and a
         // concurrent receipt of the same activity waits for this write and then meets the unique activity_id.
-        await using var tx = await db.Database.BeginTransactionAsync(CancellationToken.None);
+        await using var tx = await SqliteWriteGate.BeginAsync(db, CancellationToken.None);
         await db.SaveChangesAsync(CancellationToken.None);
         await db.Database.ExecuteSqlRawAsync("DELETE FROM inbox_items WHERE id = {0}", [item.Id], CancellationToken.None);
         await db.Database.ExecuteSqlRawAsync("""

@@ -131,7 +131,8 @@ public sealed class RetentionChore(IServiceScopeFactory scopes, IOptions<FediLea
         var total = 0;
         while (true)
         {
-            var deleted = await db.Database.ExecuteSqlRawAsync(sql, parameters, ct);
+            int deleted;
+            using (await SqliteWriteGate.EnterAsync(db, ct)) deleted = await db.Database.ExecuteSqlRawAsync(sql, parameters, ct);
             total += deleted;
             // Each statement is its own transaction: between batches the workers' writes get their turn.
             if (deleted < limit) return total;
