@@ -34,13 +34,14 @@ public static class CoreServiceCollectionExtensions
             if (o.Database.Provider == DatabaseProvider.Postgres)
                 db.UseNpgsql(o.Database.ConnectionString);
             else
-                db.UseSqlite(SqliteConnectionString(o)).AddInterceptors(new SqlitePragmas());
+                db.UseSqlite(SqliteConnectionString(o)).AddInterceptors(SqlitePragmas.Instance);
+            db.AddInterceptors(sp.GetRequiredService<ReadCacheInvalidation>());
             // A failed command or save throws, and whoever handles it decides how loud it is: a duplicate that a unique
             // index turned away (a replayed activity, two first deliveries from one new actor) is an expected answer,
             // an unexpected one is logged with its stack by the inbox worker or the error handler. EF's own error lines
             // would log the expected ones as failures too.
             db.ConfigureWarnings(w => w.Log((CoreEventId.SaveChangesFailed, LogLevel.Debug), (RelationalEventId.CommandError, LogLevel.Debug)));
-        });
+        }, optionsLifetime: ServiceLifetime.Singleton); // built once: building them for every context cost ~10 % of a cached read (profile, docs/performance.md)
         services.AddIdentityCore<AppUser>(identity =>
             {
                 identity.User.RequireUniqueEmail = true;
@@ -58,6 +59,8 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<InvitationService>();
 
         services.AddScoped<SchemaMigrator>();
+        services.AddSingleton<ReadCache>();
+        services.AddSingleton<ReadCacheInvalidation>();
         services.AddSingleton<ActorUrls>();
         services.AddSingleton<ActorRenderer>();
         services.AddSingleton<ISignatureSchemeStore, InMemorySignatureSchemeStore>();

@@ -89,6 +89,9 @@ public static class AuthorizedFetch
         return context.RequestServices.GetRequiredService<SignatureAuthenticator>().AuthenticateAsync(signed, context.RequestAborted);
     }
 
+    /// <summary>This request gets the key-only view of an actor (secure mode, unsigned): a different document, cached apart.</summary>
+    public static bool IsKeyOnly(HttpContext context) => context.Items.ContainsKey(KeyOnlyItem);
+
     /// <summary>An actor document as an unsigned request may see it in secure mode; unchanged otherwise.</summary>
     public static JObject ForRequest(JObject actor, HttpContext context)
     {

@@ -36,7 +36,8 @@ public sealed class PostingPolicyTests
 
         // Facilitators only: even an approved follower is refused; set through the CLI this time.
         Assert.Contains("facilitators", (await a.Node.CliAsync("groups", "set", "rust", "--posting-policy", "facilitators").MustAsync()).StdOut);
-        Assert.True((await GetActivityJsonAsync(a.Group)).Value<bool>("postingRestrictedToMods")); // what Lemmy reads
+        // What Lemmy reads; the CLI is another process, so the server's read cache shows it within ReadCache:Seconds (2 s).
+        await EventuallyAsync(async () => (await GetActivityJsonAsync(a.Group)).Value<bool>("postingRestrictedToMods"), "postingRestrictedToMods", a.Node, 5);
         var second = $"{remote.Origin}/users/member/statuses/2";
         (await remote.SendAsync($"{a.Node.Origin}/inbox", remote.MastodonReply("member", second, prompt, a.Group, handle, "<p>again</p>"))).Dispose();
         var bad2 = await a.Node.CliAsync("groups", "set", "rust", "--posting-policy", "everyone");

@@ -13,6 +13,9 @@ namespace FediLearn.Core.Data;
 /// </summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {
+    /// <summary>One instance for every context: the interceptor holds no state of its own.</summary>
+    public static readonly SqlitePragmas Instance = new();
+
     private const string Sql = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 
     // The native handles already configured; a pooled connection keeps its handle, a closed-for-good one lets it go.

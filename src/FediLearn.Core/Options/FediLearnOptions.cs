@@ -32,6 +32,8 @@ public sealed class FediLearnOptions
 
     public MetricsOptions Metrics { get; set; } = new();
 
+    public ReadCacheOptions ReadCache { get; set; } = new();
+
     /// <summary>
     /// Secure mode (Mastodon's AUTHORIZED_FETCH): ActivityPub GETs need a valid HTTP signature from a server that is not
     /// blocked, except the instance actor, discovery documents and a key-only view of each actor.
@@ -203,4 +205,17 @@ public sealed class MetricsOptions
 {
     /// <summary>Bearer token a scraper must send ("Authorization: Bearer …"); empty turns /metrics off.</summary>
     public string? Token { get; set; }
+}
+
+/// <summary>
+/// The cache of rendered public documents (Federation/ReadCache.cs). Writes made by this process empty it at once;
+/// writes by another process (the CLI, another app node) show after at most <see cref="Seconds"/>.
+/// </summary>
+public sealed class ReadCacheOptions
+{
+    /// <summary>How long a rendered document is served without asking the database again; 0 turns the cache off.</summary>
+    public double Seconds { get; set; } = 2;
+
+    /// <summary>Entries kept at most; past it the cache is emptied and refills.</summary>
+    public int MaxEntries { get; set; } = 10_000;
 }

@@ -14,19 +14,19 @@ public static class ActorEndpoints
 {
     public static void MapActorEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/g/{name}", (string name, HttpContext http, FediLearnDbContext db, ActorUrls urls, ActorRenderer renderer, CancellationToken ct) =>
-            ActorAsync(ActorKind.Group, name, http, db, urls, renderer, ct));
-        app.MapGet("/u/{name}", (string name, HttpContext http, FediLearnDbContext db, ActorUrls urls, ActorRenderer renderer, CancellationToken ct) =>
-            ActorAsync(ActorKind.Person, name, http, db, urls, renderer, ct));
-        app.MapGet("/actor", (HttpContext http, FediLearnDbContext db, ActorUrls urls, ActorRenderer renderer, CancellationToken ct) =>
-            ActorAsync(ActorKind.Application, ActorUrls.InstanceActorName, http, db, urls, renderer, ct));
+        app.MapGet("/g/{name}", (string name, HttpContext http, FediLearnDbContext db, ActorUrls urls, ActorRenderer renderer, ReadCache cache, CancellationToken ct) =>
+            ActorAsync(ActorKind.Group, name, http, db, urls, renderer, cache, ct));
+        app.MapGet("/u/{name}", (string name, HttpContext http, FediLearnDbContext db, ActorUrls urls, ActorRenderer renderer, ReadCache cache, CancellationToken ct) =>
+            ActorAsync(ActorKind.Person, name, http, db, urls, renderer, cache, ct));
+        app.MapGet("/actor", (HttpContext http, FediLearnDbContext db, ActorUrls urls, ActorRenderer renderer, ReadCache cache, CancellationToken ct) =>
+            ActorAsync(ActorKind.Application, ActorUrls.InstanceActorName, http, db, urls, renderer, cache, ct));
 
         app.MapGet("/{kind:regex(^[gu]$)}/{name}/{collection:regex(^(followers|following|outbox|featured|moderators)$)}",
-            (string kind, string name, string collection, int? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, CancellationToken ct) =>
-                CollectionAsync(kind == "g" ? ActorKind.Group : ActorKind.Person, name, collection, page, http, db, urls, ct));
+            (string kind, string name, string collection, int? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, ReadCache cache, CancellationToken ct) =>
+                CollectionAsync(kind == "g" ? ActorKind.Group : ActorKind.Person, name, collection, page, http, db, urls, cache, ct));
         app.MapGet("/actor/{collection:regex(^(followers|following|outbox|featured)$)}",
-            (string collection, int? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, CancellationToken ct) =>
-                CollectionAsync(ActorKind.Application, ActorUrls.InstanceActorName, collection, page, http, db, urls, ct));
+            (string collection, int? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, ReadCache cache, CancellationToken ct) =>
+                CollectionAsync(ActorKind.Application, ActorUrls.InstanceActorName, collection, page, http, db, urls, cache, ct));
 
         app.MapGet("/g/{name}/icon.png", async (string name, FediLearnDbContext db, CancellationToken ct) =>
             await db.LocalActors.AnyAsync(a => a.Kind == ActorKind.Group && a.Name == name, ct)
@@ -50,13 +50,30 @@ public static class ActorEndpoints
         });
     }
 
-    private static async Task<IResult> ActorAsync(ActorKind kind, string name, HttpContext http, FediLearnDbContext db, ActorUrls urls, ActorRenderer renderer, CancellationToken ct)
+    private static async Task<IResult> ActorAsync(ActorKind kind, string name, HttpContext http, FediLearnDbContext db, ActorUrls urls, ActorRenderer renderer, ReadCache cache, CancellationToken ct)
     {
+        var json = Negotiation.WantsActivityJson(http.Request);
+        // The JSON differs between the full and the key-only view (secure mode); the page is shared by anonymous
+        // visitors only (a logged-in facilitator may see more of a members-only group, and the follow form errors).
+        var key = json ? $"actor|{(int)kind}|{name}|{(AuthorizedFetch.IsKeyOnly(http) ? "key" : "full")}"
+            : http.User.Identity?.IsAuthenticated != true ? $"page|{(int)kind}|{name}" : null;
+        if (key is not null && cache.TryGet(key, out var hit)) return CachedDocuments.Ok(hit, http);
+        var generation = cache.Generation;
+
         var actor = await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Kind == kind && a.Name == name, ct);
         if (actor is null) return NotFound(http, kind == ActorKind.Group ? $"No group named {name} on this node" : $"No member named {name} on this node");
-        if (Negotiation.WantsActivityJson(http.Request))
-            return Negotiation.ActivityResult(AuthorizedFetch.ForRequest(renderer.Render(actor), http), http);
+        if (json)
+            return CachedDocuments.Store(cache, key!, generation, CachedDocuments.Utf8(AuthorizedFetch.ForRequest(renderer.Render(actor), http)),
+                CachedDocuments.ActivityJsonType, actor.Id, actor.MembersOnly, http);
         http.Response.Headers.Vary = "Accept";
+        if (key is not null && !actor.MembersOnly)
+        {
+            var followers = await db.Followers.CountAsync(f => f.LocalActorId == actor.Id && f.State == FollowState.Accepted, ct);
+            var content = actor.Kind == ActorKind.Group ? await GroupContentAsync(db, actor.Id, ct) : GroupPageContent.Empty;
+            var (html, status) = ActorPages.ActorHtml(actor, urls, followers, content);
+            if (status == StatusCodes.Status200OK)
+                return CachedDocuments.Store(cache, key, generation, System.Text.Encoding.UTF8.GetBytes(html), CachedDocuments.HtmlType, actor.Id, false, http);
+        }
         return await PageAsync(actor, http, db, urls, null, ct);
     }
 
@@ -89,11 +106,23 @@ public static class ActorEndpoints
     }
 
     private static async Task<IResult> CollectionAsync(
-        ActorKind kind, string name, string collection, int? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, CancellationToken ct)
+        ActorKind kind, string name, string collection, int? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, ReadCache cache, CancellationToken ct)
     {
+        var gated = collection is "outbox" or "featured" or "followers";
+        var key = collection == "moderators" ? null : $"collection|{(int)kind}|{name}|{collection}|{page}";
+        if (key is not null && cache.TryGet(key, out var hit))
+        {
+            // Who may read a members-only group's collections is decided now, against the database, not by the entry.
+            if (!(hit.MembersOnly && gated)) return CachedDocuments.Ok(hit, http);
+            var group = await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Id == hit.ActorId, ct);
+            if (group is not null)
+                return await MembersOnlyAccess.CheckAsync(http, group, ct) ?? CachedDocuments.Ok(hit, http);
+        }
+        var generation = cache.Generation;
+
         var actor = await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Kind == kind && a.Name == name, ct);
         if (actor is null || (collection == "moderators" && kind != ActorKind.Group)) return NotFound(http, "No such collection");
-        if (actor.MembersOnly && collection is "outbox" or "featured" or "followers"
+        if (actor.MembersOnly && gated
             && await MembersOnlyAccess.CheckAsync(http, actor, ct) is { } denied)
             return denied;
         if (page is < 1 or > 100_000) return ErrorResponses.Json(400, "page must be between 1 and 100000");
@@ -126,14 +155,16 @@ public static class ActorEndpoints
             _ => (0, []),
         };
         if (page is not { } p)
-            return Negotiation.ActivityResult(CollectionRenderer.Collection(id, total), http);
+            return CachedDocuments.Store(cache, key!, generation, CachedDocuments.Utf8(CollectionRenderer.Collection(id, total)),
+                CachedDocuments.ActivityJsonType, actor.Id, actor.MembersOnly, http);
         var tokens = items.Take(CollectionRenderer.PageSize).Select(item => collection switch
         {
             "outbox" => (JToken)ActivityJson.Parse(item),
             "featured" => new JValue(urls.Item(actor.Name, ItemKind.Material, long.Parse(item, System.Globalization.CultureInfo.InvariantCulture))),
             _ => new JValue(item),
         });
-        return Negotiation.ActivityResult(CollectionRenderer.Page(id, p, tokens, items.Count > CollectionRenderer.PageSize), http);
+        return CachedDocuments.Store(cache, key!, generation, CachedDocuments.Utf8(CollectionRenderer.Page(id, p, tokens, items.Count > CollectionRenderer.PageSize)),
+            CachedDocuments.ActivityJsonType, actor.Id, actor.MembersOnly, http);
     }
 
     /// <summary>Counts the collection and, when a page is asked for, reads one item more than a page to know whether there is a next.</summary>

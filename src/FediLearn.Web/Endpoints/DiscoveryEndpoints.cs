@@ -36,10 +36,13 @@ public static class DiscoveryEndpoints
         app.MapGet("/nodeinfo/{version:regex(^2\\.[01]$)}", NodeInfoAsync);
     }
 
-    private static async Task<IResult> WebFingerAsync(string? resource, FediLearnDbContext db, ActorUrls urls, CancellationToken ct)
+    private static async Task<IResult> WebFingerAsync(string? resource, FediLearnDbContext db, ActorUrls urls, ReadCache cache, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(resource))
             return ErrorResponses.Json(400, "The resource parameter is required, e.g. ?resource=acct:group@" + urls.Authority);
+        var key = "webfinger|" + resource;
+        if (cache.TryGet(key, out var hit)) return CachedDocuments.Bytes(hit.Body, hit.ContentType);
+        var generation = cache.Generation;
 
         LocalActor? actor = null;
         if (resource.StartsWith("acct:", StringComparison.OrdinalIgnoreCase))
@@ -67,7 +70,7 @@ public static class DiscoveryEndpoints
 
         var id = urls.Actor(actor);
         var type = actor.Kind switch { ActorKind.Group => "Group", ActorKind.Person => "Person", _ => "Application" };
-        return Results.Text(Newtonsoft.Json.JsonConvert.SerializeObject(new
+        var jrd = System.Text.Encoding.UTF8.GetBytes(Newtonsoft.Json.JsonConvert.SerializeObject(new
         {
             subject = $"acct:{actor.Name}@{urls.Authority}",
             aliases = new[] { id },
@@ -80,7 +83,9 @@ public static class DiscoveryEndpoints
                 },
                 new { rel = "http://webfinger.net/rel/profile-page", type = "text/html", href = id },
             },
-        }), JrdJson);
+        }));
+        cache.Set(key, generation, jrd, JrdJson, actor.Id, actor.MembersOnly);
+        return CachedDocuments.Bytes(jrd, JrdJson);
     }
 
     private static async Task<IResult> NodeInfoAsync(string version, FediLearnDbContext db, IOptions<FediLearnOptions> options, CancellationToken ct)

@@ -33,19 +33,32 @@ public static class ObjectEndpoints
     }
 
     private static async Task<IResult> ObjectAsync(string name, string kind, long id, HttpContext http, FediLearnDbContext db,
-        GroupObjectRenderer renderer, PublishingService publishing, ActorUrls urls, CancellationToken ct)
+        GroupObjectRenderer renderer, PublishingService publishing, ActorUrls urls, ReadCache cache, CancellationToken ct)
     {
+        var json = Negotiation.WantsActivityJson(http.Request);
+        var key = $"object|{name}|{kind}|{id}";
+        if (json && cache.TryGet(key, out var hit))
+        {
+            // Access to a members-only group's object is decided now, against the database; only the bytes are reused.
+            if (!hit.MembersOnly) return CachedDocuments.Ok(hit, http);
+            var owner = await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Id == hit.ActorId, ct);
+            if (owner is not null)
+                return await MembersOnlyAccess.CheckAsync(http, owner, ct) ?? CachedDocuments.Ok(hit, http);
+        }
+        var generation = cache.Generation;
+
         var (group, item) = await FindPublishedAsync(db, name, kind, id, ct);
         // A members-only group's objects: 403 to anyone else, even for one deleted (never 404/410 what exists).
         if (group is not null && await MembersOnlyAccess.CheckAsync(http, group, ct) is { } denied) return denied;
         if (group is null || item is null) return NotFound(http);
         http.Response.Headers.Vary = "Accept";
-        if (Negotiation.WantsActivityJson(http.Request))
+        if (json)
         {
             var doc = renderer.Render(item, await publishing.ContextAsync(group, item, ct));
+            // A Tombstone answers 410 and is never stored: the cache holds successes only.
             if (item.DeletedAt is not null)
                 return Results.Text(doc.ToString(Newtonsoft.Json.Formatting.None), Negotiation.ActivityJson, System.Text.Encoding.UTF8, StatusCodes.Status410Gone);
-            return Negotiation.ActivityResult(doc, http);
+            return CachedDocuments.Store(cache, key, generation, CachedDocuments.Utf8(doc), CachedDocuments.ActivityJsonType, group.Id, group.MembersOnly, http);
         }
         if (item.DeletedAt is not null)
             return HtmlLayout.Result("Deleted", "<h1>Deleted</h1><p>The group deleted this.</p>", status: 410);

@@ -11,6 +11,13 @@ public static class ActorPages
     /// <param name="restricted">A members-only group seen by someone who may not read it: who it is and how to ask to join, 403.</param>
     public static IResult Actor(LocalActor actor, ActorUrls urls, int followers, GroupPageContent content, FollowFormState? follow = null, bool restricted = false)
     {
+        var (html, status) = ActorHtml(actor, urls, followers, content, follow, restricted);
+        return Results.Content(html, "text/html; charset=utf-8", System.Text.Encoding.UTF8, status);
+    }
+
+    /// <summary>The page and its status; the same for every anonymous visitor of a public group (the read cache keeps it).</summary>
+    public static (string Html, int Status) ActorHtml(LocalActor actor, ActorUrls urls, int followers, GroupPageContent content, FollowFormState? follow = null, bool restricted = false)
+    {
         var id = urls.Actor(actor);
         var handle = urls.Handle(actor);
         var kind = actor.Kind == ActorKind.Group ? "Learning group" : actor.Kind == ActorKind.Person ? "Member" : "Node";
@@ -36,6 +43,6 @@ public static class ActorPages
             {(actor.Kind == ActorKind.Group && !restricted ? GroupPage.Sections(actor, urls, content) : "")}
             """;
         var title = follow?.Error is null ? $"{actor.DisplayName} ({handle})" : $"Error: {actor.DisplayName} ({handle})";
-        return Result(title, body, id, follow?.Error is not null ? 400 : restricted ? 403 : 200);
+        return (Page(title, body, id), follow?.Error is not null ? 400 : restricted ? 403 : 200);
     }
 }

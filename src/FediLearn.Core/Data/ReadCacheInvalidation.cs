@@ -1,0 +1,111 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using FediLearn.Core.Federation;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace FediLearn.Core.Data;
+
+/// <summary>
+/// Empties the <see cref="ReadCache"/> whenever this process writes to a table that cached documents are built from:
+/// after the statement (autocommit, or so that readers in the same transaction's wake do not store old data) and again
+/// when its transaction commits (before the commit other connections still read the old rows and could store them).
+/// Every EF write goes through here — SaveChanges, ExecuteUpdate/Delete and raw SQL alike — so no service has to
+/// remember to invalidate. Writes by other processes are bounded by the cache's time to live instead.
+/// </summary>
+public sealed class ReadCacheInvalidation(ReadCache cache) : DbCommandInterceptor, IDbTransactionInterceptor
+{
+    private static readonly string[] Tables =
+        ["local_actors", "group_items", "followers", "followings", "remote_actors", "outbound_activities", "fanout_jobs", "media_files", "rsvps", "votes"];
+
+    // Updated all the time without changing any document: a fan-out job's state (only its existence counts, for a
+    // members-only outbox) and a remote actor's cached key and profile (collections list only its unchanging URI).
+    private static readonly string[] UpdatesIgnored = ["fanout_jobs", "remote_actors"];
+
+    // Transactions that wrote to one of the tables: invalidate again once they commit.
+    private static readonly ConditionalWeakTable<DbTransaction, object> Dirty = new();
+    private static readonly object Mark = new();
+
+    /// <summary>Whether a statement writes to one of <see cref="Tables"/>: the tables after INSERT INTO, UPDATE and
+    /// DELETE FROM (an EF batch may hold several statements), not every table it reads.</summary>
+    internal static bool Touches(string sql)
+    {
+        var text = sql.AsSpan().TrimStart();
+        if (text.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) || text.StartsWith("PRAGMA", StringComparison.OrdinalIgnoreCase)) return false;
+        return Writes(text, "INSERT INTO ", update: false) || Writes(text, "DELETE FROM ", update: false) || Writes(text, "UPDATE ", update: true);
+    }
+
+    private static bool Writes(ReadOnlySpan<char> text, string keyword, bool update)
+    {
+        while (true)
+        {
+            var at = text.IndexOf(keyword, StringComparison.OrdinalIgnoreCase);
+            if (at < 0) return false;
+            text = text[(at + keyword.Length)..];
+            var name = text.TrimStart();
+            var end = name.IndexOfAny(" \t\r\n(;");
+            var table = (end < 0 ? name : name[..end]).Trim('"');
+            foreach (var candidate in Tables)
+                if (table.Equals(candidate, StringComparison.OrdinalIgnoreCase) && !(update && UpdatesIgnored.Contains(candidate)))
+                    return true;
+        }
+    }
+
+    private void Executed(DbCommand command)
+    {
+        if (!Touches(command.CommandText)) return;
+        cache.Invalidate();
+        if (command.Transaction is { } transaction) Dirty.AddOrUpdate(transaction, Mark);
+    }
+
+    public override int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result)
+    {
+        Executed(command);
+        return result;
+    }
+
+    public override ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        Executed(command);
+        return ValueTask.FromResult(result);
+    }
+
+    // INSERT … RETURNING and UPDATE … RETURNING (SaveChanges, queue claims) are readers.
+    public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result)
+    {
+        Executed(command);
+        return result;
+    }
+
+    public override ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
+    {
+        Executed(command);
+        return ValueTask.FromResult(result);
+    }
+
+    public override object? ScalarExecuted(DbCommand command, CommandExecutedEventData eventData, object? result)
+    {
+        Executed(command);
+        return result;
+    }
+
+    public override ValueTask<object?> ScalarExecutedAsync(DbCommand command, CommandExecutedEventData eventData, object? result, CancellationToken cancellationToken = default)
+    {
+        Executed(command);
+        return ValueTask.FromResult(result);
+    }
+
+    private void Committed(DbTransaction transaction)
+    {
+        if (!Dirty.TryGetValue(transaction, out _)) return;
+        Dirty.Remove(transaction);
+        cache.Invalidate();
+    }
+
+    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Committed(transaction);
+
+    public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Committed(transaction);
+        return Task.CompletedTask;
+    }
+}
