@@ -41,7 +41,7 @@ public static class CoreServiceCollectionExtensions
             // an unexpected one is logged with its stack by the inbox worker or the error handler. EF's own error lines
             // would log the expected ones as failures too.
             db.ConfigureWarnings(w => w.Log((CoreEventId.SaveChangesFailed, LogLevel.Debug), (RelationalEventId.CommandError, LogLevel.Debug)));
-        }, optionsLifetime: ServiceLifetime.Singleton); // built once: building them for every context cost ~10 % of a cached read (profile, docs/performance.md)
+        }); // a pool builds its options once: building them for every context cost ~10 % of a cached read (profile, docs/performance.md)
         services.AddIdentityCore<AppUser>(identity =>
             {
                 identity.User.RequireUniqueEmail = true;
