@@ -36,9 +36,18 @@ public sealed class FediLearnDbContext(DbContextOptions<FediLearnDbContext> opti
     /// <summary>A save that opens its own transaction queues at <see cref="SqliteWriteGate"/> on SQLite.</summary>
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
-        if (!ChangeTracker.HasChanges()) return 0;
-        using var gate = await SqliteWriteGate.EnterAsync(this, cancellationToken);
-        return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        if (!ChangeTracker.HasChanges()) return 0; // detects changes once; the save below need not do it again
+        var detect = ChangeTracker.AutoDetectChangesEnabled;
+        ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            using var gate = await SqliteWriteGate.EnterAsync(this, cancellationToken);
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+        finally
+        {
+            ChangeTracker.AutoDetectChangesEnabled = detect;
+        }
     }
 
     protected override void OnModelCreating(ModelBuilder builder)

@@ -58,8 +58,9 @@ public sealed class SignatureAuthenticator(
     public static async Task<bool> IsBlockedAsync(FediLearnDbContext db, string host, CancellationToken ct)
     {
         host = host.ToLowerInvariant();
-        var blocked = await db.DomainBlocks.AsNoTracking().Select(d => d.Domain).ToListAsync(ct);
-        return blocked.Any(d => host == d || host.EndsWith("." + d, StringComparison.Ordinal));
+        await foreach (var d in HotQueries.BlockedDomains(db).WithCancellation(ct))
+            if (host == d || host.EndsWith("." + d, StringComparison.Ordinal)) return true;
+        return false;
     }
 
     private bool Verify(SignatureCheck check, RemoteActor actor) =>

@@ -61,11 +61,11 @@ public sealed class InboxWorker(
         using var scope = Scopes.CreateScope();
         var services = scope.ServiceProvider;
         var db = services.GetRequiredService<FediLearnDbContext>();
-        var item = await db.InboxItems.FirstAsync(i => i.Id == id, ct);
+        var item = await HotQueries.InboxItem(db, id);
         try
         {
             var activity = ActivityJson.Parse(item.Json);
-            var signer = await db.RemoteActors.FirstOrDefaultAsync(a => a.Uri == item.ActorUri, ct);
+            var signer = await HotQueries.RemoteActorByUri(db, item.ActorUri);
             if (signer is null)
             {
                 // The signer was cached when its signature was checked; only its own self-Delete removes it since.

@@ -104,7 +104,7 @@ public sealed class ModerationService(
     }
 
     public static Task<bool> IsBannedAsync(FediLearnDbContext db, long groupId, string actorUri, CancellationToken ct) =>
-        db.GroupBans.AnyAsync(b => b.GroupId == groupId && b.ActorUri == actorUri, ct);
+        HotQueries.IsBanned(db, groupId, actorUri);
 
     public async Task<IReadOnlyList<ModerationView>> LogAsync(string groupName, CancellationToken ct)
     {

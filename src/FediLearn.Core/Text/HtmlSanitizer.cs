@@ -84,6 +84,8 @@ public static class HtmlSanitizer
     /// </summary>
     public const int MaxParseDepth = 256;
 
+    [ThreadStatic] private static HtmlParser? _parser;
+
     /// <summary>Parses <paramref name="html"/> as the content of a standards-mode &lt;body&gt;, like innerHTML.</summary>
     internal static INodeList ParseFragment(string html)
     {
@@ -92,7 +94,9 @@ public static class HtmlSanitizer
             html = StripTags(html);
         }
 
-        var parser = new HtmlParser(new HtmlParserOptions
+        // Building a parser (its browsing context and configuration) cost more than parsing a reply (inbox profile,
+        // docs/performance.md): one per thread, reused; ParseFragment is synchronous, so a thread never shares it.
+        var parser = _parser ??= new HtmlParser(new HtmlParserOptions
         {
             IsScripting = false,
             SkipComments = true,
