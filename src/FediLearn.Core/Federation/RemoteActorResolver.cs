@@ -16,7 +16,7 @@ namespace FediLearn.Core.Federation;
 public sealed class RemoteActorResolver(FediLearnDbContext db, FederationHttp http, LocalKeyStore keys, TimeProvider time)
 {
     public Task<RemoteActor?> FindCachedByKeyIdAsync(string keyId, CancellationToken ct) =>
-        HotQueries.RemoteActorByKeyId(db, keyId);
+        HotQueries.RemoteActorByKeyIdAsync(db, keyId);
 
     public Task<RemoteActor?> FindCachedAsync(string actorUri, CancellationToken ct) =>
         db.RemoteActors.FirstOrDefaultAsync(a => a.Uri == actorUri, ct);

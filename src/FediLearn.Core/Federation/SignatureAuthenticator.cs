@@ -58,7 +58,7 @@ public sealed class SignatureAuthenticator(
     public static async Task<bool> IsBlockedAsync(FediLearnDbContext db, string host, CancellationToken ct)
     {
         host = host.ToLowerInvariant();
-        await foreach (var d in HotQueries.BlockedDomains(db).WithCancellation(ct))
+        await foreach (var d in HotQueries.BlockedDomainsAsync(db).WithCancellation(ct))
             if (host == d || host.EndsWith("." + d, StringComparison.Ordinal)) return true;
         return false;
     }

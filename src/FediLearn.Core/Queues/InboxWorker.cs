@@ -61,11 +61,11 @@ public sealed class InboxWorker(
         using var scope = Scopes.CreateScope();
         var services = scope.ServiceProvider;
         var db = services.GetRequiredService<FediLearnDbContext>();
-        var item = await HotQueries.InboxItem(db, id);
+        var item = await HotQueries.InboxItemAsync(db, id);
         try
         {
             var activity = ActivityJson.Parse(item.Json);
-            var signer = await HotQueries.RemoteActorByUri(db, item.ActorUri);
+            var signer = await HotQueries.RemoteActorByUriAsync(db, item.ActorUri);
             if (signer is null)
             {
                 // The signer was cached when its signature was checked; only its own self-Delete removes it since.

@@ -104,7 +104,7 @@ public sealed class ModerationService(
     }
 
     public static Task<bool> IsBannedAsync(FediLearnDbContext db, long groupId, string actorUri, CancellationToken ct) =>
-        HotQueries.IsBanned(db, groupId, actorUri);
+        HotQueries.IsBannedAsync(db, groupId, actorUri);
 
     public async Task<IReadOnlyList<ModerationView>> LogAsync(string groupName, CancellationToken ct)
     {

@@ -41,7 +41,7 @@ public sealed class ThreadService(
         var inReplyTo = ActivityJson.GetId(obj["inReplyTo"]);
         var (group, top) = await FindThreadAsync(inReplyTo, obj, fetchBudget, ct);
         if (group is null) return false;
-        if (await HotQueries.ReplyExists(db, id)) return true; // a replay or a re-delivery
+        if (await HotQueries.ReplyExistsAsync(db, id)) return true; // a replay or a re-delivery
         if (await ModerationService.IsBannedAsync(db, group.Id, author.Uri, ct))
         {
             logger.LogInformation("Refused {Id}: {Author} is banned from {Group}", id, author.Uri, group.Name);
@@ -214,8 +214,8 @@ public sealed class ThreadService(
     {
         if (urls.ParseItem(inReplyTo) is { } target)
         {
-            var group = await HotQueries.GroupByName(db, target.Group);
-            var item = group is null ? null : await HotQueries.PublishedItem(db, target.Id, group.Id, target.Kind);
+            var group = await HotQueries.GroupByNameAsync(db, target.Group);
+            var item = group is null ? null : await HotQueries.PublishedItemAsync(db, target.Id, group.Id, target.Kind);
             if (item is not null) return (group, item);
         }
         else if (inReplyTo is not null && await db.Replies.AsNoTracking().FirstOrDefaultAsync(r => r.Uri == inReplyTo && r.DeletedAt == null, ct) is { } parent)
