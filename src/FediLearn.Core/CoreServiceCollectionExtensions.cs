@@ -71,6 +71,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<InboxSignal>();
         services.AddSingleton<FanoutSignal>();
         services.AddSingleton<DeliveryQueue>();
+        services.AddSingleton<OutboundDocuments>();
         services.AddScoped<RemoteActorResolver>();
         services.AddScoped<SignatureAuthenticator>();
         services.AddScoped<InboxReceiver>();

@@ -15,20 +15,27 @@ public sealed class DeliveryQueue(ActorUrls urls, TimeProvider time)
     public OutboundActivity CreateActivity(FediLearnDbContext db, LocalActor actor, JObject activity, bool isPublic)
     {
         var key = Guid.CreateVersion7().ToString("N");
-        var ordered = new JObject { ["@context"] = activity["@context"] ?? JsonLdContexts.Activity(), ["id"] = urls.Activity(key) };
-        foreach (var property in activity.Properties())
-            if (property.Name is not "@context" and not "id") ordered[property.Name] = property.Value;
+        var document = WithId(activity, urls.Activity(key));
         var row = new OutboundActivity
         {
             Key = key,
             ActorId = actor.Id,
-            Type = ordered.Value<string>("type") ?? "",
-            Json = ordered.ToString(Newtonsoft.Json.Formatting.None),
+            Type = document.Value<string>("type") ?? "",
+            Json = document.ToString(Newtonsoft.Json.Formatting.None),
             IsPublic = isPublic,
             CreatedAt = time.GetUtcNow().UtcDateTime,
         };
         db.OutboundActivities.Add(row);
         return row;
+    }
+
+    /// <summary>The activity as stored and served: its context first, then its id, then the rest in their order.</summary>
+    public static JObject WithId(JObject activity, string id)
+    {
+        var ordered = new JObject { ["@context"] = activity["@context"] ?? JsonLdContexts.Activity(), ["id"] = id };
+        foreach (var property in activity.Properties())
+            if (property.Name is not "@context" and not "id") ordered[property.Name] = property.Value;
+        return ordered;
     }
 
     /// <summary>

@@ -371,7 +371,8 @@ public sealed class DeliveryWorker(
         {
             using var scope = scopes.CreateScope();
             var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
-            var json = await db.OutboundActivities.AsNoTracking().Where(a => a.Id == id).Select(a => a.Json).FirstAsync();
+            var row = await db.OutboundActivities.AsNoTracking().FirstAsync(a => a.Id == id);
+            var json = await scope.ServiceProvider.GetRequiredService<OutboundDocuments>().JsonAsync(db, row, CancellationToken.None);
             return System.Text.Encoding.UTF8.GetBytes(json);
         }
     }

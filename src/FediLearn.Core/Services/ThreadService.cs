@@ -19,7 +19,7 @@ namespace FediLearn.Core.Services;
 /// signer's own (same origin, attributed to the signer).
 /// </summary>
 public sealed class ThreadService(
-    FediLearnDbContext db, ActorUrls urls, DeliveryQueue queue, FanoutSignal signal, PublishingService publishing, RemoteActorResolver resolver,
+    FediLearnDbContext db, ActorUrls urls, DeliveryQueue queue, OutboundDocuments outbound, FanoutSignal signal, PublishingService publishing, RemoteActorResolver resolver,
     TimeProvider time, ILogger<ThreadService> logger)
 {
     private static readonly HashSet<string> ReplyTypes = ["Note", "Article", "Page"];
@@ -76,12 +76,16 @@ public sealed class ThreadService(
             ReceivedAt = time.GetUtcNow().UtcDateTime,
         };
         db.Replies.Add(reply);
-        var stored = Relay(group, author.Uri, activity is not null && ActivityJson.GetId(activity) is not null ? activity : null, id);
-        // The reply and its Announce together or not at all: the Announce's id is known only after its insert.
+        var relayed = activity is not null && ActivityJson.GetId(activity) is not null ? activity : null;
+        var stored = Relay(group, author.Uri, relayed, id);
+        // The reply is stored once: the Announce row keeps only the author's activity around it (OutboundDocuments).
+        var compact = relayed is not null && OutboundDocuments.TryCompact(stored, relayed, obj);
+        // The reply and its Announce together or not at all: each row's id is known only after its insert.
         await using (var tx = await SqliteWriteGate.BeginAsync(db, ct))
         {
             await db.SaveChangesAsync(ct);
             reply.AnnounceActivityId = stored.Id;
+            if (compact) stored.ReplyId = reply.Id;
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
@@ -89,25 +93,9 @@ public sealed class ThreadService(
         return true;
     }
 
-    /// <summary>
-    /// The group's Announce to its followers: of the author's activity, embedded unchanged (FEP-1b12; Mastodon dereferences
-    /// its id, so it must be the author's real, fetchable activity), or of the object id when there is no activity (a
-    /// reply fetched as the parent of another).
-    /// </summary>
-    private OutboundActivity Relay(LocalActor group, string authorUri, JObject? activity, string objectId)
-    {
-        var announce = new JObject
-        {
-            ["@context"] = JsonLdContexts.ActivityStreams,
-            ["type"] = "Announce",
-            ["actor"] = urls.Actor(group),
-            ["object"] = activity is null ? objectId : activity.DeepClone(),
-            ["published"] = time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
-            ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
-            ["cc"] = new JArray(urls.Followers(group), authorUri),
-        };
-        return queue.Broadcast(db, group, announce);
-    }
+    /// <summary>The group's Announce to its followers (FEP-1b12): of the author's activity, or of the object id when there is none.</summary>
+    private OutboundActivity Relay(LocalActor group, string authorUri, JObject? activity, string objectId) =>
+        queue.Broadcast(db, group, outbound.Announce(group, authorUri, activity is null ? objectId : activity.DeepClone(), time.GetUtcNow().UtcDateTime));
 
     /// <summary>The group's posting policy (federation.md item 15): open, its approved followers and facilitators, or facilitators only.</summary>
     private async Task<bool> MayPostAsync(LocalActor group, string authorUri, CancellationToken ct)
@@ -138,17 +126,25 @@ public sealed class ThreadService(
         await publishing.SendUpdateAsync(group, tracked, ct);
     }
 
-    /// <summary>An edit by the author: the stored copy follows it.</summary>
+    /// <summary>An edit by the author: the stored copy follows it; the relay of the edit is stored whole.</summary>
     public async Task<bool> UpdateAsync(RemoteActor author, JObject obj, JObject? activity, CancellationToken ct)
     {
         var id = ActivityJson.GetId(obj);
         var reply = await db.Replies.FirstOrDefaultAsync(r => r.Uri == id && r.AuthorUri == author.Uri && r.DeletedAt == null, ct);
         if (reply is null) return false;
+        var group = await db.LocalActors.AsNoTracking().FirstAsync(a => a.Id == reply.GroupId, ct);
+        // The first relay embeds the author's Create as it was (its signature covers that version): made whole before
+        // the stored reply changes.
+        if (reply.AnnounceActivityId is { } announceId
+            && await db.OutboundActivities.FirstOrDefaultAsync(a => a.Id == announceId && a.ReplyId == reply.Id, ct) is { } relay)
+        {
+            relay.Json = outbound.Expand(relay, group, reply.Json, reply.AuthorUri);
+            relay.ReplyId = null;
+        }
         reply.ContentHtml = HtmlSanitizer.Sanitize(ActivityJson.GetString(obj, "content") ?? "");
         reply.Json = ActivityJson.Serialize(obj);
         reply.UpdatedAt = time.GetUtcNow().UtcDateTime;
-        if (activity is not null && ActivityJson.GetId(activity) is not null)
-            Relay(await db.LocalActors.AsNoTracking().FirstAsync(a => a.Id == reply.GroupId, ct), author.Uri, activity, id!);
+        if (activity is not null && ActivityJson.GetId(activity) is not null) Relay(group, author.Uri, activity, id!);
         await db.SaveChangesAsync(ct);
         signal.Signal.Notify();
         return true;
@@ -176,7 +172,8 @@ public sealed class ThreadService(
     {
         if (reply.AnnounceActivityId is { } announceId
             && await db.OutboundActivities.AsNoTracking().FirstOrDefaultAsync(a => a.Id == announceId, ct) is { } announce)
-            queue.Broadcast(db, group, ActivityBuilder.Undo(urls.Actor(group), urls.Followers(group), ActivityJson.Parse(announce.Json)));
+            queue.Broadcast(db, group, ActivityBuilder.Undo(urls.Actor(group), urls.Followers(group),
+                ActivityJson.Parse(announce.ReplyId is null ? announce.Json : outbound.Expand(announce, group, reply.Json, reply.AuthorUri))));
     }
 
     /// <summary>The thread an object belongs to: a group object it answers, a reply in a thread, or a group it mentions.</summary>

@@ -3,6 +3,7 @@ using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
 using FediLearn.Core.Feeds;
+using FediLearn.Core.Queues;
 using FediLearn.Web.Html;
 using Microsoft.EntityFrameworkCore;
 using Newtonsoft.Json.Linq;
@@ -33,7 +34,7 @@ public static class ActorEndpoints
                 ? Results.File(GroupIcon.Png(name), "image/png")
                 : ErrorResponses.Json(404, $"No group named {name}"));
 
-        app.MapGet("/activities/{key}", async (string key, HttpContext http, FediLearnDbContext db, CancellationToken ct) =>
+        app.MapGet("/activities/{key}", async (string key, HttpContext http, FediLearnDbContext db, OutboundDocuments documents, CancellationToken ct) =>
         {
             var activity = await db.OutboundActivities.AsNoTracking().FirstOrDefaultAsync(a => a.Key == key, ct);
             if (activity is null) return ErrorResponses.Json(404, "No such activity");
@@ -46,7 +47,7 @@ public static class ActorEndpoints
                     return ErrorResponses.Json(403, "This activity is not public");
                 if (await MembersOnlyAccess.CheckAsync(http, group, ct) is { } denied) return denied;
             }
-            return Negotiation.ActivityResult(ActivityJson.Parse(activity.Json), http);
+            return Negotiation.ActivityResult(ActivityJson.Parse(await documents.JsonAsync(db, activity, ct)), http);
         });
     }
 

@@ -1,0 +1,160 @@
+using FediLearn.ActivityPub.Json;
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using FediLearn.Core.Queues;
+using FediLearn.Core.Services;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Newtonsoft.Json.Linq;
+
+namespace FediLearn.Core.Tests;
+
+/// <summary>
+/// A relayed reply is stored once (performance.md, storage): the group's Announce row keeps the author's activity
+/// without the reply inside it, and what is delivered and served is still the Announce of the Create exactly as it came.
+/// </summary>
+public class RelayStorageTests : NodeTest
+{
+    private const string PublicIri = "https://www.w3.org/ns/activitystreams#Public";
+    private const string Mia = "https://mastodon.example/users/mia";
+
+    [DbFact]
+    public async Task A_relayed_reply_is_stored_once_and_its_Announce_embeds_the_Create_as_received()
+    {
+        var (group, prompt) = await GroupWithPromptAsync();
+        var author = await Node.AddRemoteActorAsync(Mia);
+        var create = Create("1", prompt, "Spaced repetition beats rereading.");
+
+        var row = await ReceiveAsync(author, create);
+
+        Assert.NotNull(row.ReplyId);
+        Assert.DoesNotContain("Spaced repetition", row.Json); // the note lives in replies only
+        var announce = await DocumentAsync(row);
+        var urls = Node.Services.GetRequiredService<ActorUrls>();
+        Assert.Equal(urls.Activity(row.Key), announce.Value<string>("id"));
+        Assert.Equal("Announce", announce.Value<string>("type"));
+        Assert.Equal(urls.Actor(group), announce.Value<string>("actor"));
+        Assert.True(JToken.DeepEquals(create, announce["object"]), announce["object"]!.ToString());
+        Assert.Equal([PublicIri], announce["to"]!.Values<string>());
+        Assert.Equal([urls.Followers(group), Mia], announce["cc"]!.Values<string>());
+        Assert.Equal(row.CreatedAt.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture), announce.Value<string>("published"));
+        Assert.Equal(["@context", "id", "type", "actor", "object", "published", "to", "cc"], announce.Properties().Select(p => p.Name));
+    }
+
+    [DbFact]
+    public async Task An_edit_keeps_the_first_Announce_with_the_version_it_relayed()
+    {
+        var (_, prompt) = await GroupWithPromptAsync();
+        var author = await Node.AddRemoteActorAsync(Mia);
+        var create = Create("2", prompt, "First version.");
+        var row = await ReceiveAsync(author, create);
+
+        var edited = (JObject)create["object"]!.DeepClone();
+        edited["content"] = "<p>Second version.</p>";
+        var update = new JObject { ["id"] = $"{Mia}/statuses/2#updates/1", ["type"] = "Update", ["actor"] = Mia, ["object"] = edited };
+        await using (var scope = Node.Scope())
+            Assert.True(await scope.ServiceProvider.GetRequiredService<ThreadService>().UpdateAsync(author, edited, update, default));
+
+        var first = await Node.WithDbAsync(db => db.OutboundActivities.AsNoTracking().SingleAsync(a => a.Id == row.Id));
+        Assert.Null(first.ReplyId); // made whole before the stored reply changed
+        Assert.True(JToken.DeepEquals(create, (await DocumentAsync(first))["object"]));
+        var relayOfEdit = await Node.WithDbAsync(db => db.OutboundActivities.AsNoTracking().Where(a => a.Type == "Announce").OrderBy(a => a.Id).LastAsync());
+        Assert.True(JToken.DeepEquals(update, (await DocumentAsync(relayOfEdit))["object"]));
+        Assert.Contains("Second version", await Node.WithDbAsync(db => db.Replies.Select(r => r.Json).SingleAsync()));
+    }
+
+    [DbFact]
+    public async Task A_members_only_groups_relay_is_addressed_to_its_followers_alone()
+    {
+        var (group, prompt) = await GroupWithPromptAsync(membersOnly: true);
+        var author = await Node.AddRemoteActorAsync(Mia);
+        await Node.WithDbAsync(db =>
+        {
+            db.Followers.Add(new Follower { LocalActorId = group.Id, RemoteActorId = author.Id, ActorUri = Mia, State = FollowState.Accepted, CreatedAt = DateTime.UtcNow });
+            return db.SaveChangesAsync();
+        });
+        var create = Create("3", prompt, "Members only.");
+
+        var row = await ReceiveAsync(author, create);
+
+        Assert.False(row.IsPublic);
+        Assert.NotNull(row.ReplyId);
+        var announce = await DocumentAsync(row);
+        var urls = Node.Services.GetRequiredService<ActorUrls>();
+        Assert.False(Audience.IsPublic(announce));
+        Assert.Equal([urls.Followers(group)], announce["to"]!.Values<string>());
+        Assert.True(JToken.DeepEquals(create, announce["object"])); // the author's activity is not ours to rewrite
+    }
+
+    [DbFact]
+    public async Task A_Create_that_does_not_embed_the_stored_note_is_kept_whole()
+    {
+        var (_, prompt) = await GroupWithPromptAsync();
+        var author = await Node.AddRemoteActorAsync(Mia);
+        var create = Create("4", prompt, "As sent.");
+        var note = (JObject)create["object"]!.DeepClone();
+        note["content"] = "<p>As fetched.</p>"; // e.g. the note fetched from its origin differs from the embedded copy
+
+        await using (var scope = Node.Scope())
+            Assert.True(await scope.ServiceProvider.GetRequiredService<ThreadService>().ReceiveAsync(author, note, create, default));
+
+        var row = await Node.WithDbAsync(db => db.OutboundActivities.AsNoTracking().SingleAsync(a => a.Type == "Announce"));
+        Assert.Null(row.ReplyId);
+        Assert.True(JToken.DeepEquals(create, (await DocumentAsync(row))["object"]));
+    }
+
+    private async Task<(LocalActor Group, string Prompt)> GroupWithPromptAsync(bool membersOnly = false)
+    {
+        var ana = await Node.AddActorAsync(ActorKind.Person, "ana");
+        var group = await Node.AddActorAsync(ActorKind.Group, "circle");
+        await using var scope = Node.Scope();
+        if (membersOnly)
+            await scope.ServiceProvider.GetRequiredService<GroupService>().UpdateSettingsAsync("circle",
+                new GroupSettings("Circle", null, false, PostingPolicy.Open, null, null, null, MembersOnly: true), default);
+        group = await scope.ServiceProvider.GetRequiredService<FediLearnDbContext>().LocalActors.AsNoTracking().SingleAsync(a => a.Id == group.Id);
+        var prompt = await scope.ServiceProvider.GetRequiredService<PublishingService>()
+            .CreateAsync(group, ana, ItemKind.Prompt, new ItemInput { Content = "What did you learn?" }, default);
+        return (group, Node.Services.GetRequiredService<ActorUrls>().Item("circle", ItemKind.Prompt, prompt.Id));
+    }
+
+    /// <summary>Mastodon's shape of a reply (as in federation-fixtures), with a context array and an LD signature.</summary>
+    private static JObject Create(string n, string inReplyTo, string text) => new()
+    {
+        ["@context"] = new JArray("https://www.w3.org/ns/activitystreams", new JObject { ["sensitive"] = "as:sensitive" }),
+        ["id"] = $"{Mia}/statuses/{n}/activity",
+        ["type"] = "Create",
+        ["actor"] = Mia,
+        ["published"] = "2026-12-02T10:00:00Z",
+        ["to"] = new JArray(PublicIri),
+        ["cc"] = new JArray($"{Mia}/followers"),
+        ["object"] = new JObject
+        {
+            ["id"] = $"{Mia}/statuses/{n}", ["type"] = "Note", ["summary"] = null, ["inReplyTo"] = inReplyTo,
+            ["published"] = "2026-12-02T10:00:00Z", ["attributedTo"] = Mia, ["to"] = new JArray(PublicIri),
+            ["cc"] = new JArray($"{Mia}/followers"), ["sensitive"] = false, ["content"] = $"<p>{text}</p>", ["tag"] = new JArray(),
+            ["attachment"] = new JArray(), ["replies"] = new JObject { ["type"] = "Collection", ["totalItems"] = 0.5e1 },
+        },
+        ["signature"] = new JObject { ["type"] = "RsaSignature2017", ["creator"] = $"{Mia}#main-key", ["created"] = "2026-12-02T10:00:00Z", ["signatureValue"] = "c2ln" },
+    };
+
+    private async Task<OutboundActivity> ReceiveAsync(RemoteActor author, JObject create)
+    {
+        await using (var scope = Node.Scope())
+            Assert.True(await scope.ServiceProvider.GetRequiredService<ThreadService>().ReceiveAsync(author, (JObject)create["object"]!.DeepClone(), create, default));
+        return await Node.WithDbAsync(db => db.OutboundActivities.AsNoTracking().Where(a => a.Type == "Announce").OrderBy(a => a.Id).LastAsync());
+    }
+
+    private async Task<JObject> DocumentAsync(OutboundActivity row)
+    {
+        await using var scope = Node.Scope();
+        var json = await scope.ServiceProvider.GetRequiredService<OutboundDocuments>()
+            .JsonAsync(scope.ServiceProvider.GetRequiredService<FediLearnDbContext>(), row, default);
+        return ActivityJson.Parse(json);
+    }
+}
+
+public sealed class RelayStorageTestsOnPostgres : RelayStorageTests, IPostgresVariant
+{
+    protected override TestProvider Provider => TestProvider.Postgres;
+}
