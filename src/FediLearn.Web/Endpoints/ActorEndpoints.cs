@@ -111,14 +111,7 @@ public static class ActorEndpoints
     {
         var gated = collection is "outbox" or "featured" or "followers";
         var key = collection == "moderators" ? null : $"collection|{(int)kind}|{name}|{collection}|{page}";
-        if (key is not null && cache.TryGet(key, out var hit))
-        {
-            // Who may read a members-only group's collections is decided now, against the database, not by the entry.
-            if (!(hit.MembersOnly && gated)) return CachedDocuments.Ok(hit, http);
-            var group = await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Id == hit.ActorId, ct);
-            if (group is not null)
-                return await MembersOnlyAccess.CheckAsync(http, group, ct) ?? CachedDocuments.Ok(hit, http);
-        }
+        if (key is not null && cache.TryGet(key, out var hit) && await CachedDocuments.HitAsync(hit, gated, http, db, ct) is { } answer) return answer;
         var generation = cache.Generation;
 
         var actor = await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Kind == kind && a.Name == name, ct);

@@ -1,5 +1,7 @@
 using System.Text;
+using FediLearn.Core.Data;
 using FediLearn.Core.Federation;
+using Microsoft.EntityFrameworkCore;
 using Newtonsoft.Json.Linq;
 
 namespace FediLearn.Web.Endpoints;
@@ -10,7 +12,7 @@ namespace FediLearn.Web.Endpoints;
 /// </summary>
 internal static class CachedDocuments
 {
-    public const string ActivityJsonType = "application/activity+json; charset=utf-8";
+    public const string ActivityJsonType = Negotiation.ActivityJson + "; charset=utf-8";
     public const string HtmlType = "text/html; charset=utf-8";
 
     public static byte[] Utf8(JToken document) => Encoding.UTF8.GetBytes(document.ToString(Newtonsoft.Json.Formatting.None));
@@ -20,6 +22,17 @@ internal static class CachedDocuments
     {
         http.Response.Headers.Vary = "Accept";
         return new BytesResult(entry.Body, entry.ContentType);
+    }
+
+    /// <summary>
+    /// The answer for a cache hit: its bytes, unless it is a members-only group's <paramref name="gated"/> document, whose
+    /// reader is checked now against the database (403 to anyone else). Null when that group is gone: render afresh.
+    /// </summary>
+    public static async Task<IResult?> HitAsync(ReadCache.Entry hit, bool gated, HttpContext http, FediLearnDbContext db, CancellationToken ct)
+    {
+        if (!(hit.MembersOnly && gated)) return Ok(hit, http);
+        var owner = await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Id == hit.ActorId, ct);
+        return owner is null ? null : await MembersOnlyAccess.CheckAsync(http, owner, ct) ?? Ok(hit, http);
     }
 
     /// <summary>A 200 with these bytes and nothing else (WebFinger: one representation only).</summary>

@@ -37,14 +37,7 @@ public static class ObjectEndpoints
     {
         var json = Negotiation.WantsActivityJson(http.Request);
         var key = $"object|{name}|{kind}|{id}";
-        if (json && cache.TryGet(key, out var hit))
-        {
-            // Access to a members-only group's object is decided now, against the database; only the bytes are reused.
-            if (!hit.MembersOnly) return CachedDocuments.Ok(hit, http);
-            var owner = await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Id == hit.ActorId, ct);
-            if (owner is not null)
-                return await MembersOnlyAccess.CheckAsync(http, owner, ct) ?? CachedDocuments.Ok(hit, http);
-        }
+        if (json && cache.TryGet(key, out var hit) && await CachedDocuments.HitAsync(hit, gated: true, http, db, ct) is { } answer) return answer;
         var generation = cache.Generation;
 
         var (group, item) = await FindPublishedAsync(db, name, kind, id, ct);

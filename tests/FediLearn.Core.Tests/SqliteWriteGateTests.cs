@@ -1,0 +1,82 @@
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FediLearn.Core.Tests;
+
+/// <summary>
+/// The in-process queue for SQLite writers (architecture.md, Durability): a second writer waits in memory while the
+/// first holds the file, a write inside an open transaction joins it instead of waiting on itself, and on PostgreSQL
+/// (row locks) nothing queues.
+/// </summary>
+public class SqliteWriteGateTests : NodeTest
+{
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(300);
+
+    // The holder takes only the in-memory gate, not SQLite's lock: what waits below waits on the gate, not in SQLite's
+    // busy handler (which would also keep it from completing).
+
+    [DbFact]
+    public async Task A_write_transaction_waits_in_memory_while_another_writer_holds_the_gate()
+    {
+        await using var first = Node.Scope();
+        await using var second = Node.Scope();
+        var a = first.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        var b = second.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+
+        var holder = await SqliteWriteGate.EnterAsync(a, default);
+        Assert.Equal(Provider == TestProvider.Sqlite, holder is not null);
+        var waiting = SqliteWriteGate.BeginAsync(b, default);
+        await Task.Delay(Settle);
+
+        Assert.Equal(Provider != TestProvider.Sqlite, waiting.IsCompleted);
+        holder?.Dispose();
+        await using var next = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        b.RemoteHosts.Add(new RemoteHost { Host = "b.example" });
+        await b.SaveChangesAsync();
+        await next.CommitAsync(default);
+        Assert.Equal(1, await a.RemoteHosts.CountAsync());
+    }
+
+    [DbFact]
+    public async Task A_save_outside_a_transaction_takes_the_gate_too()
+    {
+        await using var first = Node.Scope();
+        await using var second = Node.Scope();
+        var a = first.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        var b = second.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+
+        var holder = await SqliteWriteGate.EnterAsync(a, default);
+        b.RemoteHosts.Add(new RemoteHost { Host = "b.example" });
+        var save = b.SaveChangesAsync();
+        await Task.Delay(Settle);
+
+        Assert.Equal(Provider != TestProvider.Sqlite, save.IsCompleted);
+        holder?.Dispose();
+        Assert.Equal(1, await save.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [DbFact]
+    public async Task A_write_inside_an_open_transaction_joins_it_instead_of_waiting_for_itself()
+    {
+        await using var scope = Node.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+
+        await using var outer = await SqliteWriteGate.BeginAsync(db, default);
+        var inner = SqliteWriteGate.BeginAsync(db, default);
+        Assert.True(inner.IsCompletedSuccessfully); // joined at once: the caller's transaction, the caller's commit
+        await using (await inner)
+        {
+            db.RemoteHosts.Add(new RemoteHost { Host = "a.example" });
+            Assert.Equal(1, await db.SaveChangesAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+        }
+        await outer.CommitAsync(default);
+        Assert.Equal(1, await db.RemoteHosts.CountAsync());
+    }
+}
+
+public sealed class SqliteWriteGateTestsOnPostgres : SqliteWriteGateTests, IPostgresVariant
+{
+    protected override TestProvider Provider => TestProvider.Postgres;
+}
