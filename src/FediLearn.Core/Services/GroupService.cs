@@ -184,7 +184,7 @@ public sealed class GroupService(
     {
         var group = await db.FindGroupAsync(groupName, ct);
         var person = await FindPersonAsync(userName, ct);
-        if (await db.GroupFacilitators.AnyAsync(f => f.GroupId == group.Id && f.PersonId == person.Id, ct))
+        if (await db.IsFacilitatorAsync(group.Id, person.Id, ct))
             throw new FediLearnException($"{userName} already facilitates {groupName}");
         db.GroupFacilitators.Add(new GroupFacilitator { GroupId = group.Id, PersonId = person.Id, AddedAt = time.GetUtcNow().UtcDateTime });
         await db.SaveChangesAsync(ct);

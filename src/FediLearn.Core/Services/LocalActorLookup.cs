@@ -14,4 +14,8 @@ public static class LocalActorLookup
     public static async Task<LocalActor> FindGroupAsync(this FediLearnDbContext db, string groupName, CancellationToken ct) =>
         await db.LocalActors.FirstOrDefaultAsync(a => a.Name == groupName && a.Kind == ActorKind.Group, ct)
         ?? throw new FediLearnException($"no group named \"{groupName}\"");
+
+    /// <summary>Whether the member facilitates the group (publishes, moderates, reads it when it is members-only).</summary>
+    public static Task<bool> IsFacilitatorAsync(this FediLearnDbContext db, long groupId, long personId, CancellationToken ct) =>
+        db.GroupFacilitators.AnyAsync(f => f.GroupId == groupId && f.PersonId == personId, ct);
 }

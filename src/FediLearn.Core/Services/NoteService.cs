@@ -41,7 +41,7 @@ public sealed class NoteService(
         if (!string.IsNullOrWhiteSpace(input.Group)) groupUri = await ResolveGroupAsync(input.Group.Trim(), ct);
         if (groupUri is null) throw new ItemValidationException(new Dictionary<string, string[]> { ["group"] = ["This does not answer anything in a group's thread: give the group."] });
         if (MembersOnlyGroup(groupUri) is { } closed
-            && !await db.GroupFacilitators.AnyAsync(f => f.GroupId == closed.Id && f.PersonId == author.Id, ct))
+            && !await db.IsFacilitatorAsync(closed.Id, author.Id, ct))
             throw new ItemValidationException(new Dictionary<string, string[]>
             {
                 ["group"] = [$"{closed.Name} is members-only: from this node, only its facilitators answer in its threads."],
@@ -111,10 +111,16 @@ public sealed class NoteService(
     /// A local members-only group whose thread <paramref name="groupUri"/> names: a note there is for its participants,
     /// addressed to the group (which relays it to them) and the parent's author, never Public nor the member's followers.
     /// </summary>
-    public LocalActor? MembersOnlyGroup(string? groupUri) =>
-        urls.Parse(groupUri) is { Kind: ActorKind.Group } g
-            ? db.LocalActors.AsNoTracking().FirstOrDefault(a => a.Kind == ActorKind.Group && a.Name == g.Name && a.MembersOnly)
-            : null;
+    public LocalActor? MembersOnlyGroup(string? groupUri)
+    {
+        if (groupUri is null || urls.Parse(groupUri) is not { Kind: ActorKind.Group } g) return null;
+        // Asked up to three times per note (checks, rendering, sending); this service lives for one request.
+        if (!_membersOnlyGroups.TryGetValue(groupUri, out var group))
+            _membersOnlyGroups[groupUri] = group = db.LocalActors.AsNoTracking().FirstOrDefault(a => a.Kind == ActorKind.Group && a.Name == g.Name && a.MembersOnly);
+        return group;
+    }
+
+    private readonly Dictionary<string, LocalActor?> _membersOnlyGroups = new(StringComparer.Ordinal);
 
     /// <summary>The note as ActivityPub JSON (with @context), as served at its id.</summary>
     public JObject Render(LocalNote note, LocalActor author)

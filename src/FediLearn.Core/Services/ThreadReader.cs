@@ -26,7 +26,7 @@ public sealed class ThreadReader(FediLearnDbContext db, ActorUrls urls, GroupObj
         {
             var group = await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Kind == ActorKind.Group && a.Name == target.Group, ct);
             if (group is { MembersOnly: true } && reader is not null
-                && !await db.GroupFacilitators.AnyAsync(f => f.GroupId == group.Id && f.PersonId == reader.Id, ct))
+                && !await db.IsFacilitatorAsync(group.Id, reader.Id, ct))
                 throw new FediLearnException($"{group.Name} is members-only: only its facilitators read its threads here");
             var item = group is null ? null : await db.GroupItems.AsNoTracking()
                 .FirstOrDefaultAsync(i => i.Id == target.Id && i.GroupId == group.Id && i.Kind == target.Kind && i.PublishedAt != null && i.DeletedAt == null, ct);

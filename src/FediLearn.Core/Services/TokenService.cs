@@ -43,7 +43,7 @@ public sealed class TokenService(FediLearnDbContext db, TimeProvider time)
     }
 
     public Task<bool> IsFacilitatorAsync(LocalActor person, LocalActor group, CancellationToken ct) =>
-        db.GroupFacilitators.AnyAsync(f => f.GroupId == group.Id && f.PersonId == person.Id, ct);
+        db.IsFacilitatorAsync(group.Id, person.Id, ct);
 
     private static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 }
