@@ -26,6 +26,7 @@ public sealed class DeliveryWorker(
     IOptions<FediLearnOptions> options, TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
 {
     private const int RecordBatch = 200;
+    private static readonly TimeSpan RecordLinger = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan DeadHostRefresh = TimeSpan.FromSeconds(10);
 
     private readonly DeliveryOptions _options = options.Value.Delivery;
@@ -256,6 +257,14 @@ public sealed class DeliveryWorker(
         while (await outcomes.WaitToReadAsync())
         {
             while (batch.Count < RecordBatch && outcomes.TryRead(out var outcome)) batch.Add(outcome);
+            if (batch.Count < RecordBatch / 4)
+            {
+                // Outcomes arrive one per finished delivery: waiting a moment lets a few more join this batch, so a
+                // statement and a commit are shared by several jobs. Senders do not wait for this (their slot is
+                // already free), and a crash meanwhile only means those jobs are sent again after their lease.
+                await Task.Delay(RecordLinger);
+                while (batch.Count < RecordBatch && outcomes.TryRead(out var outcome)) batch.Add(outcome);
+            }
             try
             {
                 await RecordAsync(batch);
