@@ -112,6 +112,57 @@ public class QueueClaimTests : NodeTest
     }
 
     [DbFact]
+    public async Task A_delivery_claim_returns_each_claimed_job_with_what_sending_it_needs()
+    {
+        var ids = await EnqueueAsync(5);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000;
+        var claimed = await Node.WithDbAsync(db => QueueClaims.ClaimDeliveriesAsync(db, 3, now, FarFuture, CancellationToken.None));
+
+        Assert.Equal(ids.Take(3), claimed.Select(c => c.Id).Order());
+        var jobs = await Node.WithDbAsync(db => db.DeliveryJobs.AsNoTracking().ToDictionaryAsync(j => j.Id));
+        Assert.All(claimed, c =>
+        {
+            var job = jobs[c.Id];
+            Assert.Equal((job.ActivityId, job.Inbox, job.Host, 1), (c.ActivityId, c.Inbox, c.Host, c.Attempts));
+            Assert.Equal(DeliveryState.Running, job.State);
+            Assert.Equal(FarFuture, job.LockedUntil);
+        });
+        Assert.All(ids.Skip(3), id => Assert.Equal(DeliveryState.Pending, jobs[id].State));
+    }
+
+    [DbFact]
+    public async Task Completing_deliveries_in_one_statement_touches_only_those_jobs_and_marks_their_hosts_alive()
+    {
+        var ids = await EnqueueAsync(4);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000;
+        await ClaimAsync(now, FarFuture);
+        await Node.WithDbAsync(async db =>
+        {
+            db.RemoteHosts.Add(new RemoteHost { Host = "host1.example", Dead = true, FailingSince = 5, LastFailureAt = 6 });
+            return await db.SaveChangesAsync();
+        });
+
+        var updated = await Node.WithDbAsync(db => QueueClaims.CompleteDeliveriesAsync(db, [ids[0], ids[1]], 202, now + 5, CancellationToken.None));
+        await Node.WithDbAsync(async db => { await QueueClaims.MarkHostsAliveAsync(db, ["host1.example", "host0.example", "host1.example"], now + 5, CancellationToken.None); return 0; });
+
+        Assert.Equal(2, updated);
+        var jobs = await Node.WithDbAsync(db => db.DeliveryJobs.AsNoTracking().OrderBy(j => j.Id).ToListAsync());
+        Assert.All(jobs.Take(2), j =>
+        {
+            Assert.Equal(DeliveryState.Succeeded, j.State);
+            Assert.Equal(202, j.LastStatus);
+            Assert.Null(j.LockedUntil);
+            Assert.Null(j.LastError);
+            Assert.Equal(now + 5, j.CompletedAt);
+        });
+        Assert.All(jobs.Skip(2), j => Assert.Equal((DeliveryState.Running, (long?)null), (j.State, j.CompletedAt)));
+        var hosts = await Node.WithDbAsync(db => db.RemoteHosts.AsNoTracking().OrderBy(h => h.Host).ToListAsync());
+        Assert.Equal(["host0.example", "host1.example"], hosts.Select(h => h.Host));
+        Assert.All(hosts, h => Assert.Equal((false, (long?)null, (long?)(now + 5)), (h.Dead, h.FailingSince, h.LastSuccessAt)));
+        Assert.Equal(6, hosts[1].LastFailureAt);
+    }
+
+    [DbFact]
     public async Task Claims_refuse_tables_that_are_not_queues()
     {
         await using var scope = Node.Scope();

@@ -28,8 +28,9 @@ public sealed class RedirectHandler : DelegatingHandler
 
         // Headers are captured before the first hop: handlers below may add per-hop headers (Date, Digest, Signature)
         // that must not be carried to the next hop.
-        var headers = request.Headers.Select(h => (h.Key, Values: h.Value.ToArray())).ToList();
         var follow = request.Method == HttpMethod.Get || request.Method == HttpMethod.Head;
+        // Only a request that may be redirected needs its headers kept for the next hop (not every delivery POST).
+        var headers = follow ? request.Headers.Select(h => (h.Key, Values: h.Value.ToArray())).ToList() : [];
 
         var hop = request;
         for (var redirects = 0; ; redirects++)

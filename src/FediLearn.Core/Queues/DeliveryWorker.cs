@@ -26,10 +26,12 @@ public sealed class DeliveryWorker(
     IOptions<FediLearnOptions> options, TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
 {
     private const int RecordBatch = 200;
+    private static readonly TimeSpan RecordLinger = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan DeadHostRefresh = TimeSpan.FromSeconds(10);
 
     private readonly DeliveryOptions _options = options.Value.Delivery;
     private readonly ActivityBodyCache _bodies = new();
+    private readonly ConcurrentDictionary<long, long> _activityActors = new();
     private HashSet<string> _deadHosts = [];
     private DateTimeOffset _deadHostsLoadedAt = DateTimeOffset.MinValue;
     private int _inFlight;
@@ -96,8 +98,11 @@ public sealed class DeliveryWorker(
             try
             {
                 await DispatchDeferredAsync(deferred, work, outcomes, ct);
+                // Claims wait until the jobs handed out are down to one per sender (a sender that finishes takes a
+                // waiting job at once), then take a whole batch: one claim statement per ~Concurrency deliveries
+                // instead of one per finished delivery. Senders signal when in-flight work falls to that level.
                 var free = _options.Concurrency * 2 - Volatile.Read(ref _inFlight);
-                var mayClaim = free > 0 && deferred.Count < maxDeferred && Environment.TickCount64 >= nextClaimAt;
+                var mayClaim = free >= _options.Concurrency && deferred.Count < maxDeferred && Environment.TickCount64 >= nextClaimAt;
                 var claimed = mayClaim ? await ClaimAsync(free, ct) : [];
                 if (mayClaim && claimed.Count == 0 && deferred.Count > 0)
                     nextClaimAt = Environment.TickCount64 + (long)_options.PollInterval.TotalMilliseconds;
@@ -113,7 +118,7 @@ public sealed class DeliveryWorker(
                 }
                 if (claimed.Count == 0)
                 {
-                    var wait = deferred.Count > 0 ? DeferredPoll : free > 0 ? _options.PollInterval : TimeSpan.FromMilliseconds(50);
+                    var wait = deferred.Count > 0 ? DeferredPoll : free >= _options.Concurrency ? _options.PollInterval : TimeSpan.FromMilliseconds(50);
                     if (await signal.Signal.WaitAsync(wait, ct)) nextClaimAt = 0;
                 }
             }
@@ -159,11 +164,23 @@ public sealed class DeliveryWorker(
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
         var now = time.GetUtcNow();
-        var ids = await QueueClaims.ClaimAsync(db, "delivery_jobs", limit, now.ToUnixTimeMilliseconds(), (now + _options.Lease).ToUnixTimeMilliseconds(), ct);
-        if (ids.Count == 0) return [];
+        var claimed = await QueueClaims.ClaimDeliveriesAsync(db, limit, now.ToUnixTimeMilliseconds(), (now + _options.Lease).ToUnixTimeMilliseconds(), ct);
+        if (claimed.Count == 0) return [];
         await RefreshDeadHostsAsync(db, ct);
-        return await db.DeliveryJobs.AsNoTracking().Where(j => ids.Contains(j.Id))
-            .Select(j => new Work(j.Id, j.ActivityId, j.Activity!.ActorId, j.Inbox, j.Host, j.Attempts)).ToListAsync(ct);
+        var work = new List<Work>(claimed.Count);
+        foreach (var c in claimed)
+            work.Add(new Work(c.Id, c.ActivityId, await ActorOfAsync(db, c.ActivityId, ct), c.Inbox, c.Host, c.Attempts));
+        return work;
+    }
+
+    /// <summary>Who signs an activity's deliveries: it never changes, so it is looked up once per activity, not per claim.</summary>
+    private async Task<long> ActorOfAsync(FediLearnDbContext db, long activityId, CancellationToken ct)
+    {
+        if (_activityActors.TryGetValue(activityId, out var actor)) return actor;
+        if (_activityActors.Count > 4096) _activityActors.Clear();
+        actor = await db.OutboundActivities.AsNoTracking().Where(a => a.Id == activityId).Select(a => a.ActorId).FirstAsync(ct);
+        _activityActors[activityId] = actor;
+        return actor;
     }
 
     private async Task SendLoopAsync(ChannelReader<Work> work, ChannelWriter<Outcome> outcomes, CancellationToken ct)
@@ -188,8 +205,9 @@ public sealed class DeliveryWorker(
             }
             finally
             {
-                Interlocked.Decrement(ref _inFlight);
                 _hostInFlight.AddOrUpdate(job.Host, 0, (_, n) => Math.Max(0, n - 1));
+                // Exactly at the crossing, so the claimer is woken once per batch, not once per delivery.
+                if (Interlocked.Decrement(ref _inFlight) == _options.Concurrency) signal.Signal.Notify();
             }
         }
     }
@@ -239,6 +257,14 @@ public sealed class DeliveryWorker(
         while (await outcomes.WaitToReadAsync())
         {
             while (batch.Count < RecordBatch && outcomes.TryRead(out var outcome)) batch.Add(outcome);
+            if (batch.Count < RecordBatch / 4)
+            {
+                // Outcomes arrive one per finished delivery: waiting a moment lets a few more join this batch, so a
+                // statement and a commit are shared by several jobs. Senders do not wait for this (their slot is
+                // already free), and a crash meanwhile only means those jobs are sent again after their lease.
+                await Task.Delay(RecordLinger);
+                while (batch.Count < RecordBatch && outcomes.TryRead(out var outcome)) batch.Add(outcome);
+            }
             try
             {
                 await RecordAsync(batch);
@@ -256,6 +282,23 @@ public sealed class DeliveryWorker(
     {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        // The common case, a 2xx, needs nothing from the row: set-based statements record those (one per status, plus one
+        // for their hosts) without loading or tracking anything. Everything else reads the row to decide what follows.
+        var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var delivered = new List<Outcome>(batch.Count);
+        var others = new List<Outcome>();
+        foreach (var o in batch) (o is { Status: >= 200 and < 300, HostDead: false, Postponed: false } ? delivered : others).Add(o);
+        if (delivered.Count > 0)
+        {
+            foreach (var byStatus in delivered.GroupBy(o => o.Status!.Value))
+                await QueueClaims.CompleteDeliveriesAsync(db, byStatus.Select(o => o.Job.Id).ToList(), byStatus.Key, nowMs, CancellationToken.None);
+            await QueueClaims.MarkHostsAliveAsync(db, delivered.Select(o => o.Job.Host), nowMs, CancellationToken.None);
+        }
+        if (others.Count > 0) await RecordOthersAsync(db, others);
+    }
+
+    private async Task RecordOthersAsync(FediLearnDbContext db, List<Outcome> batch)
+    {
         var ids = batch.Select(o => o.Job.Id).ToList();
         var rows = await db.DeliveryJobs.Where(j => ids.Contains(j.Id)).ToDictionaryAsync(j => j.Id);
         var hostNames = batch.Select(o => o.Job.Host).Distinct().ToList();
