@@ -95,10 +95,13 @@ public sealed class InboxBenchmark(BenchOptions options)
                  (ok ? "" : $" [{Trim(tampered.Body)} | {Trim(genuine.Body)}]"));
         }
 
-        // Warm-up (not counted): every sender once to every receiver, so each fetches each key once and keeps it; JIT, pools.
+        // Warm-up (not counted): every sender to every receiver, so each fetches each key once and keeps it; then as many
+        // activities as one measured pass, so that what is measured is a running server, not its JIT: .NET's tiered
+        // compilation and V8 both recompile hot code after it has run a while (with 48 activities only, the first
+        // measured round of FediLearn was half as fast as the third). Every receiver gets the same warm-up.
         foreach (var (name, inbox) in receivers)
         {
-            var warm = await load.RunAsync(SignedLoad.PreSign(senders, inbox, senders.Length, post, groupActor, "warm-" + name), Concurrency, options.RunTimeout, ct);
+            var warm = await load.RunAsync(SignedLoad.PreSign(senders, inbox, Math.Max(senders.Length, _perPass), post, groupActor, "warm-" + name), Concurrency, options.RunTimeout, ct);
             if (warm.Accepted != warm.Sent) throw new InvalidOperationException($"warm-up {name}: {warm.Accepted} of {warm.Sent} accepted ({Statuses(warm)})\n{Tail(name == "fedify" ? fedify.StdErr : node.Output)}");
         }
         await WaitProcessedAsync(state, groupId, ExpectedRelayed(state, groupId), node, ct);

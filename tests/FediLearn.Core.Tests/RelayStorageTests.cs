@@ -42,6 +42,30 @@ public class RelayStorageTests : NodeTest
         Assert.Equal(["@context", "id", "type", "actor", "object", "published", "to", "cc"], announce.Properties().Select(p => p.Name));
     }
 
+    /// <summary>
+    /// The inbox expands a relay in the transaction that stores the reply (issue 7, inbox speed): its delivery jobs exist
+    /// as soon as the reply does, one per shared inbox, and the FanoutWorker finds nothing left to do.
+    /// </summary>
+    [DbFact]
+    public async Task A_relay_is_queued_to_every_followers_inbox_with_its_reply()
+    {
+        var (group, prompt) = await GroupWithPromptAsync();
+        var author = await Node.AddRemoteActorAsync(Mia);
+        await FollowAsync(group, "https://a.example/users/a1", "https://a.example/users/a2", "https://b.example/users/b1");
+
+        var row = await ReceiveAsync(author, Create("5", prompt, "Queued with its reply."));
+
+        var jobs = await Node.WithDbAsync(db => db.DeliveryJobs.AsNoTracking().Where(j => j.ActivityId == row.Id)
+            .Select(j => new { j.Inbox, j.Host, j.State }).ToListAsync());
+        Assert.Equal(["https://a.example/inbox", "https://b.example/inbox"], jobs.Select(j => j.Inbox).Order(StringComparer.Ordinal));
+        Assert.All(jobs, j => Assert.Equal(DeliveryState.Pending, j.State));
+        var fanout = await Node.WithDbAsync(db => db.FanoutJobs.AsNoTracking().SingleAsync(f => f.ActivityId == row.Id));
+        Assert.Equal((DeliveryState.Succeeded, 1, (long?)null), (fanout.State, fanout.Attempts, fanout.LockedUntil));
+        // The worker still has the prompt's own fan-out to do, and does not expand the relay a second time.
+        Assert.Equal(1, await ActivatorUtilities.CreateInstance<FanoutWorker>(Node.Services).RunOnceAsync(CancellationToken.None));
+        Assert.Equal(2, await Node.WithDbAsync(db => db.DeliveryJobs.CountAsync(j => j.ActivityId == row.Id)));
+    }
+
     [DbFact]
     public async Task An_edit_keeps_the_first_Announce_with_the_version_it_relayed()
     {
@@ -77,6 +101,8 @@ public class RelayStorageTests : NodeTest
         var create = Create("3", prompt, "Members only.");
 
         var row = await ReceiveAsync(author, create);
+        // Not public: queued to the follower's own inbox, never a server's shared one.
+        Assert.Equal([Mia + "/inbox"], await Node.WithDbAsync(db => db.DeliveryJobs.Where(j => j.ActivityId == row.Id).Select(j => j.Inbox).ToListAsync()));
 
         Assert.False(row.IsPublic);
         Assert.NotNull(row.ReplyId);
@@ -137,6 +163,19 @@ public class RelayStorageTests : NodeTest
         },
         ["signature"] = new JObject { ["type"] = "RsaSignature2017", ["creator"] = $"{Mia}#main-key", ["created"] = "2026-12-02T10:00:00Z", ["signatureValue"] = "c2ln" },
     };
+
+    private async Task FollowAsync(LocalActor group, params string[] uris)
+    {
+        foreach (var uri in uris)
+        {
+            var actor = await Node.AddRemoteActorAsync(uri);
+            await Node.WithDbAsync(db =>
+            {
+                db.Followers.Add(new Follower { LocalActorId = group.Id, RemoteActorId = actor.Id, ActorUri = uri, State = FollowState.Accepted, CreatedAt = DateTime.UtcNow });
+                return db.SaveChangesAsync();
+            });
+        }
+    }
 
     private async Task<OutboundActivity> ReceiveAsync(RemoteActor author, JObject create)
     {

@@ -14,9 +14,6 @@ namespace FediLearn.Core.Data;
 /// </summary>
 internal static class HotQueries
 {
-    private static readonly PerModel<Func<FediLearnDbContext, long, Task<InboxItem>>> InboxItem = new(() =>
-        EF.CompileAsyncQuery((FediLearnDbContext db, long id) => db.InboxItems.First(i => i.Id == id)));
-
     private static readonly PerModel<Func<FediLearnDbContext, string, Task<RemoteActor?>>> RemoteActorByUri = new(() =>
         EF.CompileAsyncQuery((FediLearnDbContext db, string uri) => db.RemoteActors.FirstOrDefault(a => a.Uri == uri)));
 
@@ -39,8 +36,6 @@ internal static class HotQueries
 
     private static readonly PerModel<Func<FediLearnDbContext, IAsyncEnumerable<string>>> BlockedDomains = new(() =>
         EF.CompileAsyncQuery((FediLearnDbContext db) => db.DomainBlocks.AsNoTracking().Select(d => d.Domain)));
-
-    public static Task<InboxItem> InboxItemAsync(FediLearnDbContext db, long id) => InboxItem.For(db)(db, id);
 
     public static Task<RemoteActor?> RemoteActorByUriAsync(FediLearnDbContext db, string uri) => RemoteActorByUri.For(db)(db, uri);
 

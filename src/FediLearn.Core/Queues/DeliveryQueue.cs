@@ -1,6 +1,7 @@
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
+using Microsoft.EntityFrameworkCore;
 using Newtonsoft.Json.Linq;
 
 namespace FediLearn.Core.Queues;
@@ -43,14 +44,59 @@ public sealed class DeliveryQueue(ActorUrls urls, TimeProvider time)
     /// A members-only group's activities are addressed to its followers only and stored as not public, which also
     /// makes the fan-out use each follower's own inbox.
     /// </summary>
-    public OutboundActivity Broadcast(FediLearnDbContext db, LocalActor actor, JObject activity)
+    public OutboundActivity Broadcast(FediLearnDbContext db, LocalActor actor, JObject activity) => Broadcast(db, actor, activity, out _);
+
+    /// <summary>
+    /// <see cref="Broadcast(FediLearnDbContext, LocalActor, JObject)"/>, giving the fan-out job too: a caller that is
+    /// about to commit anyway may expand it in its own transaction with <see cref="ExpandNowAsync"/> instead of leaving
+    /// it to the FanoutWorker.
+    /// </summary>
+    public OutboundActivity Broadcast(FediLearnDbContext db, LocalActor actor, JObject activity, out FanoutJob fanout)
     {
         if (actor.MembersOnly) Audience.RestrictToFollowers(activity, urls.Actor(actor), urls.Followers(actor));
         var stored = CreateActivity(db, actor, activity, isPublic: !actor.MembersOnly);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        db.FanoutJobs.Add(new FanoutJob { Activity = stored, ActorId = actor.Id, State = DeliveryState.Pending, NextAttemptAt = now, CreatedAt = now });
+        fanout = new FanoutJob { Activity = stored, ActorId = actor.Id, State = DeliveryState.Pending, NextAttemptAt = now, CreatedAt = now };
+        db.FanoutJobs.Add(fanout);
         return stored;
     }
+
+    /// <summary>
+    /// Expands a saved fan-out job now, in the caller's open transaction, and marks it done: the activity, its delivery
+    /// jobs and the "sent to all followers" mark are committed together, with no claim, look-up or transaction of the
+    /// FanoutWorker's (the inbox's relays, issue 7). Returns the number of inboxes; the caller saves, commits, and then
+    /// signals the delivery worker if there are any.
+    /// </summary>
+    public async Task<int> ExpandNowAsync(FediLearnDbContext db, FanoutJob fanout, CancellationToken ct)
+    {
+        var isPublic = fanout.Activity?.IsPublic ?? throw new ArgumentException("the fan-out job's activity is not loaded", nameof(fanout));
+        var inboxes = await ExpandAsync(db, fanout.ActivityId, fanout.ActorId, isPublic, time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+        fanout.State = DeliveryState.Succeeded;
+        fanout.Attempts = 1;
+        fanout.LockedUntil = null;
+        return inboxes;
+    }
+
+    /// <summary>
+    /// One delivery job per follower inbox of the actor, in one INSERT … SELECT: followers on one server share its shared
+    /// inbox, except for activities that are not public (a members-only group's), which go to each approved follower's
+    /// own inbox: no server's shared inbox is trusted to sort out who may see them. Jobs are inserted round-robin across
+    /// hosts (the first inbox of every host, then the second…): claims take jobs in id order, so a server with many
+    /// inboxes does not fill a claim with jobs that must wait for its <c>PerHostConcurrency</c> while other servers'
+    /// wait behind them. No follower list is loaded into memory however large the group. Run it in a transaction.
+    /// </summary>
+    public static Task<int> ExpandAsync(FediLearnDbContext db, long activityId, long actorId, bool isPublic, long now, CancellationToken ct) =>
+        db.Database.ExecuteSqlRawAsync(ExpandSql, [activityId, now, actorId, isPublic ? 1 : 0], ct);
+
+    private const string ExpandSql = """
+        INSERT INTO delivery_jobs (activity_id, inbox, host, state, attempts, next_attempt_at, created_at)
+        SELECT {0}, t.inbox, t.host, 0, 0, {1}, {1}
+        FROM (SELECT CASE WHEN {3} = 1 THEN COALESCE(r.shared_inbox, r.inbox) ELSE r.inbox END AS inbox, MIN(r.host) AS host
+              FROM followers f JOIN remote_actors r ON r.id = f.remote_actor_id
+              WHERE f.local_actor_id = {2} AND f.state = 1
+              GROUP BY CASE WHEN {3} = 1 THEN COALESCE(r.shared_inbox, r.inbox) ELSE r.inbox END) t
+        ORDER BY ROW_NUMBER() OVER (PARTITION BY t.host ORDER BY t.inbox), t.host
+        """;
 
     /// <summary>One job per distinct inbox.</summary>
     public void Enqueue(FediLearnDbContext db, OutboundActivity activity, IEnumerable<string> inboxes)

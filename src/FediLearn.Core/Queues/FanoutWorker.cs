@@ -10,28 +10,15 @@ using Microsoft.Extensions.Options;
 namespace FediLearn.Core.Queues;
 
 /// <summary>
-/// Expands "send to all followers" into one delivery job per inbox, followers on one server sharing its shared inbox.
-/// One INSERT … SELECT in the database, in the same transaction that marks the fan-out done: never half expanded,
-/// never expanded twice, and no follower list is loaded into memory however large the group. A members-only group's
-/// activities (not public) go to each approved follower's own inbox instead: no server's shared inbox is trusted to
-/// sort out who may see them. Jobs are inserted round-robin across hosts (the first inbox of every host, then the
-/// second…): claims take jobs in id order, so a server with many inboxes (personal inboxes of a members-only group)
-/// does not fill a claim with jobs that must wait for its <c>PerHostConcurrency</c> while other servers' wait behind them.
+/// Expands "send to all followers" into one delivery job per inbox (<see cref="DeliveryQueue.ExpandAsync"/>), in the
+/// same transaction that marks the fan-out done: never half expanded, never expanded twice. Relays of replies received
+/// in the inbox do not wait for this worker: the inbox expands them in the transaction that stores the reply
+/// (<see cref="DeliveryQueue.ExpandNowAsync"/>).
 /// </summary>
 public sealed class FanoutWorker(
     IServiceScopeFactory scopes, FanoutSignal fanoutSignal, DeliverySignal signal, IOptions<FediLearnOptions> options, TimeProvider time, ILogger<FanoutWorker> logger)
     : PollingQueueWorker(scopes, fanoutSignal.Signal, "fanout_jobs", options, time, logger)
 {
-    private const string ExpandSql = """
-        INSERT INTO delivery_jobs (activity_id, inbox, host, state, attempts, next_attempt_at, created_at)
-        SELECT {0}, t.inbox, t.host, 0, 0, {1}, {1}
-        FROM (SELECT CASE WHEN {3} = 1 THEN COALESCE(r.shared_inbox, r.inbox) ELSE r.inbox END AS inbox, MIN(r.host) AS host
-              FROM followers f JOIN remote_actors r ON r.id = f.remote_actor_id
-              WHERE f.local_actor_id = {2} AND f.state = 1
-              GROUP BY CASE WHEN {3} = 1 THEN COALESCE(r.shared_inbox, r.inbox) ELSE r.inbox END) t
-        ORDER BY ROW_NUMBER() OVER (PARTITION BY t.host ORDER BY t.inbox), t.host
-        """;
-
     public override async Task<int> RunOnceAsync(CancellationToken ct)
     {
         using var scope = Scopes.CreateScope();
@@ -42,7 +29,7 @@ public sealed class FanoutWorker(
             var job = await db.FanoutJobs.FirstAsync(j => j.Id == id, ct);
             var isPublic = await db.OutboundActivities.Where(a => a.Id == job.ActivityId).Select(a => a.IsPublic).FirstAsync(ct);
             await using var tx = await SqliteWriteGate.BeginAsync(db, ct);
-            var inboxes = await db.Database.ExecuteSqlRawAsync(ExpandSql, [job.ActivityId, Time.GetUtcNow().ToUnixTimeMilliseconds(), job.ActorId, isPublic ? 1 : 0], ct);
+            var inboxes = await DeliveryQueue.ExpandAsync(db, job.ActivityId, job.ActorId, isPublic, Time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
             job.State = DeliveryState.Succeeded;
             job.LockedUntil = null;
             await db.SaveChangesAsync(ct);

@@ -24,22 +24,34 @@ public sealed class InboxWorker(
 
     public override async Task<int> RunOnceAsync(CancellationToken ct)
     {
-        List<(long Id, string Actor)> claimed;
+        List<InboxItem> claimed;
         using (var scope = Scopes.CreateScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
             var ids = await ClaimAsync(db, _inbox.BatchSize, ct);
-            var actors = await db.InboxItems.AsNoTracking().Where(i => ids.Contains(i.Id)).ToDictionaryAsync(i => i.Id, i => i.ActorUri, ct);
-            claimed = ids.Select(id => (id, actors.GetValueOrDefault(id, ""))).ToList();
+            if (ids.Count == 0) return 0;
+            // The whole batch in one read, as claimed (state, attempts and lease included).
+            claimed = await db.InboxItems.AsNoTracking().Where(i => ids.Contains(i.Id)).ToListAsync(ct);
+            await MarkHostsAliveAsync(db, claimed.Select(i => SenderHost(i.ActorUri)), ct);
         }
         // One server's activities in the order received (a Follow and its Undo may arrive in one batch); servers side by
         // side, so that one whose activities make us wait on a slow fetch does not hold another's Follow.
-        var lanes = claimed.GroupBy(c => SenderHost(c.Actor), StringComparer.Ordinal).Select(g => g.OrderBy(c => c.Id).Select(c => c.Id).ToList());
-        await Parallel.ForEachAsync(lanes, new ParallelOptions { MaxDegreeOfParallelism = _inbox.Concurrency, CancellationToken = ct },
-            async (lane, token) =>
-            {
-                foreach (var id in lane) await ProcessAsync(id, token);
-            });
+        var lanes = claimed.GroupBy(c => SenderHost(c.ActorUri), StringComparer.Ordinal).Select(g => g.OrderBy(c => c.Id).ToList());
+        var applied = new System.Collections.Concurrent.ConcurrentBag<InboxItem>();
+        try
+        {
+            await Parallel.ForEachAsync(lanes, new ParallelOptions { MaxDegreeOfParallelism = _inbox.Concurrency, CancellationToken = ct },
+                async (lane, token) =>
+                {
+                    foreach (var item in lane)
+                        if (await ProcessAsync(item, token) is { } done) applied.Add(done);
+                });
+        }
+        finally
+        {
+            // Even when stopping: what was applied is marked so, and is not applied a second time after the restart.
+            await CompleteAsync(applied, CancellationToken.None);
+        }
         return claimed.Count;
     }
 
@@ -56,12 +68,15 @@ public sealed class InboxWorker(
     private static string SenderHost(string actorUri) =>
         Uri.TryCreate(actorUri, UriKind.Absolute, out var uri) ? uri.Authority.ToLowerInvariant() : actorUri;
 
-    private async Task ProcessAsync(long id, CancellationToken ct)
+    /// <summary>
+    /// Applies one item. Returns it when it was applied: it is then marked done with the rest of the batch
+    /// (<see cref="CompleteAsync"/>); a failure or a dropped item is recorded here, item by item.
+    /// </summary>
+    private async Task<InboxItem?> ProcessAsync(InboxItem item, CancellationToken ct)
     {
         using var scope = Scopes.CreateScope();
         var services = scope.ServiceProvider;
         var db = services.GetRequiredService<FediLearnDbContext>();
-        var item = await HotQueries.InboxItemAsync(db, id);
         try
         {
             var activity = ActivityJson.Parse(item.Json);
@@ -75,60 +90,82 @@ public sealed class InboxWorker(
             }
             else
             {
-                await MarkHostAliveAsync(db, signer.Host, ct);
                 var type = ActivityJson.GetTypes(activity).FirstOrDefault();
                 var handler = HandlerFor(services, type);
                 if (handler is null)
                     logger.LogDebug("No handler for {Type} {Id}; stored and ignored", type, item.ActivityId);
                 else
                     await handler.HandleAsync(new InboxContext(activity, signer), ct);
-                item.State = InboxState.Done;
-                item.LastError = null;
-                // Applied: the body has done its work and nothing reads it again (storage target, issue 7). The row and
-                // its unique activity_id stay: they turn a replay into a Duplicate (security.md case 31) until the
-                // retention chore deletes the row. "" rather than NULL keeps the column NOT NULL on both providers
-                // without a migration; a received body is never empty (it was parsed as a JSON object).
-                item.Json = "";
+                return item; // marked done with its batch
+
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             logger.LogWarning(e, "Processing inbox item {Id} ({ActivityId}) failed", item.Id, item.ActivityId);
             db.ChangeTracker.Clear();
-            db.Attach(item);
             item.LastError = e.Message;
             item.State = item.Attempts >= MaxAttempts ? InboxState.Failed : InboxState.Pending;
             item.NextAttemptAt = (Time.GetUtcNow() + RetryPolicy.Delay(item.Attempts, Options, null, Random.Shared)).ToUnixTimeMilliseconds();
         }
         item.LockedUntil = null;
-        if (item.State != InboxState.Done || !db.Database.IsSqlite())
+        db.InboxItems.Update(item);
+        await db.SaveChangesAsync(CancellationToken.None);
+        return null;
+    }
+
+    /// <summary>
+    /// Marks a batch's applied items done, in one write transaction for the whole batch rather than one per item. Their
+    /// bodies have done their work and nothing reads them again (storage target, issue 7); the rows and their unique
+    /// activity_id stay: they turn a replay into a Duplicate (security.md case 31) until the retention chore deletes
+    /// them. "" rather than NULL keeps the column NOT NULL on both providers without a migration; a received body is
+    /// never empty (it was parsed as a JSON object). A crash between a handler's commit and this one applies that item
+    /// again after the restart, as an expired lease does: handlers take a replay as a no-op.
+    /// </summary>
+    private async Task CompleteAsync(IReadOnlyCollection<InboxItem> items, CancellationToken ct)
+    {
+        if (items.Count == 0) return;
+        using var scope = Scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        if (db.Database.IsNpgsql())
         {
-            await db.SaveChangesAsync(CancellationToken.None);
+            await db.Database.ExecuteSqlRawAsync(
+                "UPDATE inbox_items SET state = {0}, json = '', locked_until = NULL, last_error = NULL WHERE id = ANY({1})",
+                [(int)InboxState.Done, items.Select(i => i.Id).ToArray()], ct);
             return;
         }
         // SQLite never merges pages when an UPDATE shrinks a row, only when a DELETE leaves a page underfull: an emptied
         // body would stay behind as ~1.2 KB of dead space in its page (the storage benchmark measured no gain at all).
-        // So the row is written again, deleted and inserted under the same id, in the transaction that records the
-        // handler's changes. Other connections see the old row or the new one, never neither (WAL snapshot), and a
-        // concurrent receipt of the same activity waits for this write and then meets the unique activity_id.
-        await using var tx = await SqliteWriteGate.BeginAsync(db, CancellationToken.None);
-        await db.SaveChangesAsync(CancellationToken.None);
-        await db.Database.ExecuteSqlRawAsync("DELETE FROM inbox_items WHERE id = {0}", [item.Id], CancellationToken.None);
+        // So the rows are written again, deleted and inserted under the same ids, in one transaction. Other connections
+        // see the old rows or the new ones, never neither (WAL snapshot), and a concurrent receipt of the same activity
+        // waits for this write and then meets the unique activity_id. The statements' text is the same for every batch.
+        var ids = System.Text.Json.JsonSerializer.Serialize(items.Select(i => i.Id));
+        var rows = System.Text.Json.JsonSerializer.Serialize(items.Select(i => new object[] { i.Id, i.ActivityId, i.ActorUri, i.Attempts, i.ReceivedAt, i.NextAttemptAt }));
+        await using var tx = await SqliteWriteGate.BeginAsync(db, ct);
+        await db.Database.ExecuteSqlRawAsync("DELETE FROM inbox_items WHERE id IN (SELECT value FROM json_each({0}))", [ids], ct);
         await db.Database.ExecuteSqlRawAsync("""
             INSERT INTO inbox_items (id, activity_id, actor_uri, json, state, attempts, received_at, next_attempt_at, locked_until, last_error)
-            VALUES ({0}, {1}, {2}, '', {3}, {4}, {5}, {6}, NULL, NULL)
-            """, [item.Id, item.ActivityId, item.ActorUri, (int)item.State, item.Attempts, item.ReceivedAt, item.NextAttemptAt], CancellationToken.None);
-        await tx.CommitAsync(CancellationToken.None);
+            SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), '', {1},
+                   json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'), NULL, NULL
+            FROM json_each({0})
+            """, [rows, (int)InboxState.Done], ct);
+        await tx.CommitAsync(ct);
     }
 
-    /// <summary>A dead host that talks to us again is alive (federation.md item 24).</summary>
-    private static async Task MarkHostAliveAsync(FediLearnDbContext db, string host, CancellationToken ct)
+    /// <summary>
+    /// A dead or failing host that talks to us again is alive (federation.md item 24): once per batch for the hosts that
+    /// signed its activities (the sender's key was checked before the item was queued), with no write when none is.
+    /// </summary>
+    private static async Task MarkHostsAliveAsync(FediLearnDbContext db, IEnumerable<string> senderHosts, CancellationToken ct)
     {
-        var row = await db.RemoteHosts.FindAsync([host], ct);
-        if (row is { Dead: true } or { FailingSince: not null })
+        var hosts = senderHosts.Distinct(StringComparer.Ordinal).ToList();
+        var revived = await db.RemoteHosts.Where(h => hosts.Contains(h.Host) && (h.Dead || h.FailingSince != null)).ToListAsync(ct);
+        if (revived.Count == 0) return;
+        foreach (var row in revived)
         {
             row.Dead = false;
             row.FailingSince = null;
         }
+        await db.SaveChangesAsync(ct);
     }
 }

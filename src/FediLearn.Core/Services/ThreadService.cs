@@ -19,7 +19,7 @@ namespace FediLearn.Core.Services;
 /// signer's own (same origin, attributed to the signer).
 /// </summary>
 public sealed class ThreadService(
-    FediLearnDbContext db, ActorUrls urls, DeliveryQueue queue, OutboundDocuments outbound, FanoutSignal signal, PublishingService publishing, RemoteActorResolver resolver,
+    FediLearnDbContext db, ActorUrls urls, DeliveryQueue queue, OutboundDocuments outbound, FanoutSignal signal, DeliverySignal deliveries, PublishingService publishing, RemoteActorResolver resolver,
     TimeProvider time, ILogger<ThreadService> logger)
 {
     private static readonly HashSet<string> ReplyTypes = ["Note", "Article", "Page"];
@@ -77,25 +77,32 @@ public sealed class ThreadService(
         };
         db.Replies.Add(reply);
         var relayed = activity is not null && ActivityJson.GetId(activity) is not null ? activity : null;
-        var stored = Relay(group, author.Uri, relayed, id);
+        var stored = Relay(group, author.Uri, relayed, id, out var fanout);
         // The reply is stored once: the Announce row keeps only the author's activity around it (OutboundDocuments).
         var compact = relayed is not null && OutboundDocuments.TryCompact(stored, relayed, obj);
-        // The reply and its Announce together or not at all: each row's id is known only after its insert.
+        // The reply, its Announce and the Announce's delivery jobs together or not at all (each row's id is known only
+        // after its insert): one write transaction per reply instead of a second one, a claim and look-ups in the
+        // FanoutWorker (issue 7, inbox speed).
+        int inboxes;
         await using (var tx = await SqliteWriteGate.BeginAsync(db, ct))
         {
             await db.SaveChangesAsync(ct);
             reply.AnnounceActivityId = stored.Id;
             if (compact) stored.ReplyId = reply.Id;
+            inboxes = await queue.ExpandNowAsync(db, fanout, ct);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
-        signal.Signal.Notify();
+        if (inboxes > 0) deliveries.Signal.Notify();
         return true;
     }
 
     /// <summary>The group's Announce to its followers (FEP-1b12): of the author's activity, or of the object id when there is none.</summary>
     private OutboundActivity Relay(LocalActor group, string authorUri, JObject? activity, string objectId) =>
-        queue.Broadcast(db, group, outbound.Announce(group, authorUri, activity is null ? objectId : activity.DeepClone(), time.GetUtcNow().UtcDateTime));
+        Relay(group, authorUri, activity, objectId, out _);
+
+    private OutboundActivity Relay(LocalActor group, string authorUri, JObject? activity, string objectId, out FanoutJob fanout) =>
+        queue.Broadcast(db, group, outbound.Announce(group, authorUri, activity is null ? objectId : activity.DeepClone(), time.GetUtcNow().UtcDateTime), out fanout);
 
     /// <summary>The group's posting policy (federation.md item 15): open, its approved followers and facilitators, or facilitators only.</summary>
     private async Task<bool> MayPostAsync(LocalActor group, string authorUri, CancellationToken ct)

@@ -41,6 +41,9 @@ public sealed class DatabaseXmlRepository(IServiceScopeFactory scopes, ILogger<D
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
         db.DataProtectionKeys.Add(new DataProtectionKey { FriendlyName = friendlyName, Xml = element.ToString(SaveOptions.DisableFormatting) });
-        db.SaveChanges();
+        // IXmlRepository is synchronous, so this blocks either way; the async save is the one that queues at the process's
+        // SQLite write gate (SqliteWriteGate) instead of waiting in SQLite's busy handler behind the queues' writers. It
+        // runs when a key is created (first start, every 90 days), not per request.
+        db.SaveChangesAsync(CancellationToken.None).GetAwaiter().GetResult();
     }
 }
