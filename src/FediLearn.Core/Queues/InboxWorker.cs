@@ -97,7 +97,6 @@ public sealed class InboxWorker(
                 else
                     await handler.HandleAsync(new InboxContext(activity, signer), ct);
                 return item; // marked done with its batch
-
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
