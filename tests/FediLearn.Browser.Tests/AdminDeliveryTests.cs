@@ -53,7 +53,7 @@ public sealed class AdminDeliveryTests(ChromiumFixture chromium) : IClassFixture
         Volatile.Write(ref status, 202);
         await admin.GotoAsync("/admin/deliveries?tab=failed");
         await failedRow.GetByRole(AriaRole.Button, new() { Name = "Retry delivery" }).ClickAsync();
-        await admin.WaitForURLAsync("**/admin/deliveries?tab=failed");
+        await admin.ArriveAtAsync("**/admin/deliveries?tab=failed");
         await Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("queued again");
 
         var delivered = await remote.WaitForAsync(r => r.AnsweredWith == 202, TimeSpan.FromSeconds(30));
@@ -94,7 +94,7 @@ public sealed class AdminDeliveryTests(ChromiumFixture chromium) : IClassFixture
         await Expect(row).ToContainTextAsync("pending");
         await Expect(row).ToContainTextAsync("UTC"); // its next attempt
         await row.GetByRole(AriaRole.Button, new() { Name = "Abandon delivery" }).ClickAsync();
-        await admin.WaitForURLAsync("**/admin/deliveries?tab=queued");
+        await admin.ArriveAtAsync("**/admin/deliveries?tab=queued");
         await Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("is abandoned");
         await Expect(admin.GetByText("Nothing is waiting to be sent")).ToBeVisibleAsync();
 
@@ -154,7 +154,7 @@ public sealed class AdminDeliveryTests(ChromiumFixture chromium) : IClassFixture
         await page.GetByLabel("Password", new() { Exact = true }).FillAsync(Password);
         await page.GetByLabel("Password again").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Create admin account" }).ClickAsync();
-        await page.WaitForURLAsync("**/workspace**");
+        await page.ArriveAtAsync("**/workspace**", 90_000); // a fresh node's first requests, as in WebAppTest
         return page;
     }
 

@@ -25,7 +25,7 @@ public sealed class AdminTests(ChromiumFixture chromium) : GroupWorkspaceTest(ch
         await LogInAsync(rosa, "rosa", AdminPassword);
 
         await rosa.GetByRole(AriaRole.Navigation, new() { Name = "Account" }).GetByRole(AriaRole.Link, new() { Name = "Admin" }).ClickAsync();
-        await rosa.WaitForURLAsync("**/admin");
+        await rosa.ArriveAtAsync("**/admin");
         await Expect(rosa.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Admin");
         await Expect(Row(rosa, "Name")).ToContainTextAsync($"Test node web");
         await Expect(Row(rosa, "Domain (in handles)")).ToContainTextAsync(Node.Authority);
@@ -120,7 +120,7 @@ public sealed class AdminTests(ChromiumFixture chromium) : GroupWorkspaceTest(ch
         await ScreenshotAsync(rosa, "42-admin-reports");
 
         await nodeReport.GetByRole(AriaRole.Button, new() { Name = "Resolve" }).ClickAsync();
-        await rosa.WaitForURLAsync("**/admin/reports");
+        await rosa.ArriveAtAsync("**/admin/reports");
         await Expect(rosa.GetByRole(AriaRole.Status)).ToContainTextAsync("The report is resolved");
         await Expect(rosa.GetByRole(AriaRole.Heading, new() { Name = "Open (2)" })).ToBeVisibleAsync();
         await Expect(rosa.GetByRole(AriaRole.Heading, new() { Name = "Resolved (1)" })).ToBeVisibleAsync();
@@ -142,7 +142,7 @@ public sealed class AdminTests(ChromiumFixture chromium) : GroupWorkspaceTest(ch
         });
         Assert.Equal(403, forbidden.Status);
         await ana.GetByRole(AriaRole.Button, new() { Name = "Resolve" }).ClickAsync();
-        await ana.WaitForURLAsync("**/workspace/rust/reports");
+        await ana.ArriveAtAsync("**/workspace/rust/reports");
         await Expect(ana.GetByRole(AriaRole.Status)).ToContainTextAsync("The report is resolved");
         await Expect(ana.GetByText("Nothing to handle.")).ToBeVisibleAsync();
         await ana.GotoAsync("/workspace/rust/moderation");

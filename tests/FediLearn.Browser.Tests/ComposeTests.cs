@@ -11,7 +11,7 @@ public sealed class ComposeTests(ChromiumFixture chromium) : GroupWorkspaceTest(
     {
         var ana = await FacilitatorAsync();
         await ana.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "Rust study circle" }).GetByRole(AriaRole.Link, new() { Name = "Dashboard" }).ClickAsync();
-        await ana.WaitForURLAsync("**/workspace/rust");
+        await ana.ArriveAtAsync("**/workspace/rust");
         await Expect(ana.GetByText("No open prompts.")).ToBeVisibleAsync();
         await Expect(ana.GetByText("No sessions planned.")).ToBeVisibleAsync();
 
@@ -30,7 +30,7 @@ public sealed class ComposeTests(ChromiumFixture chromium) : GroupWorkspaceTest(
         await ScreenshotAsync(ana, "16-compose-preview");
 
         await ana.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
-        await ana.WaitForURLAsync("**/workspace/rust?published=**");
+        await ana.ArriveAtAsync("**/workspace/rust?published=**");
         await Expect(ana.GetByRole(AriaRole.Status)).ToContainTextAsync("Published.");
         var link = await ana.GetByRole(AriaRole.Link, new() { Name = "See it on the public page" }).GetAttributeAsync("href");
         Assert.StartsWith($"{Node.Origin}/g/rust/prompts/", link);
@@ -71,7 +71,7 @@ public sealed class ComposeTests(ChromiumFixture chromium) : GroupWorkspaceTest(
         await ScreenshotAsync(ana, "17-compose-session-preview");
 
         await ana.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
-        await ana.WaitForURLAsync("**/workspace/rust?published=**");
+        await ana.ArriveAtAsync("**/workspace/rust?published=**");
         var row = ana.GetByRole(AriaRole.Row, new() { Name = "Borrow checker clinic" });
         await Expect(row).ToContainTextAsync("Mon 15 Mar 2027, 16:30 CET (Europe/Amsterdam)");
         await Expect(row).ToContainTextAsync("Mon 15 Mar 2027, 15:30 UTC");

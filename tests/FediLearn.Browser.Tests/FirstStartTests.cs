@@ -40,7 +40,7 @@ public sealed class FirstStartTests(ChromiumFixture chromium) : WebAppTest(chrom
         await ScreenshotAsync(page, "04-workspace-with-group");
 
         await page.GetByRole(AriaRole.Listitem).GetByRole(AriaRole.Link, new() { Name = "Pottery for beginners" }).ClickAsync();
-        await page.WaitForURLAsync("**/g/pottery");
+        await page.ArriveAtAsync("**/g/pottery");
         await Expect(page.Locator("h1")).ToContainTextAsync("Pottery for beginners");
         await ScreenshotAsync(page, "05-group-public-page");
 

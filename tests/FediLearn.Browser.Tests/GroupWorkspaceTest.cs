@@ -28,7 +28,7 @@ public abstract class GroupWorkspaceTest(ChromiumFixture chromium) : WebAppTest(
         await page.GotoAsync("/workspace/rust/new/prompt");
         await page.GetByLabel("Text (Markdown)").FillAsync(markdown);
         await page.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
-        await page.WaitForURLAsync("**/workspace/rust?published=**");
+        await page.ArriveAtAsync("**/workspace/rust?published=**");
         return (await page.GetByRole(AriaRole.Link, new() { Name = "See it on the public page" }).GetAttributeAsync("href"))!;
     }
 

@@ -15,7 +15,7 @@ public sealed class InvitationTests(ChromiumFixture chromium) : WebAppTest(chrom
 
         await admin.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Admin", Exact = true }).ClickAsync();
         await admin.GetByRole(AriaRole.Link, new() { Name = "Invitations" }).First.ClickAsync();
-        await admin.WaitForURLAsync("**/admin/invitations");
+        await admin.ArriveAtAsync("**/admin/invitations");
         await admin.GetByLabel("Facilitator of the group chosen below").CheckAsync();
         await admin.GetByLabel("Group (for a facilitator)").SelectOptionAsync("weavers");
         await admin.GetByRole(AriaRole.Button, new() { Name = "Create invitation link" }).ClickAsync();
@@ -33,7 +33,7 @@ public sealed class InvitationTests(ChromiumFixture chromium) : WebAppTest(chrom
         await invitee.GetByLabel("Password", new() { Exact = true }).FillAsync("bo's long password");
         await invitee.GetByLabel("Password again").FillAsync("bo's long password");
         await invitee.GetByRole(AriaRole.Button, new() { Name = "Create my account" }).ClickAsync();
-        await invitee.WaitForURLAsync("**/workspace**");
+        await invitee.ArriveAtAsync("**/workspace**");
         await Expect(invitee.GetByRole(AriaRole.Heading, new() { Name = "Groups you facilitate" })).ToBeVisibleAsync();
         await Expect(invitee.GetByRole(AriaRole.Link, new() { Name = "Weaving circle" })).ToBeVisibleAsync();
         // A facilitator is not an admin.

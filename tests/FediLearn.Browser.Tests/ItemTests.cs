@@ -22,7 +22,7 @@ public sealed class ItemTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
     private static async Task<string> PublishAsync(IPage page)
     {
         await page.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
-        await page.WaitForURLAsync("**/workspace/rust?published=**");
+        await page.ArriveAtAsync("**/workspace/rust?published=**");
         return (await page.GetByRole(AriaRole.Link, new() { Name = "See it on the public page" }).GetAttributeAsync("href"))!;
     }
 
@@ -105,7 +105,7 @@ public sealed class ItemTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
         // The list: newest first, each with Edit and Delete, filterable by kind.
         await ana.GotoAsync("/workspace/rust");
         await ana.GetByRole(AriaRole.Link, new() { Name = "All items" }).ClickAsync();
-        await ana.WaitForURLAsync("**/workspace/rust/items");
+        await ana.ArriveAtAsync("**/workspace/rust/items");
         var rows = ana.Locator("tbody tr");
         await Expect(rows).ToHaveCountAsync(4);
         await Expect(rows.Nth(0)).ToContainTextAsync("Async Rust lab");
@@ -136,7 +136,7 @@ public sealed class ItemTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
         await ana.GetByLabel("Time zone").SelectOptionAsync("Asia/Tokyo");
         await ana.GetByLabel("Publish at (optional)").FillAsync("2027-06-01T09:00");
         await ana.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
-        await ana.WaitForURLAsync("**scheduled=1");
+        await ana.ArriveAtAsync("**scheduled=1");
 
         await ana.GotoAsync("/workspace/rust/items");
         var row = ana.Locator("tbody tr").First;
@@ -151,7 +151,7 @@ public sealed class ItemTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
         await ana.GetByRole(AriaRole.Link, new() { Name = "Delete this post…" }).ClickAsync();
         await Expect(ana.Locator("#delete-effect")).ToContainTextAsync("It was never published");
         await ana.GetByRole(AriaRole.Button, new() { Name = "Delete post" }).ClickAsync();
-        await ana.WaitForURLAsync("**/items?done=discarded");
+        await ana.ArriveAtAsync("**/items?done=discarded");
         await Expect(ana.GetByRole(AriaRole.Status)).ToContainTextAsync("nothing was sent");
         await Expect(ana.Locator("#items-empty")).ToBeVisibleAsync();
     }
@@ -173,7 +173,7 @@ public sealed class ItemTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
 
         await ana.GotoAsync("/workspace/rust/items");
         await ana.GetByRole(AriaRole.Link, new() { Name = "Edit Reading list" }).ClickAsync();
-        await ana.WaitForURLAsync("**/items/*/edit");
+        await ana.ArriveAtAsync("**/items/*/edit");
         await Expect(ana.GetByLabel("Title (optional)")).ToHaveValueAsync("Reading list");
         await Expect(ana.GetByLabel("Text (Markdown)")).ToHaveValueAsync("Read chapter 3.");
         await Expect(ana.GetByLabel("Publish at (optional)")).ToHaveCountAsync(0);
@@ -189,7 +189,7 @@ public sealed class ItemTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
         await Expect(ana.Locator("#preview-html strong")).ToHaveTextAsync("and 4");
         await ScreenshotAsync(ana, "21-item-edit");
         await ana.GetByRole(AriaRole.Button, new() { Name = "Save and send the update" }).ClickAsync();
-        await ana.WaitForURLAsync("**/items?done=updated**");
+        await ana.ArriveAtAsync("**/items?done=updated**");
         await Expect(ana.GetByRole(AriaRole.Status)).ToContainTextAsync("sent an Update");
 
         var update = await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Update", TimeSpan.FromSeconds(60));
@@ -206,7 +206,7 @@ public sealed class ItemTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
         await Expect(ana.Locator("#delete-effect")).ToContainTextAsync("This sends a Delete to 1 follower's server; replies stay on their servers.");
         await ScreenshotAsync(ana, "23-item-delete");
         await ana.GetByRole(AriaRole.Button, new() { Name = "Delete post" }).ClickAsync();
-        await ana.WaitForURLAsync("**/items?done=deleted");
+        await ana.ArriveAtAsync("**/items?done=deleted");
         await Expect(ana.GetByRole(AriaRole.Status)).ToContainTextAsync("sent a Delete");
         await Expect(ana.GetByText("Reading list")).ToHaveCountAsync(0);
 
@@ -250,7 +250,7 @@ public sealed class ItemTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
 
         await ana.GotoAsync("/workspace/rust");
         await ana.GetByRole(AriaRole.Link, new() { Name = "Attendees of Macro workshop" }).ClickAsync();
-        await ana.WaitForURLAsync("**/sessions/*/attendees");
+        await ana.ArriveAtAsync("**/sessions/*/attendees");
         await EventuallyAsync(async () =>
         {
             await ana.ReloadAsync();
@@ -264,7 +264,7 @@ public sealed class ItemTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
         Assert.DoesNotContain(remote.Received, r => r.Activity.Value<string>("type") == "Accept");
 
         await ana.GetByRole(AriaRole.Button, new() { Name = $"Approve @learner@{authority}" }).ClickAsync();
-        await ana.WaitForURLAsync("**done=approved");
+        await ana.ArriveAtAsync("**done=approved");
         await Expect(ana.GetByRole(AriaRole.Status)).ToContainTextAsync("Approved");
         await Expect(ana.GetByRole(AriaRole.Heading, new() { Name = "Going (1)" })).ToBeVisibleAsync();
         var accept = await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Accept", TimeSpan.FromSeconds(60));
@@ -280,7 +280,7 @@ public sealed class ItemTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
 
         await ana.GetByLabel("Message (optional)").FillAsync("Bring a laptop with Rust installed.");
         await ana.GetByRole(AriaRole.Button, new() { Name = "Send a reminder" }).ClickAsync();
-        await ana.WaitForURLAsync("**done=reminded**");
+        await ana.ArriveAtAsync("**done=reminded**");
         await Expect(ana.GetByRole(AriaRole.Status)).ToContainTextAsync("Reminder sent to 1 person");
         var reminder = await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Create", TimeSpan.FromSeconds(60));
         Assert.Contains("Bring a laptop with Rust installed.", reminder.Activity["object"]!.Value<string>("content"));
@@ -288,7 +288,7 @@ public sealed class ItemTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
 
         // Afterwards: the session is cancelled, with notes and a recording link, from its edit page.
         await ana.GetByRole(AriaRole.Link, new() { Name = "Edit", Exact = true }).ClickAsync();
-        await ana.WaitForURLAsync("**/items/*/edit");
+        await ana.ArriveAtAsync("**/items/*/edit");
         await Expect(ana.GetByLabel("Time zone")).ToHaveValueAsync("Europe/Berlin");
         await Expect(ana.GetByLabel("Capacity (optional)")).ToHaveValueAsync("1");
         await Expect(ana.GetByLabel("Facilitators approve each participant")).ToBeCheckedAsync();
@@ -296,7 +296,7 @@ public sealed class ItemTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
         await ana.GetByLabel("Notes (Markdown, optional)").FillAsync("Moved to **next month**.");
         await ana.GetByLabel("Recording link (optional)").FillAsync("https://video.example/macros");
         await ana.GetByRole(AriaRole.Button, new() { Name = "Save and send the update" }).ClickAsync();
-        await ana.WaitForURLAsync("**/items?done=updated**");
+        await ana.ArriveAtAsync("**/items?done=updated**");
         await Expect(ana.Locator("tbody tr").First).ToContainTextAsync("Cancelled");
         await ana.GotoAsync(session);
         await Expect(ana.GetByText("This session is cancelled.")).ToBeVisibleAsync();
@@ -319,13 +319,13 @@ public sealed class ItemTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
         await ana.Locator("summary", new() { HasText = "Ban…" }).ClickAsync();
         await ana.GetByLabel("Reason for the ban (optional)").FillAsync("Spam");
         await ana.GetByRole(AriaRole.Button, new() { Name = "Ban", Exact = true }).ClickAsync();
-        await ana.WaitForURLAsync("**done=banned");
+        await ana.ArriveAtAsync("**done=banned");
         await Expect(ana.GetByRole(AriaRole.Heading, new() { Name = "Banned (1)" })).ToBeVisibleAsync();
         await Expect(ana.Locator(".banned")).ToContainTextAsync(handle);
         await Expect(ana.Locator(".banned")).ToContainTextAsync("reason: Spam");
 
         await ana.GetByRole(AriaRole.Button, new() { Name = $"Unban {handle}" }).ClickAsync();
-        await ana.WaitForURLAsync("**done=unbanned");
+        await ana.ArriveAtAsync("**done=unbanned");
         await Expect(ana.GetByRole(AriaRole.Status)).ToContainTextAsync("Unbanned");
         await Expect(ana.GetByText("No one is banned.")).ToBeVisibleAsync();
 
@@ -360,7 +360,7 @@ public sealed class ItemTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
         await bo.GotoAsync("/workspace/go/new/post");
         await bo.GetByLabel("Text (Markdown)").FillAsync("Gophers only");
         await bo.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
-        await bo.WaitForURLAsync("**/workspace/go?published=**");
+        await bo.ArriveAtAsync("**/workspace/go?published=**");
         var goPost = (await bo.GetByRole(AriaRole.Link, new() { Name = "See it on the public page" }).GetAttributeAsync("href"))!;
         var goId = goPost[(goPost.LastIndexOf('/') + 1)..];
 

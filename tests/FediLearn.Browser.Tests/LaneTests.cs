@@ -22,11 +22,11 @@ public sealed class LaneTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
         await admin.GetByLabel("Default timezone").FillAsync("Europe/Amsterdam");
         await ScreenshotAsync(admin, "50-create-group-lanes");
         await admin.GetByRole(AriaRole.Button, new() { Name = "Create group" }).ClickAsync();
-        await admin.WaitForURLAsync("**/workspace?created=pottery");
+        await admin.ArriveAtAsync("**/workspace?created=pottery");
         await Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("was created");
 
         await admin.GetByRole(AriaRole.Link, new() { Name = "Dashboard" }).ClickAsync();
-        await admin.WaitForURLAsync("**/workspace/pottery");
+        await admin.ArriveAtAsync("**/workspace/pottery");
         await admin.GotoAsync("/workspace/pottery/new/session");
         await Expect(admin.GetByLabel("Time zone")).ToHaveValueAsync("Europe/Amsterdam"); // the group's default zone
         var day = DateTime.UtcNow.AddDays(10).ToString("yyyy-MM-dd");
@@ -35,7 +35,7 @@ public sealed class LaneTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
         await admin.GetByLabel("Ends").FillAsync($"{day}T20:00");
         await admin.GetByLabel("Join link (optional if there is a place)").FillAsync("https://meet.example/pottery");
         await admin.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
-        await admin.WaitForURLAsync("**/workspace/pottery?published=**");
+        await admin.ArriveAtAsync("**/workspace/pottery?published=**");
 
         var visitor = await NewPageAsync(390, 844);
         await visitor.GotoAsync("/g/pottery");
@@ -67,7 +67,7 @@ public sealed class LaneTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
         await ana.GetByLabel("Who may reply in the group's threads").SelectOptionAsync("facilitators");
         await ana.GetByLabel("New icon (optional)").SetInputFilesAsync(new FilePayload { Name = "icon.png", MimeType = "image/png", Buffer = TinyPng });
         await ana.GetByRole(AriaRole.Button, new() { Name = "Save settings" }).ClickAsync();
-        await ana.WaitForURLAsync("**/workspace/rust/settings?saved=1");
+        await ana.ArriveAtAsync("**/workspace/rust/settings?saved=1");
         await Expect(ana.GetByRole(AriaRole.Status)).ToContainTextAsync("Saved");
         await Expect(ana.GetByLabel("Default timezone")).ToHaveValueAsync("America/New_York");
         await ScreenshotAsync(ana, "52-group-settings");

@@ -16,7 +16,7 @@ public sealed class MembersOnlyPagesTests(ChromiumFixture chromium) : GroupWorks
         await ana.GotoAsync("/workspace/rust/settings");
         await ana.GetByLabel("Members only (a private cohort)").CheckAsync();
         await ana.GetByRole(AriaRole.Button, new() { Name = "Save settings" }).ClickAsync();
-        await ana.WaitForURLAsync("**/workspace/rust/settings?saved=1");
+        await ana.ArriveAtAsync("**/workspace/rust/settings?saved=1");
         await Expect(ana.GetByLabel("Members only (a private cohort)")).ToBeCheckedAsync();
         await Expect(ana.GetByLabel("Facilitators approve each new follower")).ToBeCheckedAsync(); // implied
 

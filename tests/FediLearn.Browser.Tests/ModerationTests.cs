@@ -24,13 +24,13 @@ public sealed class ModerationTests(ChromiumFixture chromium) : GroupWorkspaceTe
             return await ana.GetByText("1 person is waiting").CountAsync() > 0;
         }, "the dashboard shows the follow request");
         await ana.GetByRole(AriaRole.Link, new() { Name = "Approve or refuse them" }).ClickAsync();
-        await ana.WaitForURLAsync("**/workspace/rust/followers");
+        await ana.ArriveAtAsync("**/workspace/rust/followers");
         await Expect(ana.GetByText("No followers yet.")).ToBeVisibleAsync();
         await ScreenshotAsync(ana, "19-followers");
         Assert.DoesNotContain(remote.Received, r => r.Activity.Value<string>("type") == "Accept");
 
         await ana.GetByRole(AriaRole.Button, new() { Name = "Approve @learner@" + new Uri(remote.Origin).Authority }).ClickAsync();
-        await ana.WaitForURLAsync("**/followers?done=approved");
+        await ana.ArriveAtAsync("**/followers?done=approved");
         await Expect(ana.GetByRole(AriaRole.Status)).ToContainTextAsync("Approved");
         await Expect(ana.GetByRole(AriaRole.Heading, new() { Name = "Following the group (1)" })).ToBeVisibleAsync();
         await Expect(ana.GetByText("No one is waiting.")).ToBeVisibleAsync();
@@ -60,7 +60,7 @@ public sealed class ModerationTests(ChromiumFixture chromium) : GroupWorkspaceTe
         await ana.GotoAsync("/workspace/rust");
         await Expect(ana.GetByText("1 response from 1 person")).ToBeVisibleAsync();
         await ana.GetByRole(AriaRole.Link, new() { Name = "What confused you most about traits?" }).ClickAsync();
-        await ana.WaitForURLAsync("**/workspace/rust/prompts/*");
+        await ana.ArriveAtAsync("**/workspace/rust/prompts/*");
         var reply = ana.Locator("article.reply");
         await Expect(reply).ToHaveCountAsync(1);
         await Expect(reply).ToContainTextAsync("Trait objects vs generics!");
@@ -71,7 +71,7 @@ public sealed class ModerationTests(ChromiumFixture chromium) : GroupWorkspaceTe
 
         await reply.GetByLabel("Reason for removing (optional)").FillAsync("Off topic");
         await reply.GetByRole(AriaRole.Button, new() { Name = "Remove" }).ClickAsync();
-        await ana.WaitForURLAsync("**removed=1");
+        await ana.ArriveAtAsync("**removed=1");
         await Expect(ana.GetByRole(AriaRole.Status)).ToContainTextAsync("The reply was removed");
         await Expect(ana.Locator("article.reply")).ToHaveCountAsync(0);
         await Expect(ana.GetByText("Trait objects vs generics!")).ToHaveCountAsync(0);

@@ -26,7 +26,7 @@ public sealed class PublicPagesTests(ChromiumFixture chromium) : GroupWorkspaceT
         await page.GotoAsync("/g/rust");
         await page.GetByLabel("Your fediverse handle").FillAsync(peer.Handle.TrimStart('@'));
         await page.GetByRole(AriaRole.Button, new() { Name = "Follow", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(peer.Origin + "/**");
+        await page.ArriveAtAsync(peer.Origin + "/**");
         Assert.Equal(expected, page.Url);
         await Expect(page.GetByRole(AriaRole.Heading)).ToHaveTextAsync($"Follow rust@{Node.Authority}?");
 
@@ -177,7 +177,7 @@ public sealed class PublicPagesTests(ChromiumFixture chromium) : GroupWorkspaceT
             await ScreenshotAsync(page, $"32-public-home-{suffix}");
 
             await group.GetByRole(AriaRole.Link, new() { Name = "Rust study circle" }).ClickAsync();
-            await page.WaitForURLAsync("**/g/rust");
+            await page.ArriveAtAsync("**/g/rust");
             foreach (var heading in new[] { "Upcoming sessions", "Latest prompts", "Latest posts", "Library", "Past sessions", "Calendar and feed" })
                 await Expect(page.GetByRole(AriaRole.Heading, new() { Name = heading, Level = 2 })).ToBeVisibleAsync();
             await Expect(page.GetByText("No posts yet.")).ToBeVisibleAsync();
@@ -212,7 +212,7 @@ public sealed class PublicPagesTests(ChromiumFixture chromium) : GroupWorkspaceT
         await page.GetByLabel("Time zone").SelectOptionAsync(zone); // a select of IANA zones since the shared compose form
         await page.GetByLabel("Join link (optional if there is a place)").FillAsync("https://meet.example/rust");
         await page.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
-        await page.WaitForURLAsync("**/workspace/rust?published=**");
+        await page.ArriveAtAsync("**/workspace/rust?published=**");
         return (await page.GetByRole(AriaRole.Link, new() { Name = "See it on the public page" }).GetAttributeAsync("href"))!;
     }
 }

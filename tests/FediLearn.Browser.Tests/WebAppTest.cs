@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FediLearn.Testing;
 using Microsoft.Playwright;
 
@@ -14,7 +15,11 @@ public abstract class WebAppTest(ChromiumFixture chromium) : IClassFixture<Chrom
     /// <summary>Where the screenshots go: bin/&lt;Configuration&gt;/net10.0/screenshots/ next to the test assembly (docs/web.md).</summary>
     public static string ScreenshotFolder { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
 
-    public async Task InitializeAsync() => Node = await NodeProcess.StartAsync("web");
+    // Request lines (path, status, duration) in the node's log, which a failed first sign-in quotes.
+    public async Task InitializeAsync() => Node = await NodeProcess.StartAsync("web", settings: new Dictionary<string, string>
+    {
+        ["Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
+    });
 
     public async Task DisposeAsync()
     {
@@ -43,7 +48,7 @@ public abstract class WebAppTest(ChromiumFixture chromium) : IClassFixture<Chrom
     }
 
     /// <summary>Goes through /setup as the person who installed the node does; ends logged in on the workspace.</summary>
-    protected static async Task SetupFirstAdminAsync(IPage page, string name = "ana")
+    protected async Task SetupFirstAdminAsync(IPage page, string name = "ana")
     {
         await page.GotoAsync("/setup");
         await page.GetByLabel("Your name on this node").FillAsync(name);
@@ -51,22 +56,47 @@ public abstract class WebAppTest(ChromiumFixture chromium) : IClassFixture<Chrom
         await page.GetByLabel("Password", new() { Exact = true }).FillAsync(AdminPassword);
         await page.GetByLabel("Password again").FillAsync(AdminPassword);
         await page.GetByRole(AriaRole.Button, new() { Name = "Create admin account" }).ClickAsync();
-        await page.WaitForURLAsync("**/workspace**", FirstRequests);
+        await ArriveAtWorkspaceAsync(page, "the first admin's setup");
     }
 
     /// <summary>
     /// The first sign-ins of a freshly started node (account creation, the first workspace page) have taken over 30 s
     /// under a loaded CI box, twice, while every later step took seconds: they get more time than other steps.
     /// </summary>
-    private static readonly PageWaitForURLOptions FirstRequests = new() { Timeout = 90_000 };
+    private const float FirstRequestsTimeout = 90_000;
 
-    protected static async Task LogInAsync(IPage page, string login, string password)
+    protected async Task LogInAsync(IPage page, string login, string password)
     {
         await page.GotoAsync("/login");
         await page.GetByLabel("Name or e-mail").FillAsync(login);
         await page.GetByLabel("Password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
-        await page.WaitForURLAsync("**/workspace**", FirstRequests);
+        await ArriveAtWorkspaceAsync(page, $"{login}'s sign-in");
+    }
+
+    /// <summary>
+    /// Waits for the redirect to the workspace (<see cref="PageArrival.ArriveAtAsync"/>, which says why not for the
+    /// "load" event), then for the page signed in: its heading and the Log out button. A time-out says where the page
+    /// stood and ends with the node's log, request lines included, so a stall can be placed.
+    /// </summary>
+    private async Task ArriveAtWorkspaceAsync(IPage page, string step)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await page.ArriveAtAsync("**/workspace**", FirstRequestsTimeout);
+            await page.GetByRole(AriaRole.Heading, new() { Name = "Workspace", Level = 1 }).WaitForAsync(new() { Timeout = FirstRequestsTimeout });
+            await page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).WaitForAsync(new() { Timeout = FirstRequestsTimeout });
+        }
+        catch (TimeoutException e)
+        {
+            var evaluate = page.EvaluateAsync<string>("document.readyState");
+            var readyState = await Task.WhenAny(evaluate, Task.Delay(5_000)) == evaluate && evaluate.IsCompletedSuccessfully ? evaluate.Result : "(no answer in 5 s)";
+            var log = Node.Output.Split('\n');
+            throw new TimeoutException(
+                $"{step}: no signed-in workspace page after {Stopwatch.GetElapsedTime(started).TotalSeconds:0} s; the page is at {page.Url}, " +
+                $"document.readyState {readyState}. The node's log ends:\n{string.Join('\n', log[Math.Max(0, log.Length - 80)..])}", e);
+        }
     }
 
     /// <summary>A member account made with the admin CLI (password on standard input).</summary>

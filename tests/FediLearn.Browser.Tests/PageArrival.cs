@@ -1,0 +1,20 @@
+using Microsoft.Playwright;
+
+namespace FediLearn.Browser.Tests;
+
+public static class PageArrival
+{
+    /// <summary>
+    /// Waits until the page is at <paramref name="url"/> (a glob, as WaitForURLAsync takes) and that document has fully
+    /// loaded, read from document.readyState in the page rather than from Playwright's "load" lifecycle event. Waiting
+    /// for that event timed out in three CI runs (90 s, at the first sign-ins of fresh nodes) while the node had served
+    /// the page in under a second and the browser said document.readyState "complete": Playwright's waiter only ever
+    /// saw "networkidle". The URL is awaited at commit, which comes from the navigation itself.
+    /// </summary>
+    public static async Task ArriveAtAsync(this IPage page, string url, float? timeout = null)
+    {
+        await page.WaitForURLAsync(url, new() { WaitUntil = WaitUntilState.Commit, Timeout = timeout });
+        var loaded = await page.WaitForFunctionAsync("document.readyState === 'complete'", null, new() { Timeout = timeout, PollingInterval = 50 });
+        await loaded.DisposeAsync();
+    }
+}
