@@ -7,9 +7,10 @@ public static class PageArrival
     /// <summary>
     /// Waits until the page is at <paramref name="url"/> (a glob, as WaitForURLAsync takes) and that document has fully
     /// loaded, read from document.readyState in the page rather than from Playwright's "load" lifecycle event. Waiting
-    /// for that event timed out in three CI runs (90 s, at the first sign-ins of fresh nodes) while the node had served
-    /// the page in under a second and the browser said document.readyState "complete": Playwright's waiter only ever
-    /// saw "networkidle". The URL is awaited at commit, which comes from the navigation itself.
+    /// for that event timed out after 90 s at the first sign-in of a fresh node in two CI runs and in one local run under
+    /// the same load; in that one the node's log shows the page served in half a second, the browser said
+    /// document.readyState "complete", and Playwright's waiter only ever saw "networkidle". The URL is awaited at commit,
+    /// which comes from the navigation itself.
     /// </summary>
     public static async Task ArriveAtAsync(this IPage page, string url, float? timeout = null)
     {
