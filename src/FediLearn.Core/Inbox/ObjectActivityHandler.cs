@@ -60,6 +60,30 @@ public abstract class ObjectActivityHandler(FediLearnDbContext db, TimeProvider 
             });
             await Db.SaveChangesAsync(ct);
         }
+
+        /// <summary>
+        /// A claimed batch of Creates: the replies to our threads stored and relayed together
+        /// (<see cref="ThreadService.ReceiveBatchAsync"/>), and objects that are not the signer's own ignored, as
+        /// <see cref="HandleAsync"/> does. Returns the indexes dealt with; the others go through HandleAsync one by one.
+        /// </summary>
+        public async Task<IReadOnlySet<int>> HandleRepliesAsync(IReadOnlyList<InboxContext> contexts, CancellationToken ct)
+        {
+            var done = new HashSet<int>();
+            var replies = new List<(RemoteActor, JObject, JObject)>();
+            var indexes = new List<int>();
+            for (var i = 0; i < contexts.Count; i++)
+            {
+                if (OwnObject(contexts[i]) is not { } obj)
+                {
+                    done.Add(i);
+                    continue;
+                }
+                replies.Add((contexts[i].Signer, obj, contexts[i].Activity));
+                indexes.Add(i);
+            }
+            foreach (var taken in await Threads.ReceiveBatchAsync(replies, ct)) done.Add(indexes[taken]);
+            return done;
+        }
     }
 
     public sealed class Update(FediLearnDbContext db, TimeProvider time, ThreadService threads, RemoteActorResolver resolver, ILogger<Update> logger)

@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Newtonsoft.Json.Linq;
 
 namespace FediLearn.Core.Queues;
 
@@ -34,17 +35,18 @@ public sealed class InboxWorker(
             claimed = await db.InboxItems.AsNoTracking().Where(i => ids.Contains(i.Id)).ToListAsync(ct);
             await MarkHostsAliveAsync(db, claimed.Select(i => SenderHost(i.ActorUri)), ct);
         }
-        // One server's activities in the order received (a Follow and its Undo may arrive in one batch); servers side by
-        // side, so that one whose activities make us wait on a slow fetch does not hold another's Follow.
-        var lanes = claimed.GroupBy(c => SenderHost(c.ActorUri), StringComparer.Ordinal).Select(g => g.OrderBy(c => c.Id).ToList());
         var applied = new System.Collections.Concurrent.ConcurrentBag<InboxItem>();
         try
         {
+            var rest = await ApplyRepliesAsync(claimed, applied, ct);
+            // One server's activities in the order received (a Follow and its Undo may arrive in one batch); servers side
+            // by side, so that one whose activities make us wait on a slow fetch does not hold another's Follow.
+            var lanes = rest.GroupBy(c => SenderHost(c.Item.ActorUri), StringComparer.Ordinal).Select(g => g.OrderBy(c => c.Item.Id).ToList());
             await Parallel.ForEachAsync(lanes, new ParallelOptions { MaxDegreeOfParallelism = _inbox.Concurrency, CancellationToken = ct },
                 async (lane, token) =>
                 {
-                    foreach (var item in lane)
-                        if (await ProcessAsync(item, token) is { } done) applied.Add(done);
+                    foreach (var (item, activity) in lane)
+                        if (await ProcessAsync(item, activity, token) is { } done) applied.Add(done);
                 });
         }
         finally
@@ -53,6 +55,64 @@ public sealed class InboxWorker(
             await CompleteAsync(applied, CancellationToken.None);
         }
         return claimed.Count;
+    }
+
+    /// <summary>
+    /// The batch's replies first, all at once (<see cref="ObjectActivityHandler.Create.HandleRepliesAsync"/>: one write
+    /// transaction instead of one per reply, issue 7) from the servers that sent nothing but Creates in this batch; a
+    /// server whose activities include anything else keeps its order, one by one. Replies from different servers were
+    /// never ordered (their lanes run side by side). Returns the items left for <see cref="ProcessAsync"/>, each with
+    /// its parsed JSON when it parsed; when the batch fails as a whole (another node stored one of its replies
+    /// meanwhile, say), nothing of it was written and every item is left, to be applied on its own, where a replay is a
+    /// no-op.
+    /// </summary>
+    private async Task<List<(InboxItem Item, JObject? Activity)>> ApplyRepliesAsync(
+        List<InboxItem> claimed, System.Collections.Concurrent.ConcurrentBag<InboxItem> applied, CancellationToken ct)
+    {
+        var parsed = claimed.Select(i => (Item: i, Activity: TryParse(i.Json))).ToList();
+        var creates = parsed.GroupBy(p => SenderHost(p.Item.ActorUri), StringComparer.Ordinal)
+            .Where(lane => lane.All(p => p.Activity is not null && ActivityJson.GetTypes(p.Activity).FirstOrDefault() == "Create"))
+            .SelectMany(lane => lane).OrderBy(p => p.Item.Id).ToList();
+        if (creates.Count < 2) return parsed;
+
+        using var scope = Scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        var signers = new Dictionary<string, RemoteActor?>(StringComparer.Ordinal);
+        var contexts = new List<InboxContext>();
+        var items = new List<InboxItem>();
+        foreach (var (item, activity) in creates)
+        {
+            if (!signers.TryGetValue(item.ActorUri, out var signer))
+                signers[item.ActorUri] = signer = await HotQueries.RemoteActorByUriAsync(db, item.ActorUri);
+            if (signer is null) continue; // dropped by ProcessAsync, which says why
+            contexts.Add(new InboxContext(activity!, signer));
+            items.Add(item);
+        }
+        IReadOnlySet<int> taken;
+        try
+        {
+            taken = await scope.ServiceProvider.GetRequiredService<ObjectActivityHandler.Create>().HandleRepliesAsync(contexts, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            logger.LogInformation(e, "Applying {Count} inbox items together failed; applying them one by one", contexts.Count);
+            return parsed;
+        }
+        var done = taken.Select(i => items[i]).ToHashSet();
+        foreach (var item in done) applied.Add(item);
+        return parsed.Where(p => !done.Contains(p.Item)).ToList();
+    }
+
+    private static JObject? TryParse(string json)
+    {
+        try
+        {
+            return ActivityJson.Parse(json);
+        }
+        catch (ActivityJsonException)
+        {
+            return null; // ProcessAsync parses it again and records the error
+        }
     }
 
     // Activity type → handler class, learnt once from the registered handlers; then only that one is built per item.
@@ -72,14 +132,14 @@ public sealed class InboxWorker(
     /// Applies one item. Returns it when it was applied: it is then marked done with the rest of the batch
     /// (<see cref="CompleteAsync"/>); a failure or a dropped item is recorded here, item by item.
     /// </summary>
-    private async Task<InboxItem?> ProcessAsync(InboxItem item, CancellationToken ct)
+    private async Task<InboxItem?> ProcessAsync(InboxItem item, JObject? parsed, CancellationToken ct)
     {
         using var scope = Scopes.CreateScope();
         var services = scope.ServiceProvider;
         var db = services.GetRequiredService<FediLearnDbContext>();
         try
         {
-            var activity = ActivityJson.Parse(item.Json);
+            var activity = parsed ?? ActivityJson.Parse(item.Json);
             var signer = await HotQueries.RemoteActorByUriAsync(db, item.ActorUri);
             if (signer is null)
             {

@@ -42,25 +42,61 @@ public sealed class ThreadService(
         var (group, top) = await FindThreadAsync(inReplyTo, obj, fetchBudget, ct);
         if (group is null) return false;
         if (await HotQueries.ReplyExistsAsync(db, id)) return true; // a replay or a re-delivery
-        if (await ModerationService.IsBannedAsync(db, group.Id, author.Uri, ct))
+        if (await RefusedAsync(group, author, id, ct)) return true;
+        if (IsVote(top, obj, out var choice))
         {
-            logger.LogInformation("Refused {Id}: {Author} is banned from {Group}", id, author.Uri, group.Name);
+            await VoteAsync(group, top!, author, id, choice, ct);
             return true;
         }
-        if (!await MayPostAsync(group, author.Uri, ct))
-        {
-            logger.LogInformation("Refused {Id}: {Group} takes replies from {Policy} only", id, group.Name, group.PostingPolicyAt(time.GetUtcNow()));
-            return true;
-        }
+        await StoreAsync([Stage(group, top, author, obj, activity, id, inReplyTo)], ct);
+        return true;
+    }
 
-        // A vote in a check-in is a Note with a name and no content (Mastodon); votes are not discussion.
-        if (top is { Kind: ItemKind.Prompt, ChoicesJson: not null } && ActivityJson.GetString(obj, "name") is { } choice
-            && string.IsNullOrEmpty(ActivityJson.GetString(obj, "content")))
+    /// <summary>
+    /// A claimed batch of replies (issue 7, inbox speed): those that answer a thread we already know (a group object, a
+    /// stored reply, or one earlier in the batch) are stored and relayed in <b>one</b> write transaction, their threads
+    /// and replays looked up once per batch. Returns the indexes of the objects dealt with: stored, a replay, or refused
+    /// by the group's rules. The others (not a reply, a thread to fetch or not ours, a vote) are left for
+    /// <see cref="ReceiveAsync(RemoteActor, JObject, JObject?, CancellationToken)"/>, one by one, after this batch.
+    /// Each object must already be its author's own, as for the one-by-one path. Nothing is written when this throws.
+    /// </summary>
+    public async Task<IReadOnlySet<int>> ReceiveBatchAsync(IReadOnlyList<(RemoteActor Author, JObject Object, JObject Activity)> replies, CancellationToken ct)
+    {
+        var taken = new HashSet<int>();
+        var ids = replies.Select(r => ActivityJson.GetId(r.Object)).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var known = (await db.Replies.AsNoTracking().Where(r => ids.Contains(r.Uri)).Select(r => r.Uri).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+        var parents = new Dictionary<string, (LocalActor? Group, GroupItem? Top)>(StringComparer.Ordinal);
+        var staged = new Dictionary<string, StagedReply>(StringComparer.Ordinal);
+        for (var i = 0; i < replies.Count; i++)
         {
-            await VoteAsync(group, top, author, id, choice, ct);
-            return true;
+            var (author, obj, activity) = replies[i];
+            if (!ReplyTypes.Contains(ActivityJson.GetTypes(obj).FirstOrDefault() ?? "") || ActivityJson.GetId(obj) is not { } id) continue;
+            var inReplyTo = ActivityJson.GetId(obj["inReplyTo"]);
+            (LocalActor? Group, GroupItem? Top) thread = (null, null);
+            if (inReplyTo is not null && staged.TryGetValue(inReplyTo, out var parent)) thread = (parent.Group, parent.Top);
+            else if (inReplyTo is not null && !parents.TryGetValue(inReplyTo, out thread))
+                parents[inReplyTo] = thread = await FindByParentAsync(inReplyTo, ct);
+            if (thread.Group is null) thread = (await FindByMentionAsync(obj, ct), null);
+            if (thread.Group is not { } group) continue; // perhaps a parent to fetch first: one by one
+            if (known.Contains(id) || staged.ContainsKey(id) || await RefusedAsync(group, author, id, ct))
+            {
+                taken.Add(i); // a replay, the same reply twice in this batch, or refused by the group's rules
+                continue;
+            }
+            if (IsVote(thread.Top, obj, out _)) continue; // counted one by one
+            staged[id] = Stage(group, thread.Top, author, obj, activity, id, inReplyTo);
+            taken.Add(i);
         }
+        await StoreAsync(staged.Values, ct);
+        return taken;
+    }
 
+    /// <summary>A reply ready to be stored, with the group's Announce of it and that Announce's fan-out job.</summary>
+    private sealed record StagedReply(LocalActor Group, GroupItem? Top, Reply Reply, OutboundActivity Announce, FanoutJob Fanout, bool Compact);
+
+    /// <summary>Adds a reply and the group's relay of it to the context (<see cref="StoreAsync"/> writes them).</summary>
+    private StagedReply Stage(LocalActor group, GroupItem? top, RemoteActor author, JObject obj, JObject? activity, string id, string? inReplyTo)
+    {
         var reply = new Reply
         {
             Uri = id,
@@ -80,21 +116,55 @@ public sealed class ThreadService(
         var stored = Relay(group, author.Uri, relayed, id, out var fanout);
         // The reply is stored once: the Announce row keeps only the author's activity around it (OutboundDocuments).
         var compact = relayed is not null && OutboundDocuments.TryCompact(stored, relayed, obj);
-        // The reply, its Announce and the Announce's delivery jobs together or not at all (each row's id is known only
-        // after its insert): one write transaction per reply instead of a second one, a claim and look-ups in the
-        // FanoutWorker (issue 7, inbox speed).
-        int inboxes;
+        return new StagedReply(group, top, reply, stored, fanout, compact);
+    }
+
+    /// <summary>
+    /// The staged replies, their Announces and the Announces' delivery jobs together or not at all (each row's id is known
+    /// only after its insert): one write transaction for all of them, with no claim, look-up or transaction of the
+    /// FanoutWorker's (issue 7, inbox speed).
+    /// </summary>
+    private async Task StoreAsync(IReadOnlyCollection<StagedReply> staged, CancellationToken ct)
+    {
+        if (staged.Count == 0) return;
+        var inboxes = 0;
         await using (var tx = await SqliteWriteGate.BeginAsync(db, ct))
         {
             await db.SaveChangesAsync(ct);
-            reply.AnnounceActivityId = stored.Id;
-            if (compact) stored.ReplyId = reply.Id;
-            inboxes = await queue.ExpandNowAsync(db, fanout, ct);
+            foreach (var s in staged)
+            {
+                s.Reply.AnnounceActivityId = s.Announce.Id;
+                if (s.Compact) s.Announce.ReplyId = s.Reply.Id;
+                inboxes += await queue.ExpandNowAsync(db, s.Fanout, ct);
+            }
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
         if (inboxes > 0) deliveries.Signal.Notify();
-        return true;
+    }
+
+    /// <summary>Refused by the group's rules: the author is banned, or the group's posting policy leaves them out.</summary>
+    private async Task<bool> RefusedAsync(LocalActor group, RemoteActor author, string id, CancellationToken ct)
+    {
+        if (await ModerationService.IsBannedAsync(db, group.Id, author.Uri, ct))
+        {
+            logger.LogInformation("Refused {Id}: {Author} is banned from {Group}", id, author.Uri, group.Name);
+            return true;
+        }
+        if (!await MayPostAsync(group, author.Uri, ct))
+        {
+            logger.LogInformation("Refused {Id}: {Group} takes replies from {Policy} only", id, group.Name, group.PostingPolicyAt(time.GetUtcNow()));
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>A vote in a check-in is a Note with a name and no content (Mastodon); votes are not discussion.</summary>
+    private static bool IsVote(GroupItem? top, JObject obj, out string choice)
+    {
+        var name = ActivityJson.GetString(obj, "name");
+        choice = name ?? "";
+        return top is { Kind: ItemKind.Prompt, ChoicesJson: not null } && name is not null && string.IsNullOrEmpty(ActivityJson.GetString(obj, "content"));
     }
 
     /// <summary>The group's Announce to its followers (FEP-1b12): of the author's activity, or of the object id when there is none.</summary>
@@ -216,28 +286,40 @@ public sealed class ThreadService(
 
     private async Task<(LocalActor? Group, GroupItem? Top)> FindKnownThreadAsync(string? inReplyTo, JObject obj, CancellationToken ct)
     {
+        var found = inReplyTo is null ? (null, null) : await FindByParentAsync(inReplyTo, ct);
+        return found.Group is null ? (await FindByMentionAsync(obj, ct), null) : found;
+    }
+
+    /// <summary>The thread of a group object or of a stored reply.</summary>
+    private async Task<(LocalActor? Group, GroupItem? Top)> FindByParentAsync(string inReplyTo, CancellationToken ct)
+    {
         if (urls.ParseItem(inReplyTo) is { } target)
         {
             var group = await HotQueries.GroupByNameAsync(db, target.Group);
             var item = group is null ? null : await HotQueries.PublishedItemAsync(db, target.Id, group.Id, target.Kind);
             if (item is not null) return (group, item);
         }
-        else if (inReplyTo is not null && await db.Replies.AsNoTracking().FirstOrDefaultAsync(r => r.Uri == inReplyTo && r.DeletedAt == null, ct) is { } parent)
+        else if (await db.Replies.AsNoTracking().FirstOrDefaultAsync(r => r.Uri == inReplyTo && r.DeletedAt == null, ct) is { } parent)
         {
             var group = await db.LocalActors.AsNoTracking().FirstAsync(a => a.Id == parent.GroupId, ct);
             var top = parent.TopItemId is { } topId ? await db.GroupItems.AsNoTracking().FirstOrDefaultAsync(i => i.Id == topId, ct) : null;
             return (group, top);
         }
-        // `tag` may be one object rather than an array (Fedify sends a lone Mention that way).
+        return (null, null);
+    }
+
+    /// <summary>A group of ours that the object mentions. `tag` may be one object rather than an array (Fedify sends a lone Mention that way).</summary>
+    private async Task<LocalActor?> FindByMentionAsync(JObject obj, CancellationToken ct)
+    {
         var tags = obj["tag"] switch { JArray many => many.OfType<JObject>(), JObject one => [one], _ => [] };
         foreach (var tag in tags)
         {
             if (ActivityJson.GetString(tag, "type") != "Mention") continue;
             if (urls.Parse(ActivityJson.GetString(tag, "href")) is { Kind: ActorKind.Group } g
                 && await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Kind == ActorKind.Group && a.Name == g.Name, ct) is { } mentioned)
-                return (mentioned, null);
+                return mentioned;
         }
-        return (null, null);
+        return null;
     }
 
     private static DateTime? Published(JObject obj) =>
