@@ -37,9 +37,10 @@ public class InboxBatchTests : NodeTest
         await ReceiveAsync(Create(Cy, "1", prompt, "Cy answers."));
         await ReceiveAsync(Create(Cy, "1", prompt, "Cy answers.", activitySuffix: "/again")); // the same note in a second Create
         await ReceiveAsync(Create(Dee, "1", prompt, "Dee is banned."));
+        await ReceiveAsync(Create(Dee, "2", prompt, "Dee is still banned.")); // the group's rules as looked up for Dee's first
         await ReceiveAsync(Create(Ada, "2", prompt, "Not a reply type.", type: "Question")); // left for the one-by-one path, which ignores it
 
-        Assert.Equal(6, await Worker().RunOnceAsync(CancellationToken.None));
+        Assert.Equal(7, await Worker().RunOnceAsync(CancellationToken.None));
 
         // Applied together: the one-by-one fallback (after a failed batch) would store the same rows, so check it did not run.
         Assert.DoesNotContain(_log, line => line.Contains("together failed", StringComparison.Ordinal));
@@ -58,7 +59,7 @@ public class InboxBatchTests : NodeTest
             var inboxes = await Node.WithDbAsync(db => db.DeliveryJobs.AsNoTracking().Where(j => j.ActivityId == announce.Id).Select(j => j.Inbox).ToListAsync());
             Assert.Equal(["https://f.example/inbox", "https://g.example/inbox"], inboxes.Order(StringComparer.Ordinal));
         }
-        Assert.Equal(6, await Node.WithDbAsync(db => db.InboxItems.CountAsync(i => i.State == InboxState.Done)));
+        Assert.Equal(7, await Node.WithDbAsync(db => db.InboxItems.CountAsync(i => i.State == InboxState.Done)));
     }
 
     [DbFact]

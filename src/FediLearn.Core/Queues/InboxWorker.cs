@@ -75,6 +75,22 @@ public sealed class InboxWorker(
             .SelectMany(lane => lane).OrderBy(p => p.Item.Id).ToList();
         if (creates.Count < 2) return parsed;
 
+        HashSet<InboxItem> done;
+        try
+        {
+            done = await ApplyTogetherAsync(creates, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            logger.LogInformation(e, "Applying {Count} inbox items together failed; applying them one by one", creates.Count);
+            return parsed;
+        }
+        foreach (var item in done) applied.Add(item);
+        return parsed.Where(p => !done.Contains(p.Item)).ToList();
+    }
+
+    private async Task<HashSet<InboxItem>> ApplyTogetherAsync(List<(InboxItem Item, JObject? Activity)> creates, CancellationToken ct)
+    {
         using var scope = Scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
         var signers = new Dictionary<string, RemoteActor?>(StringComparer.Ordinal);
@@ -88,19 +104,8 @@ public sealed class InboxWorker(
             contexts.Add(new InboxContext(activity!, signer));
             items.Add(item);
         }
-        IReadOnlySet<int> taken;
-        try
-        {
-            taken = await scope.ServiceProvider.GetRequiredService<ObjectActivityHandler.Create>().HandleRepliesAsync(contexts, ct);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-        {
-            logger.LogInformation(e, "Applying {Count} inbox items together failed; applying them one by one", contexts.Count);
-            return parsed;
-        }
-        var done = taken.Select(i => items[i]).ToHashSet();
-        foreach (var item in done) applied.Add(item);
-        return parsed.Where(p => !done.Contains(p.Item)).ToList();
+        var taken = await scope.ServiceProvider.GetRequiredService<ObjectActivityHandler.Create>().HandleRepliesAsync(contexts, ct);
+        return taken.Select(i => items[i]).ToHashSet();
     }
 
     private static JObject? TryParse(string json)

@@ -67,6 +67,7 @@ public sealed class ThreadService(
         var known = (await db.Replies.AsNoTracking().Where(r => ids.Contains(r.Uri)).Select(r => r.Uri).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
         var parents = new Dictionary<string, (LocalActor? Group, GroupItem? Top)>(StringComparer.Ordinal);
         var staged = new Dictionary<string, StagedReply>(StringComparer.Ordinal);
+        var rules = new Dictionary<(long, string), bool>(); // refused or not, per group and author
         for (var i = 0; i < replies.Count; i++)
         {
             var (author, obj, activity) = replies[i];
@@ -78,7 +79,7 @@ public sealed class ThreadService(
                 parents[inReplyTo] = thread = await FindByParentAsync(inReplyTo, ct);
             if (thread.Group is null) thread = (await FindByMentionAsync(obj, ct), null);
             if (thread.Group is not { } group) continue; // perhaps a parent to fetch first: one by one
-            if (known.Contains(id) || staged.ContainsKey(id) || await RefusedAsync(group, author, id, ct))
+            if (known.Contains(id) || staged.ContainsKey(id) || await RefusedAsync(group, author, id, rules, ct))
             {
                 taken.Add(i); // a replay, the same reply twice in this batch, or refused by the group's rules
                 continue;
@@ -141,6 +142,20 @@ public sealed class ThreadService(
             await tx.CommitAsync(ct);
         }
         if (inboxes > 0) deliveries.Signal.Notify();
+    }
+
+    /// <summary>
+    /// <see cref="RefusedAsync(LocalActor, RemoteActor, string, CancellationToken)"/> looked up once per group and author
+    /// in a batch (its replies share one snapshot of the rules).
+    /// </summary>
+    private async Task<bool> RefusedAsync(LocalActor group, RemoteActor author, string id, Dictionary<(long, string), bool> known, CancellationToken ct)
+    {
+        if (known.TryGetValue((group.Id, author.Uri), out var refused))
+        {
+            if (refused) logger.LogInformation("Refused {Id}: {Author} may not reply in {Group} (as for their reply before it)", id, author.Uri, group.Name);
+            return refused;
+        }
+        return known[(group.Id, author.Uri)] = await RefusedAsync(group, author, id, ct);
     }
 
     /// <summary>Refused by the group's rules: the author is banned, or the group's posting policy leaves them out.</summary>
