@@ -26,9 +26,9 @@ public class InboxBatchTests : NodeTest
     [DbFact]
     public async Task A_batch_of_replies_is_stored_and_relayed_as_one_by_one_would()
     {
-        var (group, prompt, promptId) = await GroupWithPromptAsync(PostingPolicy.Open);
+        var (group, prompt, promptId) = await Node.AddGroupWithPromptAsync(PostingPolicy.Open);
         foreach (var author in new[] { Ada, Bo, Cy, Dee }) await Node.AddRemoteActorAsync(author);
-        await FollowAsync(group, "https://f.example/users/f1", "https://f.example/users/f2", "https://g.example/users/g1");
+        await Node.AddFollowersAsync(group, "https://f.example/users/f1", "https://f.example/users/f2", "https://g.example/users/g1");
         await using (var scope = Node.Scope())
             await scope.ServiceProvider.GetRequiredService<ModerationService>().BanAsync("circle", Dee, null, "spam", default);
 
@@ -66,7 +66,7 @@ public class InboxBatchTests : NodeTest
     public async Task A_servers_Follow_is_applied_before_its_reply_in_the_same_batch()
     {
         // Participants only: Ada's reply is accepted only once her Follow is. Bo, who does not follow, is refused.
-        var (group, prompt, _) = await GroupWithPromptAsync(PostingPolicy.Participants);
+        var (group, prompt, _) = await Node.AddGroupWithPromptAsync(PostingPolicy.Participants);
         await Node.AddRemoteActorAsync(Ada);
         await Node.AddRemoteActorAsync(Bo);
         var urls = Node.Services.GetRequiredService<ActorUrls>();
@@ -82,19 +82,6 @@ public class InboxBatchTests : NodeTest
         Assert.Equal(1, await Node.WithDbAsync(db => db.InboxItems.CountAsync(i => i.State == InboxState.Failed)));
     }
 
-    private async Task<(LocalActor Group, string Prompt, long PromptId)> GroupWithPromptAsync(PostingPolicy policy)
-    {
-        var ana = await Node.AddActorAsync(ActorKind.Person, "ana");
-        var group = await Node.AddActorAsync(ActorKind.Group, "circle");
-        await using var scope = Node.Scope();
-        await scope.ServiceProvider.GetRequiredService<GroupService>().UpdateSettingsAsync("circle",
-            new GroupSettings("Circle", null, false, policy, null, null, null), default);
-        group = await scope.ServiceProvider.GetRequiredService<FediLearnDbContext>().LocalActors.AsNoTracking().SingleAsync(a => a.Id == group.Id);
-        var prompt = await scope.ServiceProvider.GetRequiredService<PublishingService>()
-            .CreateAsync(group, ana, ItemKind.Prompt, new ItemInput { Content = "What did you learn?" }, default);
-        return (group, Node.Services.GetRequiredService<ActorUrls>().Item("circle", ItemKind.Prompt, prompt.Id), prompt.Id);
-    }
-
     private static JObject Create(string author, string n, string inReplyTo, string text, string activitySuffix = "", string type = "Note") => new()
     {
         ["id"] = $"{author}/statuses/{n}/activity{activitySuffix}",
@@ -107,19 +94,6 @@ public class InboxBatchTests : NodeTest
             ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"), ["content"] = $"<p>{text}</p>",
         },
     };
-
-    private async Task FollowAsync(LocalActor group, params string[] uris)
-    {
-        foreach (var uri in uris)
-        {
-            var actor = await Node.AddRemoteActorAsync(uri);
-            await Node.WithDbAsync(db =>
-            {
-                db.Followers.Add(new Follower { LocalActorId = group.Id, RemoteActorId = actor.Id, ActorUri = uri, State = FollowState.Accepted, CreatedAt = DateTime.UtcNow });
-                return db.SaveChangesAsync();
-            });
-        }
-    }
 
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
 

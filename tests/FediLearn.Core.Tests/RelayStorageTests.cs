@@ -22,7 +22,7 @@ public class RelayStorageTests : NodeTest
     [DbFact]
     public async Task A_relayed_reply_is_stored_once_and_its_Announce_embeds_the_Create_as_received()
     {
-        var (group, prompt) = await GroupWithPromptAsync();
+        var (group, prompt, _) = await Node.AddGroupWithPromptAsync();
         var author = await Node.AddRemoteActorAsync(Mia);
         var create = Create("1", prompt, "Spaced repetition beats rereading.");
 
@@ -49,9 +49,9 @@ public class RelayStorageTests : NodeTest
     [DbFact]
     public async Task A_relay_is_queued_to_every_followers_inbox_with_its_reply()
     {
-        var (group, prompt) = await GroupWithPromptAsync();
+        var (group, prompt, _) = await Node.AddGroupWithPromptAsync();
         var author = await Node.AddRemoteActorAsync(Mia);
-        await FollowAsync(group, "https://a.example/users/a1", "https://a.example/users/a2", "https://b.example/users/b1");
+        await Node.AddFollowersAsync(group, "https://a.example/users/a1", "https://a.example/users/a2", "https://b.example/users/b1");
 
         var row = await ReceiveAsync(author, Create("5", prompt, "Queued with its reply."));
 
@@ -69,7 +69,7 @@ public class RelayStorageTests : NodeTest
     [DbFact]
     public async Task An_edit_keeps_the_first_Announce_with_the_version_it_relayed()
     {
-        var (_, prompt) = await GroupWithPromptAsync();
+        var (_, prompt, _) = await Node.AddGroupWithPromptAsync();
         var author = await Node.AddRemoteActorAsync(Mia);
         var create = Create("2", prompt, "First version.");
         var row = await ReceiveAsync(author, create);
@@ -91,7 +91,7 @@ public class RelayStorageTests : NodeTest
     [DbFact]
     public async Task A_members_only_groups_relay_is_addressed_to_its_followers_alone()
     {
-        var (group, prompt) = await GroupWithPromptAsync(membersOnly: true);
+        var (group, prompt, _) = await Node.AddGroupWithPromptAsync(membersOnly: true);
         var author = await Node.AddRemoteActorAsync(Mia);
         await Node.WithDbAsync(db =>
         {
@@ -116,7 +116,7 @@ public class RelayStorageTests : NodeTest
     [DbFact]
     public async Task A_Create_that_does_not_embed_the_stored_note_is_kept_whole()
     {
-        var (_, prompt) = await GroupWithPromptAsync();
+        var (_, prompt, _) = await Node.AddGroupWithPromptAsync();
         var author = await Node.AddRemoteActorAsync(Mia);
         var create = Create("4", prompt, "As sent.");
         var note = (JObject)create["object"]!.DeepClone();
@@ -128,20 +128,6 @@ public class RelayStorageTests : NodeTest
         var row = await Node.WithDbAsync(db => db.OutboundActivities.AsNoTracking().SingleAsync(a => a.Type == "Announce"));
         Assert.Null(row.ReplyId);
         Assert.True(JToken.DeepEquals(create, (await DocumentAsync(row))["object"]));
-    }
-
-    private async Task<(LocalActor Group, string Prompt)> GroupWithPromptAsync(bool membersOnly = false)
-    {
-        var ana = await Node.AddActorAsync(ActorKind.Person, "ana");
-        var group = await Node.AddActorAsync(ActorKind.Group, "circle");
-        await using var scope = Node.Scope();
-        if (membersOnly)
-            await scope.ServiceProvider.GetRequiredService<GroupService>().UpdateSettingsAsync("circle",
-                new GroupSettings("Circle", null, false, PostingPolicy.Open, null, null, null, MembersOnly: true), default);
-        group = await scope.ServiceProvider.GetRequiredService<FediLearnDbContext>().LocalActors.AsNoTracking().SingleAsync(a => a.Id == group.Id);
-        var prompt = await scope.ServiceProvider.GetRequiredService<PublishingService>()
-            .CreateAsync(group, ana, ItemKind.Prompt, new ItemInput { Content = "What did you learn?" }, default);
-        return (group, Node.Services.GetRequiredService<ActorUrls>().Item("circle", ItemKind.Prompt, prompt.Id));
     }
 
     /// <summary>Mastodon's shape of a reply (as in federation-fixtures), with a context array and an LD signature.</summary>
@@ -163,19 +149,6 @@ public class RelayStorageTests : NodeTest
         },
         ["signature"] = new JObject { ["type"] = "RsaSignature2017", ["creator"] = $"{Mia}#main-key", ["created"] = "2026-12-02T10:00:00Z", ["signatureValue"] = "c2ln" },
     };
-
-    private async Task FollowAsync(LocalActor group, params string[] uris)
-    {
-        foreach (var uri in uris)
-        {
-            var actor = await Node.AddRemoteActorAsync(uri);
-            await Node.WithDbAsync(db =>
-            {
-                db.Followers.Add(new Follower { LocalActorId = group.Id, RemoteActorId = actor.Id, ActorUri = uri, State = FollowState.Accepted, CreatedAt = DateTime.UtcNow });
-                return db.SaveChangesAsync();
-            });
-        }
-    }
 
     private async Task<OutboundActivity> ReceiveAsync(RemoteActor author, JObject create)
     {

@@ -112,6 +112,38 @@ public sealed class TestNode : IAsyncDisposable
         return actor;
     }
 
+    /// <summary>
+    /// ana, a facilitator, and her group "circle" with these settings and one published prompt: the group, the prompt's
+    /// URL (what replies answer) and its id.
+    /// </summary>
+    public async Task<(LocalActor Group, string Prompt, long PromptId)> AddGroupWithPromptAsync(PostingPolicy policy = PostingPolicy.Open, bool membersOnly = false)
+    {
+        var ana = await AddActorAsync(ActorKind.Person, "ana");
+        var group = await AddActorAsync(ActorKind.Group, "circle");
+        await using var scope = Scope();
+        if (policy != PostingPolicy.Open || membersOnly) // a change of settings sends the group's Update: only when needed
+            await scope.ServiceProvider.GetRequiredService<GroupService>().UpdateSettingsAsync("circle",
+                new GroupSettings("Circle", null, false, policy, null, null, null, MembersOnly: membersOnly), default);
+        group = await scope.ServiceProvider.GetRequiredService<FediLearnDbContext>().LocalActors.AsNoTracking().SingleAsync(a => a.Id == group.Id);
+        var prompt = await scope.ServiceProvider.GetRequiredService<PublishingService>()
+            .CreateAsync(group, ana, ItemKind.Prompt, new ItemInput { Content = "What did you learn?" }, default);
+        return (group, Services.GetRequiredService<FediLearn.Core.Federation.ActorUrls>().Item("circle", ItemKind.Prompt, prompt.Id), prompt.Id);
+    }
+
+    /// <summary>Remote actors added (see <see cref="AddRemoteActorAsync"/>) as approved followers of <paramref name="actor"/>.</summary>
+    public async Task AddFollowersAsync(LocalActor actor, params string[] uris)
+    {
+        foreach (var uri in uris)
+        {
+            var remote = await AddRemoteActorAsync(uri);
+            await WithDbAsync(db =>
+            {
+                db.Followers.Add(new Follower { LocalActorId = actor.Id, RemoteActorId = remote.Id, ActorUri = uri, State = FollowState.Accepted, CreatedAt = DateTime.UtcNow });
+                return db.SaveChangesAsync();
+            });
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Services.DisposeAsync();
