@@ -10,13 +10,13 @@ public static class PageArrival
     /// Waits until the page is at <paramref name="url"/> (a glob: <c>**</c> any text, <c>*</c> any text without a slash,
     /// everything else literal) and that document has fully loaded, read from document.readyState in the page. Not
     /// WaitForURLAsync: when the URL already matches it waits for Playwright's "load" lifecycle event, whatever WaitUntil
-    /// says, and that wait timed out after 90 s at the first sign-in of a fresh node in three CI runs and one local run
+    /// says, and that wait timed out after 90 s at the first sign-in of a fresh node in two CI runs and two local runs
     /// under the same load, while the node's log shows the page served in half a second, the browser said
     /// document.readyState "complete", and Playwright's waiter only ever saw "networkidle". The URL is polled instead.
     /// </summary>
     public static async Task ArriveAtAsync(this IPage page, string url, float? timeout = null)
     {
-        await Assertions.Expect(page).ToHaveURLAsync(GlobToRegex(url), new() { Timeout = timeout ?? 30_000 });
+        await Assertions.Expect(page).ToHaveURLAsync(GlobToRegex(url), new() { Timeout = timeout ?? WebAppTest.DefaultTimeoutMs });
         var loaded = await page.WaitForFunctionAsync("document.readyState === 'complete'", null, new() { Timeout = timeout, PollingInterval = 50 });
         await loaded.DisposeAsync();
     }

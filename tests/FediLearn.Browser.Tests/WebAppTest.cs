@@ -27,6 +27,12 @@ public abstract class WebAppTest(ChromiumFixture chromium) : IClassFixture<Chrom
         await Node.DisposeAsync();
     }
 
+    /// <summary>
+    /// Every wait's time-out unless a test says otherwise. Generous: on a loaded 2-core CI machine a first page (Identity
+    /// hashing, the first Razor compile) can take over 15 s.
+    /// </summary>
+    public const float DefaultTimeoutMs = 30_000;
+
     /// <summary>A fresh browser profile (its own cookies), as a second person on another device would have.</summary>
     protected async Task<IPage> NewPageAsync(int width = 1100, int height = 800)
     {
@@ -35,8 +41,7 @@ public abstract class WebAppTest(ChromiumFixture chromium) : IClassFixture<Chrom
             BaseURL = Node.Origin,
             ViewportSize = new ViewportSize { Width = width, Height = height },
         });
-        // Generous: on a loaded 2-core CI machine a first page (Identity hashing, the first Razor compile) can take over 15 s.
-        context.SetDefaultTimeout(30_000);
+        context.SetDefaultTimeout(DefaultTimeoutMs);
         _contexts.Add(context);
         return await context.NewPageAsync();
     }
