@@ -2,7 +2,6 @@ using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
 using FediLearn.Core.Inbox;
-using FediLearn.Core.Options;
 using FediLearn.Core.Queues;
 using FediLearn.Core.Services;
 using Microsoft.EntityFrameworkCore;
@@ -97,9 +96,7 @@ public class InboxBatchTests : NodeTest
 
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
 
-    private InboxWorker Worker() =>
-        new(Node.Services.GetRequiredService<IServiceScopeFactory>(), Node.Services.GetRequiredService<InboxSignal>(),
-            Node.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<FediLearnOptions>>(), TimeProvider.System, new ListLogger(_log));
+    private InboxWorker Worker() => Node.NewInboxWorker(new ListLogger(_log));
 
     private sealed class ListLogger(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILogger<InboxWorker>
     {
@@ -109,13 +106,8 @@ public class InboxBatchTests : NodeTest
             Func<TState, Exception?, string> formatter) => lines.Enqueue(formatter(state, exception));
     }
 
-    private async Task ReceiveAsync(JObject activity)
-    {
-        await using var scope = Node.Scope();
-        var outcome = await scope.ServiceProvider.GetRequiredService<InboxReceiver>()
-            .ReceiveAsync(activity, activity.ToString(Newtonsoft.Json.Formatting.None), activity.Value<string>("actor")!, CancellationToken.None);
-        Assert.Equal(ReceiveOutcome.Queued, outcome);
-    }
+    private async Task ReceiveAsync(JObject activity) =>
+        Assert.Equal(ReceiveOutcome.Queued, await Node.ReceiveAsync(activity, activity.Value<string>("actor")!));
 }
 
 public sealed class InboxBatchTestsOnPostgres : InboxBatchTests, IPostgresVariant

@@ -27,15 +27,15 @@ public class RetentionTests : NodeTest
     {
         await Node.AddRemoteActorAsync(Eve);
         var activity = new JObject { ["id"] = "https://a.example/views/1", ["type"] = "View", ["actor"] = Eve, ["object"] = "https://a.example/notes/1" };
-        Assert.Equal(ReceiveOutcome.Queued, await ReceiveAsync(activity, Eve));
+        Assert.Equal(ReceiveOutcome.Queued, await Node.ReceiveAsync(activity, Eve));
         Assert.Equal(activity.ToString(Newtonsoft.Json.Formatting.None), (await ItemAsync("https://a.example/views/1")).Json);
 
-        Assert.Equal(1, await InboxWorker().RunOnceAsync(CancellationToken.None));
+        Assert.Equal(1, await Node.NewInboxWorker().RunOnceAsync(CancellationToken.None));
 
         var item = await ItemAsync("https://a.example/views/1");
         Assert.Equal(InboxState.Done, item.State);
         Assert.Equal("", item.Json);
-        Assert.Equal(ReceiveOutcome.Duplicate, await ReceiveAsync(activity, Eve));
+        Assert.Equal(ReceiveOutcome.Duplicate, await Node.ReceiveAsync(activity, Eve));
         Assert.Equal(1, await Node.WithDbAsync(db => db.InboxItems.CountAsync()));
     }
 
@@ -46,10 +46,10 @@ public class RetentionTests : NodeTest
         await Node.AddRemoteActorAsync(Eve);
         var padding = new string('x', 1200); // the size of a Mastodon Create{Note}
         for (var i = 0; i < 60; i++)
-            await ReceiveAsync(new JObject { ["id"] = $"https://a.example/views/{i}", ["type"] = "View", ["actor"] = Eve, ["content"] = padding }, Eve);
+            await Node.ReceiveAsync(new JObject { ["id"] = $"https://a.example/views/{i}", ["type"] = "View", ["actor"] = Eve, ["content"] = padding }, Eve);
         Assert.Equal(0L, await PragmaAsync("freelist_count"));
 
-        while (await InboxWorker().RunOnceAsync(CancellationToken.None) > 0) { }
+        while (await Node.NewInboxWorker().RunOnceAsync(CancellationToken.None) > 0) { }
 
         Assert.Equal(60, await Node.WithDbAsync(db => db.InboxItems.CountAsync(i => i.State == InboxState.Done && i.Json == "")));
         // An UPDATE that empties the body leaves every page in place, 90 % empty; rewriting the row frees pages.
@@ -62,9 +62,9 @@ public class RetentionTests : NodeTest
         // Its signer is not cached (it deleted itself since): the worker gives the item up at once.
         const string gone = "https://a.example/users/gone";
         var activity = new JObject { ["id"] = "https://a.example/views/2", ["type"] = "View", ["actor"] = gone, ["object"] = "https://a.example/notes/1" };
-        await ReceiveAsync(activity, gone);
+        await Node.ReceiveAsync(activity, gone);
 
-        Assert.Equal(1, await InboxWorker().RunOnceAsync(CancellationToken.None));
+        Assert.Equal(1, await Node.NewInboxWorker().RunOnceAsync(CancellationToken.None));
 
         var item = await ItemAsync("https://a.example/views/2");
         Assert.Equal(InboxState.Failed, item.State);
@@ -145,7 +145,7 @@ public class RetentionTests : NodeTest
         var like = new JObject { ["id"] = "https://a.example/likes/1", ["type"] = "Like", ["actor"] = Eve, ["object"] = "https://coop.example/x" };
 
         Assert.Equal(0, (await Chore(batchSize: 10).RunOnceAsync(CancellationToken.None)).InboxItems);
-        Assert.Equal(ReceiveOutcome.Duplicate, await ReceiveAsync(like, Eve));
+        Assert.Equal(ReceiveOutcome.Duplicate, await Node.ReceiveAsync(like, Eve));
 
         Assert.Equal(1, (await Chore(batchSize: 10, now: Now + TimeSpan.FromDays(2)).RunOnceAsync(CancellationToken.None)).InboxItems);
         Assert.Equal(0, await Node.WithDbAsync(db => db.InboxItems.CountAsync()));
@@ -174,17 +174,6 @@ public class RetentionTests : NodeTest
         new(Node.Services.GetRequiredService<IServiceScopeFactory>(),
             Microsoft.Extensions.Options.Options.Create(new FediLearnOptions { Retention = { BatchSize = batchSize } }),
             new FixedTime(now ?? Now), NullLogger<RetentionChore>.Instance);
-
-    private InboxWorker InboxWorker() =>
-        new(Node.Services.GetRequiredService<IServiceScopeFactory>(), Node.Services.GetRequiredService<InboxSignal>(),
-            Node.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<FediLearnOptions>>(), TimeProvider.System, NullLogger<InboxWorker>.Instance);
-
-    private async Task<ReceiveOutcome> ReceiveAsync(JObject activity, string signer)
-    {
-        await using var scope = Node.Scope();
-        return await scope.ServiceProvider.GetRequiredService<InboxReceiver>()
-            .ReceiveAsync(activity, activity.ToString(Newtonsoft.Json.Formatting.None), signer, CancellationToken.None);
-    }
 
     private Task<long> PragmaAsync(string pragma) => Node.WithDbAsync(async db =>
     {

@@ -144,6 +144,20 @@ public sealed class TestNode : IAsyncDisposable
         }
     }
 
+    /// <summary>An inbox worker on this node's services, run by hand (<c>RunOnceAsync</c>) rather than as a hosted service.</summary>
+    public FediLearn.Core.Queues.InboxWorker NewInboxWorker(Microsoft.Extensions.Logging.ILogger<FediLearn.Core.Queues.InboxWorker>? logger = null) =>
+        new(Services.GetRequiredService<IServiceScopeFactory>(), Services.GetRequiredService<FediLearn.Core.Queues.InboxSignal>(),
+            Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<FediLearn.Core.Options.FediLearnOptions>>(), TimeProvider.System,
+            logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<FediLearn.Core.Queues.InboxWorker>.Instance);
+
+    /// <summary>An activity received as the inbox endpoint hands it on once its signature by <paramref name="signer"/> is checked.</summary>
+    public async Task<FediLearn.Core.Inbox.ReceiveOutcome> ReceiveAsync(Newtonsoft.Json.Linq.JObject activity, string signer)
+    {
+        await using var scope = Scope();
+        return await scope.ServiceProvider.GetRequiredService<FediLearn.Core.Inbox.InboxReceiver>()
+            .ReceiveAsync(activity, activity.ToString(Newtonsoft.Json.Formatting.None), signer, CancellationToken.None);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Services.DisposeAsync();
