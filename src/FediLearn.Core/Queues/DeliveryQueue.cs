@@ -15,9 +15,16 @@ public sealed class DeliveryQueue(ActorUrls urls, TimeProvider time)
     /// <summary>Gives the activity a dereferenceable id under /activities/ and stores it once.</summary>
     public OutboundActivity CreateActivity(FediLearnDbContext db, LocalActor actor, JObject activity, bool isPublic)
     {
+        var row = NewActivity(actor, activity, isPublic);
+        db.OutboundActivities.Add(row);
+        return row;
+    }
+
+    private OutboundActivity NewActivity(LocalActor actor, JObject activity, bool isPublic)
+    {
         var key = Guid.CreateVersion7().ToString("N");
         var document = WithId(activity, urls.Activity(key));
-        var row = new OutboundActivity
+        return new OutboundActivity
         {
             Key = key,
             ActorId = actor.Id,
@@ -26,8 +33,6 @@ public sealed class DeliveryQueue(ActorUrls urls, TimeProvider time)
             IsPublic = isPublic,
             CreatedAt = time.GetUtcNow().UtcDateTime,
         };
-        db.OutboundActivities.Add(row);
-        return row;
     }
 
     /// <summary>The activity as stored and served: its context first, then its id, then the rest in their order.</summary>
@@ -44,37 +49,26 @@ public sealed class DeliveryQueue(ActorUrls urls, TimeProvider time)
     /// A members-only group's activities are addressed to its followers only and stored as not public, which also
     /// makes the fan-out use each follower's own inbox.
     /// </summary>
-    public OutboundActivity Broadcast(FediLearnDbContext db, LocalActor actor, JObject activity) => Broadcast(db, actor, activity, out _);
-
-    /// <summary>
-    /// <see cref="Broadcast(FediLearnDbContext, LocalActor, JObject)"/>, giving the fan-out job too: a caller that is
-    /// about to commit anyway may expand it in its own transaction with <see cref="ExpandNowAsync"/> instead of leaving
-    /// it to the FanoutWorker.
-    /// </summary>
-    public OutboundActivity Broadcast(FediLearnDbContext db, LocalActor actor, JObject activity, out FanoutJob fanout)
+    public OutboundActivity Broadcast(FediLearnDbContext db, LocalActor actor, JObject activity)
     {
-        if (actor.MembersOnly) Audience.RestrictToFollowers(activity, urls.Actor(actor), urls.Followers(actor));
-        var stored = CreateActivity(db, actor, activity, isPublic: !actor.MembersOnly);
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        fanout = new FanoutJob { Activity = stored, ActorId = actor.Id, State = DeliveryState.Pending, NextAttemptAt = now, CreatedAt = now };
+        var stored = NewBroadcast(actor, activity, out var fanout);
+        db.OutboundActivities.Add(stored);
         db.FanoutJobs.Add(fanout);
         return stored;
     }
 
     /// <summary>
-    /// Expands a saved fan-out job now, in the caller's open transaction, and marks it done: the activity, its delivery
-    /// jobs and the "sent to all followers" mark are committed together, with no claim, look-up or transaction of the
-    /// FanoutWorker's (the inbox's relays, issue 7). Returns the number of inboxes; the caller saves, commits, and then
-    /// signals the delivery worker if there are any.
+    /// <see cref="Broadcast(FediLearnDbContext, LocalActor, JObject)"/>'s activity and fan-out job, not added to any
+    /// context: for a caller that writes many of them itself (<c>ThreadService</c>'s relays, set-based) and expands
+    /// them with <see cref="ExpandAsync"/> in the same transaction.
     /// </summary>
-    public async Task<int> ExpandNowAsync(FediLearnDbContext db, FanoutJob fanout, CancellationToken ct)
+    public OutboundActivity NewBroadcast(LocalActor actor, JObject activity, out FanoutJob fanout)
     {
-        var isPublic = fanout.Activity?.IsPublic ?? throw new ArgumentException("the fan-out job's activity is not loaded", nameof(fanout));
-        var inboxes = await ExpandAsync(db, fanout.ActivityId, fanout.ActorId, isPublic, time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
-        fanout.State = DeliveryState.Succeeded;
-        fanout.Attempts = 1;
-        fanout.LockedUntil = null;
-        return inboxes;
+        if (actor.MembersOnly) Audience.RestrictToFollowers(activity, urls.Actor(actor), urls.Followers(actor));
+        var stored = NewActivity(actor, activity, isPublic: !actor.MembersOnly);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        fanout = new FanoutJob { Activity = stored, ActorId = actor.Id, State = DeliveryState.Pending, NextAttemptAt = now, CreatedAt = now };
+        return stored;
     }
 
     /// <summary>

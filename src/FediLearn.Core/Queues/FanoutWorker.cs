@@ -13,7 +13,7 @@ namespace FediLearn.Core.Queues;
 /// Expands "send to all followers" into one delivery job per inbox (<see cref="DeliveryQueue.ExpandAsync"/>), in the
 /// same transaction that marks the fan-out done: never half expanded, never expanded twice. Relays of replies received
 /// in the inbox do not wait for this worker: the inbox expands them in the transaction that stores the reply
-/// (<see cref="DeliveryQueue.ExpandNowAsync"/>).
+/// (<see cref="DeliveryQueue.NewBroadcast"/>, <c>ThreadService</c>).
 /// </summary>
 public sealed class FanoutWorker(
     IServiceScopeFactory scopes, FanoutSignal fanoutSignal, DeliverySignal signal, IOptions<FediLearnOptions> options, TimeProvider time, ILogger<FanoutWorker> logger)

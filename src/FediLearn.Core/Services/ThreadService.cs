@@ -95,7 +95,7 @@ public sealed class ThreadService(
     /// <summary>A reply ready to be stored, with the group's Announce of it and that Announce's fan-out job.</summary>
     private sealed record StagedReply(LocalActor Group, GroupItem? Top, Reply Reply, OutboundActivity Announce, FanoutJob Fanout, bool Compact);
 
-    /// <summary>Adds a reply and the group's relay of it to the context (<see cref="StoreAsync"/> writes them).</summary>
+    /// <summary>A reply and the group's relay of it, built for <see cref="StoreAsync"/> to write (not added to the context).</summary>
     private StagedReply Stage(LocalActor group, GroupItem? top, RemoteActor author, JObject obj, JObject? activity, string id, string? inReplyTo)
     {
         var reply = new Reply
@@ -112,18 +112,18 @@ public sealed class ThreadService(
             PublishedAt = Published(obj) ?? time.GetUtcNow().UtcDateTime,
             ReceivedAt = time.GetUtcNow().UtcDateTime,
         };
-        db.Replies.Add(reply);
         var relayed = activity is not null && ActivityJson.GetId(activity) is not null ? activity : null;
-        var stored = Relay(group, author.Uri, relayed, id, out var fanout);
+        var stored = queue.NewBroadcast(group, Announce(group, author.Uri, relayed, id), out var fanout);
         // The reply is stored once: the Announce row keeps only the author's activity around it (OutboundDocuments).
         var compact = relayed is not null && OutboundDocuments.TryCompact(stored, relayed, obj);
         return new StagedReply(group, top, reply, stored, fanout, compact);
     }
 
     /// <summary>
-    /// The staged replies, their Announces and the Announces' delivery jobs together or not at all (each row's id is known
-    /// only after its insert): one write transaction for all of them, with no claim, look-up or transaction of the
-    /// FanoutWorker's (issue 7, inbox speed).
+    /// The staged replies, their Announces, the Announces' fan-out marks and delivery jobs together or not at all, in one
+    /// write transaction with no claim, look-up or transaction of the FanoutWorker's (issue 7, inbox speed). The rows are
+    /// written set-based (<see cref="MultiRowWrites"/>): a handful of statements for a whole batch, where EF wrote each
+    /// row with its own command and then updated the rows that point at each other.
     /// </summary>
     private async Task StoreAsync(IReadOnlyCollection<StagedReply> staged, CancellationToken ct)
     {
@@ -131,14 +131,40 @@ public sealed class ThreadService(
         var inboxes = 0;
         await using (var tx = await SqliteWriteGate.BeginAsync(db, ct))
         {
-            await db.SaveChangesAsync(ct);
+            await db.SaveChangesAsync(ct); // whatever else the caller changed on the way (a remote actor's profile…)
+            await MultiRowWrites.InsertAsync(db, "replies",
+                ["uri", "group_id", "top_item_id", "in_reply_to", "author_uri", "author_host", "author_name", "content_html", "json", "published_at", "received_at"],
+                [.. staged.Select(s => s.Reply).Select(r => new object?[]
+                {
+                    r.Uri, r.GroupId, r.TopItemId, r.InReplyTo, r.AuthorUri, r.AuthorHost, r.AuthorName, r.ContentHtml, r.Json,
+                    MultiRowWrites.Utc(r.PublishedAt), MultiRowWrites.Utc(r.ReceivedAt),
+                })], ct);
+            var uris = staged.Select(s => s.Reply.Uri).ToList();
+            var replyIds = await db.Replies.AsNoTracking().Where(r => uris.Contains(r.Uri)).ToDictionaryAsync(r => r.Uri, r => r.Id, StringComparer.Ordinal, ct);
             foreach (var s in staged)
             {
-                s.Reply.AnnounceActivityId = s.Announce.Id;
+                s.Reply.Id = replyIds[s.Reply.Uri];
                 if (s.Compact) s.Announce.ReplyId = s.Reply.Id;
-                inboxes += await queue.ExpandNowAsync(db, s.Fanout, ct);
             }
-            await db.SaveChangesAsync(ct);
+            await MultiRowWrites.InsertAsync(db, "outbound_activities", ["key", "actor_id", "type", "json", "is_public", "created_at", "reply_id"],
+                [.. staged.Select(s => s.Announce).Select(a => new object?[] { a.Key, a.ActorId, a.Type, a.Json, a.IsPublic, MultiRowWrites.Utc(a.CreatedAt), a.ReplyId })], ct);
+            var keys = staged.Select(s => s.Announce.Key).ToList();
+            var announceIds = await db.OutboundActivities.AsNoTracking().Where(a => keys.Contains(a.Key)).ToDictionaryAsync(a => a.Key, a => a.Id, StringComparer.Ordinal, ct);
+            foreach (var s in staged)
+            {
+                s.Announce.Id = s.Fanout.ActivityId = announceIds[s.Announce.Key];
+                s.Reply.AnnounceActivityId = s.Announce.Id;
+                // Expanded below, in this transaction: the fan-out is written done (kept as the mark that the relay went
+                // to all followers, which a members-only group's outbox reads).
+                s.Fanout.State = DeliveryState.Succeeded;
+                s.Fanout.Attempts = 1;
+            }
+            await MultiRowWrites.InsertAsync(db, "fanout_jobs", ["activity_id", "actor_id", "state", "attempts", "next_attempt_at", "created_at"],
+                [.. staged.Select(s => s.Fanout).Select(f => new object?[] { f.ActivityId, f.ActorId, (int)f.State, f.Attempts, f.NextAttemptAt, f.CreatedAt })], ct);
+            await MultiRowWrites.SetByIdAsync(db, "replies", "announce_activity_id", [.. staged.Select(s => (s.Reply.Id, (object?)s.Announce.Id))], ct);
+            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            foreach (var s in staged)
+                inboxes += await DeliveryQueue.ExpandAsync(db, s.Announce.Id, s.Group.Id, s.Announce.IsPublic, now, ct);
             await tx.CommitAsync(ct);
         }
         if (inboxes > 0) deliveries.Signal.Notify();
@@ -184,10 +210,10 @@ public sealed class ThreadService(
 
     /// <summary>The group's Announce to its followers (FEP-1b12): of the author's activity, or of the object id when there is none.</summary>
     private OutboundActivity Relay(LocalActor group, string authorUri, JObject? activity, string objectId) =>
-        Relay(group, authorUri, activity, objectId, out _);
+        queue.Broadcast(db, group, Announce(group, authorUri, activity, objectId));
 
-    private OutboundActivity Relay(LocalActor group, string authorUri, JObject? activity, string objectId, out FanoutJob fanout) =>
-        queue.Broadcast(db, group, outbound.Announce(group, authorUri, activity is null ? objectId : activity.DeepClone(), time.GetUtcNow().UtcDateTime), out fanout);
+    private JObject Announce(LocalActor group, string authorUri, JObject? activity, string objectId) =>
+        outbound.Announce(group, authorUri, activity is null ? objectId : activity.DeepClone(), time.GetUtcNow().UtcDateTime);
 
     /// <summary>The group's posting policy (federation.md item 15): open, its approved followers and facilitators, or facilitators only.</summary>
     private async Task<bool> MayPostAsync(LocalActor group, string authorUri, CancellationToken ct)
