@@ -75,6 +75,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<RemoteActorResolver>();
         services.AddScoped<SignatureAuthenticator>();
         services.AddScoped<InboxReceiver>();
+        services.AddSingleton<InboxIntake>();
         services.AddActivityHandler<FollowHandler>();
         services.AddActivityHandler<UndoHandler>();
         services.AddActivityHandler<AcceptHandler>();

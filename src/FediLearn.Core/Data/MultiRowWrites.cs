@@ -15,8 +15,12 @@ internal static class MultiRowWrites
     /// <summary>Rows per statement: far under SQLite's 32,766 and PostgreSQL's 65,535 parameters for any table here.</summary>
     public const int RowsPerStatement = 100;
 
-    /// <summary><c>INSERT INTO table (columns) VALUES (…), (…)</c>, <see cref="RowsPerStatement"/> rows at a time.</summary>
-    public static async Task InsertAsync(DbContext db, string table, string[] columns, IReadOnlyList<object?[]> rows, CancellationToken ct)
+    /// <summary>
+    /// <c>INSERT INTO table (columns) VALUES (…), (…)</c>, <see cref="RowsPerStatement"/> rows at a time; with
+    /// <paramref name="unlessExists"/> (a unique column), a row whose value is already there is skipped
+    /// (<c>ON CONFLICT … DO NOTHING</c>, the same on both providers).
+    /// </summary>
+    public static async Task InsertAsync(DbContext db, string table, string[] columns, IReadOnlyList<object?[]> rows, CancellationToken ct, string? unlessExists = null)
     {
         for (var start = 0; start < rows.Count; start += RowsPerStatement)
         {
@@ -36,6 +40,7 @@ internal static class MultiRowWrites
                 }
                 sql.Append(')');
             }
+            if (unlessExists is not null) sql.Append(" ON CONFLICT (\"").Append(unlessExists).Append("\") DO NOTHING");
             await db.Database.ExecuteSqlRawAsync(sql.ToString(), args!, ct);
         }
     }

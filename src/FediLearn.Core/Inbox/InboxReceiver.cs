@@ -1,26 +1,31 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Threading.Channels;
 using FediLearn.ActivityPub.Json;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Queues;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Newtonsoft.Json.Linq;
 
 namespace FediLearn.Core.Inbox;
 
 public enum ReceiveOutcome { Queued, Duplicate }
 
-/// <summary>Stores a verified activity durably before we answer 202; a replayed id is accepted with no effect (security.md case 31).</summary>
-public sealed class InboxReceiver(FediLearnDbContext db, TimeProvider time, InboxSignal signal)
+/// <summary>
+/// Stores a verified activity durably before we answer 202; a replayed id is accepted with no effect (security.md case
+/// 31). Activities received at the same time are committed together (<see cref="InboxIntake"/>), each request still
+/// waiting for its own commit.
+/// </summary>
+public sealed class InboxReceiver(InboxIntake intake, TimeProvider time)
 {
-    public async Task<ReceiveOutcome> ReceiveAsync(JObject activity, string rawJson, string signerUri, CancellationToken ct)
+    public Task<ReceiveOutcome> ReceiveAsync(JObject activity, string rawJson, string signerUri, CancellationToken ct)
     {
         var activityId = ActivityJson.GetId(activity)
             ?? "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(rawJson)));
-        // No look-up first: the unique index on activity_id turns a replay away (below), and replays are rare.
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        db.InboxItems.Add(new InboxItem
+        return intake.StoreAsync(new InboxItem
         {
             ActivityId = activityId,
             ActorUri = signerUri,
@@ -28,18 +33,92 @@ public sealed class InboxReceiver(FediLearnDbContext db, TimeProvider time, Inbo
             State = InboxState.Pending,
             ReceivedAt = now,
             NextAttemptAt = now,
-        });
-        try
-        {
-            await db.SaveChangesAsync(ct); // queued with the process's other SQLite writers (SqliteWriteGate)
-        }
-        catch (DbUpdateException)
-        {
-            // A replay, or the same delivery racing in concurrently: the unique index kept one copy.
-            if (await db.InboxItems.AsNoTracking().AnyAsync(i => i.ActivityId == activityId, ct)) return ReceiveOutcome.Duplicate;
-            throw;
-        }
-        signal.Signal.Notify();
-        return ReceiveOutcome.Queued;
+        }, ct);
     }
+}
+
+/// <summary>
+/// Group commit for the inbox queue (issue 7, inbox speed): one writer takes every activity waiting to be stored, up to
+/// <see cref="MaxBatch"/>, and inserts them in one statement and one transaction, where each request used to be its
+/// own transaction queued at <see cref="SqliteWriteGate"/>. A request is answered only once its activity is
+/// committed, so a 202 still means stored. Under no load a batch is one activity and nothing waits for company.
+/// </summary>
+public sealed class InboxIntake(IServiceScopeFactory scopes, InboxSignal signal) : IDisposable
+{
+    /// <summary>Activities committed together at most.</summary>
+    public const int MaxBatch = 64;
+
+    private long _commits;
+
+    /// <summary>Transactions that stored activities, for tests: fewer than the activities when they came together.</summary>
+    internal long Commits => Interlocked.Read(ref _commits);
+
+    private sealed record Waiting(InboxItem Item, TaskCompletionSource<ReceiveOutcome> Stored);
+
+    private readonly Channel<Waiting> _waiting = Channel.CreateUnbounded<Waiting>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock _starting = new();
+    private Task? _writer;
+
+    /// <summary>
+    /// Waits until the item is committed (or was already there). A request that gives up (<paramref name="ct"/>) stops
+    /// waiting, but its item may still be stored: its sender, seeing no 202, sends it again, which is then a replay.
+    /// </summary>
+    public Task<ReceiveOutcome> StoreAsync(InboxItem item, CancellationToken ct)
+    {
+        if (_writer is null)
+            lock (_starting) _writer ??= Task.Run(WriteAllAsync);
+        var stored = new TaskCompletionSource<ReceiveOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_waiting.Writer.TryWrite(new Waiting(item, stored))) throw new ObjectDisposedException(nameof(InboxIntake), "The node is shutting down");
+        return stored.Task.WaitAsync(ct);
+    }
+
+    private async Task WriteAllAsync()
+    {
+        var batch = new List<Waiting>(MaxBatch);
+        while (await _waiting.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxBatch && _waiting.Reader.TryRead(out var next)) batch.Add(next);
+            try
+            {
+                var outcomes = await WriteAsync(batch);
+                for (var i = 0; i < batch.Count; i++) batch[i].Stored.TrySetResult(outcomes[i]);
+            }
+            catch (Exception e)
+            {
+                // Nothing of the batch was committed: every request fails (a 500 its sender retries), the writer goes on.
+                foreach (var waiting in batch) waiting.Stored.TrySetException(e);
+            }
+            batch.Clear();
+        }
+    }
+
+    private async Task<ReceiveOutcome[]> WriteAsync(List<Waiting> batch)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        var outcomes = new ReceiveOutcome[batch.Count];
+        var rows = new List<object?[]>(batch.Count);
+        await using (var tx = await SqliteWriteGate.BeginAsync(db, CancellationToken.None))
+        {
+            // Replays are rare; looked up inside the write transaction, so that on SQLite none can come in between. On
+            // PostgreSQL another node may store the same id meanwhile: ON CONFLICT then keeps one copy.
+            var ids = batch.Select(w => w.Item.ActivityId).Distinct(StringComparer.Ordinal).ToList();
+            var present = (await db.InboxItems.AsNoTracking().Where(i => ids.Contains(i.ActivityId)).Select(i => i.ActivityId).ToListAsync())
+                .ToHashSet(StringComparer.Ordinal);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var item = batch[i].Item;
+                if (!present.Add(item.ActivityId)) { outcomes[i] = ReceiveOutcome.Duplicate; continue; }
+                rows.Add([item.ActivityId, item.ActorUri, item.Json, (int)item.State, item.Attempts, item.ReceivedAt, item.NextAttemptAt]);
+            }
+            await MultiRowWrites.InsertAsync(db, "inbox_items", ["activity_id", "actor_uri", "json", "state", "attempts", "received_at", "next_attempt_at"],
+                rows, CancellationToken.None, unlessExists: "activity_id");
+            await tx.CommitAsync(CancellationToken.None);
+        }
+        Interlocked.Increment(ref _commits);
+        if (rows.Count > 0) signal.Signal.Notify();
+        return outcomes;
+    }
+
+    public void Dispose() => _waiting.Writer.TryComplete();
 }
