@@ -93,14 +93,14 @@ public sealed class InboxWorker(
     {
         using var scope = Scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
-        var signers = new Dictionary<string, RemoteActor?>(StringComparer.Ordinal);
+        // The batch's signers in one query (a batch of 32 comes from up to 32 servers).
+        var uris = creates.Select(c => c.Item.ActorUri).Distinct(StringComparer.Ordinal).ToList();
+        var signers = await db.RemoteActors.Where(a => uris.Contains(a.Uri)).ToDictionaryAsync(a => a.Uri, StringComparer.Ordinal, ct);
         var contexts = new List<InboxContext>();
         var items = new List<InboxItem>();
         foreach (var (item, activity) in creates)
         {
-            if (!signers.TryGetValue(item.ActorUri, out var signer))
-                signers[item.ActorUri] = signer = await HotQueries.RemoteActorByUriAsync(db, item.ActorUri);
-            if (signer is null) continue; // dropped by ProcessAsync, which says why
+            if (!signers.TryGetValue(item.ActorUri, out var signer)) continue; // dropped by ProcessAsync, which says why
             contexts.Add(new InboxContext(activity!, signer));
             items.Add(item);
         }

@@ -68,6 +68,10 @@ public sealed class ThreadService(
         var parents = new Dictionary<string, (LocalActor? Group, GroupItem? Top)>(StringComparer.Ordinal);
         var staged = new Dictionary<string, StagedReply>(StringComparer.Ordinal);
         var rules = new Dictionary<(long, string), bool>(); // refused or not, per group and author
+        // Bans of the batch's authors in any group, in one query (they are few; a batch has up to one author per item).
+        var authors = replies.Select(r => r.Author.Uri).Distinct(StringComparer.Ordinal).ToList();
+        var bans = (await db.GroupBans.AsNoTracking().Where(b => authors.Contains(b.ActorUri)).Select(b => new { b.GroupId, b.ActorUri }).ToListAsync(ct))
+            .Select(b => (b.GroupId, b.ActorUri)).ToHashSet();
         for (var i = 0; i < replies.Count; i++)
         {
             var (author, obj, activity) = replies[i];
@@ -79,7 +83,7 @@ public sealed class ThreadService(
                 parents[inReplyTo] = thread = await FindByParentAsync(inReplyTo, ct);
             if (thread.Group is null) thread = (await FindByMentionAsync(obj, ct), null);
             if (thread.Group is not { } group) continue; // perhaps a parent to fetch first: one by one
-            if (known.Contains(id) || staged.ContainsKey(id) || await RefusedAsync(group, author, id, rules, ct))
+            if (known.Contains(id) || staged.ContainsKey(id) || await RefusedAsync(group, author, id, rules, bans, ct))
             {
                 taken.Add(i); // a replay, the same reply twice in this batch, or refused by the group's rules
                 continue;
@@ -171,23 +175,27 @@ public sealed class ThreadService(
     }
 
     /// <summary>
-    /// <see cref="RefusedAsync(LocalActor, RemoteActor, string, CancellationToken)"/> looked up once per group and author
-    /// in a batch (its replies share one snapshot of the rules).
+    /// <see cref="RefusedAsync(LocalActor, RemoteActor, string, CancellationToken)"/> decided once per group and author
+    /// in a batch (its replies share one snapshot of the rules), with the batch's <paramref name="bans"/> looked up together.
     /// </summary>
-    private async Task<bool> RefusedAsync(LocalActor group, RemoteActor author, string id, Dictionary<(long, string), bool> known, CancellationToken ct)
+    private async Task<bool> RefusedAsync(LocalActor group, RemoteActor author, string id, Dictionary<(long, string), bool> known,
+        HashSet<(long GroupId, string ActorUri)> bans, CancellationToken ct)
     {
         if (known.TryGetValue((group.Id, author.Uri), out var refused))
         {
             if (refused) logger.LogInformation("Refused {Id}: {Author} may not reply in {Group} (as for their reply before it)", id, author.Uri, group.Name);
             return refused;
         }
-        return known[(group.Id, author.Uri)] = await RefusedAsync(group, author, id, ct);
+        return known[(group.Id, author.Uri)] = await RefusedAsync(group, author, id, bans.Contains((group.Id, author.Uri)), ct);
     }
 
+    private async Task<bool> RefusedAsync(LocalActor group, RemoteActor author, string id, CancellationToken ct) =>
+        await RefusedAsync(group, author, id, await ModerationService.IsBannedAsync(db, group.Id, author.Uri, ct), ct);
+
     /// <summary>Refused by the group's rules: the author is banned, or the group's posting policy leaves them out.</summary>
-    private async Task<bool> RefusedAsync(LocalActor group, RemoteActor author, string id, CancellationToken ct)
+    private async Task<bool> RefusedAsync(LocalActor group, RemoteActor author, string id, bool banned, CancellationToken ct)
     {
-        if (await ModerationService.IsBannedAsync(db, group.Id, author.Uri, ct))
+        if (banned)
         {
             logger.LogInformation("Refused {Id}: {Author} is banned from {Group}", id, author.Uri, group.Name);
             return true;
