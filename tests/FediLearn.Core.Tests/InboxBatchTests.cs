@@ -58,6 +58,9 @@ public class InboxBatchTests : NodeTest
             var inboxes = await Node.WithDbAsync(db => db.DeliveryJobs.AsNoTracking().Where(j => j.ActivityId == announce.Id).Select(j => j.Inbox).ToListAsync());
             Assert.Equal(["https://f.example/inbox", "https://g.example/inbox"], inboxes.Order(StringComparer.Ordinal));
         }
+        // Expanded together (one statement per group): each Announce's jobs next to each other, the Announces in order.
+        var jobs = await Node.WithDbAsync(db => db.DeliveryJobs.AsNoTracking().OrderBy(j => j.Id).Select(j => j.ActivityId).ToListAsync());
+        Assert.Equal(announces.SelectMany(a => new[] { a.Id, a.Id }), jobs);
         Assert.Equal(7, await Node.WithDbAsync(db => db.InboxItems.CountAsync(i => i.State == InboxState.Done)));
     }
 

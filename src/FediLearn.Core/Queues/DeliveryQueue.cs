@@ -80,17 +80,31 @@ public sealed class DeliveryQueue(ActorUrls urls, TimeProvider time)
     /// wait behind them. No follower list is loaded into memory however large the group. Run it in a transaction.
     /// </summary>
     public static Task<int> ExpandAsync(FediLearnDbContext db, long activityId, long actorId, bool isPublic, long now, CancellationToken ct) =>
-        db.Database.ExecuteSqlRawAsync(ExpandSql, [activityId, now, actorId, isPublic ? 1 : 0], ct);
+        ExpandAsync(db, [activityId], actorId, isPublic, now, ct);
 
-    private const string ExpandSql = """
-        INSERT INTO delivery_jobs (activity_id, inbox, host, state, attempts, next_attempt_at, created_at)
-        SELECT {0}, t.inbox, t.host, 0, 0, {1}, {1}
-        FROM (SELECT CASE WHEN {3} = 1 THEN COALESCE(r.shared_inbox, r.inbox) ELSE r.inbox END AS inbox, MIN(r.host) AS host
-              FROM followers f JOIN remote_actors r ON r.id = f.remote_actor_id
-              WHERE f.local_actor_id = {2} AND f.state = 1
-              GROUP BY CASE WHEN {3} = 1 THEN COALESCE(r.shared_inbox, r.inbox) ELSE r.inbox END) t
-        ORDER BY ROW_NUMBER() OVER (PARTITION BY t.host ORDER BY t.inbox), t.host
-        """;
+    /// <summary>
+    /// <see cref="ExpandAsync(FediLearnDbContext, long, long, bool, long, CancellationToken)"/> for several activities of
+    /// one actor in one statement (a batch of a group's relays, issue 7): each activity's jobs in the order it would get
+    /// on its own, the activities in id order.
+    /// </summary>
+    public static Task<int> ExpandAsync(FediLearnDbContext db, IReadOnlyList<long> activityIds, long actorId, bool isPublic, long now, CancellationToken ct)
+    {
+        if (activityIds.Count == 0) return Task.FromResult(0);
+        var ids = string.Join(", ", Enumerable.Range(3, activityIds.Count).Select(n => $"{{{n}}}"));
+        object[] args = [now, actorId, isPublic ? 1 : 0, .. activityIds.Cast<object>()];
+        var sql = $$"""
+            INSERT INTO delivery_jobs (activity_id, inbox, host, state, attempts, next_attempt_at, created_at)
+            SELECT a.id, t.inbox, t.host, 0, 0, {0}, {0}
+            FROM outbound_activities a
+            CROSS JOIN (SELECT CASE WHEN {2} = 1 THEN COALESCE(r.shared_inbox, r.inbox) ELSE r.inbox END AS inbox, MIN(r.host) AS host
+                        FROM followers f JOIN remote_actors r ON r.id = f.remote_actor_id
+                        WHERE f.local_actor_id = {1} AND f.state = 1
+                        GROUP BY CASE WHEN {2} = 1 THEN COALESCE(r.shared_inbox, r.inbox) ELSE r.inbox END) t
+            WHERE a.id IN ({{ids}})
+            ORDER BY a.id, ROW_NUMBER() OVER (PARTITION BY a.id, t.host ORDER BY t.inbox), t.host
+            """; // only the ids' placeholders are put into the text
+        return db.Database.ExecuteSqlRawAsync(sql, args, ct);
+    }
 
     /// <summary>One job per distinct inbox.</summary>
     public void Enqueue(FediLearnDbContext db, OutboundActivity activity, IEnumerable<string> inboxes)

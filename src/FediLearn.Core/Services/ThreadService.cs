@@ -167,8 +167,8 @@ public sealed class ThreadService(
                 [.. staged.Select(s => s.Fanout).Select(f => new object?[] { f.ActivityId, f.ActorId, (int)f.State, f.Attempts, f.NextAttemptAt, f.CreatedAt })], ct);
             await MultiRowWrites.SetByIdAsync(db, "replies", "announce_activity_id", [.. staged.Select(s => (s.Reply.Id, (object?)s.Announce.Id))], ct);
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            foreach (var s in staged)
-                inboxes += await DeliveryQueue.ExpandAsync(db, s.Announce.Id, s.Group.Id, s.Announce.IsPublic, now, ct);
+            foreach (var group in staged.GroupBy(s => (s.Group.Id, s.Announce.IsPublic)))
+                inboxes += await DeliveryQueue.ExpandAsync(db, [.. group.Select(s => s.Announce.Id).Order()], group.Key.Id, group.Key.IsPublic, now, ct);
             await tx.CommitAsync(ct);
         }
         if (inboxes > 0) deliveries.Signal.Notify();
