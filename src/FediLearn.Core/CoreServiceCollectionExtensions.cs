@@ -67,6 +67,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<FederationHttp>();
         services.AddSingleton<LocalKeyStore>();
         services.AddSingleton<ParsedKeyCache>();
+        services.AddSingleton<VerifiedKeyCache>();
         services.AddSingleton<DeliverySignal>();
         services.AddSingleton<InboxSignal>();
         services.AddSingleton<FanoutSignal>();

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Newtonsoft.Json.Linq;
@@ -185,6 +186,97 @@ public class SecurityCasesTests : IAsyncLifetime
         Assert.Equal(before + 1, Server.Hits("/users/eve"));
     }
 
+    // ---- case 9 on the inbox's path: keys that verified lately are held in memory (VerifiedKeyCache) ----
+
+    [DbFact]
+    public async Task Case9_inbox_key_held_in_memory_after_a_rotation_is_refetched_exactly_once_then_accepted()
+    {
+        var (oldPrivate, oldPublic) = KeyGenerator.NewRsa2048();
+        var (newPrivate, newPublic) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        var keyId = actor + "#main-key";
+        Server.Serve("/users/eve", Actor(actor, keyId, actor, oldPublic));
+        Assert.True((await AuthenticateForInboxAsync(Node, SignedPost(keyId, oldPrivate, actor))).Succeeded);
+        var fromMemory = await AuthenticateForInboxAsync(Node, SignedPost(keyId, oldPrivate, actor));
+        Assert.Equal(actor, fromMemory.SignerUri);
+        Assert.Null(fromMemory.Signer); // verified with the key held in memory, not the database row
+        Assert.Equal(1, Server.Hits("/users/eve"));
+
+        Server.Serve("/users/eve", Actor(actor, keyId, actor, newPublic));
+        var rotated = await AuthenticateForInboxAsync(Node, SignedPost(keyId, newPrivate, actor));
+
+        Assert.True(rotated.Succeeded, rotated.Error);
+        Assert.Equal(2, Server.Hits("/users/eve"));
+        // The old key is forgotten with the refetch: it no longer verifies, from memory or from the database.
+        var old = await AuthenticateForInboxAsync(Node, SignedPost(keyId, oldPrivate, actor));
+        Assert.Equal(401, old.StatusCode);
+        Assert.Equal(3, Server.Hits("/users/eve"));
+    }
+
+    [DbFact]
+    public async Task Case9_inbox_forged_signature_with_the_key_in_memory_is_401_after_one_refetch()
+    {
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var (forgerPrivate, _) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        var keyId = actor + "#main-key";
+        Server.Serve("/users/eve", Actor(actor, keyId, actor, publicPem));
+        Assert.True((await AuthenticateForInboxAsync(Node, SignedPost(keyId, privatePem, actor))).Succeeded);
+
+        var forged = await AuthenticateForInboxAsync(Node, SignedPost(keyId, forgerPrivate, actor));
+
+        Assert.Equal(401, forged.StatusCode);
+        Assert.Null(forged.SignerUri);
+        Assert.Equal(2, Server.Hits("/users/eve"));
+    }
+
+    [DbFact]
+    public async Task Case9_inbox_key_replaced_by_an_actor_update_is_not_trusted_from_memory()
+    {
+        var (oldPrivate, oldPublic) = KeyGenerator.NewRsa2048();
+        var (_, newPublic) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        var keyId = actor + "#main-key";
+        Server.Serve("/users/eve", Actor(actor, keyId, actor, oldPublic));
+        Assert.True((await AuthenticateForInboxAsync(Node, SignedPost(keyId, oldPrivate, actor))).Succeeded);
+        // Update{Person} with a new key, applied by the inbox worker; the actor's server now serves that key too.
+        Server.Serve("/users/eve", Actor(actor, keyId, actor, newPublic));
+        await using (var scope = Node.Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+            var row = await db.RemoteActors.SingleAsync(a => a.Uri == actor);
+            Assert.Null(await scope.ServiceProvider.GetRequiredService<RemoteActorResolver>()
+                .ApplyUpdateAsync(row, Actor(actor, keyId, actor, newPublic), null, CancellationToken.None));
+        }
+
+        var old = await AuthenticateForInboxAsync(Node, SignedPost(keyId, oldPrivate, actor));
+
+        Assert.Equal(401, old.StatusCode);
+        Assert.Equal(2, Server.Hits("/users/eve"));
+    }
+
+    [DbFact]
+    public async Task Case13_inbox_key_of_an_actor_deleted_since_is_not_trusted_from_memory()
+    {
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        var keyId = actor + "#main-key";
+        Server.Serve("/users/eve", Actor(actor, keyId, actor, publicPem));
+        Assert.True((await AuthenticateForInboxAsync(Node, SignedPost(keyId, privatePem, actor))).Succeeded);
+        await using (var scope = Node.Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+            var row = await db.RemoteActors.SingleAsync(a => a.Uri == actor);
+            await scope.ServiceProvider.GetRequiredService<FediLearn.Core.Inbox.ActorDeletion>().DeleteAsync(row, CancellationToken.None);
+        }
+        Server.Serve("/users/eve", new JObject()); // gone: no actor document any more
+
+        var after = await AuthenticateForInboxAsync(Node, SignedPost(keyId, privatePem, actor));
+
+        Assert.Equal(401, after.StatusCode);
+        Assert.Equal(2, Server.Hits("/users/eve"));
+    }
+
     // ---- case 11: blocked domains and private keyIds ----
 
     [DbFact]
@@ -202,6 +294,69 @@ public class SecurityCasesTests : IAsyncLifetime
         var result = await AuthenticateAsync(Node, SignedPost(actor + "#main-key", privatePem, actor));
 
         Assert.False(result.Succeeded);
+        Assert.Equal(403, result.StatusCode);
+        Assert.Equal(0, Server.TotalHits);
+    }
+
+    [DbFact]
+    public async Task Case11_signed_fetch_from_a_domain_blocked_since_its_key_verified_is_403_at_once()
+    {
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        Server.Serve("/users/eve", Actor(actor, actor + "#main-key", actor, publicPem));
+        var before = await AuthenticateAsync(Node, SignedPost(actor + "#main-key", privatePem, actor));
+        Assert.NotNull(before.Signer);
+        await Node.WithDbAsync(db =>
+        {
+            db.DomainBlocks.Add(new DomainBlock { Domain = "127.0.0.1", CreatedAt = DateTime.UtcNow });
+            return db.SaveChangesAsync();
+        });
+
+        var after = await AuthenticateAsync(Node, SignedPost(actor + "#main-key", privatePem, actor));
+
+        Assert.Equal(403, after.StatusCode);
+    }
+
+    [DbFact]
+    public async Task Case11_inbox_key_in_memory_of_a_domain_blocked_since_is_refused_as_it_is_stored()
+    {
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        Server.Serve("/users/eve", Actor(actor, actor + "#main-key", actor, publicPem));
+        Assert.True((await AuthenticateForInboxAsync(Node, SignedPost(actor + "#main-key", privatePem, actor))).Succeeded);
+        // Blocked by another process (the CLI): this node's memory is not told.
+        await Node.WithDbAsync(db =>
+        {
+            db.DomainBlocks.Add(new DomainBlock { Domain = "127.0.0.1", CreatedAt = DateTime.UtcNow });
+            return db.SaveChangesAsync();
+        });
+
+        var auth = await AuthenticateForInboxAsync(Node, SignedPost(actor + "#main-key", privatePem, actor));
+        Assert.Equal(actor, auth.SignerUri); // the block is left to the intake on this path
+        var follow = new JObject { ["id"] = actor + "/follows/1", ["type"] = "Follow", ["actor"] = actor, ["object"] = $"{TestNode.PublicUrl}/g/circle" };
+        await using var scope = Node.Scope();
+        var outcome = await scope.ServiceProvider.GetRequiredService<FediLearn.Core.Inbox.InboxReceiver>()
+            .ReceiveAsync(follow, follow.ToString(Newtonsoft.Json.Formatting.None), actor, CancellationToken.None);
+
+        Assert.Equal(FediLearn.Core.Inbox.ReceiveOutcome.Blocked, outcome);
+        Assert.Equal(0, await Node.WithDbAsync(db => Task.FromResult(db.InboxItems.Count())));
+        Assert.Equal(1, Server.TotalHits);
+    }
+
+    [DbFact]
+    public async Task Case11_inbox_keyId_not_in_memory_on_a_blocked_domain_is_403_with_zero_outbound_requests()
+    {
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        Server.Serve("/users/eve", Actor(actor, actor + "#main-key", actor, publicPem));
+        await Node.WithDbAsync(db =>
+        {
+            db.DomainBlocks.Add(new DomainBlock { Domain = "127.0.0.1", CreatedAt = DateTime.UtcNow });
+            return db.SaveChangesAsync();
+        });
+
+        var result = await AuthenticateForInboxAsync(Node, SignedPost(actor + "#main-key", privatePem, actor));
+
         Assert.Equal(403, result.StatusCode);
         Assert.Equal(0, Server.TotalHits);
     }
@@ -465,6 +620,13 @@ public class SecurityCasesTests : IAsyncLifetime
     {
         await using var scope = node.Scope();
         return await scope.ServiceProvider.GetRequiredService<SignatureAuthenticator>().AuthenticateAsync(request, CancellationToken.None);
+    }
+
+    /// <summary>The inbox endpoint's call: keys held in memory are used, the block list is left to the intake.</summary>
+    private static async Task<AuthenticationResult> AuthenticateForInboxAsync(TestNode node, SignedRequest request)
+    {
+        await using var scope = node.Scope();
+        return await scope.ServiceProvider.GetRequiredService<SignatureAuthenticator>().AuthenticateAsync(request, blocksCheckedLater: true, CancellationToken.None);
     }
 
     private static Task<int> CachedActorsAsync(TestNode node) =>

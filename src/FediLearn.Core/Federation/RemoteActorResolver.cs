@@ -13,7 +13,7 @@ namespace FediLearn.Core.Federation;
 /// Finds remote actors and their keys: database cache first, otherwise a GET signed by our instance actor.
 /// A fetched key must be claimed both ways (reference/signatures.md §1.3): the actor lists the keyId, the key names the actor as owner, same origin.
 /// </summary>
-public sealed class RemoteActorResolver(FediLearnDbContext db, FederationHttp http, LocalKeyStore keys, TimeProvider time)
+public sealed class RemoteActorResolver(FediLearnDbContext db, FederationHttp http, LocalKeyStore keys, TimeProvider time, VerifiedKeyCache verifiedKeys)
 {
     public Task<RemoteActor?> FindCachedByKeyIdAsync(string keyId, CancellationToken ct) =>
         HotQueries.RemoteActorByKeyIdAsync(db, keyId);
@@ -121,7 +121,7 @@ public sealed class RemoteActorResolver(FediLearnDbContext db, FederationHttp ht
         if (row is not null)
         {
             Apply(row, doc, key);
-            await db.SaveChangesAsync(ct);
+            await SaveAsync(ct);
             return row;
         }
         row = new RemoteActor { Uri = doc.Id };
@@ -129,7 +129,7 @@ public sealed class RemoteActorResolver(FediLearnDbContext db, FederationHttp ht
         db.RemoteActors.Add(row);
         try
         {
-            await db.SaveChangesAsync(ct);
+            await SaveAsync(ct);
             return row;
         }
         catch (DbUpdateException)
@@ -138,9 +138,16 @@ public sealed class RemoteActorResolver(FediLearnDbContext db, FederationHttp ht
             db.Entry(row).State = EntityState.Detached;
             var winner = await FindCachedAsync(doc.Id, ct) ?? throw new InvalidOperationException($"{doc.Id} could not be cached");
             Apply(winner, doc, key);
-            await db.SaveChangesAsync(ct);
+            await SaveAsync(ct);
             return winner;
         }
+    }
+
+    /// <summary>Saves a fetched actor; its key may have changed, so keys verified from memory are checked anew.</summary>
+    private async Task SaveAsync(CancellationToken ct)
+    {
+        await db.SaveChangesAsync(ct);
+        verifiedKeys.Clear();
     }
 
     private void Apply(RemoteActor row, ActorDocument doc, ActorPublicKey? key)

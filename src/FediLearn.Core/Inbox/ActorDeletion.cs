@@ -1,5 +1,6 @@
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
 using FediLearn.Core.Services;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -20,7 +21,8 @@ namespace FediLearn.Core.Inbox;
 /// </list>
 /// RSVPs and check-in votes stay: federation.md removes an RSVP only on Leave and keeps votes once counted.
 /// </summary>
-public sealed class ActorDeletion(FediLearnDbContext db, ThreadService threads, TimeProvider time, ILogger<ActorDeletion> logger)
+public sealed class ActorDeletion(
+    FediLearnDbContext db, ThreadService threads, VerifiedKeyCache verifiedKeys, TimeProvider time, ILogger<ActorDeletion> logger)
 {
     public async Task DeleteAsync(RemoteActor signer, CancellationToken ct)
     {
@@ -54,6 +56,7 @@ public sealed class ActorDeletion(FediLearnDbContext db, ThreadService threads, 
 
         db.RemoteActors.Remove(actor);
         await db.SaveChangesAsync(ct);
+        verifiedKeys.Clear();
         logger.LogInformation("{Actor} deleted itself: {Replies} replies withdrawn, {Jobs} deliveries abandoned", actor.Uri, replies.Count, abandoned);
     }
 }

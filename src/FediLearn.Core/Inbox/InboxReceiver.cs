@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using FediLearn.ActivityPub.Json;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
 using FediLearn.Core.Queues;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,12 +12,13 @@ using Newtonsoft.Json.Linq;
 
 namespace FediLearn.Core.Inbox;
 
-public enum ReceiveOutcome { Queued, Duplicate }
+/// <summary>Blocked: the signer's domain is on the node's block list (checked as the activity is stored); nothing is stored.</summary>
+public enum ReceiveOutcome { Queued, Duplicate, Blocked }
 
 /// <summary>
 /// Stores a verified activity durably before we answer 202; a replayed id is accepted with no effect (security.md case
-/// 31). Activities received at the same time are committed together (<see cref="InboxIntake"/>), each request still
-/// waiting for its own commit.
+/// 31), and one from a blocked domain is refused. Activities received at the same time are committed together
+/// (<see cref="InboxIntake"/>), each request still waiting for its own commit.
 /// </summary>
 public sealed class InboxReceiver(InboxIntake intake, TimeProvider time)
 {
@@ -42,6 +44,9 @@ public sealed class InboxReceiver(InboxIntake intake, TimeProvider time)
 /// <see cref="MaxBatch"/>, and inserts them in one statement and one transaction, where each request used to be its
 /// own transaction queued at <see cref="SqliteWriteGate"/>. A request is answered only once its activity is
 /// committed, so a 202 still means stored. Under no load a batch is one activity and nothing waits for company.
+/// The domain block list is read in the same transaction, once per batch: the inbox endpoint leaves that check to the
+/// intake when it verified the signature with a key held in memory (<see cref="VerifiedKeyCache"/>), so a block made
+/// a moment ago, by this process or another (the CLI), refuses the very next activity.
 /// </summary>
 public sealed class InboxIntake(IServiceScopeFactory scopes, InboxSignal signal) : IDisposable
 {
@@ -105,9 +110,12 @@ public sealed class InboxIntake(IServiceScopeFactory scopes, InboxSignal signal)
             var ids = batch.Select(w => w.Item.ActivityId).Distinct(StringComparer.Ordinal).ToList();
             var present = (await db.InboxItems.AsNoTracking().Where(i => ids.Contains(i.ActivityId)).Select(i => i.ActivityId).ToListAsync())
                 .ToHashSet(StringComparer.Ordinal);
+            var blocked = new List<string>();
+            await foreach (var domain in HotQueries.BlockedDomainsAsync(db)) blocked.Add(domain);
             for (var i = 0; i < batch.Count; i++)
             {
                 var item = batch[i].Item;
+                if (blocked.Count > 0 && IsBlocked(item.ActorUri, blocked)) { outcomes[i] = ReceiveOutcome.Blocked; continue; }
                 if (!present.Add(item.ActivityId)) { outcomes[i] = ReceiveOutcome.Duplicate; continue; }
                 rows.Add([item.ActivityId, item.ActorUri, item.Json, (int)item.State, item.Attempts, item.ReceivedAt, item.NextAttemptAt]);
             }
@@ -118,6 +126,14 @@ public sealed class InboxIntake(IServiceScopeFactory scopes, InboxSignal signal)
         Interlocked.Increment(ref _commits);
         if (rows.Count > 0) signal.Signal.Notify();
         return outcomes;
+    }
+
+    /// <summary>The signer's key is on the actor's own origin (RemoteActorResolver checks that), so its host is the actor's.</summary>
+    private static bool IsBlocked(string actorUri, List<string> blocked)
+    {
+        if (!Uri.TryCreate(actorUri, UriKind.Absolute, out var uri)) return false;
+        var host = uri.IdnHost.ToLowerInvariant();
+        return blocked.Exists(domain => SignatureAuthenticator.Covers(domain, host));
     }
 
     public void Dispose() => _waiting.Writer.TryComplete();

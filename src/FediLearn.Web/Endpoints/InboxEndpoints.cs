@@ -60,13 +60,16 @@ public static class InboxEndpoints
             return Results.Accepted();
 
         var request = new SignedRequest(http.Request.Method, PublicUri(options, http.Request), Headers(http.Request), body);
-        var auth = await services.GetRequiredService<SignatureAuthenticator>().AuthenticateAsync(request, ct);
+        // The domain block list is checked as the activity is stored (InboxIntake), once per batch.
+        var auth = await services.GetRequiredService<SignatureAuthenticator>().AuthenticateAsync(request, blocksCheckedLater: true, ct);
         if (!auth.Succeeded) return ErrorResponses.Json(auth.StatusCode, auth.Error ?? "Signature verification failed");
-        if (auth.Signer!.Uri != actorId)
+        if (auth.SignerUri != actorId)
             return ErrorResponses.Json(401, "The signer and the actor do not match");
 
-        await services.GetRequiredService<InboxReceiver>().ReceiveAsync(activity, Encoding.UTF8.GetString(body), actorId, ct);
-        return Results.Accepted();
+        var outcome = await services.GetRequiredService<InboxReceiver>().ReceiveAsync(activity, Encoding.UTF8.GetString(body), actorId, ct);
+        return outcome == ReceiveOutcome.Blocked
+            ? ErrorResponses.Json(403, "The signer's domain is blocked on this node")
+            : Results.Accepted();
     }
 
     /// <summary>The URL as the sender saw it: our public origin, not whatever a reverse proxy passed on.</summary>
