@@ -24,16 +24,18 @@ public sealed class DeliveryQueue(ActorUrls urls, TimeProvider time)
     {
         var key = Guid.CreateVersion7().ToString("N");
         var document = WithId(activity, urls.Activity(key));
-        return new OutboundActivity
-        {
-            Key = key,
-            ActorId = actor.Id,
-            Type = document.Value<string>("type") ?? "",
-            Json = document.ToString(Newtonsoft.Json.Formatting.None),
-            IsPublic = isPublic,
-            CreatedAt = time.GetUtcNow().UtcDateTime,
-        };
+        return NewRow(actor, key, document.Value<string>("type") ?? "", document.ToString(Newtonsoft.Json.Formatting.None), isPublic);
     }
+
+    private OutboundActivity NewRow(LocalActor actor, string key, string type, string json, bool isPublic) => new()
+    {
+        Key = key,
+        ActorId = actor.Id,
+        Type = type,
+        Json = json,
+        IsPublic = isPublic,
+        CreatedAt = time.GetUtcNow().UtcDateTime,
+    };
 
     /// <summary>The activity as stored and served: its context first, then its id, then the rest in their order.</summary>
     public static JObject WithId(JObject activity, string id)
@@ -66,9 +68,27 @@ public sealed class DeliveryQueue(ActorUrls urls, TimeProvider time)
     {
         if (actor.MembersOnly) Audience.RestrictToFollowers(activity, urls.Actor(actor), urls.Followers(actor));
         var stored = NewActivity(actor, activity, isPublic: !actor.MembersOnly);
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        fanout = new FanoutJob { Activity = stored, ActorId = actor.Id, State = DeliveryState.Pending, NextAttemptAt = now, CreatedAt = now };
+        fanout = FanoutOf(actor, stored);
         return stored;
+    }
+
+    /// <summary>
+    /// A group's compact relay of a reply it stores (<see cref="OutboundDocuments"/>): the row holds
+    /// <paramref name="envelope"/>, the author's activity with the reply's id for its object, and the Announce is built
+    /// around it when delivered or served, addressed as <see cref="NewBroadcast(LocalActor, JObject, out FanoutJob)"/>
+    /// would have addressed it. Nothing of the Announce is built or serialized here.
+    /// </summary>
+    public OutboundActivity NewCompactRelay(LocalActor group, string envelope, out FanoutJob fanout)
+    {
+        var stored = NewRow(group, Guid.CreateVersion7().ToString("N"), "Announce", envelope, isPublic: !group.MembersOnly);
+        fanout = FanoutOf(group, stored);
+        return stored;
+    }
+
+    private FanoutJob FanoutOf(LocalActor actor, OutboundActivity stored)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        return new FanoutJob { Activity = stored, ActorId = actor.Id, State = DeliveryState.Pending, NextAttemptAt = now, CreatedAt = now };
     }
 
     /// <summary>

@@ -33,18 +33,19 @@ public sealed class OutboundDocuments(ActorUrls urls)
     };
 
     /// <summary>
-    /// Makes <paramref name="row"/>, the Announce of <paramref name="activity"/>, a compact relay of the reply stored
-    /// from <paramref name="note"/>, when the activity embeds exactly that note (otherwise the row stays whole and this
-    /// answers false). The caller sets <see cref="OutboundActivity.ReplyId"/> once the reply has its id.
+    /// What a compact relay of the reply stored from <paramref name="note"/> keeps (<see cref="DeliveryQueue.NewCompactRelay"/>):
+    /// <paramref name="activity"/> with the note's id for its object, when the activity embeds exactly that note; null
+    /// otherwise (the relay is then stored whole). The embedded note is neither copied nor serialized again. The caller
+    /// sets <see cref="OutboundActivity.ReplyId"/> once the reply has its id.
     /// </summary>
-    public static bool TryCompact(OutboundActivity row, JObject activity, JObject note)
+    public static string? CompactEnvelope(JObject activity, JObject note)
     {
         if (activity["object"] is not JObject embedded || ActivityJson.GetId(note) is not { } noteId || !JToken.DeepEquals(embedded, note))
-            return false;
-        var envelope = (JObject)activity.DeepClone();
-        envelope["object"] = noteId;
-        row.Json = ActivityJson.Serialize(envelope);
-        return true;
+            return null;
+        var envelope = new JObject();
+        foreach (var property in activity.Properties())
+            envelope[property.Name] = property.Name == "object" ? noteId : property.Value;
+        return ActivityJson.Serialize(envelope);
     }
 
     /// <summary>The activity's JSON as delivered and served.</summary>

@@ -117,10 +117,11 @@ public sealed class ThreadService(
             ReceivedAt = time.GetUtcNow().UtcDateTime,
         };
         var relayed = activity is not null && ActivityJson.GetId(activity) is not null ? activity : null;
-        var stored = queue.NewBroadcast(group, Announce(group, author.Uri, relayed, id), out var fanout);
         // The reply is stored once: the Announce row keeps only the author's activity around it (OutboundDocuments).
-        var compact = relayed is not null && OutboundDocuments.TryCompact(stored, relayed, obj);
-        return new StagedReply(group, top, reply, stored, fanout, compact);
+        if (relayed is not null && OutboundDocuments.CompactEnvelope(relayed, obj) is { } envelope)
+            return new StagedReply(group, top, reply, queue.NewCompactRelay(group, envelope, out var relay), relay, Compact: true);
+        var stored = queue.NewBroadcast(group, Announce(group, author.Uri, relayed, id), out var fanout);
+        return new StagedReply(group, top, reply, stored, fanout, Compact: false);
     }
 
     /// <summary>
