@@ -52,9 +52,7 @@ public class SecurityCasesTests : IAsyncLifetime
     [DbFact]
     public async Task Case10_twin_actor_listing_its_own_key_is_accepted()
     {
-        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
-        var actor = Server.Url("/users/eve");
-        Server.Serve("/users/eve", Actor(actor, actor + "#main-key", actor, publicPem));
+        var (actor, privatePem) = ServeEve();
 
         var result = await AuthenticateAsync(Node, SignedPost(actor + "#main-key", privatePem, actor));
 
@@ -258,10 +256,8 @@ public class SecurityCasesTests : IAsyncLifetime
     [DbFact]
     public async Task Case13_inbox_key_of_an_actor_deleted_since_is_not_trusted_from_memory()
     {
-        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
-        var actor = Server.Url("/users/eve");
+        var (actor, privatePem) = ServeEve();
         var keyId = actor + "#main-key";
-        Server.Serve("/users/eve", Actor(actor, keyId, actor, publicPem));
         Assert.True((await AuthenticateForInboxAsync(Node, SignedPost(keyId, privatePem, actor))).Succeeded);
         await using (var scope = Node.Scope())
         {
@@ -282,14 +278,8 @@ public class SecurityCasesTests : IAsyncLifetime
     [DbFact]
     public async Task Case11_keyId_on_a_blocked_domain_is_403_with_zero_outbound_requests()
     {
-        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
-        var actor = Server.Url("/users/eve");
-        Server.Serve("/users/eve", Actor(actor, actor + "#main-key", actor, publicPem));
-        await Node.WithDbAsync(db =>
-        {
-            db.DomainBlocks.Add(new DomainBlock { Domain = "127.0.0.1", CreatedAt = DateTime.UtcNow });
-            return db.SaveChangesAsync();
-        });
+        var (actor, privatePem) = ServeEve();
+        await BlockLoopbackAsync();
 
         var result = await AuthenticateAsync(Node, SignedPost(actor + "#main-key", privatePem, actor));
 
@@ -301,16 +291,10 @@ public class SecurityCasesTests : IAsyncLifetime
     [DbFact]
     public async Task Case11_signed_fetch_from_a_domain_blocked_since_its_key_verified_is_403_at_once()
     {
-        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
-        var actor = Server.Url("/users/eve");
-        Server.Serve("/users/eve", Actor(actor, actor + "#main-key", actor, publicPem));
+        var (actor, privatePem) = ServeEve();
         var before = await AuthenticateAsync(Node, SignedPost(actor + "#main-key", privatePem, actor));
         Assert.NotNull(before.Signer);
-        await Node.WithDbAsync(db =>
-        {
-            db.DomainBlocks.Add(new DomainBlock { Domain = "127.0.0.1", CreatedAt = DateTime.UtcNow });
-            return db.SaveChangesAsync();
-        });
+        await BlockLoopbackAsync();
 
         var after = await AuthenticateAsync(Node, SignedPost(actor + "#main-key", privatePem, actor));
 
@@ -320,16 +304,10 @@ public class SecurityCasesTests : IAsyncLifetime
     [DbFact]
     public async Task Case11_inbox_key_in_memory_of_a_domain_blocked_since_is_refused_as_it_is_stored()
     {
-        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
-        var actor = Server.Url("/users/eve");
-        Server.Serve("/users/eve", Actor(actor, actor + "#main-key", actor, publicPem));
+        var (actor, privatePem) = ServeEve();
         Assert.True((await AuthenticateForInboxAsync(Node, SignedPost(actor + "#main-key", privatePem, actor))).Succeeded);
         // Blocked by another process (the CLI): this node's memory is not told.
-        await Node.WithDbAsync(db =>
-        {
-            db.DomainBlocks.Add(new DomainBlock { Domain = "127.0.0.1", CreatedAt = DateTime.UtcNow });
-            return db.SaveChangesAsync();
-        });
+        await BlockLoopbackAsync();
 
         var auth = await AuthenticateForInboxAsync(Node, SignedPost(actor + "#main-key", privatePem, actor));
         Assert.Equal(actor, auth.SignerUri); // the block is left to the intake on this path
@@ -346,14 +324,8 @@ public class SecurityCasesTests : IAsyncLifetime
     [DbFact]
     public async Task Case11_inbox_keyId_not_in_memory_on_a_blocked_domain_is_403_with_zero_outbound_requests()
     {
-        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
-        var actor = Server.Url("/users/eve");
-        Server.Serve("/users/eve", Actor(actor, actor + "#main-key", actor, publicPem));
-        await Node.WithDbAsync(db =>
-        {
-            db.DomainBlocks.Add(new DomainBlock { Domain = "127.0.0.1", CreatedAt = DateTime.UtcNow });
-            return db.SaveChangesAsync();
-        });
+        var (actor, privatePem) = ServeEve();
+        await BlockLoopbackAsync();
 
         var result = await AuthenticateForInboxAsync(Node, SignedPost(actor + "#main-key", privatePem, actor));
 
@@ -365,9 +337,7 @@ public class SecurityCasesTests : IAsyncLifetime
     public async Task Case11_loopback_keyId_is_rejected_with_no_connection_when_loopback_is_not_allowed()
     {
         await using var strict = await TestNode.StartAsync(provider: Provider);
-        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
-        var actor = Server.Url("/users/eve");
-        Server.Serve("/users/eve", Actor(actor, actor + "#main-key", actor, publicPem));
+        var (actor, privatePem) = ServeEve();
 
         var result = await AuthenticateAsync(strict, SignedPost(actor + "#main-key", privatePem, actor));
 
@@ -621,6 +591,22 @@ public class SecurityCasesTests : IAsyncLifetime
         await using var scope = node.Scope();
         return await scope.ServiceProvider.GetRequiredService<SignatureAuthenticator>().AuthenticateAsync(request, CancellationToken.None);
     }
+
+    /// <summary>eve on the key server with a fresh key listed as her own (keyId <c>#main-key</c>).</summary>
+    private (string Actor, string PrivatePem) ServeEve()
+    {
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        Server.Serve("/users/eve", Actor(actor, actor + "#main-key", actor, publicPem));
+        return (actor, privatePem);
+    }
+
+    /// <summary>Blocks the key server's domain straight in the database, as another process (the CLI) would.</summary>
+    private Task BlockLoopbackAsync() => Node.WithDbAsync(db =>
+    {
+        db.DomainBlocks.Add(new DomainBlock { Domain = "127.0.0.1", CreatedAt = DateTime.UtcNow });
+        return db.SaveChangesAsync();
+    });
 
     /// <summary>The inbox endpoint's call: keys held in memory are used, the block list is left to the intake.</summary>
     private static async Task<AuthenticationResult> AuthenticateForInboxAsync(TestNode node, SignedRequest request)
