@@ -65,8 +65,11 @@ public abstract class ObjectActivityHandler(FediLearnDbContext db, TimeProvider 
         /// A claimed batch of Creates: the replies to our threads stored and relayed together
         /// (<see cref="ThreadService.ReceiveBatchAsync"/>), and objects that are not the signer's own ignored, as
         /// <see cref="HandleAsync"/> does. Returns the indexes dealt with; the others go through HandleAsync one by one.
+        /// <paramref name="withDone"/> writes in the transaction that stores the replies, with those indexes (the inbox
+        /// worker marks its items done there).
         /// </summary>
-        public async Task<IReadOnlySet<int>> HandleRepliesAsync(IReadOnlyList<InboxContext> contexts, CancellationToken ct)
+        public async Task<IReadOnlySet<int>> HandleRepliesAsync(
+            IReadOnlyList<InboxContext> contexts, Func<IReadOnlySet<int>, CancellationToken, Task> withDone, CancellationToken ct)
         {
             var done = new HashSet<int>();
             var replies = new List<(RemoteActor, JObject, JObject)>();
@@ -81,7 +84,11 @@ public abstract class ObjectActivityHandler(FediLearnDbContext db, TimeProvider 
                 replies.Add((contexts[i].Signer, obj, contexts[i].Activity));
                 indexes.Add(i);
             }
-            foreach (var taken in await Threads.ReceiveBatchAsync(replies, ct)) done.Add(indexes[taken]);
+            await Threads.ReceiveBatchAsync(replies, (taken, t) =>
+            {
+                foreach (var i in taken) done.Add(indexes[i]);
+                return withDone(done, t);
+            }, ct);
             return done;
         }
     }

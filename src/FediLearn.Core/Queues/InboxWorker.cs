@@ -38,7 +38,7 @@ public sealed class InboxWorker(
         var applied = new System.Collections.Concurrent.ConcurrentBag<InboxItem>();
         try
         {
-            var rest = await ApplyRepliesAsync(claimed, applied, ct);
+            var rest = await ApplyRepliesAsync(claimed, ct);
             // One server's activities in the order received (a Follow and its Undo may arrive in one batch); servers side
             // by side, so that one whose activities make us wait on a slow fetch does not hold another's Follow.
             var lanes = rest.GroupBy(c => SenderHost(c.Item.ActorUri), StringComparer.Ordinal).Select(g => g.OrderBy(c => c.Item.Id).ToList());
@@ -66,8 +66,7 @@ public sealed class InboxWorker(
     /// meanwhile, say), nothing of it was written and every item is left, to be applied on its own, where a replay is a
     /// no-op.
     /// </summary>
-    private async Task<List<(InboxItem Item, JObject? Activity)>> ApplyRepliesAsync(
-        List<InboxItem> claimed, System.Collections.Concurrent.ConcurrentBag<InboxItem> applied, CancellationToken ct)
+    private async Task<List<(InboxItem Item, JObject? Activity)>> ApplyRepliesAsync(List<InboxItem> claimed, CancellationToken ct)
     {
         var parsed = claimed.Select(i => (Item: i, Activity: TryParse(i.Json))).ToList();
         var creates = parsed.GroupBy(p => SenderHost(p.Item.ActorUri), StringComparer.Ordinal)
@@ -85,7 +84,6 @@ public sealed class InboxWorker(
             logger.LogInformation(e, "Applying {Count} inbox items together failed; applying them one by one", creates.Count);
             return parsed;
         }
-        foreach (var item in done) applied.Add(item);
         return parsed.Where(p => !done.Contains(p.Item)).ToList();
     }
 
@@ -104,7 +102,10 @@ public sealed class InboxWorker(
             contexts.Add(new InboxContext(activity!, signer));
             items.Add(item);
         }
-        var taken = await scope.ServiceProvider.GetRequiredService<ObjectActivityHandler.Create>().HandleRepliesAsync(contexts, ct);
+        // Marked done in the transaction that stores them: one write transaction less per batch, and a crash in between
+        // can no longer apply them twice.
+        var taken = await scope.ServiceProvider.GetRequiredService<ObjectActivityHandler.Create>()
+            .HandleRepliesAsync(contexts, (done, t) => MarkDoneAsync(db, [.. done.Select(i => items[i])], t), ct);
         return taken.Select(i => items[i]).ToHashSet();
     }
 
@@ -179,18 +180,28 @@ public sealed class InboxWorker(
     }
 
     /// <summary>
-    /// Marks a batch's applied items done, in one write transaction for the whole batch rather than one per item. Their
-    /// bodies have done their work and nothing reads them again (storage target, issue 7); the rows and their unique
-    /// activity_id stay: they turn a replay into a Duplicate (security.md case 31) until the retention chore deletes
-    /// them. "" rather than NULL keeps the column NOT NULL on both providers without a migration; a received body is
-    /// never empty (it was parsed as a JSON object). A crash between a handler's commit and this one applies that item
-    /// again after the restart, as an expired lease does: handlers take a replay as a no-op.
+    /// Marks the items that <see cref="ProcessAsync"/> applied done, in one write transaction for all of them rather than
+    /// one per item (the replies applied together were marked in their own transaction).
     /// </summary>
     private async Task CompleteAsync(IReadOnlyCollection<InboxItem> items, CancellationToken ct)
     {
         if (items.Count == 0) return;
         using var scope = Scopes.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        await MarkDoneAsync(scope.ServiceProvider.GetRequiredService<FediLearnDbContext>(), items, ct);
+    }
+
+    /// <summary>
+    /// Marks applied items done, in the caller's transaction or in one of its own. Their
+    /// bodies have done their work and nothing reads them again (storage target, issue 7); the rows and their unique
+    /// activity_id stay: they turn a replay into a Duplicate (security.md case 31) until the retention chore deletes
+    /// them. "" rather than NULL keeps the column NOT NULL on both providers without a migration; a received body is
+    /// never empty (it was parsed as a JSON object). An item applied on its own is marked after its handler's commit: a
+    /// crash in between applies it again after the restart, as an expired lease does, and handlers take a replay as a
+    /// no-op.
+    /// </summary>
+    private static async Task MarkDoneAsync(FediLearnDbContext db, IReadOnlyCollection<InboxItem> items, CancellationToken ct)
+    {
+        if (items.Count == 0) return;
         if (db.Database.IsNpgsql())
         {
             await db.Database.ExecuteSqlRawAsync(

@@ -48,7 +48,7 @@ public sealed class ThreadService(
             await VoteAsync(group, top!, author, id, choice, ct);
             return true;
         }
-        await StoreAsync([Stage(group, top, author, obj, activity, id, inReplyTo)], ct);
+        await StoreAsync([Stage(group, top, author, obj, activity, id, inReplyTo)], null, ct);
         return true;
     }
 
@@ -58,9 +58,12 @@ public sealed class ThreadService(
     /// and replays looked up once per batch. Returns the indexes of the objects dealt with: stored, a replay, or refused
     /// by the group's rules. The others (not a reply, a thread to fetch or not ours, a vote) are left for
     /// <see cref="ReceiveAsync(RemoteActor, JObject, JObject?, CancellationToken)"/>, one by one, after this batch.
-    /// Each object must already be its author's own, as for the one-by-one path. Nothing is written when this throws.
+    /// Each object must already be its author's own, as for the one-by-one path. <paramref name="withTaken"/> writes in
+    /// the same transaction, with the indexes taken.
+    /// Nothing is written when this throws.
     /// </summary>
-    public async Task<IReadOnlySet<int>> ReceiveBatchAsync(IReadOnlyList<(RemoteActor Author, JObject Object, JObject Activity)> replies, CancellationToken ct)
+    public async Task<IReadOnlySet<int>> ReceiveBatchAsync(IReadOnlyList<(RemoteActor Author, JObject Object, JObject Activity)> replies,
+        Func<IReadOnlySet<int>, CancellationToken, Task> withTaken, CancellationToken ct)
     {
         var taken = new HashSet<int>();
         var ids = replies.Select(r => ActivityJson.GetId(r.Object)).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
@@ -92,7 +95,7 @@ public sealed class ThreadService(
             staged[id] = Stage(group, thread.Top, author, obj, activity, id, inReplyTo);
             taken.Add(i);
         }
-        await StoreAsync(staged.Values, ct);
+        await StoreAsync(staged.Values, t => withTaken(taken, t), ct);
         return taken;
     }
 
@@ -128,15 +131,22 @@ public sealed class ThreadService(
     /// The staged replies, their Announces, the Announces' fan-out marks and delivery jobs together or not at all, in one
     /// write transaction with no claim, look-up or transaction of the FanoutWorker's (issue 7, inbox speed). The rows are
     /// written set-based (<see cref="MultiRowWrites"/>): a handful of statements for a whole batch, where EF wrote each
-    /// row with its own command and then updated the rows that point at each other.
+    /// row with its own command and then updated the rows that point at each other. <paramref name="alongside"/> writes
+    /// in the same transaction, even when nothing is staged.
     /// </summary>
-    private async Task StoreAsync(IReadOnlyCollection<StagedReply> staged, CancellationToken ct)
+    private async Task StoreAsync(IReadOnlyCollection<StagedReply> staged, Func<CancellationToken, Task>? alongside, CancellationToken ct)
     {
-        if (staged.Count == 0) return;
+        if (staged.Count == 0 && alongside is null) return;
         var inboxes = 0;
         await using (var tx = await SqliteWriteGate.BeginAsync(db, ct))
         {
             await db.SaveChangesAsync(ct); // whatever else the caller changed on the way (a remote actor's profile…)
+            if (alongside is not null) await alongside(ct);
+            if (staged.Count == 0)
+            {
+                await tx.CommitAsync(ct);
+                return;
+            }
             await MultiRowWrites.InsertAsync(db, "replies",
                 ["uri", "group_id", "top_item_id", "in_reply_to", "author_uri", "author_host", "author_name", "content_html", "json", "published_at", "received_at"],
                 [.. staged.Select(s => s.Reply).Select(r => new object?[]
