@@ -53,6 +53,7 @@ public sealed class SchemaTests : NodeTest
                 Assert.Equal(1L, await PragmaAsync(db, "foreign_keys"));
                 Assert.Equal(10000L, await PragmaAsync(db, "busy_timeout"));
                 Assert.Equal(1L, await PragmaAsync(db, "synchronous")); // NORMAL
+                Assert.Equal(2L, await PragmaAsync(db, "temp_store")); // MEMORY: statement journals never spill to a file
             }
             finally
             {

@@ -8,7 +8,10 @@ namespace FediLearn.Core.Data;
 /// <summary>
 /// Per-connection SQLite settings. busy_timeout lets SQLite itself wait for a lock with short sleeps (without it,
 /// Microsoft.Data.Sqlite retries after coarse sleeps of ~150 ms); synchronous=NORMAL is safe with WAL and avoids an
-/// fsync per commit (a crash can lose only the last commits, never corrupt the file). They are set once per physical
+/// fsync per commit (a crash can lose only the last commits, never corrupt the file); temp_store=MEMORY keeps statement
+/// journals and sorts in memory: a multi-row statement inside a write transaction journals the pages it changes, and
+/// past 64 KiB SQLite spilled that journal to a temporary file, opened and written for every inbox batch (~3 % of the
+/// inbox's CPU in the profile). Such a journal lives only while its statement runs. They are set once per physical
 /// connection: EF opens a pooled connection for every query, and running them again each time cost every read.
 /// </summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
@@ -16,7 +19,7 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
     /// <summary>One instance for every context: the interceptor holds no state of its own.</summary>
     public static readonly SqlitePragmas Instance = new();
 
-    private const string Sql = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+    private const string Sql = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;";
 
     // The native handles already configured; a pooled connection keeps its handle, a closed-for-good one lets it go.
     private static readonly ConditionalWeakTable<object, object> Configured = new();
