@@ -55,14 +55,13 @@ public sealed class ThreadService(
     /// <summary>
     /// A claimed batch of replies (issue 7, inbox speed): those that answer a thread we already know (a group object, a
     /// stored reply, or one earlier in the batch) are stored and relayed in <b>one</b> write transaction, their threads
-    /// and replays looked up once per batch. Returns the indexes of the objects dealt with: stored, a replay, or refused
-    /// by the group's rules. The others (not a reply, a thread to fetch or not ours, a vote) are left for
+    /// and replays looked up once per batch. <paramref name="withTaken"/> gets the indexes of the objects dealt with
+    /// (stored, a replay, or refused by the group's rules) and writes in that same transaction. The others (not a reply,
+    /// a thread to fetch or not ours, a vote) are left for
     /// <see cref="ReceiveAsync(RemoteActor, JObject, JObject?, CancellationToken)"/>, one by one, after this batch.
-    /// Each object must already be its author's own, as for the one-by-one path. <paramref name="withTaken"/> writes in
-    /// the same transaction, with the indexes taken.
-    /// Nothing is written when this throws.
+    /// Each object must already be its author's own, as for the one-by-one path. Nothing is written when this throws.
     /// </summary>
-    public async Task<IReadOnlySet<int>> ReceiveBatchAsync(IReadOnlyList<(RemoteActor Author, JObject Object, JObject Activity)> replies,
+    public async Task ReceiveBatchAsync(IReadOnlyList<(RemoteActor Author, JObject Object, JObject Activity)> replies,
         Func<IReadOnlySet<int>, CancellationToken, Task> withTaken, CancellationToken ct)
     {
         var taken = new HashSet<int>();
@@ -96,7 +95,6 @@ public sealed class ThreadService(
             taken.Add(i);
         }
         await StoreAsync(staged.Values, t => withTaken(taken, t), ct);
-        return taken;
     }
 
     /// <summary>A reply ready to be stored, with the group's Announce of it and that Announce's fan-out job.</summary>
