@@ -30,13 +30,12 @@ public sealed class DeliveryWorker(
     private static readonly TimeSpan DeadHostRefresh = TimeSpan.FromSeconds(10);
 
     private readonly DeliveryOptions _options = options.Value.Delivery;
-    private readonly ActivityBodyCache _bodies = new();
-    private readonly ConcurrentDictionary<long, long> _activityActors = new();
+    private readonly ActivityCache _activities = new();
     private HashSet<string> _deadHosts = [];
     private DateTimeOffset _deadHostsLoadedAt = DateTimeOffset.MinValue;
     private int _inFlight;
 
-    private sealed record Work(long Id, long ActivityId, long ActorId, string Inbox, string Host, int Attempts);
+    private sealed record Work(long Id, long ActivityId, string Inbox, string Host, int Attempts);
 
     /// <summary>What happened to a job; <c>Postponed</c>: not sent because its host already had its share of the slots.</summary>
     private sealed record Outcome(Work Job, int? Status, string? Error, TimeSpan? RetryAfter, bool HostDead, bool Postponed = false);
@@ -169,18 +168,8 @@ public sealed class DeliveryWorker(
         await RefreshDeadHostsAsync(db, ct);
         var work = new List<Work>(claimed.Count);
         foreach (var c in claimed)
-            work.Add(new Work(c.Id, c.ActivityId, await ActorOfAsync(db, c.ActivityId, ct), c.Inbox, c.Host, c.Attempts));
+            work.Add(new Work(c.Id, c.ActivityId, c.Inbox, c.Host, c.Attempts));
         return work;
-    }
-
-    /// <summary>Who signs an activity's deliveries: it never changes, so it is looked up once per activity, not per claim.</summary>
-    private async Task<long> ActorOfAsync(FediLearnDbContext db, long activityId, CancellationToken ct)
-    {
-        if (_activityActors.TryGetValue(activityId, out var actor)) return actor;
-        if (_activityActors.Count > 4096) _activityActors.Clear();
-        actor = await db.OutboundActivities.AsNoTracking().Where(a => a.Id == activityId).Select(a => a.ActorId).FirstAsync(ct);
-        _activityActors[activityId] = actor;
-        return actor;
     }
 
     private async Task SendLoopAsync(ChannelReader<Work> work, ChannelWriter<Outcome> outcomes, CancellationToken ct)
@@ -234,8 +223,8 @@ public sealed class DeliveryWorker(
         if (_deadHosts.Contains(job.Host)) return new Outcome(job, null, null, null, HostDead: true);
         try
         {
-            var key = await keys.GetAsync(job.ActorId, ct);
-            var body = await _bodies.GetAsync(job.ActivityId, scopes, ct);
+            var (actorId, body) = await _activities.GetAsync(job.ActivityId, scopes, ct);
+            var key = await keys.GetAsync(actorId, ct);
             using var request = new HttpRequestMessage(HttpMethod.Post, job.Inbox) { Content = new ByteArrayContent(body) };
             request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/activity+json");
             request.Options.Set(SigningHandler.KeyOption, key);
@@ -389,34 +378,37 @@ public sealed class DeliveryWorker(
         return response.StatusCode == HttpStatusCode.TooManyRequests ? TimeSpan.FromMinutes(1) : null;
     }
 
-    /// <summary>UTF-8 bodies of activities being delivered: read once per activity, not once per inbox.</summary>
-    private sealed class ActivityBodyCache
+    /// <summary>
+    /// What every delivery of an activity needs and what never changes: who signs it and its UTF-8 body. Read once per
+    /// activity (one query, shared by its concurrent first deliveries), not once per inbox.
+    /// </summary>
+    private sealed class ActivityCache
     {
         private const int Capacity = 256;
-        private readonly ConcurrentDictionary<long, Lazy<Task<byte[]>>> _bodies = new();
+        private readonly ConcurrentDictionary<long, Lazy<Task<(long ActorId, byte[] Body)>>> _activities = new();
 
-        public async Task<byte[]> GetAsync(long activityId, IServiceScopeFactory scopes, CancellationToken ct)
+        public async Task<(long ActorId, byte[] Body)> GetAsync(long activityId, IServiceScopeFactory scopes, CancellationToken ct)
         {
-            if (_bodies.Count > Capacity) _bodies.Clear();
-            var lazy = _bodies.GetOrAdd(activityId, id => new Lazy<Task<byte[]>>(() => LoadAsync(id, scopes)));
+            if (_activities.Count > Capacity) _activities.Clear();
+            var lazy = _activities.GetOrAdd(activityId, id => new Lazy<Task<(long, byte[])>>(() => LoadAsync(id, scopes)));
             try
             {
                 return await lazy.Value.WaitAsync(ct);
             }
             catch when (!ct.IsCancellationRequested)
             {
-                _bodies.TryRemove(activityId, out _);
+                _activities.TryRemove(activityId, out _);
                 throw;
             }
         }
 
-        private static async Task<byte[]> LoadAsync(long id, IServiceScopeFactory scopes)
+        private static async Task<(long, byte[])> LoadAsync(long id, IServiceScopeFactory scopes)
         {
             using var scope = scopes.CreateScope();
             var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
             var row = await db.OutboundActivities.AsNoTracking().FirstAsync(a => a.Id == id);
             var json = await scope.ServiceProvider.GetRequiredService<OutboundDocuments>().JsonAsync(db, row, CancellationToken.None);
-            return System.Text.Encoding.UTF8.GetBytes(json);
+            return (row.ActorId, System.Text.Encoding.UTF8.GetBytes(json));
         }
     }
 }
