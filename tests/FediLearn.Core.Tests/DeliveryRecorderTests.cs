@@ -1,0 +1,233 @@
+using System.Collections.Concurrent;
+using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
+using FediLearn.Core.Queues;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Newtonsoft.Json.Linq;
+
+namespace FediLearn.Core.Tests;
+
+/// <summary>
+/// The delivery worker's single recorder writes outcomes in batches: the 2xx of a batch with set-based statements (one
+/// per status, one for their hosts' liveness), everything else row by row in the same pass. Here one activity goes to
+/// six real HTTP servers on 127.0.0.1 at once, each answering differently, so that the outcomes of many hosts arrive
+/// together and share batches; every job and every host must end recorded as its own answer says.
+/// </summary>
+public class DeliveryRecorderTests : IAsyncLifetime
+{
+    private const int JobsPerServer = 24;
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromHours(2);
+
+    private static readonly Dictionary<string, string?> Settings = new()
+    {
+        ["FediLearn:Federation:AllowPrivateAddresses"] = "true",
+        ["FediLearn:Delivery:PollInterval"] = "00:00:00.100",
+        // Retries fall far beyond the test: each job is sent exactly once, and its retry time can be checked.
+        ["FediLearn:Delivery:RetryBaseDelay"] = "00:01:00",
+        ["FediLearn:Delivery:MaxRetryDelay"] = "06:00:00",
+    };
+
+    private TestNode? _node;
+    private readonly List<InboxServer> _servers = [];
+
+    private TestNode Node => _node!;
+
+    /// <summary>DeliveryRecorderTestsOnPostgres runs the same case with the node's data on PostgreSQL.</summary>
+    protected virtual TestProvider Provider => TestProvider.Sqlite;
+
+    public async Task InitializeAsync()
+    {
+        if (Provider == TestProvider.Postgres && TestPostgres.ServerConnectionString is null) return; // reported as skipped
+        _node = await TestNode.StartAsync(Settings, Provider);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var server in _servers) await server.DisposeAsync();
+        if (_node is not null) await _node.DisposeAsync();
+    }
+
+    [DbFact]
+    public async Task Outcomes_of_many_hosts_recorded_together_each_end_as_their_answer_says()
+    {
+        var accepted = await ServerAsync(202);
+        var ok = await ServerAsync(200);
+        var gone = await ServerAsync(410);
+        var failing = await ServerAsync(503);
+        var limited = await ServerAsync(429, retryAfter: RetryAfter);
+        var dead = await ServerAsync(202);
+        await Node.WithDbAsync(db =>
+        {
+            db.RemoteHosts.Add(new RemoteHost { Host = dead.Host, Dead = true, FailingSince = 1, LastFailureAt = 2 });
+            return db.SaveChangesAsync();
+        });
+        var activityId = await EnqueueAsync(_servers);
+
+        var started = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var worker = ActivatorUtilities.CreateInstance<DeliveryWorker>(Node.Services);
+        await worker.StartAsync(CancellationToken.None);
+        List<DeliveryJob> jobs;
+        try
+        {
+            jobs = await SettledAsync(activityId, TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            await worker.StopAsync(CancellationToken.None);
+        }
+        var ended = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        // Each live server got each of its inboxes exactly once; the dead host got nothing.
+        foreach (var server in _servers.Where(s => s != dead))
+            Assert.All(server.Inboxes, inbox => Assert.Equal(1, server.Hits(inbox)));
+        Assert.Equal(0, dead.TotalHits);
+
+        var byHost = jobs.GroupBy(j => j.Host).ToDictionary(g => g.Key, g => g.ToList());
+        Assert.All(byHost.Values, list => Assert.Equal(JobsPerServer, list.Count));
+        Assert.All(jobs, j => Assert.Null(j.LockedUntil));
+
+        foreach (var (server, status) in new[] { (accepted, 202), (ok, 200) })
+            Assert.All(byHost[server.Host], j =>
+            {
+                Assert.Equal((DeliveryState.Succeeded, status, 1), (j.State, j.LastStatus, j.Attempts));
+                Assert.Null(j.LastError);
+                Assert.InRange(j.CompletedAt!.Value, started, ended);
+            });
+        Assert.All(byHost[gone.Host], j =>
+        {
+            Assert.Equal((DeliveryState.Failed, 410, 1), (j.State, j.LastStatus, j.Attempts));
+            Assert.StartsWith("HTTP 410", j.LastError);
+            Assert.InRange(j.CompletedAt!.Value, started, ended);
+        });
+        Assert.All(byHost[failing.Host], j =>
+        {
+            Assert.Equal((DeliveryState.Pending, 503, 1), (j.State, j.LastStatus, j.Attempts));
+            Assert.Null(j.CompletedAt);
+            // The first retry: one RetryBaseDelay, ±25 %.
+            Assert.InRange(j.NextAttemptAt, started + 45_000, ended + 75_000);
+        });
+        Assert.All(byHost[limited.Host], j =>
+        {
+            Assert.Equal((DeliveryState.Pending, 429, 1), (j.State, j.LastStatus, j.Attempts));
+            // Retry-After is longer than the backoff, so it decides.
+            Assert.InRange(j.NextAttemptAt, started + (long)RetryAfter.TotalMilliseconds, ended + (long)RetryAfter.TotalMilliseconds);
+        });
+        Assert.All(byHost[dead.Host], j =>
+        {
+            Assert.Equal(DeliveryState.Failed, j.State);
+            Assert.Null(j.LastStatus);
+            Assert.Contains("dead", j.LastError);
+        });
+
+        var hosts = await Node.WithDbAsync(db => db.RemoteHosts.AsNoTracking().ToDictionaryAsync(h => h.Host));
+        // Any answer below 500 means the host is alive, whichever path recorded it.
+        foreach (var server in new[] { accepted, ok, gone, limited })
+        {
+            var host = hosts[server.Host];
+            Assert.False(host.Dead);
+            Assert.Null(host.FailingSince);
+            Assert.InRange(host.LastSuccessAt!.Value, started, ended);
+        }
+        Assert.False(hosts[failing.Host].Dead);
+        Assert.InRange(hosts[failing.Host].FailingSince!.Value, started, ended);
+        Assert.InRange(hosts[failing.Host].LastFailureAt!.Value, started, ended);
+        Assert.Null(hosts[failing.Host].LastSuccessAt);
+        // A dead host stays as it was: nothing was sent to it.
+        Assert.Equal((true, 1L, 2L, (long?)null), (hosts[dead.Host].Dead, hosts[dead.Host].FailingSince, hosts[dead.Host].LastFailureAt, hosts[dead.Host].LastSuccessAt));
+    }
+
+    private async Task<InboxServer> ServerAsync(int status, TimeSpan? retryAfter = null)
+    {
+        var server = await InboxServer.StartAsync(status, retryAfter, JobsPerServer);
+        _servers.Add(server);
+        return server;
+    }
+
+    /// <summary>One Create of a new group, enqueued to every inbox of every server, the servers' jobs interleaved.</summary>
+    private async Task<long> EnqueueAsync(IReadOnlyList<InboxServer> servers)
+    {
+        var group = await Node.AddActorAsync(ActorKind.Group, "recorder_group");
+        await using var scope = Node.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        var urls = scope.ServiceProvider.GetRequiredService<ActorUrls>();
+        var queue = scope.ServiceProvider.GetRequiredService<DeliveryQueue>();
+        db.Attach(group);
+        var create = new JObject
+        {
+            ["type"] = "Create",
+            ["actor"] = urls.Actor(group),
+            ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
+            ["object"] = new JObject { ["type"] = "Note", ["attributedTo"] = urls.Actor(group), ["content"] = "Session notes are up" },
+        };
+        var activity = queue.CreateActivity(db, group, create, isPublic: true);
+        var inboxes = Enumerable.Range(0, JobsPerServer).SelectMany(i => servers.Select(s => s.Origin + s.Inboxes[i]));
+        queue.Enqueue(db, activity, inboxes);
+        await db.SaveChangesAsync();
+        return activity.Id;
+    }
+
+    /// <summary>The activity's jobs once none is claimed and each has an answer recorded (or has ended).</summary>
+    private async Task<List<DeliveryJob>> SettledAsync(long activityId, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var jobs = await Node.WithDbAsync(db => db.DeliveryJobs.AsNoTracking().Where(j => j.ActivityId == activityId).ToListAsync());
+            if (jobs.All(j => j.LockedUntil is null && (j.State is DeliveryState.Succeeded or DeliveryState.Failed || j.LastStatus is not null)))
+                return jobs;
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"not settled in {timeout}: " + string.Join(", ", jobs.GroupBy(j => (j.Host, j.State, j.LastStatus)).Select(g => $"{g.Key} ×{g.Count()}")));
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>A server on 127.0.0.1:0 that answers every POST with one status and counts requests per path.</summary>
+    private sealed class InboxServer : IAsyncDisposable
+    {
+        private readonly ConcurrentDictionary<string, int> _hits = new();
+        private WebApplication? _app;
+
+        public string Origin { get; private set; } = "";
+        public string Host => new Uri(Origin).Authority;
+        public List<string> Inboxes { get; } = [];
+        public int Hits(string path) => _hits.GetValueOrDefault(path);
+        public int TotalHits => _hits.Values.Sum();
+
+        public static async Task<InboxServer> StartAsync(int status, TimeSpan? retryAfter, int inboxes)
+        {
+            var server = new InboxServer();
+            server.Inboxes.AddRange(Enumerable.Range(1, inboxes).Select(i => $"/users/u{i}/inbox"));
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            var app = builder.Build();
+            app.Run(async context =>
+            {
+                server._hits.AddOrUpdate(context.Request.Path.Value ?? "/", 1, (_, n) => n + 1);
+                await context.Request.Body.CopyToAsync(Stream.Null);
+                context.Response.StatusCode = status;
+                if (retryAfter is { } delay) context.Response.Headers.RetryAfter = ((int)delay.TotalSeconds).ToString();
+            });
+            await app.StartAsync();
+            server._app = app;
+            server.Origin = app.Urls.First().TrimEnd('/');
+            return server;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_app is not null) await _app.DisposeAsync();
+        }
+    }
+}
+
+public sealed class DeliveryRecorderTestsOnPostgres : DeliveryRecorderTests, IPostgresVariant
+{
+    protected override TestProvider Provider => TestProvider.Postgres;
+}
