@@ -107,8 +107,13 @@ public sealed class DeliveryOptions
 /// </summary>
 public sealed class InboxOptions
 {
-    /// <summary>Activities claimed from the queue at once.</summary>
-    public int BatchSize { get; set; } = 32;
+    /// <summary>
+    /// Activities claimed from the queue at once. A batch's replies are stored in one transaction with set-based
+    /// statements, so a larger batch shares one claim, one set of look-ups and one commit among more activities
+    /// (docs/performance.md, inbox: 128 against 32 ended the worker's backlog ~40 ms after a burst's last 202 instead
+    /// of ~200 ms, with the same 202 p99).
+    /// </summary>
+    public int BatchSize { get; set; } = 128;
 
     /// <summary>
     /// Activities applied at the same time. Activities from one server are always applied one after the other, in the

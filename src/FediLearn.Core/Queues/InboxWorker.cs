@@ -91,7 +91,7 @@ public sealed class InboxWorker(
     {
         using var scope = Scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
-        // The batch's signers in one query (a batch of 32 comes from up to 32 servers).
+        // The batch's signers in one query (a batch of 128 may come from 128 servers).
         var uris = creates.Select(c => c.Item.ActorUri).Distinct(StringComparer.Ordinal).ToList();
         var signers = await db.RemoteActors.Where(a => uris.Contains(a.Uri)).ToDictionaryAsync(a => a.Uri, StringComparer.Ordinal, ct);
         var contexts = new List<InboxContext>();
