@@ -1,14 +1,10 @@
-using System.Collections.Concurrent;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
 using FediLearn.Core.Queues;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Newtonsoft.Json.Linq;
 
 namespace FediLearn.Core.Tests;
@@ -29,7 +25,7 @@ public class DeliveryRecorderTests : IAsyncLifetime
         ["FediLearn:Federation:AllowPrivateAddresses"] = "true",
         ["FediLearn:Delivery:PollInterval"] = "00:00:00.100",
         // Retries fall far beyond the test: each job is sent exactly once, and its retry time can be checked.
-        ["FediLearn:Delivery:RetryBaseDelay"] = "00:01:00",
+        ["FediLearn:Delivery:RetryBaseDelay"] = "00:10:00",
         ["FediLearn:Delivery:MaxRetryDelay"] = "06:00:00",
     };
 
@@ -110,7 +106,7 @@ public class DeliveryRecorderTests : IAsyncLifetime
             Assert.Equal((DeliveryState.Pending, 503, 1), (j.State, j.LastStatus, j.Attempts));
             Assert.Null(j.CompletedAt);
             // The first retry: one RetryBaseDelay, ±25 %.
-            Assert.InRange(j.NextAttemptAt, started + 45_000, ended + 75_000);
+            Assert.InRange(j.NextAttemptAt, started + 450_000, ended + 750_000);
         });
         Assert.All(byHost[limited.Host], j =>
         {
@@ -188,41 +184,23 @@ public class DeliveryRecorderTests : IAsyncLifetime
     }
 
     /// <summary>A server on 127.0.0.1:0 that answers every POST with one status and counts requests per path.</summary>
-    private sealed class InboxServer : IAsyncDisposable
+    private sealed class InboxServer(int status, TimeSpan? retryAfter) : LoopbackServer
     {
-        private readonly ConcurrentDictionary<string, int> _hits = new();
-        private WebApplication? _app;
-
-        public string Origin { get; private set; } = "";
-        public string Host => new Uri(Origin).Authority;
         public List<string> Inboxes { get; } = [];
-        public int Hits(string path) => _hits.GetValueOrDefault(path);
-        public int TotalHits => _hits.Values.Sum();
 
         public static async Task<InboxServer> StartAsync(int status, TimeSpan? retryAfter, int inboxes)
         {
-            var server = new InboxServer();
+            var server = new InboxServer(status, retryAfter);
             server.Inboxes.AddRange(Enumerable.Range(1, inboxes).Select(i => $"/users/u{i}/inbox"));
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            var app = builder.Build();
-            app.Run(async context =>
-            {
-                server._hits.AddOrUpdate(context.Request.Path.Value ?? "/", 1, (_, n) => n + 1);
-                await context.Request.Body.CopyToAsync(Stream.Null);
-                context.Response.StatusCode = status;
-                if (retryAfter is { } delay) context.Response.Headers.RetryAfter = ((int)delay.TotalSeconds).ToString();
-            });
-            await app.StartAsync();
-            server._app = app;
-            server.Origin = app.Urls.First().TrimEnd('/');
+            await server.ListenAsync();
             return server;
         }
 
-        public async ValueTask DisposeAsync()
+        protected override async Task HandleAsync(HttpContext context)
         {
-            if (_app is not null) await _app.DisposeAsync();
+            await context.Request.Body.CopyToAsync(Stream.Null);
+            context.Response.StatusCode = status;
+            if (retryAfter is { } delay) context.Response.Headers.RetryAfter = ((int)delay.TotalSeconds).ToString();
         }
     }
 }

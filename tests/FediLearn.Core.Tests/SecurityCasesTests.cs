@@ -5,13 +5,10 @@ using FediLearn.ActivityPub.Signatures;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Newtonsoft.Json.Linq;
 
 namespace FediLearn.Core.Tests;
@@ -661,43 +658,24 @@ public class SecurityCasesTests : IAsyncLifetime
     };
 
     /// <summary>A remote origin on 127.0.0.1:0 serving scripted ActivityPub documents and counting every request per path.</summary>
-    private sealed class KeyServer : IAsyncDisposable
+    private sealed class KeyServer : LoopbackServer
     {
         private readonly ConcurrentDictionary<string, string> _documents = new();
-        private readonly ConcurrentDictionary<string, int> _hits = new();
-        private WebApplication? _app;
 
-        public string Origin { get; private set; } = "";
-        public int TotalHits => _hits.Values.Sum();
-        public int Hits(string path) => _hits.GetValueOrDefault(path);
         public string Url(string path) => Origin + path;
         public void Serve(string path, JObject document) => _documents[path] = document.ToString();
 
         public static async Task<KeyServer> StartAsync()
         {
             var server = new KeyServer();
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            var app = builder.Build();
-            app.Run(context =>
-            {
-                var path = context.Request.Path.Value ?? "/";
-                server._hits.AddOrUpdate(path, 1, (_, n) => n + 1);
-                return server._documents.TryGetValue(path, out var json)
-                    ? Results.Text(json, "application/activity+json").ExecuteAsync(context)
-                    : Results.NotFound().ExecuteAsync(context);
-            });
-            await app.StartAsync();
-            server._app = app;
-            server.Origin = app.Urls.First().TrimEnd('/');
+            await server.ListenAsync();
             return server;
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            if (_app is not null) await _app.DisposeAsync();
-        }
+        protected override Task HandleAsync(HttpContext context) =>
+            _documents.TryGetValue(context.Request.Path.Value ?? "/", out var json)
+                ? Results.Text(json, "application/activity+json").ExecuteAsync(context)
+                : Results.NotFound().ExecuteAsync(context);
     }
 }
 
