@@ -111,7 +111,7 @@ public sealed class InboxOptions
     /// Activities claimed from the queue at once. A batch's replies are stored in one transaction with set-based
     /// statements, so a larger batch shares one claim, one set of look-ups and one commit among more activities
     /// (docs/performance.md, inbox: 128 against 32 ended the worker's backlog ~40 ms after a burst's last 202 instead
-    /// of ~200 ms, with the same 202 p99).
+    /// of ~200 ms; the 202 p99 was the same in full runs and a few ms higher in quick ones).
     /// </summary>
     public int BatchSize { get; set; } = 128;
 
