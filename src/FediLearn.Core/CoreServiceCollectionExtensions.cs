@@ -31,10 +31,12 @@ public static class CoreServiceCollectionExtensions
         services.AddDbContextPool<FediLearnDbContext>((sp, db) =>
         {
             var o = sp.GetRequiredService<IOptions<FediLearnOptions>>().Value;
+            // Compiled models (scripts/compiled-models.sh): building the model from its configuration at start took
+            // ~0.6 s and left ~14 MB more resident (docs/performance.md, "Memory"). CompiledModelTests keeps them equal.
             if (o.Database.Provider == DatabaseProvider.Postgres)
-                db.UseNpgsql(o.Database.ConnectionString);
+                db.UseNpgsql(o.Database.ConnectionString).UseModel(Data.CompiledModels.Postgres.FediLearnDbContextModel.Instance);
             else
-                db.UseSqlite(SqliteConnectionString(o)).AddInterceptors(SqlitePragmas.Instance);
+                db.UseSqlite(SqliteConnectionString(o)).UseModel(Data.CompiledModels.Sqlite.FediLearnDbContextModel.Instance).AddInterceptors(SqlitePragmas.Instance);
             db.AddInterceptors(sp.GetRequiredService<ReadCacheInvalidation>());
             // A failed command or save throws, and whoever handles it decides how loud it is: a duplicate that a unique
             // index turned away (a replayed activity, two first deliveries from one new actor) is an expected answer,
