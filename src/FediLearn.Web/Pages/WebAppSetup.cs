@@ -43,6 +43,14 @@ public static class WebAppSetup
         });
         services.AddAuthorization(auth => auth.AddPolicy(AdminPolicy, p => p.RequireAuthenticatedUser().RequireRole(UserService.AdminRole)));
         services.AddAntiforgery(anti => anti.Cookie.Name = "fedilearn_csrf");
+        // ASP.NET Core loads the key ring at start (a hosted service, added again by each of the calls above) so that the
+        // first sign-in is not slower. It is the only thing that loads the XML stack at start: without it a node that has
+        // served federation and the API but no page yet keeps ~3 MB less resident (docs/performance.md, "Memory"). The
+        // ring is loaded at the first page or sign-in that needs it.
+        foreach (var eager in services.Where(IsKeyRingWarmUp).ToList()) services.Remove(eager);
         return services;
     }
+
+    internal static bool IsKeyRingWarmUp(ServiceDescriptor service) =>
+        service.ServiceType == typeof(IHostedService) && service.ImplementationType?.Name == "DataProtectionHostedService";
 }
