@@ -7,8 +7,11 @@ public sealed class WorkSignal
 
     public void Notify()
     {
+        // Under load the worker is mostly still busy from the last notice: no exception for that common case (the inbox
+        // intake notifies once per committed batch; this threw ~20 times a second in an inbox benchmark).
+        if (_signal.CurrentCount > 0) return;
         try { _signal.Release(); }
-        catch (SemaphoreFullException) { /* already signalled */ }
+        catch (SemaphoreFullException) { /* another Notify came in between */ }
     }
 
     /// <summary>True when woken by <see cref="Notify"/>, false after the timeout or on cancellation.</summary>
