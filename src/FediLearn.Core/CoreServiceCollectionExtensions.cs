@@ -31,8 +31,9 @@ public static class CoreServiceCollectionExtensions
         services.AddDbContextPool<FediLearnDbContext>((sp, db) =>
         {
             var o = sp.GetRequiredService<IOptions<FediLearnOptions>>().Value;
-            // Compiled models (scripts/compiled-models.sh): building the model from its configuration at start took
-            // ~0.6 s and left ~14 MB more resident (docs/performance.md, "Memory"). CompiledModelTests keeps them equal.
+            // Compiled models (scripts/compiled-models.sh): building the model from its configuration cost every start and
+            // CLI command ~0.4-0.6 s (`groups list` 1.35 → 0.99 s) and an idle node 4-8 MB (docs/performance.md, "Memory").
+            // CompiledModelTests keeps them equal to the configuration.
             if (o.Database.Provider == DatabaseProvider.Postgres)
                 db.UseNpgsql(o.Database.ConnectionString).UseModel(Data.CompiledModels.Postgres.FediLearnDbContextModel.Instance);
             else
