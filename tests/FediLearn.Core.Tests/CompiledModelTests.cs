@@ -26,12 +26,16 @@ public sealed class CompiledModelTests
     {
         using var built = Context(provider, compiled: false);
         using var compiled = Context(provider, compiled: true);
+        // The compiled model is one instance per process, and a raw SQL query into a non-entity type (the delivery
+        // claim's) adds an ad-hoc entity type to it at run time; other tests here may have done so. Do it on purpose.
+        if (provider == "Sqlite") _ = compiled.Database.SqlQueryRaw<Probe>("SELECT 1 AS \"Id\"").ToList();
 
-        Assert.Equal(Describe(built.Model), Describe(compiled.Model));
+        var expected = Describe(built.Model);
+        Assert.Contains("Relational:ColumnName: activity_id", expected, StringComparison.Ordinal); // the description names columns
+        Assert.Equal(expected, Describe(compiled.Model));
         Assert.Equal(
             built.Model.GetRelationalModel().ToDebugString(MetadataDebugStringOptions.LongDefault),
             compiled.Model.GetRelationalModel().ToDebugString(MetadataDebugStringOptions.LongDefault));
-        Assert.True(Describe(built.Model).Contains("Relational:ColumnName: activity_id", StringComparison.Ordinal), "the description names columns");
     }
 
     /// <summary>The debug string does not show value converters; PostgreSQL's DateTime converters must still agree.</summary>
@@ -77,19 +81,18 @@ public sealed class CompiledModelTests
     [Fact]
     public void Description_notices_a_changed_column()
     {
-        var builder = new ModelBuilder();
-        builder.Entity("Thing", e =>
+        Assert.NotEqual(Describe(Thing(nameLength: 100)), Describe(Thing(nameLength: 101)));
+
+        static IModel Thing(int nameLength)
         {
-            e.Property<int>("Id");
-            e.Property<string>("Name").HasMaxLength(100);
-        });
-        var changed = new ModelBuilder();
-        changed.Entity("Thing", e =>
-        {
-            e.Property<int>("Id");
-            e.Property<string>("Name").HasMaxLength(101);
-        });
-        Assert.NotEqual(Describe((IModel)builder.FinalizeModel()), Describe((IModel)changed.FinalizeModel()));
+            var builder = new ModelBuilder();
+            builder.Entity("Thing", e =>
+            {
+                e.Property<int>("Id");
+                e.Property<string>("Name").HasMaxLength(nameLength);
+            });
+            return (IModel)builder.FinalizeModel();
+        }
     }
 
     /// <summary>What the node itself resolves: its pooled contexts run on the compiled model of the configured provider.</summary>
@@ -126,5 +129,13 @@ public sealed class CompiledModelTests
         return new FediLearnDbContext(options.Options);
     }
 
-    private static string Describe(IModel model) => model.ToDebugString(MetadataDebugStringOptions.LongDefault);
+    /// <summary>
+    /// Every entity type (properties, columns, keys, indexes, foreign keys, navigations and their annotations) and the
+    /// model's annotations; not the ad-hoc types that raw SQL queries add to a model as it runs.
+    /// </summary>
+    private static string Describe(IModel model) =>
+        string.Join("\n", model.GetEntityTypes().OrderBy(e => e.Name, StringComparer.Ordinal).Select(e => e.ToDebugString(MetadataDebugStringOptions.LongDefault)))
+        + "\n" + string.Join("\n", model.GetAnnotations().OrderBy(a => a.Name, StringComparer.Ordinal).Select(a => $"{a.Name}: {a.Value}"));
+
+    private sealed record Probe(long Id);
 }

@@ -7,9 +7,9 @@ namespace FediLearn.Core.Data;
 /// <summary>
 /// Applies the versioned SQL scripts embedded under Data/Migrations/{Provider}/ (Sqlite or Postgres) in order, each in
 /// its own transaction, recording them in that database's schema_migrations. Both folders carry the same versions, so
-/// a version means the same schema on either provider. EF's migration tooling (Microsoft.EntityFrameworkCore.Design)
-/// does not restore here, so the scripts are written by hand; SchemaTests (SQLite) and PostgresSchemaTests check that
-/// the migrated schema matches the model.
+/// a version means the same schema on either provider. The scripts are written by hand (EF's migration tooling did not
+/// restore here when this began; docs/architecture.md, "Schema and migrations"); SchemaTests (SQLite) and
+/// PostgresSchemaTests check that the migrated schema matches the model.
 /// </summary>
 public sealed class SchemaMigrator(FediLearnDbContext db, ILogger<SchemaMigrator> logger)
 {
