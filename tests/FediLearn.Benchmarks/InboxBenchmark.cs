@@ -8,7 +8,7 @@ using static FediLearn.Benchmarks.Report;
 namespace FediLearn.Benchmarks;
 
 /// <summary>One receiver's pass of the signed load.</summary>
-public sealed record InboxRun(string Receiver, InboxLoadResult Load, double ProcessedSeconds, double PeakRssMb, TimeSpan ServerCpu)
+public sealed record InboxRun(string Receiver, InboxLoadResult Load, double ProcessedSeconds, double PeakRssMb, TimeSpan ServerCpu, WriterFigures? Writer = null)
 {
     /// <summary>Activities accepted (202) and processed per second: for FediLearn until stored, relayed (Announce queued) and its inbox queue drained; for the others their 202 is all they do.</summary>
     public double ProcessedPerSecond => Load.Accepted / ProcessedSeconds;
@@ -26,6 +26,7 @@ public sealed class InboxBenchmark(BenchOptions options)
     private const int Concurrency = 32;
     private const int ActorPorts = 8; // 8 remote "servers" (FediLearn applies one server's activities in order, servers side by side)
     private const string Password = "bench-password-1";
+    private const string MetricsToken = "bench-metrics-token-0123456789";
     private const string Group = "inboxbench";
 
     private readonly int _senders = options.Quick ? 48 : 96;
@@ -45,6 +46,7 @@ public sealed class InboxBenchmark(BenchOptions options)
             ["FediLearn__RateLimits__InboxPerHostPerMinute"] = "0",
             ["FediLearn__RateLimits__FetchPerHostPerMinute"] = "0",
             ["FediLearn__RateLimits__ApiPerTokenPerMinute"] = "0",
+            ["FediLearn__Metrics__Token"] = MetricsToken,
         });
         var senders = await keysTask;
         var pid = ProcessStats.FindServerPid(node.DataPath) ?? throw new InvalidOperationException("server process not found in /proc");
@@ -144,6 +146,7 @@ public sealed class InboxBenchmark(BenchOptions options)
     {
         var before = state.Read(groupId);
         if (before.Open != 0) throw new InvalidOperationException($"inbox queue not empty before a pass: {before}");
+        var writer0 = await WriterFigures.ReadAsync(node, MetricsToken, ct);
         var cpu0 = ProcessStats.CpuTime(pid);
         using var sampling = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var peakRss = 0.0;
@@ -163,7 +166,8 @@ public sealed class InboxBenchmark(BenchOptions options)
         var cpu = ProcessStats.CpuTime(pid) - cpu0;
         await sampling.CancelAsync();
         await sampler;
-        return new InboxRun("fedilearn", result, processed, peakRss, cpu);
+        var writer = (await WriterFigures.ReadAsync(node, MetricsToken, ct)) - writer0;
+        return new InboxRun("fedilearn", result, processed, peakRss, cpu, writer);
     }
 
     private static long ExpectedRelayed(NodeInboxState state, long groupId) => state.Read(groupId).Replies;
@@ -215,6 +219,14 @@ public sealed class InboxBenchmark(BenchOptions options)
         Target("inbox p99", $"{N(p99.Median, "0.0")} ms", p99.Median / 50, "50 ms", "≤ 50 ms", okP99);
         Detail($"FediLearn POST latency p50 {p50.Format("0.0")} ms, p99 {p99.Format("0.0")} ms; bare p50/p99 {N(Stat.Of(b.Select(r => r.Load.Percentile(0.5))).Median, "0.0")}/{N(Stat.Of(b.Select(r => r.Load.Percentile(0.99))).Median, "0.0")} ms; Fedify p50/p99 {N(Stat.Of(y.Select(r => r.Load.Percentile(0.5))).Median, "0.0")}/{N(Stat.Of(y.Select(r => r.Load.Percentile(0.99))).Median, "0.0")} ms ({Concurrency} concurrent senders)");
         Detail($"FediLearn: 202s answered in {N(Stat.Of(f.Select(r => r.Load.Seconds * 1000)).Median)} ms, all processed after {N(Stat.Of(f.Select(r => r.ProcessedSeconds * 1000)).Median)} ms ({N(_perPass)} activities per pass); server CPU per activity {N(Stat.Of(f.Select(r => r.ServerCpu.TotalMilliseconds * 1000 / r.Load.Accepted)).Median)} µs; one RSA verify {N(1e6 / one.Median)} µs");
+        var w = f.Where(r => r.Writer is not null).ToList();
+        if (w.Count > 0)
+        {
+            var busy = Stat.Of(w.Select(r => 100 * r.Writer!.HeldSeconds / r.ProcessedSeconds));
+            Detail($"SQLite's one writer (the node's write gate, from /metrics): held {N(busy.Median)} % of a pass (min {N(busy.Min)}, max {N(busy.Max)}), " +
+                   $"{N(Stat.Of(w.Select(r => r.Writer!.HeldSeconds * 1e6 / r.Load.Accepted)).Median)} µs per activity in {N(Stat.Of(w.Select(r => r.Writer!.Writes / (double)r.Load.Accepted)).Median, "0.00")} writes; " +
+                   $"writers waited {N(Stat.Of(w.Select(r => r.Writer!.WaitedSeconds * 1e6 / r.Writer.Writes)).Median)} µs per write on average");
+        }
         var s = state.Read(groupId);
         Detail($"outcome: FediLearn stored {N(s.Replies)} replies, {N(s.Relayed)} with their Announce queued, {N(s.Failed)} failed inbox items; Fedify's Create listener ran {N(fedifyCreated)} times; bare inbox accepted {N(peers.BareAccepted)}; " +
                $"actor fetches after warm-up: {string.Join(", ", fetchesAfterWarmup.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} {kv.Value}"))}, at the end: {string.Join(", ", peers.Fetches.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} {kv.Value}"))}");
@@ -246,3 +258,31 @@ public sealed class InboxBenchmark(BenchOptions options)
 
     private static string Tail(string output) => string.Join('\n', output.Split('\n').TakeLast(30));
 }
+
+/// <summary>
+/// The node's SQLite writer counters (<c>fedilearn_sqlite_*_total</c> on /metrics): how many writes took SQLite's one
+/// writer, how long they held it and how long they queued for it. A pass's figures are the difference of two readings.
+/// </summary>
+public sealed record WriterFigures(long Writes, double HeldSeconds, double WaitedSeconds)
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    public static async Task<WriterFigures> ReadAsync(NodeProcess node, string token, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(node.BaseUrl, "metrics"));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var response = await Http.SendAsync(request, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"/metrics answered {(int)response.StatusCode}: {text}");
+        double Sample(string name) =>
+            System.Text.RegularExpressions.Regex.Match(text, $@"^{name} ([0-9.eE+-]+)$", System.Text.RegularExpressions.RegexOptions.Multiline) is { Success: true } m
+                ? double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
+                : throw new InvalidOperationException($"/metrics has no {name} (is the node on SQLite?)");
+        return new WriterFigures((long)Sample("fedilearn_sqlite_writes_total"), Sample("fedilearn_sqlite_writer_held_seconds_total"),
+            Sample("fedilearn_sqlite_writer_waited_seconds_total"));
+    }
+
+    public static WriterFigures operator -(WriterFigures a, WriterFigures b) =>
+        new(a.Writes - b.Writes, a.HeldSeconds - b.HeldSeconds, a.WaitedSeconds - b.WaitedSeconds);
+}
+

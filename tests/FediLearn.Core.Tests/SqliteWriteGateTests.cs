@@ -74,6 +74,45 @@ public class SqliteWriteGateTests : NodeTest
         await outer.CommitAsync(default);
         Assert.Equal(1, await db.RemoteHosts.CountAsync());
     }
+
+    /// <summary>
+    /// The writer's figures on /metrics (docs/operations.md, Monitoring): every release counts one write, its time in the
+    /// gate, and the time it waited to get in. A writer that met nobody waited (next to) nothing.
+    /// </summary>
+    [DbFact]
+    public async Task The_gate_counts_each_write_the_time_it_held_the_writer_and_the_time_it_waited()
+    {
+        await using var first = Node.Scope();
+        await using var second = Node.Scope();
+        var a = first.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        var b = second.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        if (Provider != TestProvider.Sqlite)
+        {
+            using (await SqliteWriteGate.EnterAsync(a, default)) { }
+            Assert.Null(SqliteWriteGate.StatisticsOf(a)); // no gate, nothing to count
+            return;
+        }
+        var zero = new SqliteWriteGate.WriterStatistics(0, TimeSpan.Zero, TimeSpan.Zero);
+
+        var before = SqliteWriteGate.StatisticsOf(a) ?? zero;
+        using (await SqliteWriteGate.EnterAsync(b, default)) await Task.Delay(TimeSpan.FromMilliseconds(100));
+        var alone = SqliteWriteGate.StatisticsOf(b)!;
+        Assert.Equal(before.Writes + 1, alone.Writes);
+        Assert.InRange(alone.Held - before.Held, TimeSpan.FromMilliseconds(90), TimeSpan.FromSeconds(10));
+        Assert.InRange(alone.Waited - before.Waited, TimeSpan.Zero, TimeSpan.FromMilliseconds(50));
+
+        var holder = await SqliteWriteGate.EnterAsync(a, default);
+        var waiting = SqliteWriteGate.EnterAsync(b, default).AsTask();
+        await Task.Delay(Settle);
+        holder!.Dispose();
+        (await waiting.WaitAsync(TimeSpan.FromSeconds(10)))!.Dispose();
+        var after = SqliteWriteGate.StatisticsOf(a)!;
+        Assert.Equal(alone.Writes + 2, after.Writes);
+        Assert.InRange(after.Held - alone.Held, Settle - TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(10));
+        Assert.InRange(after.Waited - alone.Waited, Settle - TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(10));
+        // The holder's time counts once: as held by it and as waited by the other, never the wait as held too.
+        Assert.True(after.Held - alone.Held < (after.Waited - alone.Waited) * 1.5, $"held {after.Held - alone.Held}, waited {after.Waited - alone.Waited}");
+    }
 }
 
 public sealed class SqliteWriteGateTestsOnPostgres : SqliteWriteGateTests, IPostgresVariant

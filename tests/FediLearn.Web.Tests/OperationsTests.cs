@@ -49,6 +49,13 @@ public sealed class OperationsTests
                    && now["fedilearn_inbox_items{state=\"done\"}"] == 1 && now["fedilearn_delivery_jobs_due"] == 0
                    && now["fedilearn_inbox_items{state=\"pending\"}"] == 0;
         }, "the metrics count the follow, its Accept and the Create", a.Node);
+        // SQLite's one writer, as this process used it: the follow, the Accept and the Create were written through it.
+        var after = await MetricsAsync(a.Node);
+        Assert.True(after["fedilearn_sqlite_writes_total"] > before.GetValueOrDefault("fedilearn_sqlite_writes_total"));
+        Assert.True(after["fedilearn_sqlite_writer_held_seconds_total"] > before.GetValueOrDefault("fedilearn_sqlite_writer_held_seconds_total"));
+        Assert.True(after["fedilearn_sqlite_writer_waited_seconds_total"] >= 0);
+        using (var text = await GetMetricsAsync(a.Node, "Bearer " + MetricsToken))
+            Assert.Contains("# TYPE fedilearn_sqlite_writer_held_seconds_total counter\n", await text.Content.ReadAsStringAsync());
 
         await using var plain = await NodeProcess.StartAsync("ops-off");
         using var off = await GetMetricsAsync(plain, "Bearer " + MetricsToken);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -15,15 +16,16 @@ namespace FediLearn.Core.Data;
 /// </summary>
 public static class SqliteWriteGate
 {
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Gate> Gates = new(StringComparer.Ordinal);
 
     /// <summary>Enters the gate of this context's SQLite file; null (nothing to release) on PostgreSQL or inside a transaction.</summary>
     public static async ValueTask<Releaser?> EnterAsync(DbContext db, CancellationToken ct)
     {
         if (!db.Database.IsSqlite() || db.Database.CurrentTransaction is not null) return null;
-        var gate = Gates.GetOrAdd(db.Database.GetConnectionString() ?? "", static _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(ct);
-        return new Releaser(gate);
+        var gate = Gates.GetOrAdd(db.Database.GetConnectionString() ?? "", static _ => new Gate());
+        var asked = Stopwatch.GetTimestamp();
+        await gate.Semaphore.WaitAsync(ct);
+        return new Releaser(gate, asked);
     }
 
     /// <summary>
@@ -46,13 +48,48 @@ public static class SqliteWriteGate
         }
     }
 
-    public sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    /// <summary>
+    /// What this process's writers to the SQLite file of <paramref name="db"/> did at the gate so far; null on PostgreSQL
+    /// or before the first write. Held time over wall time is how busy SQLite's one writer is: near 1 under load, the
+    /// node's writes queue here and a busier node needs PostgreSQL (docs/operations.md, Monitoring).
+    /// </summary>
+    public static WriterStatistics? StatisticsOf(DbContext db) =>
+        db.Database.IsSqlite() && Gates.TryGetValue(db.Database.GetConnectionString() ?? "", out var gate)
+            ? new WriterStatistics(Interlocked.Read(ref gate.Writes), Stopwatch.GetElapsedTime(0, Interlocked.Read(ref gate.WaitedTicks)),
+                Stopwatch.GetElapsedTime(0, Interlocked.Read(ref gate.HeldTicks)))
+            : null;
+
+    /// <summary>Writes that took the gate and released it, the time they waited for it, and the time they held it.</summary>
+    public sealed record WriterStatistics(long Writes, TimeSpan Waited, TimeSpan Held);
+
+    internal sealed class Gate
     {
+        public readonly SemaphoreSlim Semaphore = new(1, 1);
+        public long Writes;
+        public long WaitedTicks;
+        public long HeldTicks;
+    }
+
+    public sealed class Releaser : IDisposable
+    {
+        private readonly Gate _gate;
+        private readonly long _waited;
+        private readonly long _entered = Stopwatch.GetTimestamp();
         private int _released;
+
+        internal Releaser(Gate gate, long asked)
+        {
+            _gate = gate;
+            _waited = _entered - asked;
+        }
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release();
+            if (Interlocked.Exchange(ref _released, 1) != 0) return;
+            Interlocked.Add(ref _gate.HeldTicks, Stopwatch.GetTimestamp() - _entered);
+            Interlocked.Add(ref _gate.WaitedTicks, _waited);
+            Interlocked.Increment(ref _gate.Writes);
+            _gate.Semaphore.Release();
         }
     }
 

@@ -102,6 +102,13 @@ public static class OperationsEndpoints
         Gauge(text, "fedilearn_remote_hosts_dead", "Remote hosts failing for longer than Delivery:DeadHostAfter, skipped until heard from.", [("", deadHosts)]);
         Gauge(text, "fedilearn_groups", "Learning groups on this node.", [("", groups)]);
         Gauge(text, "fedilearn_followers_accepted", "Accepted followers of local groups and members.", [("", followers)]);
+        if (SqliteWriteGate.StatisticsOf(db) is { } writer)
+        {
+            // Counters of this process: rate(held) is the share of the time SQLite's one writer was busy with its writes.
+            Counter(text, "fedilearn_sqlite_writes_total", "Writes (statements and transactions) of this process that took SQLite's one writer.", writer.Writes);
+            Counter(text, "fedilearn_sqlite_writer_held_seconds_total", "Time this process's writes held SQLite's one writer: its rate is the share of the time the writer was busy.", writer.Held.TotalSeconds);
+            Counter(text, "fedilearn_sqlite_writer_waited_seconds_total", "Time this process's writes waited for SQLite's one writer.", writer.Waited.TotalSeconds);
+        }
         using var process = Process.GetCurrentProcess();
         Gauge(text, "process_resident_memory_bytes", "Resident memory of this app process.", [("", process.WorkingSet64)]);
         Gauge(text, "dotnet_gc_heap_bytes", "Managed heap size of this app process.", [("", GC.GetTotalMemory(false))]);
@@ -110,12 +117,18 @@ public static class OperationsEndpoints
         return text.ToString();
     }
 
-    private static void Gauge(StringBuilder text, string name, string help, IEnumerable<(string Labels, double Value)> samples)
+    private static void Gauge(StringBuilder text, string name, string help, IEnumerable<(string Labels, double Value)> samples) =>
+        Metric(text, "gauge", name, help, samples, "0.###");
+
+    private static void Counter(StringBuilder text, string name, string help, double value) =>
+        Metric(text, "counter", name, help, [("", value)], "0.######");
+
+    private static void Metric(StringBuilder text, string type, string name, string help, IEnumerable<(string Labels, double Value)> samples, string format)
     {
         text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
-        text.Append("# TYPE ").Append(name).Append(" gauge\n");
+        text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
         foreach (var (labels, value) in samples)
             text.Append(name).Append(labels.Length > 0 ? "{" + labels + "}" : "").Append(' ')
-                .Append(value.ToString("0.###", CultureInfo.InvariantCulture)).Append('\n');
+                .Append(value.ToString(format, CultureInfo.InvariantCulture)).Append('\n');
     }
 }
