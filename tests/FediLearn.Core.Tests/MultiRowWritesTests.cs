@@ -68,6 +68,32 @@ public class MultiRowWritesTests : NodeTest
         Assert.Equal(2, ids.Count);
     }
 
+    /// <summary>
+    /// The inbox's intake and reply batches learn their rows' ids from the insert itself (RETURNING): each id must be the
+    /// one its key got, a row skipped as already present must not be in the answer (the intake calls it a replay), and
+    /// a batch longer than one PostgreSQL statement answers for all its statements.
+    /// </summary>
+    [DbFact]
+    public async Task An_insert_returning_ids_answers_the_id_of_each_row_it_wrote_and_only_those()
+    {
+        var (group, _, _) = await Node.AddGroupWithPromptAsync();
+        var count = MultiRowWrites.RowsPerStatement + 5;
+        var answered = await Node.WithDbAsync(async db =>
+        {
+            await MultiRowWrites.InsertAsync(db, "outbound_activities", Columns, [["r-7", group.Id, "Note", "there before", true, Instant, null]], default);
+            return await MultiRowWrites.InsertReturningIdsAsync(db, "outbound_activities", Columns, "key",
+                [.. Enumerable.Range(0, count).Select(i => new object?[] { $"r-{i}", group.Id, "Note", $"row {i}", true, Instant, null })], default, unlessExists: "key");
+        });
+
+        var stored = await Node.WithDbAsync(db => db.OutboundActivities.AsNoTracking().Where(a => a.Key.StartsWith("r-"))
+            .ToDictionaryAsync(a => a.Key, a => (a.Id, a.Json)));
+        Assert.Equal(count, stored.Count);
+        Assert.Equal("there before", stored["r-7"].Json);
+        Assert.DoesNotContain("r-7", answered.Keys);
+        Assert.Equal(count - 1, answered.Count);
+        foreach (var (key, id) in answered) Assert.Equal(stored[key].Id, id);
+    }
+
     [DbFact]
     public async Task A_value_of_a_type_it_cannot_write_is_an_error_and_writes_nothing()
     {

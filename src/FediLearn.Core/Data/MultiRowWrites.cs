@@ -28,16 +28,39 @@ internal static class MultiRowWrites
     /// </summary>
     public static async Task InsertAsync(DbContext db, string table, string[] columns, IReadOnlyList<object?[]> rows, CancellationToken ct, string? unlessExists = null)
     {
+        foreach (var (sql, args) in InsertStatements(db, table, columns, rows, unlessExists, returning: null))
+            await db.Database.ExecuteSqlRawAsync(sql, args, ct);
+    }
+
+    /// <summary>
+    /// <see cref="InsertAsync"/>, answering with the id each inserted row got, by the value of its <paramref name="key"/>
+    /// column (a unique one): <c>RETURNING</c>, on both providers, instead of a look-up of the rows just written, which
+    /// took a quarter of the inbox's write transaction (issue 7). A row skipped by <paramref name="unlessExists"/> is
+    /// not in the answer.
+    /// </summary>
+    public static async Task<Dictionary<string, long>> InsertReturningIdsAsync(DbContext db, string table, string[] columns, string key,
+        IReadOnlyList<object?[]> rows, CancellationToken ct, string? unlessExists = null)
+    {
+        var ids = new Dictionary<string, long>(rows.Count, StringComparer.Ordinal);
+        foreach (var (sql, args) in InsertStatements(db, table, columns, rows, unlessExists, $" RETURNING \"{key}\" AS \"Key\", \"id\" AS \"Id\""))
+            foreach (var row in await db.Database.SqlQueryRaw<InsertedRow>(sql, args).ToListAsync(ct))
+                ids[row.Key] = row.Id;
+        return ids;
+    }
+
+    private static IEnumerable<(string Sql, object[] Args)> InsertStatements(DbContext db, string table, string[] columns,
+        IReadOnlyList<object?[]> rows, string? unlessExists, string? returning)
+    {
         if (db.Database.IsSqlite())
         {
-            if (rows.Count == 0) return;
+            if (rows.Count == 0) yield break;
             // SQLite needs the WHERE to tell the upsert's ON from a join's.
             var sql = new StringBuilder("INSERT INTO \"").Append(table).Append("\" (\"").AppendJoin("\", \"", columns).Append("\") SELECT ");
             for (var c = 0; c < columns.Length; c++) sql.Append(c == 0 ? "" : ", ").Append("value ->> ").Append(c);
             sql.Append(" FROM json_each({0}) WHERE true ORDER BY key");
             if (unlessExists is not null) sql.Append(" ON CONFLICT (\"").Append(unlessExists).Append("\") DO NOTHING");
-            await db.Database.ExecuteSqlRawAsync(sql.ToString(), [SqliteRows(table, columns.Length, rows)], ct);
-            return;
+            yield return (sql.Append(returning).ToString(), [SqliteRows(table, columns.Length, rows)]);
+            yield break;
         }
         for (var start = 0; start < rows.Count; start += RowsPerStatement)
         {
@@ -58,7 +81,7 @@ internal static class MultiRowWrites
                 sql.Append(')');
             }
             if (unlessExists is not null) sql.Append(" ON CONFLICT (\"").Append(unlessExists).Append("\") DO NOTHING");
-            await db.Database.ExecuteSqlRawAsync(sql.ToString(), args!, ct);
+            yield return (sql.Append(returning).ToString(), (object[])args!); // EF binds a null as NULL
         }
     }
 
@@ -133,4 +156,11 @@ internal static class MultiRowWrites
     /// <summary>An instant as PostgreSQL's "timestamp with time zone" parameters need it (SQLite stores it the same either way).</summary>
     public static DateTime Utc(DateTime value) =>
         value.Kind == DateTimeKind.Local ? value.ToUniversalTime() : DateTime.SpecifyKind(value, DateTimeKind.Utc);
+}
+
+/// <summary>A row <see cref="MultiRowWrites.InsertReturningIdsAsync"/> inserted: its key column's value and its id.</summary>
+internal sealed class InsertedRow
+{
+    public string Key { get; set; } = "";
+    public long Id { get; set; }
 }

@@ -103,28 +103,34 @@ public sealed class InboxIntake(IServiceScopeFactory scopes, InboxSignal signal)
         var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
         var outcomes = new ReceiveOutcome[batch.Count];
         var rows = new List<object?[]>(batch.Count);
+        var rowOf = new List<int>(batch.Count); // the request each row came from
+        var stored = 0;
         await using (var tx = await SqliteWriteGate.BeginAsync(db, CancellationToken.None))
         {
-            // Replays are rare; looked up inside the write transaction, so that on SQLite none can come in between. On
-            // PostgreSQL another node may store the same id meanwhile: ON CONFLICT then keeps one copy.
-            var ids = batch.Select(w => w.Item.ActivityId).Distinct(StringComparer.Ordinal).ToList();
-            var present = (await db.InboxItems.AsNoTracking().Where(i => ids.Contains(i.ActivityId)).Select(i => i.ActivityId).ToListAsync())
-                .ToHashSet(StringComparer.Ordinal);
             var blocked = new List<string>();
             await foreach (var domain in HotQueries.BlockedDomainsAsync(db)) blocked.Add(domain);
+            var inBatch = new HashSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < batch.Count; i++)
             {
                 var item = batch[i].Item;
                 if (blocked.Count > 0 && IsBlocked(item.ActorUri, blocked)) { outcomes[i] = ReceiveOutcome.Blocked; continue; }
-                if (!present.Add(item.ActivityId)) { outcomes[i] = ReceiveOutcome.Duplicate; continue; }
+                if (!inBatch.Add(item.ActivityId)) { outcomes[i] = ReceiveOutcome.Duplicate; continue; }
                 rows.Add([item.ActivityId, item.ActorUri, item.Json, (int)item.State, item.Attempts, item.ReceivedAt, item.NextAttemptAt]);
+                rowOf.Add(i);
             }
-            await MultiRowWrites.InsertAsync(db, "inbox_items", ["activity_id", "actor_uri", "json", "state", "attempts", "received_at", "next_attempt_at"],
+            // A replay (security.md case 31) meets the unique activity_id and is skipped: the rows RETURNING leaves out
+            // were there already. On SQLite nothing can come in between (one writer); on PostgreSQL another node storing
+            // the same id meanwhile makes this insert wait for its commit, and then skip the row: one copy either way.
+            var inserted = await MultiRowWrites.InsertReturningIdsAsync(db, "inbox_items",
+                ["activity_id", "actor_uri", "json", "state", "attempts", "received_at", "next_attempt_at"], "activity_id",
                 rows, CancellationToken.None, unlessExists: "activity_id");
+            for (var r = 0; r < rows.Count; r++)
+                outcomes[rowOf[r]] = inserted.ContainsKey((string)rows[r][0]!) ? ReceiveOutcome.Queued : ReceiveOutcome.Duplicate;
+            stored = inserted.Count;
             await tx.CommitAsync(CancellationToken.None);
         }
         Interlocked.Increment(ref _commits);
-        if (rows.Count > 0) signal.Signal.Notify();
+        if (stored > 0) signal.Signal.Notify();
         return outcomes;
     }
 

@@ -145,24 +145,20 @@ public sealed class ThreadService(
                 await tx.CommitAsync(ct);
                 return;
             }
-            await MultiRowWrites.InsertAsync(db, "replies",
-                ["uri", "group_id", "top_item_id", "in_reply_to", "author_uri", "author_host", "author_name", "content_html", "json", "published_at", "received_at"],
+            var replyIds = await MultiRowWrites.InsertReturningIdsAsync(db, "replies",
+                ["uri", "group_id", "top_item_id", "in_reply_to", "author_uri", "author_host", "author_name", "content_html", "json", "published_at", "received_at"], "uri",
                 [.. staged.Select(s => s.Reply).Select(r => new object?[]
                 {
                     r.Uri, r.GroupId, r.TopItemId, r.InReplyTo, r.AuthorUri, r.AuthorHost, r.AuthorName, r.ContentHtml, r.Json,
                     MultiRowWrites.Utc(r.PublishedAt), MultiRowWrites.Utc(r.ReceivedAt),
                 })], ct);
-            var uris = staged.Select(s => s.Reply.Uri).ToList();
-            var replyIds = await db.Replies.AsNoTracking().Where(r => uris.Contains(r.Uri)).ToDictionaryAsync(r => r.Uri, r => r.Id, StringComparer.Ordinal, ct);
             foreach (var s in staged)
             {
                 s.Reply.Id = replyIds[s.Reply.Uri];
                 if (s.Compact) s.Announce.ReplyId = s.Reply.Id;
             }
-            await MultiRowWrites.InsertAsync(db, "outbound_activities", ["key", "actor_id", "type", "json", "is_public", "created_at", "reply_id"],
+            var announceIds = await MultiRowWrites.InsertReturningIdsAsync(db, "outbound_activities", ["key", "actor_id", "type", "json", "is_public", "created_at", "reply_id"], "key",
                 [.. staged.Select(s => s.Announce).Select(a => new object?[] { a.Key, a.ActorId, a.Type, a.Json, a.IsPublic, MultiRowWrites.Utc(a.CreatedAt), a.ReplyId })], ct);
-            var keys = staged.Select(s => s.Announce.Key).ToList();
-            var announceIds = await db.OutboundActivities.AsNoTracking().Where(a => keys.Contains(a.Key)).ToDictionaryAsync(a => a.Key, a => a.Id, StringComparer.Ordinal, ct);
             foreach (var s in staged)
             {
                 s.Announce.Id = s.Fanout.ActivityId = announceIds[s.Announce.Key];
