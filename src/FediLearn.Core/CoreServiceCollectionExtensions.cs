@@ -126,6 +126,9 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService<PublishScheduler>();
         services.AddSingleton<RetentionChore>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionChore>());
+        // Last, so that its start-up collection runs after the other services have started, just before the server listens.
+        services.AddSingleton<IdleMemoryTrimmer>();
+        services.AddHostedService(sp => sp.GetRequiredService<IdleMemoryTrimmer>());
         return services;
     }
 

@@ -29,6 +29,13 @@ public static class ProcessStats
         return null;
     }
 
+    /// <summary>
+    /// How long a benchmark leaves the node quiet before it reads the node's idle memory: past the node's idle trim
+    /// (FediLearn:Memory:IdleTrimAfter, 2 s by default, checked every 250 ms), which gives the GC's spare memory back
+    /// (docs/performance.md, "Memory"). The benchmarks also print the reading after 1 s, before the trim.
+    /// </summary>
+    public static readonly TimeSpan IdleSettle = TimeSpan.FromSeconds(3);
+
     /// <summary>VmRSS (or VmHWM, the peak) in MB.</summary>
     public static double? ResidentMb(int pid, string field = "VmRSS")
     {

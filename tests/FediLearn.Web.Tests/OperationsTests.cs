@@ -64,6 +64,47 @@ public sealed class OperationsTests
     }
 
     /// <summary>
+    /// An idle node gives the garbage collector's spare memory back (Services/IdleMemoryTrimmer.cs): once at start-up,
+    /// then once after each spell of work followed by Memory:IdleTrimAfter of quiet. The twin: with the setting at zero
+    /// the node never collects on its own.
+    /// </summary>
+    [Fact]
+    public async Task An_idle_node_gives_its_spare_memory_back_unless_the_idle_trim_is_off()
+    {
+        var on = NodeProcess.StartAsync("trim", settings: new Dictionary<string, string> { ["FediLearn:Metrics:Token"] = MetricsToken, ["FediLearn:Memory:IdleTrimAfter"] = "00:00:01" });
+        var off = NodeProcess.StartAsync("trim-off", settings: new Dictionary<string, string> { ["FediLearn:Metrics:Token"] = MetricsToken, ["FediLearn:Memory:IdleTrimAfter"] = "00:00:00" });
+        await using var trimming = await on;
+        await using var plain = await off;
+
+        foreach (var node in new[] { trimming, plain })
+        {
+            // Work: pages and documents rendered, a few MB allocated.
+            for (var i = 0; i < 40; i++)
+            {
+                using var page = await Http.GetAsync($"{node.Origin}/");
+                Assert.Equal(200, (int)page.StatusCode);
+                using var info = await Http.GetAsync($"{node.Origin}/.well-known/nodeinfo");
+                Assert.Equal(200, (int)info.StatusCode);
+            }
+        }
+        var afterWork = (await MetricsAsync(trimming))["fedilearn_memory_trims_total"];
+        Assert.True(afterWork >= 1, "the start-up collection is counted");
+
+        // Each scrape is work too: leave the node 2.5 s of quiet between them.
+        var trims = afterWork;
+        for (var attempt = 0; attempt < 8 && trims <= afterWork; attempt++)
+        {
+            await Task.Delay(2500);
+            trims = (await MetricsAsync(trimming))["fedilearn_memory_trims_total"];
+        }
+        Assert.True(trims > afterWork, $"no idle trim after the work ({trims} trims)\n{trimming.Output}");
+        Assert.True((await MetricsAsync(trimming))["dotnet_gc_committed_bytes"] > 0);
+
+        await Task.Delay(2500);
+        Assert.Equal(0, (await MetricsAsync(plain))["fedilearn_memory_trims_total"]);
+    }
+
+    /// <summary>
     /// A proxy on the same machine appends the visitor's address to X-Forwarded-For: logins are counted per visitor, not
     /// per proxy, and a visitor cannot escape their budget by sending an X-Forwarded-For of their own (only the entry the
     /// proxy appended counts). The twin: without the header every visitor looks like the proxy and shares one budget.

@@ -34,6 +34,9 @@ public sealed class FediLearnOptions
 
     public ReadCacheOptions ReadCache { get; set; } = new();
 
+    /// <summary>Giving memory back when the node is idle (Services/IdleMemoryTrimmer.cs).</summary>
+    public MemoryOptions Memory { get; set; } = new();
+
     /// <summary>
     /// Secure mode (Mastodon's AUTHORIZED_FETCH): ActivityPub GETs need a valid HTTP signature from a server that is not
     /// blocked, except the instance actor, discovery documents and a key-only view of each actor.
@@ -223,4 +226,14 @@ public sealed class ReadCacheOptions
 
     /// <summary>Entries kept at most; past it the cache is emptied and refills.</summary>
     public int MaxEntries { get; set; } = 10_000;
+}
+
+/// <summary>The server's memory when it has nothing to do (Services/IdleMemoryTrimmer.cs).</summary>
+public sealed class MemoryOptions
+{
+    /// <summary>
+    /// After this long with (almost) no allocations, one aggressive garbage collection returns the GC's spare memory to
+    /// the system; zero turns the idle trim (and the collection at start-up) off.
+    /// </summary>
+    public TimeSpan IdleTrimAfter { get; set; } = TimeSpan.FromSeconds(2);
 }

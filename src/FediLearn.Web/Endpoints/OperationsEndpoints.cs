@@ -6,6 +6,7 @@ using System.Text;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Options;
+using FediLearn.Core.Services;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -69,13 +70,13 @@ public static class OperationsEndpoints
                 http.Response.Headers.WWWAuthenticate = "Bearer";
                 return ErrorResponses.Json(401, "Send the metrics token as \"Authorization: Bearer <token>\" (FediLearn:Metrics:Token).");
             }
-            var text = await RenderMetricsAsync(db, time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+            var text = await RenderMetricsAsync(db, http.RequestServices.GetService<IdleMemoryTrimmer>(), time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
             return Results.Text(text, "text/plain; version=0.0.4; charset=utf-8");
         });
     }
 
     /// <summary>Prometheus text exposition: gauges read from the shared database, so every app node reports the same queue.</summary>
-    internal static async Task<string> RenderMetricsAsync(FediLearnDbContext db, long nowMs, CancellationToken ct)
+    internal static async Task<string> RenderMetricsAsync(FediLearnDbContext db, IdleMemoryTrimmer? trimmer, long nowMs, CancellationToken ct)
     {
         var deliveries = await db.DeliveryJobs.AsNoTracking().GroupBy(j => j.State).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
         var inbox = await db.InboxItems.AsNoTracking().GroupBy(i => i.State).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
@@ -112,6 +113,10 @@ public static class OperationsEndpoints
         using var process = Process.GetCurrentProcess();
         Gauge(text, "process_resident_memory_bytes", "Resident memory of this app process.", [("", process.WorkingSet64)]);
         Gauge(text, "dotnet_gc_heap_bytes", "Managed heap size of this app process.", [("", GC.GetTotalMemory(false))]);
+        Gauge(text, "dotnet_gc_committed_bytes", "Memory the garbage collector of this app process holds from the system (heap and spare).",
+            [("", GC.GetGCMemoryInfo().TotalCommittedBytes)]);
+        if (trimmer is not null)
+            Counter(text, "fedilearn_memory_trims_total", "Aggressive collections that gave the GC's spare memory back (one at start, then one per idle spell, Memory:IdleTrimAfter).", trimmer.Trims);
         Gauge(text, "process_start_time_seconds", "Start time of this app process, Unix seconds.",
             [("", new DateTimeOffset(process.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0)]);
         return text.ToString();
