@@ -76,6 +76,20 @@ public sealed class IdleMemoryTrimmerTests
         Assert.Equal([4], r.Trims(10, 0));
     }
 
+    [Fact]
+    public void Work_since_the_last_trim_counts_when_no_collection_has_run_since()
+    {
+        // The GC's own figures describe the last collection (here the trim: nothing spare); the 5 MB allocated since
+        // sit in memory the young generation committed after it.
+        var r = new Readings(TimeSpan.FromSeconds(1));
+        Assert.False(r.Tick(0, spare: 0)); // the first reading, just after the start-up collection
+        Assert.False(r.Tick(5_000_000, spare: 0));
+        Assert.Equal([4], r.Trims(10, 0, spare: 0));
+        // The twin: a little work (busy, but under 4 MB in all) leaves nothing worth a collection.
+        Assert.False(r.Tick(IdleTrimPolicy.QuietBytesPerTick + 1, spare: 0));
+        Assert.Empty(r.Trims(10, 0, spare: 0));
+    }
+
     [Theory]
     [InlineData("00:00:00.500")]
     [InlineData("01:00:01")]

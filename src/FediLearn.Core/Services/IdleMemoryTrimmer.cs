@@ -68,8 +68,10 @@ public sealed class IdleMemoryTrimmer(IOptions<FediLearnOptions> options, TimePr
 
 /// <summary>
 /// When <see cref="IdleMemoryTrimmer"/> trims: after the process has allocated less than <see cref="QuietBytesPerTick"/>
-/// in every tick for the quiet period, once per quiet spell, and only when the GC holds at least <see cref="MinSpareBytes"/>
-/// it could give back. An idle node's pollers allocate ~50 KB a tick; serving one page or activity takes more.
+/// in every tick for the quiet period, once per quiet spell, and only when there is at least <see cref="MinSpareBytes"/>
+/// to give back: spare at the last collection (<c>GCMemoryInfo</c> describes the last one), or allocated since the last
+/// trim (memory the young generation committed since, which no collection has looked at). An idle node's pollers
+/// allocate ~50 KB a tick; serving one page or activity takes more.
 /// </summary>
 internal sealed class IdleTrimPolicy(TimeSpan quietFor, long startTimestamp, TimeProvider time)
 {
@@ -78,11 +80,13 @@ internal sealed class IdleTrimPolicy(TimeSpan quietFor, long startTimestamp, Tim
 
     private long _quietSince = startTimestamp;
     private long _lastAllocated = -1;
+    private long _allocatedAtTrim = -1;
     private bool _armed = true;
 
     /// <summary>One reading of the allocation counter; true when this is the moment to trim.</summary>
-    public bool Observe(long timestamp, long totalAllocatedBytes, long spareCommittedBytes)
+    public bool Observe(long timestamp, long totalAllocatedBytes, long spareAtLastCollection)
     {
+        if (_allocatedAtTrim < 0) _allocatedAtTrim = totalAllocatedBytes; // created just after the start-up collection
         var busy = _lastAllocated >= 0 && totalAllocatedBytes - _lastAllocated > QuietBytesPerTick;
         _lastAllocated = totalAllocatedBytes;
         if (busy)
@@ -93,6 +97,8 @@ internal sealed class IdleTrimPolicy(TimeSpan quietFor, long startTimestamp, Tim
         }
         if (!_armed || time.GetElapsedTime(_quietSince, timestamp) < quietFor) return false;
         _armed = false; // whether or not there is anything to give back, this quiet spell has been looked at
-        return spareCommittedBytes >= MinSpareBytes;
+        if (spareAtLastCollection < MinSpareBytes && totalAllocatedBytes - _allocatedAtTrim < MinSpareBytes) return false;
+        _allocatedAtTrim = totalAllocatedBytes;
+        return true;
     }
 }
