@@ -90,6 +90,14 @@ public sealed class IdleMemoryTrimmerTests
         Assert.Empty(r.Trims(10, 0, spare: 0));
     }
 
+    /// <summary>The trim's malloc_trim finds glibc on Linux (Debian here); a wrong library name would turn it off quietly.</summary>
+    [Fact]
+    public void The_native_heap_trim_reaches_glibc_on_linux()
+    {
+        GlibcHeap.Trim();
+        Assert.Equal(OperatingSystem.IsLinux() && !File.Exists("/etc/alpine-release"), GlibcHeap.Available);
+    }
+
     [Theory]
     [InlineData("00:00:00.500")]
     [InlineData("01:00:01")]
