@@ -38,7 +38,8 @@ public sealed class FediLearnOptionsValidator : IValidateOptions<FediLearnOption
         if (r.Interval < TimeSpan.FromMinutes(1) || r.Interval > TimeSpan.FromDays(1))
             errors.Add("FediLearn:Retention:Interval must be between 00:01:00 and 1.00:00:00.");
         if (r.BatchSize is < 10 or > 100_000) errors.Add("FediLearn:Retention:BatchSize must be between 10 and 100000.");
-        if (options.Memory.IdleTrimAfter != TimeSpan.Zero && (options.Memory.IdleTrimAfter < TimeSpan.FromSeconds(1) || options.Memory.IdleTrimAfter > TimeSpan.FromHours(1)))
+        var idleTrim = options.Memory.IdleTrimAfter;
+        if (idleTrim != TimeSpan.Zero && (idleTrim < TimeSpan.FromSeconds(1) || idleTrim > TimeSpan.FromHours(1)))
             errors.Add("FediLearn:Memory:IdleTrimAfter must be 00:00:00 (off) or between 00:00:01 and 01:00:00.");
         if (options.Media.MaxBytes is < 1024 or > 2L * 1024 * 1024 * 1024)
             errors.Add("FediLearn:Media:MaxBytes must be between 1024 and 2147483648.");

@@ -14,7 +14,7 @@ namespace FediLearn.Core.Services;
 /// allocated almost nothing for <see cref="MemoryOptions.IdleTrimAfter"/>, it runs one aggressive collection, which
 /// compacts the heap and returns the free regions (idle RSS −8 to −10 MB), then asks glibc to give back the pages
 /// native code freed (−2 to −3 MB; docs/performance.md "Memory"). One trim per quiet
-/// spell: the next waits for the process to be busy again. A trim of an idle node's heap took 19-27 ms here.
+/// spell: the next waits for the process to be busy again. A trim of an idle node took 13-43 ms here.
 /// </para>
 /// <para>
 /// It also collects once when the host starts, before the server listens: migrations, configuration and the first
