@@ -80,6 +80,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<SignatureAuthenticator>();
         services.AddScoped<InboxReceiver>();
         services.AddSingleton<InboxIntake>();
+        services.AddSingleton<ParsedActivityHandoff>();
         services.AddActivityHandler<FollowHandler>();
         services.AddActivityHandler<UndoHandler>();
         services.AddActivityHandler<AcceptHandler>();

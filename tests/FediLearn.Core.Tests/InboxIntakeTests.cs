@@ -36,6 +36,84 @@ public class InboxIntakeTests : NodeTest
         Assert.InRange(commits, 2, 1 + count / 4);
     }
 
+    [DbFact]
+    public async Task The_worker_gets_each_stored_activitys_parse_once_and_no_replays()
+    {
+        var handoff = Node.Services.GetRequiredService<ParsedActivityHandoff>();
+        await Node.ReceiveAsync(Like(1), Eve);
+        await Node.ReceiveAsync(Like(2), Eve);
+        Assert.Equal(ReceiveOutcome.Duplicate, await Node.ReceiveAsync(Like(1), Eve));
+
+        var stored = await Node.WithDbAsync(db => db.InboxItems.AsNoTracking().OrderBy(i => i.Id).ToListAsync());
+        Assert.Equal(2, handoff.Count); // the replay offered nothing
+        foreach (var item in stored)
+        {
+            var parsed = handoff.Take(item.Id);
+            Assert.NotNull(parsed);
+            Assert.True(JToken.DeepEquals(FediLearn.ActivityPub.Json.ActivityJson.Parse(item.Json), parsed));
+            Assert.Null(handoff.Take(item.Id)); // taken once
+        }
+    }
+
+    [DbFact]
+    public async Task The_worker_applies_the_handed_on_parse_rather_than_parsing_again()
+    {
+        // The stored reply says "stored"; the parse handed on under its row's id is swapped for one that says "handed on".
+        // Which text the group keeps shows which one the worker applied.
+        var handoff = Node.Services.GetRequiredService<ParsedActivityHandoff>();
+        var (_, prompt, _) = await Node.AddGroupWithPromptAsync(FediLearn.Core.Data.Entities.PostingPolicy.Open);
+        await Node.AddRemoteActorAsync(Eve);
+        await Node.ReceiveAsync(Reply(prompt, "stored"), Eve);
+        var id = await Node.WithDbAsync(db => db.InboxItems.Select(i => i.Id).SingleAsync());
+        Assert.NotNull(handoff.Take(id));
+        handoff.Offer(id, Reply(prompt, "handed on"));
+
+        Assert.Equal(1, await Node.NewInboxWorker().RunOnceAsync(CancellationToken.None));
+
+        Assert.Equal("<p>handed on</p>", await Node.WithDbAsync(db => db.Replies.Select(r => r.ContentHtml).SingleAsync()));
+        Assert.Equal(0, handoff.Count);
+    }
+
+    [DbFact]
+    public async Task Without_a_handed_on_parse_the_worker_parses_the_stored_json()
+    {
+        // Another app node's worker, or this one after a restart: nothing in memory, the row's JSON is all there is.
+        var handoff = Node.Services.GetRequiredService<ParsedActivityHandoff>();
+        var (_, prompt, _) = await Node.AddGroupWithPromptAsync(FediLearn.Core.Data.Entities.PostingPolicy.Open);
+        await Node.AddRemoteActorAsync(Eve);
+        await Node.ReceiveAsync(Reply(prompt, "stored"), Eve);
+        Assert.NotNull(handoff.Take(await Node.WithDbAsync(db => db.InboxItems.Select(i => i.Id).SingleAsync())));
+
+        Assert.Equal(1, await Node.NewInboxWorker().RunOnceAsync(CancellationToken.None));
+
+        Assert.Equal("<p>stored</p>", await Node.WithDbAsync(db => db.Replies.Select(r => r.ContentHtml).SingleAsync()));
+    }
+
+    private static JObject Reply(string inReplyTo, string text) => new()
+    {
+        ["id"] = $"{Eve}/statuses/1/activity", ["type"] = "Create", ["actor"] = Eve,
+        ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
+        ["object"] = new JObject
+        {
+            ["id"] = $"{Eve}/statuses/1", ["type"] = "Note", ["inReplyTo"] = inReplyTo, ["attributedTo"] = Eve,
+            ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"), ["content"] = $"<p>{text}</p>",
+        },
+    };
+
+    [Fact]
+    public void The_handoff_is_bounded_and_forgets_rather_than_grows()
+    {
+        var handoff = new ParsedActivityHandoff();
+        for (var i = 0; i < ParsedActivityHandoff.Capacity; i++) handoff.Offer(i, Like(i));
+        Assert.Equal(ParsedActivityHandoff.Capacity, handoff.Count);
+
+        handoff.Offer(ParsedActivityHandoff.Capacity, Like(-1)); // full: the old entries go (another node applied them)
+
+        Assert.Equal(1, handoff.Count);
+        Assert.Null(handoff.Take(0));
+        Assert.Equal(Like(-1).ToString(), handoff.Take(ParsedActivityHandoff.Capacity)?.ToString());
+    }
+
     private const string Eve = "https://e.example/users/eve";
 
     private static JObject Like(int n) => new()

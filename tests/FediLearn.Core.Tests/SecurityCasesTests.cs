@@ -517,7 +517,8 @@ public class SecurityCasesTests : IAsyncLifetime
     {
         await using var scope = Node.Scope();
         var receiver = scope.ServiceProvider.GetRequiredService<FediLearn.Core.Inbox.InboxReceiver>();
-        return await receiver.ReceiveAsync(activity, activity.ToString(Newtonsoft.Json.Formatting.None), "https://a.example/users/eve", CancellationToken.None);
+        var json = activity.ToString(Newtonsoft.Json.Formatting.None);
+        return await receiver.ReceiveAsync(FediLearn.ActivityPub.Json.ActivityJson.Parse(json), json, "https://a.example/users/eve", CancellationToken.None);
     }
 
     private async Task HandleAsync(string type, JObject activity, RemoteActor signer)

@@ -147,6 +147,7 @@ public sealed class TestNode : IAsyncDisposable
     /// <summary>An inbox worker on this node's services, run by hand (<c>RunOnceAsync</c>) rather than as a hosted service.</summary>
     public FediLearn.Core.Queues.InboxWorker NewInboxWorker(Microsoft.Extensions.Logging.ILogger<FediLearn.Core.Queues.InboxWorker>? logger = null) =>
         new(Services.GetRequiredService<IServiceScopeFactory>(), Services.GetRequiredService<FediLearn.Core.Queues.InboxSignal>(),
+            Services.GetRequiredService<FediLearn.Core.Inbox.ParsedActivityHandoff>(),
             Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<FediLearn.Core.Options.FediLearnOptions>>(), TimeProvider.System,
             logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<FediLearn.Core.Queues.InboxWorker>.Instance);
 
@@ -154,8 +155,10 @@ public sealed class TestNode : IAsyncDisposable
     public async Task<FediLearn.Core.Inbox.ReceiveOutcome> ReceiveAsync(Newtonsoft.Json.Linq.JObject activity, string signer)
     {
         await using var scope = Scope();
+        // The endpoint hands on its parse of the body, which the worker then applies: the same here, not the caller's object.
+        var json = activity.ToString(Newtonsoft.Json.Formatting.None);
         return await scope.ServiceProvider.GetRequiredService<FediLearn.Core.Inbox.InboxReceiver>()
-            .ReceiveAsync(activity, activity.ToString(Newtonsoft.Json.Formatting.None), signer, CancellationToken.None);
+            .ReceiveAsync(FediLearn.ActivityPub.Json.ActivityJson.Parse(json), json, signer, CancellationToken.None);
     }
 
     public async ValueTask DisposeAsync()

@@ -52,22 +52,23 @@ public static class ActivityJson
         }
     }
 
-    public static JObject Parse(byte[] utf8)
+    public static JObject Parse(byte[] utf8) => Parse(DecodeUtf8(utf8));
+
+    /// <summary>A body's text: strict UTF-8, a leading byte order mark left out.</summary>
+    public static string DecodeUtf8(byte[] utf8)
     {
         ArgumentNullException.ThrowIfNull(utf8);
         ReadOnlySpan<byte> bytes = utf8;
         if (bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
             bytes = bytes[3..];
-        string text;
         try
         {
-            text = StrictUtf8.GetString(bytes);
+            return StrictUtf8.GetString(bytes);
         }
         catch (DecoderFallbackException ex)
         {
             throw new ActivityJsonException("Body is not valid UTF-8.", ex);
         }
-        return Parse(text);
     }
 
     /// <summary>The id of a reference: a string, or an object with a string <c>id</c>. Anything else is null.</summary>

@@ -22,6 +22,11 @@ public enum ReceiveOutcome { Queued, Duplicate, Blocked }
 /// </summary>
 public sealed class InboxReceiver(InboxIntake intake, TimeProvider time)
 {
+    /// <summary>
+    /// Queues <paramref name="rawJson"/>. <paramref name="activity"/> is its parse (<see cref="ActivityJson.Parse(string)"/>),
+    /// handed to this process's inbox worker with the stored row (<see cref="ParsedActivityHandoff"/>); the caller must not
+    /// change it afterwards.
+    /// </summary>
     public Task<ReceiveOutcome> ReceiveAsync(JObject activity, string rawJson, string signerUri, CancellationToken ct)
     {
         var activityId = ActivityJson.GetId(activity)
@@ -35,7 +40,7 @@ public sealed class InboxReceiver(InboxIntake intake, TimeProvider time)
             State = InboxState.Pending,
             ReceivedAt = now,
             NextAttemptAt = now,
-        }, ct);
+        }, activity, ct);
     }
 }
 
@@ -48,7 +53,7 @@ public sealed class InboxReceiver(InboxIntake intake, TimeProvider time)
 /// intake when it verified the signature with a key held in memory (<see cref="VerifiedKeyCache"/>), so a block made
 /// a moment ago, by this process or another (the CLI), refuses the very next activity.
 /// </summary>
-public sealed class InboxIntake(IServiceScopeFactory scopes, InboxSignal signal) : IDisposable
+public sealed class InboxIntake(IServiceScopeFactory scopes, InboxSignal signal, ParsedActivityHandoff handoff) : IDisposable
 {
     /// <summary>Activities committed together at most.</summary>
     public const int MaxBatch = 64;
@@ -58,7 +63,7 @@ public sealed class InboxIntake(IServiceScopeFactory scopes, InboxSignal signal)
     /// <summary>Transactions that stored activities, for tests: fewer than the activities when they came together.</summary>
     internal long Commits => Interlocked.Read(ref _commits);
 
-    private sealed record Waiting(InboxItem Item, TaskCompletionSource<ReceiveOutcome> Stored);
+    private sealed record Waiting(InboxItem Item, JObject? Parsed, TaskCompletionSource<ReceiveOutcome> Stored);
 
     private readonly Channel<Waiting> _waiting = Channel.CreateUnbounded<Waiting>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _starting = new();
@@ -68,12 +73,15 @@ public sealed class InboxIntake(IServiceScopeFactory scopes, InboxSignal signal)
     /// Waits until the item is committed (or was already there). A request that gives up (<paramref name="ct"/>) stops
     /// waiting, but its item may still be stored: its sender, seeing no 202, sends it again, which is then a replay.
     /// </summary>
-    public Task<ReceiveOutcome> StoreAsync(InboxItem item, CancellationToken ct)
+    public Task<ReceiveOutcome> StoreAsync(InboxItem item, CancellationToken ct) => StoreAsync(item, null, ct);
+
+    /// <summary>As <see cref="StoreAsync(InboxItem, CancellationToken)"/>, with the item's JSON already parsed, for the worker.</summary>
+    public Task<ReceiveOutcome> StoreAsync(InboxItem item, JObject? parsed, CancellationToken ct)
     {
         if (_writer is null)
             lock (_starting) _writer ??= Task.Run(WriteAllAsync);
         var stored = new TaskCompletionSource<ReceiveOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_waiting.Writer.TryWrite(new Waiting(item, stored))) throw new ObjectDisposedException(nameof(InboxIntake), "The node is shutting down");
+        if (!_waiting.Writer.TryWrite(new Waiting(item, parsed, stored))) throw new ObjectDisposedException(nameof(InboxIntake), "The node is shutting down");
         return stored.Task.WaitAsync(ct);
     }
 
@@ -128,6 +136,10 @@ public sealed class InboxIntake(IServiceScopeFactory scopes, InboxSignal signal)
                 outcomes[rowOf[r]] = inserted.ContainsKey((string)rows[r][0]!) ? ReceiveOutcome.Queued : ReceiveOutcome.Duplicate;
             stored = inserted.Count;
             await tx.CommitAsync(CancellationToken.None);
+            // Only once committed: a rolled-back row's id may be given to another activity.
+            for (var r = 0; r < rows.Count; r++)
+                if (batch[rowOf[r]].Parsed is { } parsed && inserted.TryGetValue((string)rows[r][0]!, out var id))
+                    handoff.Offer(id, parsed);
         }
         Interlocked.Increment(ref _commits);
         if (stored > 0) signal.Signal.Notify();

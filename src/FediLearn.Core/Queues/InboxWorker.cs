@@ -17,7 +17,8 @@ namespace FediLearn.Core.Queues;
 /// the queue (it was stored before the 202) rather than taking every core and database connection.
 /// </summary>
 public sealed class InboxWorker(
-    IServiceScopeFactory scopes, InboxSignal signal, IOptions<FediLearnOptions> options, TimeProvider time, ILogger<InboxWorker> logger)
+    IServiceScopeFactory scopes, InboxSignal signal, ParsedActivityHandoff handoff, IOptions<FediLearnOptions> options, TimeProvider time,
+    ILogger<InboxWorker> logger)
     : PollingQueueWorker(scopes, signal.Signal, "inbox_items", options, time, logger)
 {
     private const int MaxAttempts = 5;
@@ -68,7 +69,7 @@ public sealed class InboxWorker(
     /// </summary>
     private async Task<List<(InboxItem Item, JObject? Activity)>> ApplyRepliesAsync(List<InboxItem> claimed, CancellationToken ct)
     {
-        var parsed = claimed.Select(i => (Item: i, Activity: TryParse(i.Json))).ToList();
+        var parsed = claimed.Select(i => (Item: i, Activity: handoff.Take(i.Id) ?? TryParse(i.Json))).ToList();
         var creates = parsed.GroupBy(p => SenderHost(p.Item.ActorUri), StringComparer.Ordinal)
             .Where(lane => lane.All(p => p.Activity is not null && ActivityJson.GetTypes(p.Activity).FirstOrDefault() == "Create"))
             .SelectMany(lane => lane).OrderBy(p => p.Item.Id).ToList();

@@ -47,8 +47,9 @@ public static class InboxEndpoints
             return ErrorResponses.Json(413, $"The body is larger than {max} bytes");
         }
 
+        string text;
         Newtonsoft.Json.Linq.JObject activity;
-        try { activity = ActivityJson.Parse(body); }
+        try { activity = ActivityJson.Parse(text = ActivityJson.DecodeUtf8(body)); }
         catch (ActivityJsonException e) { return ErrorResponses.Json(400, $"Malformed activity: {e.Message}"); }
         var actorId = ActivityJson.GetId(activity["actor"]);
         if (actorId is null || ActivityJson.GetTypes(activity).Count == 0)
@@ -66,7 +67,7 @@ public static class InboxEndpoints
         if (auth.SignerUri != actorId)
             return ErrorResponses.Json(401, "The signer and the actor do not match");
 
-        var outcome = await services.GetRequiredService<InboxReceiver>().ReceiveAsync(activity, Encoding.UTF8.GetString(body), actorId, ct);
+        var outcome = await services.GetRequiredService<InboxReceiver>().ReceiveAsync(activity, text, actorId, ct);
         return outcome == ReceiveOutcome.Blocked
             ? ErrorResponses.Json(403, "The signer's domain is blocked on this node")
             : Results.Accepted();
@@ -85,6 +86,15 @@ public static class InboxEndpoints
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, int max, CancellationToken ct)
     {
+        if (request.ContentLength is { } length)
+        {
+            // Within the limit (checked before), and Kestrel holds the body to its Content-Length: one array, no copies.
+            var exact = new byte[length];
+            var filled = 0;
+            int n;
+            while (filled < exact.Length && (n = await request.Body.ReadAsync(exact.AsMemory(filled), ct)) > 0) filled += n;
+            return filled == exact.Length ? exact : exact[..filled];
+        }
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
