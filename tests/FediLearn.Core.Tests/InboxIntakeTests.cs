@@ -60,12 +60,7 @@ public class InboxIntakeTests : NodeTest
     {
         // The stored reply says "stored"; the parse handed on under its row's id is swapped for one that says "handed on".
         // Which text the group keeps shows which one the worker applied.
-        var handoff = Node.Services.GetRequiredService<ParsedActivityHandoff>();
-        var (_, prompt, _) = await Node.AddGroupWithPromptAsync(FediLearn.Core.Data.Entities.PostingPolicy.Open);
-        await Node.AddRemoteActorAsync(Eve);
-        await Node.ReceiveAsync(Reply(prompt, "stored"), Eve);
-        var id = await Node.WithDbAsync(db => db.InboxItems.Select(i => i.Id).SingleAsync());
-        Assert.NotNull(handoff.Take(id));
+        var (handoff, prompt, id) = await StoreReplyTakingItsParseAsync();
         handoff.Offer(id, Reply(prompt, "handed on"));
 
         Assert.Equal(1, await Node.NewInboxWorker().RunOnceAsync(CancellationToken.None));
@@ -78,15 +73,23 @@ public class InboxIntakeTests : NodeTest
     public async Task Without_a_handed_on_parse_the_worker_parses_the_stored_json()
     {
         // Another app node's worker, or this one after a restart: nothing in memory, the row's JSON is all there is.
-        var handoff = Node.Services.GetRequiredService<ParsedActivityHandoff>();
-        var (_, prompt, _) = await Node.AddGroupWithPromptAsync(FediLearn.Core.Data.Entities.PostingPolicy.Open);
-        await Node.AddRemoteActorAsync(Eve);
-        await Node.ReceiveAsync(Reply(prompt, "stored"), Eve);
-        Assert.NotNull(handoff.Take(await Node.WithDbAsync(db => db.InboxItems.Select(i => i.Id).SingleAsync())));
+        await StoreReplyTakingItsParseAsync();
 
         Assert.Equal(1, await Node.NewInboxWorker().RunOnceAsync(CancellationToken.None));
 
         Assert.Equal("<p>stored</p>", await Node.WithDbAsync(db => db.Replies.Select(r => r.ContentHtml).SingleAsync()));
+    }
+
+    /// <summary>A reply to a group's prompt, saying "stored", received and committed; its handed-on parse taken away.</summary>
+    private async Task<(ParsedActivityHandoff Handoff, string Prompt, long ItemId)> StoreReplyTakingItsParseAsync()
+    {
+        var handoff = Node.Services.GetRequiredService<ParsedActivityHandoff>();
+        var (_, prompt, _) = await Node.AddGroupWithPromptAsync(FediLearn.Core.Data.Entities.PostingPolicy.Open);
+        await Node.AddRemoteActorAsync(Eve);
+        await Node.ReceiveAsync(Reply(prompt, "stored"), Eve);
+        var id = await Node.WithDbAsync(db => db.InboxItems.Select(i => i.Id).SingleAsync());
+        Assert.NotNull(handoff.Take(id));
+        return (handoff, prompt, id);
     }
 
     private static JObject Reply(string inReplyTo, string text) => new()
