@@ -32,6 +32,7 @@ public sealed class FanoutBenchmark(BenchOptions options)
     private readonly Dictionary<Scenario, List<BareResult>> _bare = [];
     private readonly List<(string When, double Mb)> _memory = [];
     private double _quietOneSecondMb = double.NaN;
+    private (int OneSecond, int Idle) _idleTrims;
 
     public async Task<bool> RunAsync(CancellationToken ct)
     {
@@ -55,6 +56,7 @@ public sealed class FanoutBenchmark(BenchOptions options)
         {
             ["FediLearn__Delivery__Concurrency"] = Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Logging__LogLevel__Default"] = "Warning",
+            [ProcessStats.TrimLogging.Key] = ProcessStats.TrimLogging.Value,
         });
         var pid = ProcessStats.FindServerPid(node.DataPath) ?? throw new InvalidOperationException("server process not found in /proc");
         Info($"node: {node.BaseUrl} pid {pid}, server {NodeProcess.WebAssemblyPath} ({BuildFlavour()}), sinks on 127.0.0.1 ports {string.Join(",", sinks.Ports)}");
@@ -92,8 +94,10 @@ public sealed class FanoutBenchmark(BenchOptions options)
 
         await Task.Delay(1000, ct);
         _quietOneSecondMb = ProcessStats.ResidentMb(pid) ?? double.NaN;
+        var trimsOneSecond = ProcessStats.IdleTrims(node.Output);
         await Task.Delay(ProcessStats.IdleSettle - TimeSpan.FromSeconds(1), ct);
         _memory.Add(("idle, followers seeded", ProcessStats.ResidentMb(pid) ?? double.NaN));
+        _idleTrims = (trimsOneSecond, ProcessStats.IdleTrims(node.Output));
 
         // Warm-up (not counted): JIT, connection pools, SQLite caches on both sides; gives the activity body B sends.
         await FanoutOnceAsync(node, api, db, pid, sinks, warmup, groupIds[warmup], 0, ct);
@@ -169,7 +173,7 @@ public sealed class FanoutBenchmark(BenchOptions options)
         }
         var idle = _memory.Where(m => m.When.StartsWith("idle", StringComparison.Ordinal)).Max(m => m.Mb);
         Target("memory idle, fan-out node", $"{N(idle)} MB RSS", idle / 150, "150 MB", "≤ 150 MB", idle <= 150);
-        Detail($"idle: just started {N(_memory[0].Mb)} MB; setup done, 1 s quiet (before the node's idle trim) {N(_quietOneSecondMb)} MB; {N(ProcessStats.IdleSettle.TotalSeconds)} s quiet {N(_memory[1].Mb)} MB");
+        Detail($"idle: just started {N(_memory[0].Mb)} MB; setup done, 1 s quiet {N(_quietOneSecondMb)} MB; {N(ProcessStats.IdleSettle.TotalSeconds)} s quiet {N(_memory[1].Mb)} MB (idle trims logged by then: {_idleTrims.OneSecond}, {_idleTrims.Idle})");
         var peak = ProcessStats.ResidentMb(pid, "VmHWM") ?? double.NaN;
         var after = _memory.Where(m => !m.When.StartsWith("idle", StringComparison.Ordinal)).Max(m => m.Mb);
         var peakDuring = _fanout.Values.SelectMany(r => r).Max(r => r.PeakRssMb);

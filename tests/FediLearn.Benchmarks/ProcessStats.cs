@@ -32,9 +32,16 @@ public static class ProcessStats
     /// <summary>
     /// How long a benchmark leaves the node quiet before it reads the node's idle memory: past the node's idle trim
     /// (FediLearn:Memory:IdleTrimAfter, 2 s by default, checked every 250 ms), which gives the GC's spare memory back
-    /// (docs/performance.md, "Memory"). The benchmarks also print the reading after 1 s, before the trim.
+    /// (docs/performance.md, "Memory"). The benchmarks also print the reading after 1 s, and how many idle trims the node had logged at each reading.
     /// </summary>
     public static readonly TimeSpan IdleSettle = TimeSpan.FromSeconds(3);
+
+    /// <summary>The node's log level that makes it log each idle trim, for <see cref="IdleTrims"/>.</summary>
+    public static readonly KeyValuePair<string, string> TrimLogging = new("Logging__LogLevel__FediLearn.Core.Services.IdleMemoryTrimmer", "Debug");
+
+    /// <summary>Idle trims the node has logged so far (with <see cref="TrimLogging"/>): whether one came before an idle reading.</summary>
+    public static int IdleTrims(string nodeOutput) =>
+        nodeOutput.Split('\n').Count(line => line.Contains("Memory trim (idle)", StringComparison.Ordinal));
 
     /// <summary>VmRSS (or VmHWM, the peak) in MB.</summary>
     public static double? ResidentMb(int pid, string field = "VmRSS")

@@ -32,6 +32,7 @@ public sealed class ReadsBenchmark(BenchOptions options)
         await using var node = await NodeProcess.StartAsync("reads", ct, new Dictionary<string, string>
         {
             ["Logging__LogLevel__Default"] = "Warning",
+            [ProcessStats.TrimLogging.Key] = ProcessStats.TrimLogging.Value,
             // No per-sender budget for the load (it all comes from 127.0.0.1 unsigned): a 429 would invalidate the run.
             ["FediLearn__RateLimits__FetchPerHostPerMinute"] = "0",
             ["FediLearn__RateLimits__ApiPerTokenPerMinute"] = "0",
@@ -94,8 +95,12 @@ public sealed class ReadsBenchmark(BenchOptions options)
         {
             await Task.Delay(1000, ct);
             var quietOneSecond = ProcessStats.ResidentMb(pid) ?? double.NaN;
+            var trimsOneSecond = ProcessStats.IdleTrims(node.Output);
+            var cpuQuiet = ProcessStats.CpuTime(pid);
             await Task.Delay(ProcessStats.IdleSettle - TimeSpan.FromSeconds(1), ct);
             var idle = ProcessStats.ResidentMb(pid) ?? double.NaN;
+            var trimsIdle = ProcessStats.IdleTrims(node.Output);
+            cpuQuiet = ProcessStats.CpuTime(pid) - cpuQuiet;
             Info($"setup: {N(setup.Elapsed.TotalSeconds, "0.0")} s; node RSS idle after setup and one GET of each URL: {N(idle)} MB; bare server pid {bareProcess.Id}");
 
             using var load = new LoadGenerator(Connections);
@@ -182,7 +187,7 @@ public sealed class ReadsBenchmark(BenchOptions options)
 
             var idleOk = idle <= 150;
             Target("memory idle", $"{N(idle)} MB RSS", idle / 150, "150 MB", "≤ 150 MB", idleOk);
-            Detail($"just started {N(justStarted)} MB; after setup and one GET of each URL {N(quietOneSecond)} MB 1 s later (before the node's idle trim), {N(idle)} MB {N(ProcessStats.IdleSettle.TotalSeconds)} s later; after the warm-up load {N(idleAfterWarm)} MB; 1 s after the measured load {N(afterLoad)} MB");
+            Detail($"just started {N(justStarted)} MB; after setup and one GET of each URL {N(quietOneSecond)} MB 1 s later, {N(idle)} MB {N(ProcessStats.IdleSettle.TotalSeconds)} s later (idle trims logged by then: {trimsOneSecond}, {trimsIdle}; node CPU in between {N(cpuQuiet.TotalMilliseconds)} ms); after the warm-up load {N(idleAfterWarm)} MB; 1 s after the measured load {N(afterLoad)} MB");
             var peakRss = Math.Max(peak, double.IsNaN(hwm) ? 0 : hwm);
             var peakOk = peakRss <= 400;
             Target("memory under reads", $"{N(peakRss)} MB peak RSS", peakRss / 400, "400 MB", "≤ 400 MB", peakOk);

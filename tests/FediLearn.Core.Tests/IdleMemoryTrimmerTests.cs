@@ -42,6 +42,15 @@ public sealed class IdleMemoryTrimmerTests
     }
 
     [Fact]
+    public void The_pollers_of_an_idle_node_falling_into_one_tick_do_not_put_off_its_trim()
+    {
+        var r = new Readings(TimeSpan.FromSeconds(2));
+        Assert.Empty(r.Trims(4, 4_000_000));
+        // Three queue workers polling once a second, ~50-70 KB each: some ticks get none, some get all three at once.
+        Assert.Equal([8], Enumerable.Range(1, 20).Where(t => r.Tick(t % 4 == 0 ? 200_000 : 0)).ToList());
+    }
+
+    [Fact]
     public void A_busy_process_is_never_trimmed()
     {
         var r = new Readings(TimeSpan.FromSeconds(2));

@@ -97,12 +97,15 @@ internal static class GlibcHeap
 /// When <see cref="IdleMemoryTrimmer"/> trims: after the process has allocated less than <see cref="QuietBytesPerTick"/>
 /// in every tick for the quiet period, once per quiet spell, and only when there is at least <see cref="MinSpareBytes"/>
 /// to give back: spare at the last collection (<c>GCMemoryInfo</c> describes the last one), or allocated since the last
-/// trim (memory the young generation committed since, which no collection has looked at). An idle node's pollers
-/// allocate ~50 KB a tick; serving one page or activity takes more.
+/// trim (memory the young generation committed since, which no collection has looked at). An idle node allocates
+/// ~100-150 KB a second, in bursts: each queue worker's poll (every Delivery:PollInterval) builds a scope, a context
+/// and a query, and when the polls fall into the same tick that tick alone passed the former bar of 128 KB, restarting
+/// the quiet period; in benchmark runs 2 of 7 setups then had no idle trim by 3 s of quiet (docs/performance.md, "The
+/// idle trim that did not come"). A burst of real work allocates megabytes a tick.
 /// </summary>
 internal sealed class IdleTrimPolicy(TimeSpan quietFor, long startTimestamp, TimeProvider time)
 {
-    internal const long QuietBytesPerTick = 128 * 1024;
+    internal const long QuietBytesPerTick = 512 * 1024;
     internal const long MinSpareBytes = 4 * 1024 * 1024;
 
     private long _quietSince = startTimestamp;
