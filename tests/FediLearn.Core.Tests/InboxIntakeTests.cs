@@ -61,7 +61,7 @@ public class InboxIntakeTests : NodeTest
         // The stored reply says "stored"; the parse handed on under its row's id is swapped for one that says "handed on".
         // Which text the group keeps shows which one the worker applied.
         var (handoff, prompt, id) = await StoreReplyTakingItsParseAsync();
-        handoff.Offer(id, Reply(prompt, "handed on"));
+        handoff.Offer(id, Reply(prompt, "handed on"), 500);
 
         Assert.Equal(1, await Node.NewInboxWorker().RunOnceAsync(CancellationToken.None));
 
@@ -104,17 +104,32 @@ public class InboxIntakeTests : NodeTest
     };
 
     [Fact]
-    public void The_handoff_is_bounded_and_forgets_rather_than_grows()
+    public void The_handoff_is_bounded_by_the_size_of_the_json_and_forgets_rather_than_grows()
     {
         var handoff = new ParsedActivityHandoff();
-        for (var i = 0; i < ParsedActivityHandoff.Capacity; i++) handoff.Offer(i, Like(i));
-        Assert.Equal(ParsedActivityHandoff.Capacity, handoff.Count);
+        const int size = 2_000; // a Mastodon reply's Create
+        var fits = ParsedActivityHandoff.BudgetChars / size;
+        for (var i = 0; i < fits; i++) handoff.Offer(i, Like(i), size);
+        Assert.Equal((fits, fits * size), (handoff.Count, handoff.HeldChars));
 
-        handoff.Offer(ParsedActivityHandoff.Capacity, Like(-1)); // full: the old entries go (another node applied them)
+        handoff.Offer(fits, Like(-1), size); // over the budget: what was held goes (another node may have applied it)
 
-        Assert.Equal(1, handoff.Count);
+        Assert.Equal((1, size), (handoff.Count, handoff.HeldChars));
         Assert.Null(handoff.Take(0));
-        Assert.Equal(Like(-1).ToString(), handoff.Take(ParsedActivityHandoff.Capacity)?.ToString());
+        Assert.Equal(Like(-1).ToString(), handoff.Take(fits)?.ToString());
+        Assert.Equal(0, handoff.HeldChars);
+    }
+
+    [Fact]
+    public void A_large_activity_is_not_held_at_all()
+    {
+        // A body may be up to Federation:MaxBodyBytes (1 MB), and its tree ~11 times that: the worker parses it again.
+        var handoff = new ParsedActivityHandoff();
+        handoff.Offer(1, Like(1), ParsedActivityHandoff.MaxChars + 1);
+        handoff.Offer(2, Like(2), ParsedActivityHandoff.MaxChars);
+
+        Assert.Null(handoff.Take(1));
+        Assert.NotNull(handoff.Take(2));
     }
 
     private const string Eve = "https://e.example/users/eve";

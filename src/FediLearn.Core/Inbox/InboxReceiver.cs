@@ -139,7 +139,7 @@ public sealed class InboxIntake(IServiceScopeFactory scopes, InboxSignal signal,
             // Only once committed: a rolled-back row's id may be given to another activity.
             for (var r = 0; r < rows.Count; r++)
                 if (batch[rowOf[r]].Parsed is { } parsed && inserted.TryGetValue((string)rows[r][0]!, out var id))
-                    handoff.Offer(id, parsed);
+                    handoff.Offer(id, parsed, batch[rowOf[r]].Item.Json.Length);
         }
         Interlocked.Increment(ref _commits);
         if (stored > 0) signal.Signal.Notify();
