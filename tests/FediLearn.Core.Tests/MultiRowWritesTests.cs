@@ -42,7 +42,7 @@ public class MultiRowWritesTests : NodeTest
         if (Node.Provider == TestProvider.Sqlite)
         {
             var stored = await Node.WithDbAsync(db => db.Database.SqlQueryRaw<string>(
-                "SELECT typeof(created_at) || ':' || created_at || '|' || typeof(is_public) || ':' || is_public || '|' || hex(json) AS \"Value\" FROM outbound_activities WHERE key IN ('by-ef', 'together-1') ORDER BY id")
+                "SELECT typeof(created_at) || ':' || created_at || '|' || typeof(is_public) || ':' || is_public || '|' || typeof(json) || ':' || hex(json) AS \"Value\" FROM outbound_activities WHERE key IN ('by-ef', 'together-1') ORDER BY id")
                 .ToListAsync());
             Assert.Equal(2, stored.Count);
             Assert.Equal(stored[0], stored[1]);

@@ -113,25 +113,27 @@ public sealed class InboxIntake(IServiceScopeFactory scopes, InboxSignal signal,
         var rows = new List<object?[]>(batch.Count);
         var rowOf = new List<int>(batch.Count); // the request each row came from
         var stored = 0;
+        // Sorted and encoded before the writer is taken (a block read just before the write is as good as one read
+        // inside it: a block committed a moment later misses either way, and applies to what comes next).
+        var blocked = new List<string>();
+        await foreach (var domain in HotQueries.BlockedDomainsAsync(db)) blocked.Add(domain);
+        var inBatch = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var item = batch[i].Item;
+            if (blocked.Count > 0 && IsBlocked(item.ActorUri, blocked)) { outcomes[i] = ReceiveOutcome.Blocked; continue; }
+            if (!inBatch.Add(item.ActivityId)) { outcomes[i] = ReceiveOutcome.Duplicate; continue; }
+            rows.Add([item.ActivityId, item.ActorUri, item.Json, (int)item.State, item.Attempts, item.ReceivedAt, item.NextAttemptAt]);
+            rowOf.Add(i);
+        }
+        var insert = MultiRowWrites.Prepare(db, "inbox_items", ["activity_id", "actor_uri", "json", "state", "attempts", "received_at", "next_attempt_at"],
+            rows, unlessExists: "activity_id", returningKey: "activity_id");
         await using (var tx = await SqliteWriteGate.BeginAsync(db, CancellationToken.None))
         {
-            var blocked = new List<string>();
-            await foreach (var domain in HotQueries.BlockedDomainsAsync(db)) blocked.Add(domain);
-            var inBatch = new HashSet<string>(StringComparer.Ordinal);
-            for (var i = 0; i < batch.Count; i++)
-            {
-                var item = batch[i].Item;
-                if (blocked.Count > 0 && IsBlocked(item.ActorUri, blocked)) { outcomes[i] = ReceiveOutcome.Blocked; continue; }
-                if (!inBatch.Add(item.ActivityId)) { outcomes[i] = ReceiveOutcome.Duplicate; continue; }
-                rows.Add([item.ActivityId, item.ActorUri, item.Json, (int)item.State, item.Attempts, item.ReceivedAt, item.NextAttemptAt]);
-                rowOf.Add(i);
-            }
             // A replay (security.md case 31) meets the unique activity_id and is skipped: the rows RETURNING leaves out
             // were there already. On SQLite nothing can come in between (one writer); on PostgreSQL another node storing
             // the same id meanwhile makes this insert wait for its commit, and then skip the row: one copy either way.
-            var inserted = await MultiRowWrites.InsertReturningIdsAsync(db, "inbox_items",
-                ["activity_id", "actor_uri", "json", "state", "attempts", "received_at", "next_attempt_at"], "activity_id",
-                rows, CancellationToken.None, unlessExists: "activity_id");
+            var inserted = await MultiRowWrites.InsertReturningIdsAsync(db, insert, CancellationToken.None);
             for (var r = 0; r < rows.Count; r++)
                 outcomes[rowOf[r]] = inserted.ContainsKey((string)rows[r][0]!) ? ReceiveOutcome.Queued : ReceiveOutcome.Duplicate;
             stored = inserted.Count;

@@ -136,6 +136,14 @@ public sealed class ThreadService(
     {
         if (staged.Count == 0 && alongside is null) return;
         var inboxes = 0;
+        // The replies' rows are encoded before the writer is taken; the Announces' need the replies' ids.
+        var replies = MultiRowWrites.Prepare(db, "replies",
+            ["uri", "group_id", "top_item_id", "in_reply_to", "author_uri", "author_host", "author_name", "content_html", "json", "published_at", "received_at"],
+            [.. staged.Select(s => s.Reply).Select(r => new object?[]
+            {
+                r.Uri, r.GroupId, r.TopItemId, r.InReplyTo, r.AuthorUri, r.AuthorHost, r.AuthorName, r.ContentHtml, r.Json,
+                MultiRowWrites.Utc(r.PublishedAt), MultiRowWrites.Utc(r.ReceivedAt),
+            })], returningKey: "uri");
         await using (var tx = await SqliteWriteGate.BeginAsync(db, ct))
         {
             await db.SaveChangesAsync(ct); // whatever else the caller changed on the way (a remote actor's profile…)
@@ -145,13 +153,7 @@ public sealed class ThreadService(
                 await tx.CommitAsync(ct);
                 return;
             }
-            var replyIds = await MultiRowWrites.InsertReturningIdsAsync(db, "replies",
-                ["uri", "group_id", "top_item_id", "in_reply_to", "author_uri", "author_host", "author_name", "content_html", "json", "published_at", "received_at"], "uri",
-                [.. staged.Select(s => s.Reply).Select(r => new object?[]
-                {
-                    r.Uri, r.GroupId, r.TopItemId, r.InReplyTo, r.AuthorUri, r.AuthorHost, r.AuthorName, r.ContentHtml, r.Json,
-                    MultiRowWrites.Utc(r.PublishedAt), MultiRowWrites.Utc(r.ReceivedAt),
-                })], ct);
+            var replyIds = await MultiRowWrites.InsertReturningIdsAsync(db, replies, ct);
             foreach (var s in staged)
             {
                 s.Reply.Id = replyIds[s.Reply.Uri];
