@@ -8,7 +8,7 @@ using static FediLearn.Benchmarks.Report;
 namespace FediLearn.Benchmarks;
 
 /// <summary>One receiver's pass of the signed load.</summary>
-public sealed record InboxRun(string Receiver, InboxLoadResult Load, double ProcessedSeconds, double PeakRssMb, TimeSpan ServerCpu, WriterFigures? Writer = null)
+public sealed record InboxRun(string Receiver, InboxLoadResult Load, double ProcessedSeconds, double PeakRssMb, TimeSpan ServerCpu, NodeCounters? Writer = null)
 {
     /// <summary>Activities accepted (202) and processed per second: for FediLearn until stored, relayed (Announce queued) and its inbox queue drained; for the others their 202 is all they do.</summary>
     public double ProcessedPerSecond => Load.Accepted / ProcessedSeconds;
@@ -146,7 +146,7 @@ public sealed class InboxBenchmark(BenchOptions options)
     {
         var before = state.Read(groupId);
         if (before.Open != 0) throw new InvalidOperationException($"inbox queue not empty before a pass: {before}");
-        var writer0 = await WriterFigures.ReadAsync(node, MetricsToken, ct);
+        var writer0 = await NodeCounters.ReadAsync(node, MetricsToken, ct);
         var cpu0 = ProcessStats.CpuTime(pid);
         using var sampling = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var peakRss = 0.0;
@@ -166,7 +166,7 @@ public sealed class InboxBenchmark(BenchOptions options)
         var cpu = ProcessStats.CpuTime(pid) - cpu0;
         await sampling.CancelAsync();
         await sampler;
-        var writer = (await WriterFigures.ReadAsync(node, MetricsToken, ct)) - writer0;
+        var writer = (await NodeCounters.ReadAsync(node, MetricsToken, ct)) - writer0;
         return new InboxRun("fedilearn", result, processed, peakRss, cpu, writer);
     }
 
@@ -226,6 +226,10 @@ public sealed class InboxBenchmark(BenchOptions options)
             Detail($"SQLite's one writer (the node's write gate, from /metrics): held {N(busy.Median)} % of a pass (min {N(busy.Min)}, max {N(busy.Max)}), " +
                    $"{N(Stat.Of(w.Select(r => r.Writer!.HeldSeconds * 1e6 / r.Load.Accepted)).Median)} µs per activity in {N(Stat.Of(w.Select(r => r.Writer!.Writes / (double)r.Load.Accepted)).Median, "0.00")} writes; " +
                    $"writers waited {N(Stat.Of(w.Select(r => r.Writer!.WaitedSeconds * 1e6 / r.Writer.Writes)).Median)} µs per write on average");
+            Detail($"the node's garbage collector (from /metrics): {N(Stat.Of(w.Select(r => r.Writer!.AllocatedBytes / 1024.0 / r.Load.Accepted)).Median)} KB allocated per activity; " +
+                   $"{N(Stat.Of(w.Select(r => (double)(r.Writer!.Gen0 + r.Writer.Gen1 + r.Writer.Gen2))).Median)} collections a pass " +
+                   $"(gen0 {N(Stat.Of(w.Select(r => (double)r.Writer!.Gen0)).Median)}, gen1 {N(Stat.Of(w.Select(r => (double)r.Writer!.Gen1)).Median)}, gen2 {N(Stat.Of(w.Select(r => (double)r.Writer!.Gen2)).Median)}, medians), " +
+                   $"paused {N(Stat.Of(w.Select(r => 100 * r.Writer!.PauseSeconds / r.ProcessedSeconds)).Median, "0.0")} % of a pass");
         }
         var s = state.Read(groupId);
         Detail($"outcome: FediLearn stored {N(s.Replies)} replies, {N(s.Relayed)} with their Announce queued, {N(s.Failed)} failed inbox items; Fedify's Create listener ran {N(fedifyCreated)} times; bare inbox accepted {N(peers.BareAccepted)}; " +
@@ -260,14 +264,15 @@ public sealed class InboxBenchmark(BenchOptions options)
 }
 
 /// <summary>
-/// The node's SQLite writer counters (<c>fedilearn_sqlite_*_total</c> on /metrics): how many writes took SQLite's one
-/// writer, how long they held it and how long they queued for it. A pass's figures are the difference of two readings.
+/// The node's counters on /metrics: how many writes took SQLite's one writer, how long they held it and how long they
+/// queued for it (<c>fedilearn_sqlite_*_total</c>), and what its garbage collector did (<c>dotnet_gc_*_total</c>: bytes
+/// allocated, pause time, collections by generation). A pass's figures are the difference of two readings.
 /// </summary>
-public sealed record WriterFigures(long Writes, double HeldSeconds, double WaitedSeconds)
+public sealed record NodeCounters(long Writes, double HeldSeconds, double WaitedSeconds, double AllocatedBytes, double PauseSeconds, long Gen0, long Gen1, long Gen2)
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
-    public static async Task<WriterFigures> ReadAsync(NodeProcess node, string token, CancellationToken ct)
+    public static async Task<NodeCounters> ReadAsync(NodeProcess node, string token, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(node.BaseUrl, "metrics"));
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
@@ -275,14 +280,16 @@ public sealed record WriterFigures(long Writes, double HeldSeconds, double Waite
         var text = await response.Content.ReadAsStringAsync(ct);
         if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"/metrics answered {(int)response.StatusCode}: {text}");
         double Sample(string name) =>
-            System.Text.RegularExpressions.Regex.Match(text, $@"^{name} ([0-9.eE+-]+)$", System.Text.RegularExpressions.RegexOptions.Multiline) is { Success: true } m
+            System.Text.RegularExpressions.Regex.Match(text, $@"^{System.Text.RegularExpressions.Regex.Escape(name)} ([0-9.eE+-]+)$", System.Text.RegularExpressions.RegexOptions.Multiline) is { Success: true } m
                 ? double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
                 : throw new InvalidOperationException($"/metrics has no {name} (is the node on SQLite?)");
-        return new WriterFigures((long)Sample("fedilearn_sqlite_writes_total"), Sample("fedilearn_sqlite_writer_held_seconds_total"),
-            Sample("fedilearn_sqlite_writer_waited_seconds_total"));
+        long Collections(int generation) => (long)Sample($"dotnet_gc_collections_total{{gc_heap_generation=\"gen{generation}\"}}");
+        return new NodeCounters((long)Sample("fedilearn_sqlite_writes_total"), Sample("fedilearn_sqlite_writer_held_seconds_total"),
+            Sample("fedilearn_sqlite_writer_waited_seconds_total"), Sample("dotnet_gc_heap_total_allocated_bytes_total"),
+            Sample("dotnet_gc_pause_time_seconds_total"), Collections(0), Collections(1), Collections(2));
     }
 
-    public static WriterFigures operator -(WriterFigures a, WriterFigures b) =>
-        new(a.Writes - b.Writes, a.HeldSeconds - b.HeldSeconds, a.WaitedSeconds - b.WaitedSeconds);
+    public static NodeCounters operator -(NodeCounters a, NodeCounters b) =>
+        new(a.Writes - b.Writes, a.HeldSeconds - b.HeldSeconds, a.WaitedSeconds - b.WaitedSeconds, a.AllocatedBytes - b.AllocatedBytes,
+            a.PauseSeconds - b.PauseSeconds, a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2);
 }
-

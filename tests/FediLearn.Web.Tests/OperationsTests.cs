@@ -105,6 +105,31 @@ public sealed class OperationsTests
     }
 
     /// <summary>
+    /// The runtime's counters on /metrics: bytes allocated rise with the work done between two scrapes, and the collections
+    /// are counted by the generation collected (the start-up trim is an aggressive gen2 collection, so gen2 counts it).
+    /// </summary>
+    [Fact]
+    public async Task The_metrics_count_what_the_process_allocates_and_its_collections()
+    {
+        await using var node = await NodeProcess.StartAsync("ops-gc", settings: new Dictionary<string, string> { ["FediLearn:Metrics:Token"] = MetricsToken });
+        var before = await MetricsAsync(node);
+        for (var i = 0; i < 20; i++)
+        {
+            using var page = await Http.GetAsync($"{node.Origin}/");
+            Assert.Equal(200, (int)page.StatusCode);
+        }
+        var after = await MetricsAsync(node);
+        const string allocated = "dotnet_gc_heap_total_allocated_bytes_total";
+        Assert.True(after[allocated] - before[allocated] > 20 * 1024, $"20 pages allocated {after[allocated] - before[allocated]} bytes");
+        string[] generations = ["gen0", "gen1", "gen2"];
+        var collections = generations.Select(g => after[$"dotnet_gc_collections_total{{gc_heap_generation=\"{g}\"}}"]).ToArray();
+        Assert.All(collections, c => Assert.True(c >= 0));
+        Assert.True(collections[2] >= after["fedilearn_memory_trims_total"] && collections[2] >= 1, $"gen2 {collections[2]}, trims {after["fedilearn_memory_trims_total"]}");
+        Assert.True(after["dotnet_gc_pause_time_seconds_total"] > 0);
+        Assert.True(after["dotnet_gc_pause_time_seconds_total"] >= before["dotnet_gc_pause_time_seconds_total"]);
+    }
+
+    /// <summary>
     /// A proxy on the same machine appends the visitor's address to X-Forwarded-For: logins are counted per visitor, not
     /// per proxy, and a visitor cannot escape their budget by sending an X-Forwarded-For of their own (only the entry the
     /// proxy appended counts). The twin: without the header every visitor looks like the proxy and shares one budget.

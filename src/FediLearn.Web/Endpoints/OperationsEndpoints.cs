@@ -115,6 +115,15 @@ public static class OperationsEndpoints
         Gauge(text, "dotnet_gc_heap_bytes", "Managed heap size of this app process.", [("", GC.GetTotalMemory(false))]);
         Gauge(text, "dotnet_gc_committed_bytes", "Memory the garbage collector of this app process holds from the system (heap and spare).",
             [("", GC.GetGCMemoryInfo().TotalCommittedBytes)]);
+        // The runtime's own counters, named as OpenTelemetry's .NET runtime metrics are in Prometheus: how much the process
+        // allocates and how long its collections stop it (the inbox benchmark reads them around each pass).
+        Counter(text, "dotnet_gc_heap_total_allocated_bytes_total", "Bytes this app process has allocated on the managed heap since it started.",
+            GC.GetTotalAllocatedBytes());
+        Counter(text, "dotnet_gc_pause_time_seconds_total", "Time this app process was paused for garbage collections since it started.",
+            GC.GetTotalPauseDuration().TotalSeconds);
+        Metric(text, "counter", "dotnet_gc_collections_total", "Garbage collections of this app process since it started, by the generation collected.",
+            Enumerable.Range(0, GC.MaxGeneration + 1).Select(g => ($"gc_heap_generation=\"gen{g}\"", (double)GC.CollectionCount(g) - (g < GC.MaxGeneration ? GC.CollectionCount(g + 1) : 0))),
+            "0");
         if (trimmer is not null)
             Counter(text, "fedilearn_memory_trims_total", "Aggressive collections that gave the GC's spare memory back (one at start, then one per idle spell, Memory:IdleTrimAfter).", trimmer.Trims);
         Gauge(text, "process_start_time_seconds", "Start time of this app process, Unix seconds.",
