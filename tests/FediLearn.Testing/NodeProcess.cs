@@ -49,21 +49,61 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public string Output { get { lock (_output) return _output.ToString(); } }
 
+    /// <summary>Whether the server process is still running, or how it ended: for the message of a failed request.</summary>
+    public string State => _process is null ? "not started" : _process.HasExited ? $"exited with {_process.ExitCode}" : "running";
+
     public static async Task<NodeProcess> StartAsync(string name = "node", CancellationToken ct = default, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var dataPath = Path.Combine(Path.GetTempPath(), "fedilearn-tests", $"{name}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(dataPath);
-        var node = new NodeProcess(name, FreePort(), dataPath, settings);
+        for (var attempt = 1; ; attempt++)
+        {
+            var dataPath = Path.Combine(Path.GetTempPath(), "fedilearn-tests", $"{name}-{Guid.NewGuid():N}");
+            Directory.CreateDirectory(dataPath);
+            var node = new NodeProcess(name, FreePort(), dataPath, settings);
+            try
+            {
+                await node.StartProcessAsync(ct);
+                return node;
+            }
+            catch (PortTakenException) when (attempt < 3)
+            {
+                await node.DisposeAsync(); // another process took the port between FreePort and this node's bind: a new port
+            }
+            catch
+            {
+                await node.DisposeAsync(); // a node that did not become ready is not left running
+                throw;
+            }
+        }
+    }
+
+    /// <summary>The port FreePort gave was taken by another process before this node bound it.</summary>
+    private sealed class PortTakenException(string message) : Exception(message);
+
+    /// <summary>
+    /// Whether process <paramref name="pid"/> holds the listening IPv4 socket of 127.0.0.1:<paramref name="port"/>
+    /// (<c>/proc/net/tcp</c> names the socket's inode, <c>/proc/pid/fd</c> the process's sockets). A free port is free
+    /// only until someone binds it: with test processes starting nodes side by side, another node may bind it first, and
+    /// then this node's health check is answered by that one while this one fails to bind and exits.
+    /// </summary>
+    private static bool Listens(int pid, int port)
+    {
+        var local = $"0100007F:{port:X4}";
+        string? inode = null;
+        foreach (var line in File.ReadLines("/proc/net/tcp").Skip(1))
+        {
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length > 9 && fields[1] == local && fields[3] == "0A") { inode = fields[9]; break; }
+        }
+        if (inode is null) return false;
+        var target = $"socket:[{inode}]";
         try
         {
-            await node.StartProcessAsync(ct);
+            return Directory.EnumerateFiles($"/proc/{pid}/fd").Any(fd => new FileInfo(fd).LinkTarget == target);
         }
-        catch
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            await node.DisposeAsync(); // a node that did not become ready is not left running
-            throw;
+            return false;
         }
-        return node;
     }
 
     public static int FreePort()
@@ -132,19 +172,30 @@ public sealed class NodeProcess : IAsyncDisposable
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(60);
+        var answeredByAnother = false; // the port answered while this process did not hold it
         while (DateTime.UtcNow < deadline)
         {
             ct.ThrowIfCancellationRequested();
-            if (process.HasExited) throw new InvalidOperationException($"FediLearn node {Name} exited with {process.ExitCode}:\n{Output}");
+            if (process.HasExited)
+            {
+                if (answeredByAnother)
+                    throw new PortTakenException($"127.0.0.1:{Port} answered another process; node {Name} exited with {process.ExitCode}:\n{Output}");
+                throw new InvalidOperationException($"FediLearn node {Name} exited with {process.ExitCode}:\n{Output}");
+            }
             try
             {
                 using var response = await http.GetAsync(new Uri(BaseUrl, "health"), ct);
-                if (response.IsSuccessStatusCode) return;
+                if (response.IsSuccessStatusCode)
+                {
+                    if (!OperatingSystem.IsLinux() || Listens(process.Id, Port)) return;
+                    answeredByAnother = true; // this node may still bind later (it then answers), or fail to and exit
+                }
             }
             catch (HttpRequestException) { }
             catch (TaskCanceledException) when (!ct.IsCancellationRequested) { }
             await Task.Delay(100, ct);
         }
+        if (answeredByAnother) throw new PortTakenException($"127.0.0.1:{Port} answered, but never from node {Name}:\n{Output}");
         throw new TimeoutException($"FediLearn node {Name} did not become ready:\n{Output}");
     }
 

@@ -22,13 +22,21 @@ internal sealed class PublishingNode(NodeProcess node, string token) : IAsyncDis
         return new PublishingNode(node, token);
     }
 
-    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body = null, string? token = null)
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body = null, string? token = null)
     {
-        var request = new HttpRequestMessage(method, $"{Node.Origin}/api/{path}");
+        using var request = new HttpRequestMessage(method, $"{Node.Origin}/api/{path}");
         if (token != "") request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? Token);
         if (body is not null)
             request.Content = new StringContent(body is string s ? s : JObject.FromObject(body).ToString(), Encoding.UTF8, "application/json");
-        return TestHelpers.Http.SendAsync(request);
+        try
+        {
+            return await TestHelpers.Http.SendAsync(request);
+        }
+        catch (HttpRequestException e)
+        {
+            // A refused connection means the server is gone: say how it ended and what it printed.
+            throw new HttpRequestException($"{method} /api/{path}: {e.Message}; node {Node.Name} {Node.State}; its output:\n{Node.Output}", e);
+        }
     }
 
     public async Task<JObject> PublishAsync(string kind, object body)
