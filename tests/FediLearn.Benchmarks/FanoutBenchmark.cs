@@ -97,6 +97,7 @@ public sealed class FanoutBenchmark(BenchOptions options)
         var trimsOneSecond = ProcessStats.IdleTrims(node.Output);
         await Task.Delay(ProcessStats.IdleSettle - TimeSpan.FromSeconds(1), ct);
         _memory.Add(("idle, followers seeded", ProcessStats.ResidentMb(pid) ?? double.NaN));
+        ProcessStats.SaveMappings(pid, "fanout-idle");
         _idleTrims = (trimsOneSecond, ProcessStats.IdleTrims(node.Output));
 
         // Warm-up (not counted): JIT, connection pools, SQLite caches on both sides; gives the activity body B sends.

@@ -36,6 +36,18 @@ public static class ProcessStats
     /// </summary>
     public static readonly TimeSpan IdleSettle = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// With FEDILEARN_BENCH_SMAPS=&lt;folder&gt;, copies the node's /proc/&lt;pid&gt;/smaps there as &lt;name&gt;.smaps: which
+    /// mappings (assemblies, the runtime's executable memory, anonymous memory) a memory reading is made of.
+    /// </summary>
+    public static void SaveMappings(int pid, string name)
+    {
+        if (Environment.GetEnvironmentVariable("FEDILEARN_BENCH_SMAPS") is not { Length: > 0 } folder) return;
+        Directory.CreateDirectory(folder);
+        try { File.WriteAllText(Path.Combine(folder, name + ".smaps"), File.ReadAllText($"/proc/{pid}/smaps")); }
+        catch (IOException) { }
+    }
+
     /// <summary>The node's log level that makes it log each idle trim, for <see cref="IdleTrims"/>.</summary>
     public static readonly KeyValuePair<string, string> TrimLogging = new("Logging__LogLevel__FediLearn.Core.Services.IdleMemoryTrimmer", "Debug");
 

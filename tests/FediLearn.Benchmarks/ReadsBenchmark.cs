@@ -99,6 +99,7 @@ public sealed class ReadsBenchmark(BenchOptions options)
             var cpuQuiet = ProcessStats.CpuTime(pid);
             await Task.Delay(ProcessStats.IdleSettle - TimeSpan.FromSeconds(1), ct);
             var idle = ProcessStats.ResidentMb(pid) ?? double.NaN;
+            ProcessStats.SaveMappings(pid, "reads-idle");
             var trimsIdle = ProcessStats.IdleTrims(node.Output);
             cpuQuiet = ProcessStats.CpuTime(pid) - cpuQuiet;
             Info($"setup: {N(setup.Elapsed.TotalSeconds, "0.0")} s; node RSS idle after setup and one GET of each URL: {N(idle)} MB; bare server pid {bareProcess.Id}");

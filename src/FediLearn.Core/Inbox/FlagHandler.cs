@@ -29,7 +29,7 @@ public sealed class FlagHandler(FediLearnDbContext db, ActorUrls urls, TimeProvi
         {
             GroupId = groupId,
             ReporterUri = context.Signer.Uri,
-            ObjectsJson = JsonConvert.SerializeObject(objects),
+            ObjectsJson = StoredJson.Strings(objects),
             Content = PlainText.FromHtml(ActivityJson.GetString(context.Activity, "content"), 5000),
             ActivityId = activityId,
             CreatedAt = time.GetUtcNow().UtcDateTime,

@@ -159,7 +159,7 @@ public sealed class ModerationService(
     {
         try
         {
-            return Newtonsoft.Json.JsonConvert.DeserializeObject<string[]>(report.ObjectsJson) ?? [];
+            return StoredJson.ReadStrings(report.ObjectsJson);
         }
         catch (Newtonsoft.Json.JsonException)
         {

@@ -71,8 +71,8 @@ public sealed class NoteService(
             Source = input.Content!.Trim(),
             InReplyTo = input.InReplyTo,
             GroupUri = groupUri,
-            CcJson = JsonConvert.SerializeObject(cc),
-            InboxesJson = JsonConvert.SerializeObject(inboxes.Distinct()),
+            CcJson = StoredJson.Strings(cc),
+            InboxesJson = StoredJson.Strings(inboxes.Distinct()),
             PublishedAt = now,
         };
         note.ContentHtml = _markdown.Render(note.Source).Html;
@@ -127,7 +127,7 @@ public sealed class NoteService(
     {
         var id = urls.Note(author.Name, note.Id);
         var authorUri = urls.Actor(author);
-        var addressed = JsonConvert.DeserializeObject<string[]>(note.CcJson) ?? [];
+        var addressed = StoredJson.ReadStrings(note.CcJson);
         var membersOnly = MembersOnlyGroup(note.GroupUri) is not null;
         var cc = new JArray(membersOnly ? addressed.Skip(1) : addressed.Prepend(urls.Followers(author)));
         var tags = new JArray(addressed.Select(r => new JObject { ["type"] = "Mention", ["href"] = r, ["name"] = MentionName(r) }));
@@ -177,7 +177,7 @@ public sealed class NoteService(
         var stored = MembersOnlyGroup(note.GroupUri) is not null
             ? queue.CreateActivity(db, author, activity, isPublic: false)
             : queue.Broadcast(db, author, activity);
-        queue.Enqueue(db, stored, JsonConvert.DeserializeObject<string[]>(note.InboxesJson) ?? []);
+        queue.Enqueue(db, stored, StoredJson.ReadStrings(note.InboxesJson));
         return stored;
     }
 

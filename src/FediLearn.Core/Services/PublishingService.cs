@@ -170,18 +170,18 @@ public sealed class PublishingService(
         item.Content = input.Content ?? "";
         var rendered = _markdown.Render(item.Content, ResolveMention);
         item.ContentHtml = rendered.Html;
-        item.TagsJson = JsonConvert.SerializeObject(rendered.Tags.Select(t => new { type = t.Type, name = t.Name, href = t.Href }));
+        item.TagsJson = new JArray(rendered.Tags.Select(t => new JObject { ["type"] = t.Type, ["name"] = t.Name, ["href"] = t.Href })).ToString(Formatting.None);
         switch (item.Kind)
         {
             case ItemKind.Prompt:
-                item.ChoicesJson = input.Choices is { } choices ? JsonConvert.SerializeObject(choices.Select(c => c.Trim())) : null;
+                item.ChoicesJson = input.Choices is { } choices ? StoredJson.Strings(choices.Select(c => c.Trim())) : null;
                 item.MultipleChoice = input.Multiple ?? false;
                 item.ClosesAt = input.ClosesAt?.UtcDateTime;
                 item.SessionId = session?.Id;
                 break;
             case ItemKind.Material:
-                item.LinksJson = input.Links is { Count: > 0 } links ? JsonConvert.SerializeObject(links) : null;
-                item.MediaIdsJson = media.Count > 0 ? JsonConvert.SerializeObject(media.Select(m => m.Key)) : null;
+                item.LinksJson = input.Links is { Count: > 0 } links ? StoredJson.Links(links) : null;
+                item.MediaIdsJson = media.Count > 0 ? StoredJson.Strings(media.Select(m => m.Key)) : null;
                 item.Pinned = input.Pinned ?? false;
                 break;
             case ItemKind.Session:

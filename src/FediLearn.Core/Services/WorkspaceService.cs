@@ -75,7 +75,7 @@ public sealed class WorkspaceService(FediLearnDbContext db, ActorUrls urls, Time
             prompts.Select(p => new OpenPrompt(p.Item.Id, urls.Item(group.Name, ItemKind.Prompt, p.Item.Id), TitleOf(p.Item), p.Item.PublishedAt!.Value,
                 p.Item.ClosesAt, p.Item.ChoicesJson is not null, p.Responses, p.Respondents, p.Votes)).ToList(),
             pending.Select(f => new FollowRequest(f.ActorUri, f.Username is null ? null : $"@{f.Username}@{f.Host}", f.CreatedAt)).ToList(),
-            reports.Select(r => new OpenReport(r.Id, r.ReporterUri, Newtonsoft.Json.JsonConvert.DeserializeObject<string[]>(r.ObjectsJson) ?? [], r.Content, r.CreatedAt)).ToList());
+            reports.Select(r => new OpenReport(r.Id, r.ReporterUri, StoredJson.ReadStrings(r.ObjectsJson), r.Content, r.CreatedAt)).ToList());
     }
 
     /// <summary>The last <paramref name="days"/> days: who answered which prompt, and the replies still waiting for an answer.</summary>

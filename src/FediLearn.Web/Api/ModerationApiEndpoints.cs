@@ -57,7 +57,7 @@ public static class ModerationApiEndpoints
             return Results.Json(new
             {
                 log = log.Select(e => new { at = Utc(e.At), action = e.Action, target = e.Target, reason = e.Reason, moderator = e.Moderator }),
-                reports = reports.Select(r => new { at = Utc(r.CreatedAt), reporter = r.ReporterUri, objects = Newtonsoft.Json.JsonConvert.DeserializeObject<string[]>(r.ObjectsJson), content = r.Content }),
+                reports = reports.Select(r => new { at = Utc(r.CreatedAt), reporter = r.ReporterUri, objects = StoredJson.ReadStrings(r.ObjectsJson), content = r.Content }),
             }, ItemApiEndpoints.Json);
         });
     }

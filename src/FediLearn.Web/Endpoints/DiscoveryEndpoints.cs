@@ -4,6 +4,7 @@ using FediLearn.Core.Federation;
 using FediLearn.Core.Options;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Newtonsoft.Json.Linq;
 
 namespace FediLearn.Web.Endpoints;
 
@@ -70,20 +71,19 @@ public static class DiscoveryEndpoints
 
         var id = urls.Actor(actor);
         var type = actor.Kind switch { ActorKind.Group => "Group", ActorKind.Person => "Person", _ => "Application" };
-        var jrd = System.Text.Encoding.UTF8.GetBytes(Newtonsoft.Json.JsonConvert.SerializeObject(new
+        // Newtonsoft's tokens, not its reflection serializer (StoredJson says why); the same bytes as before.
+        var jrd = System.Text.Encoding.UTF8.GetBytes(new JObject
         {
-            subject = $"acct:{actor.Name}@{urls.Authority}",
-            aliases = new[] { id },
-            links = new object[]
-            {
-                new Dictionary<string, object>
+            ["subject"] = $"acct:{actor.Name}@{urls.Authority}",
+            ["aliases"] = new JArray(id),
+            ["links"] = new JArray(
+                new JObject
                 {
                     ["rel"] = "self", ["type"] = "application/activity+json", ["href"] = id,
-                    ["properties"] = new Dictionary<string, string> { ["https://www.w3.org/ns/activitystreams#type"] = type },
+                    ["properties"] = new JObject { ["https://www.w3.org/ns/activitystreams#type"] = type },
                 },
-                new { rel = "http://webfinger.net/rel/profile-page", type = "text/html", href = id },
-            },
-        }));
+                new JObject { ["rel"] = "http://webfinger.net/rel/profile-page", ["type"] = "text/html", ["href"] = id }),
+        }.ToString(Newtonsoft.Json.Formatting.None));
         cache.Set(key, generation, jrd, JrdJson, actor.Id, actor.MembersOnly);
         return CachedDocuments.Bytes(jrd, JrdJson);
     }

@@ -1,4 +1,5 @@
 using FediLearn.ActivityPub.Json;
+using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
@@ -67,21 +68,13 @@ public sealed class GroupObjectRenderer(ActorUrls urls)
     private JArray Tags(GroupItem item, LocalActor group)
     {
         var tags = new JArray(new JObject { ["type"] = "Mention", ["href"] = urls.Actor(group), ["name"] = urls.Handle(group) });
-        var stored = StoredTags(item.TagsJson);
+        var stored = StoredJson.ReadArray(item.TagsJson);
         foreach (var tag in stored.OfType<JObject>())
         {
             if (tag.Value<string>("href") == urls.Actor(group)) continue;
             tags.Add(tag);
         }
         return tags;
-    }
-
-    /// <summary>Tags stored at write time (our own JSON array), read without turning any value into a date.</summary>
-    private static JArray StoredTags(string? json)
-    {
-        if (string.IsNullOrEmpty(json)) return [];
-        using var reader = new JsonTextReader(new StringReader(json)) { DateParseHandling = DateParseHandling.None };
-        return JToken.ReadFrom(reader) as JArray ?? [];
     }
 
     public JObject Tombstone(GroupItem item, LocalActor group) => new()
@@ -105,11 +98,9 @@ public sealed class GroupObjectRenderer(ActorUrls urls)
 
     public static string Time(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ");
 
-    public static IReadOnlyList<string> Strings(string? json) =>
-        string.IsNullOrEmpty(json) ? [] : JsonConvert.DeserializeObject<List<string>>(json) ?? [];
+    public static IReadOnlyList<string> Strings(string? json) => StoredJson.ReadStrings(json);
 
-    public static IReadOnlyList<MaterialLink> Links(string? json) =>
-        string.IsNullOrEmpty(json) ? [] : JsonConvert.DeserializeObject<List<MaterialLink>>(json) ?? [];
+    public static IReadOnlyList<MaterialLink> Links(string? json) => StoredJson.ReadLinks(json);
 
     internal static class Vocabulary
     {

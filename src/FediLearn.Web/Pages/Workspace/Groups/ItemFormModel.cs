@@ -163,7 +163,7 @@ public abstract class ItemFormModel(FediLearnDbContext db, ActorUrls urls, Media
         ClosesAt = ToLocalText(item.ClosesAt, zone);
         PublishAt = item.PublishedAt is null ? ToLocalText(item.PublishAt, zone) : null;
         SessionId = item.SessionId?.ToString(CultureInfo.InvariantCulture);
-        Links = item.LinksJson is null ? null : string.Join("\n", (Newtonsoft.Json.JsonConvert.DeserializeObject<List<MaterialLink>>(item.LinksJson) ?? [])
+        Links = item.LinksJson is null ? null : string.Join("\n", StoredJson.ReadLinks(item.LinksJson)
             .Select(l => l.Title is null ? l.Url : $"{l.Url} {l.Title}"));
         MediaIds = GroupObjectRenderer.Strings(item.MediaIdsJson).ToList();
         Pinned = item.Pinned;

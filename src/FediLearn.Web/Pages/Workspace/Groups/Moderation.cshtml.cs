@@ -1,3 +1,4 @@
+using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Services;
 
@@ -15,5 +16,5 @@ public sealed class ModerationModel(ModerationService moderation) : GroupPageMod
         Reports = await moderation.ReportsAsync(Group.Name, ct);
     }
 
-    public static IReadOnlyList<string> Objects(Report r) => Newtonsoft.Json.JsonConvert.DeserializeObject<string[]>(r.ObjectsJson) ?? [];
+    public static IReadOnlyList<string> Objects(Report r) => StoredJson.ReadStrings(r.ObjectsJson);
 }
