@@ -32,8 +32,11 @@ public sealed class InboxWorker(
             var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
             var ids = await ClaimAsync(db, _inbox.BatchSize, ct);
             if (ids.Count == 0) return 0;
-            // The whole batch in one read, as claimed (state, attempts and lease included).
-            claimed = await db.InboxItems.AsNoTracking().Where(i => ids.Contains(i.Id)).ToListAsync(ct);
+            // The whole batch in one read, as claimed (state, attempts and lease included). EF.Parameter here and in the
+            // batch's other lookups: the list travels as one parameter (json_each on SQLite, an array on PostgreSQL), so
+            // the SQL is the same for every batch size. EF 10's default, one parameter per value, builds the command
+            // again for each execution (docs/performance.md, "The batch's lists as one parameter").
+            claimed = await db.InboxItems.AsNoTracking().Where(i => EF.Parameter(ids).Contains(i.Id)).ToListAsync(ct);
             await MarkHostsAliveAsync(db, claimed.Select(i => SenderHost(i.ActorUri)), ct);
         }
         var applied = new System.Collections.Concurrent.ConcurrentBag<InboxItem>();
@@ -94,7 +97,7 @@ public sealed class InboxWorker(
         var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
         // The batch's signers in one query (a batch of 128 may come from 128 servers).
         var uris = creates.Select(c => c.Item.ActorUri).Distinct(StringComparer.Ordinal).ToList();
-        var signers = await db.RemoteActors.Where(a => uris.Contains(a.Uri)).ToDictionaryAsync(a => a.Uri, StringComparer.Ordinal, ct);
+        var signers = await db.RemoteActors.Where(a => EF.Parameter(uris).Contains(a.Uri)).ToDictionaryAsync(a => a.Uri, StringComparer.Ordinal, ct);
         var contexts = new List<InboxContext>();
         var items = new List<InboxItem>();
         foreach (var (item, activity) in creates)
@@ -235,7 +238,7 @@ public sealed class InboxWorker(
     private static async Task MarkHostsAliveAsync(FediLearnDbContext db, IEnumerable<string> senderHosts, CancellationToken ct)
     {
         var hosts = senderHosts.Distinct(StringComparer.Ordinal).ToList();
-        var revived = await db.RemoteHosts.Where(h => hosts.Contains(h.Host) && (h.Dead || h.FailingSince != null)).ToListAsync(ct);
+        var revived = await db.RemoteHosts.Where(h => EF.Parameter(hosts).Contains(h.Host) && (h.Dead || h.FailingSince != null)).ToListAsync(ct);
         if (revived.Count == 0) return;
         foreach (var row in revived)
         {

@@ -66,13 +66,13 @@ public sealed class ThreadService(
     {
         var taken = new HashSet<int>();
         var ids = replies.Select(r => ActivityJson.GetId(r.Object)).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
-        var known = (await db.Replies.AsNoTracking().Where(r => ids.Contains(r.Uri)).Select(r => r.Uri).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+        var known = (await db.Replies.AsNoTracking().Where(r => EF.Parameter(ids).Contains(r.Uri)).Select(r => r.Uri).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
         var parents = new Dictionary<string, (LocalActor? Group, GroupItem? Top)>(StringComparer.Ordinal);
         var staged = new Dictionary<string, StagedReply>(StringComparer.Ordinal);
         var rules = new Dictionary<(long, string), bool>(); // refused or not, per group and author
         // Bans of the batch's authors in any group, in one query (they are few; a batch has up to one author per item).
         var authors = replies.Select(r => r.Author.Uri).Distinct(StringComparer.Ordinal).ToList();
-        var bans = (await db.GroupBans.AsNoTracking().Where(b => authors.Contains(b.ActorUri)).Select(b => new { b.GroupId, b.ActorUri }).ToListAsync(ct))
+        var bans = (await db.GroupBans.AsNoTracking().Where(b => EF.Parameter(authors).Contains(b.ActorUri)).Select(b => new { b.GroupId, b.ActorUri }).ToListAsync(ct))
             .Select(b => (b.GroupId, b.ActorUri)).ToHashSet();
         for (var i = 0; i < replies.Count; i++)
         {
