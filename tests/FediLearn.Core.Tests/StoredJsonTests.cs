@@ -1,5 +1,6 @@
 using FediLearn.Core.Data;
 using FediLearn.Core.Federation.Objects;
+using FediLearn.Core.Text;
 using Newtonsoft.Json;
 using Xunit;
 
@@ -28,7 +29,7 @@ public sealed class StoredJsonTests
         var stored = StoredJson.Strings(values);
 
         Assert.Equal(JsonConvert.SerializeObject(values), stored);
-        Assert.Equal(values, StoredJson.ReadStrings(stored));
+        Assert.Equal<IEnumerable<string?>>(values, StoredJson.ReadStrings(stored));
         Assert.Equal(JsonConvert.DeserializeObject<string[]>(stored), StoredJson.ReadStrings(stored));
     }
 
@@ -70,6 +71,20 @@ public sealed class StoredJsonTests
 
         Assert.Equal([new MaterialLink("https://example.org/a", "A"), new MaterialLink("https://example.org/b", null)], StoredJson.ReadLinks(json));
         Assert.Equal(JsonConvert.DeserializeObject<List<MaterialLink>>(json), StoredJson.ReadLinks(json));
+    }
+
+    [Fact]
+    public void Tags_are_activitystreams_tag_objects_and_read_back_unchanged()
+    {
+        TextTag[] tags = [new("Mention", "@ada@b.example", "https://b.example/users/ada"), new("Hashtag", "#café", "https://a.example/tags/café")];
+
+        var stored = StoredJson.Tags(tags);
+
+        Assert.Equal(JsonConvert.SerializeObject(tags.Select(t => new { type = t.Type, name = t.Name, href = t.Href })), stored);
+        var read = StoredJson.ReadArray(stored);
+        Assert.Equal(["Mention", "Hashtag"], read.Select(t => (string)t["type"]!));
+        Assert.Equal(tags.Select(t => t.Href), read.Select(t => (string)t["href"]!));
+        Assert.Equal("[]", StoredJson.Tags([]));
     }
 
     [Fact]

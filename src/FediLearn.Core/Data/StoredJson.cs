@@ -1,4 +1,5 @@
 using FediLearn.Core.Federation.Objects;
+using FediLearn.Core.Text;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
@@ -23,7 +24,7 @@ public static class StoredJson
     }
 
     /// <summary>The strings of a stored array; empty for null, empty text or JSON null. Dates stay the text they were.</summary>
-    public static string[] ReadStrings(string? json)
+    public static IReadOnlyList<string> ReadStrings(string? json)
     {
         var array = ReadArray(json);
         var values = new string[array.Count];
@@ -37,6 +38,14 @@ public static class StoredJson
         if (string.IsNullOrEmpty(json)) return [];
         using var reader = new JsonTextReader(new StringReader(json)) { DateParseHandling = DateParseHandling.None };
         return JToken.ReadFrom(reader) as JArray ?? [];
+    }
+
+    /// <summary>An item's mentions and hashtags as <c>[{"type":…,"name":…,"href":…}]</c>, the shape of an ActivityStreams tag.</summary>
+    public static string Tags(IEnumerable<TextTag> tags)
+    {
+        var array = new JArray();
+        foreach (var tag in tags) array.Add(new JObject { ["type"] = tag.Type, ["name"] = tag.Name, ["href"] = tag.Href });
+        return array.ToString(Formatting.None);
     }
 
     /// <summary>A material's links as <c>[{"Url":…,"Title":…}]</c> (the record's property names, as stored since the start).</summary>

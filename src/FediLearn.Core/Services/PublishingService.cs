@@ -130,7 +130,7 @@ public sealed class PublishingService(
     /// <summary>The renderer's view of an item: its group, files and session.</summary>
     public async Task<ObjectContext> ContextAsync(LocalActor group, GroupItem item, CancellationToken ct)
     {
-        var keys = GroupObjectRenderer.Strings(item.MediaIdsJson);
+        var keys = StoredJson.ReadStrings(item.MediaIdsJson);
         var media = keys.Count == 0 ? [] : await db.MediaFiles.AsNoTracking().Where(m => keys.Contains(m.Key)).ToListAsync(ct);
         var session = item.SessionId is { } sid ? await db.GroupItems.AsNoTracking().FirstOrDefaultAsync(s => s.Id == sid, ct) : null;
         var participants = item.Kind == ItemKind.Session ? await db.Rsvps.CountAsync(r => r.SessionId == item.Id && r.Status == RsvpStatus.Yes, ct) : 0;
@@ -170,7 +170,7 @@ public sealed class PublishingService(
         item.Content = input.Content ?? "";
         var rendered = _markdown.Render(item.Content, ResolveMention);
         item.ContentHtml = rendered.Html;
-        item.TagsJson = new JArray(rendered.Tags.Select(t => new JObject { ["type"] = t.Type, ["name"] = t.Name, ["href"] = t.Href })).ToString(Formatting.None);
+        item.TagsJson = StoredJson.Tags(rendered.Tags);
         switch (item.Kind)
         {
             case ItemKind.Prompt:

@@ -250,7 +250,7 @@ public sealed class ThreadService(
     {
         var now = time.GetUtcNow().UtcDateTime;
         if (question.ClosesAt is { } closes && closes <= now) { logger.LogInformation("Vote {Id} after the check-in closed", objectUri); return; }
-        if (!GroupObjectRenderer.Strings(question.ChoicesJson).Contains(choice)) return;
+        if (!StoredJson.ReadStrings(question.ChoicesJson).Contains(choice)) return;
         var previous = db.Votes.Where(v => v.PromptId == question.Id && v.VoterUri == voter.Uri);
         if (await previous.AnyAsync(v => v.Choice == choice, ct) || (!question.MultipleChoice && await previous.AnyAsync(ct))) return;
         db.Votes.Add(new Vote { PromptId = question.Id, VoterUri = voter.Uri, Choice = choice, ObjectUri = objectUri, CreatedAt = now });

@@ -1,4 +1,5 @@
 using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Data;
 using FediLearn.Core.Federation;
 using FediLearn.Core.Federation.Objects;
 using FediLearn.Core.Feeds;
@@ -23,9 +24,9 @@ public sealed record ItemResponse(
             urls.Item(group.Name, item.Kind, item.Id), item.Id, item.Kind.ToString().ToLowerInvariant(), group.Name,
             item.Title, item.Content, item.ContentHtml,
             Utc(item.PublishAt), Utc(item.PublishedAt), Utc(item.EditedAt), item.DeletedAt is not null,
-            prompt && item.ChoicesJson is not null ? GroupObjectRenderer.Strings(item.ChoicesJson) : null,
+            prompt && item.ChoicesJson is not null ? StoredJson.ReadStrings(item.ChoicesJson) : null,
             prompt ? item.MultipleChoice : null, prompt ? Utc(item.ClosesAt) : null, prompt ? item.SessionId : null,
-            material ? GroupObjectRenderer.Links(item.LinksJson) : null, material ? GroupObjectRenderer.Strings(item.MediaIdsJson) : null,
+            material ? StoredJson.ReadLinks(item.LinksJson) : null, material ? StoredJson.ReadStrings(item.MediaIdsJson) : null,
             material ? item.Pinned : null,
             session ? item.StartsAtLocal?.ToString("yyyy-MM-ddTHH:mm:ss") : null, session ? item.EndsAtLocal?.ToString("yyyy-MM-ddTHH:mm:ss") : null,
             session ? item.TimeZone : null, session ? item.JoinUrl : null, session ? item.Place : null, session ? item.Capacity : null,

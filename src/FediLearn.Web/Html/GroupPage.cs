@@ -1,3 +1,4 @@
+using FediLearn.Core.Data;
 using System.Globalization;
 using System.Text;
 using FediLearn.Core.Data.Entities;
@@ -82,7 +83,7 @@ public static class GroupPage
         {
             ItemKind.Prompt when i.ClosesAt is { } c => c < DateTime.UtcNow ? " · closed" : $" · open until {c.ToString("d MMM yyyy, HH:mm", Inv)} UTC",
             ItemKind.Prompt when i.ChoicesJson is not null => " · check-in",
-            ItemKind.Material => GroupObjectRenderer.Links(i.LinksJson).Count is var n and > 0 ? $" · {n} link{(n == 1 ? "" : "s")}" : "",
+            ItemKind.Material => StoredJson.ReadLinks(i.LinksJson).Count is var n and > 0 ? $" · {n} link{(n == 1 ? "" : "s")}" : "",
             _ => "",
         };
         return date + E(extra);

@@ -1,3 +1,4 @@
+using FediLearn.Core.Data;
 using System.Text;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
@@ -24,14 +25,14 @@ public static class ItemPages
         body.Append($"<h1>{E(item.Title ?? kind)}</h1>");
         if (item.Kind == ItemKind.Session) body.Append(SessionBlock(item, id));
         if (!string.IsNullOrWhiteSpace(item.ContentHtml)) body.Append($"<div class=\"card\">{item.ContentHtml}</div>");
-        foreach (var choice in GroupObjectRenderer.Strings(item.ChoicesJson))
+        foreach (var choice in StoredJson.ReadStrings(item.ChoicesJson))
             body.Append($"<p>☐ {E(choice)}</p>");
         if (item.ClosesAt is { } closes) body.Append($"<p class=\"muted\">Closes {E(closes.ToString("ddd d MMMM yyyy, HH:mm"))} UTC</p>");
         if (context.Media.Count > 0 || item.LinksJson is not null)
         {
             body.Append("<h2>Files and links</h2><ul>");
             foreach (var m in context.Media) body.Append($"<li><a href=\"{E(urls.Media(m.Key))}\">{E(m.Description ?? m.FileName)}</a> <span class=\"muted\">({E(m.ContentType)})</span></li>");
-            foreach (var l in GroupObjectRenderer.Links(item.LinksJson)) body.Append($"<li><a href=\"{E(l.Url)}\" rel=\"nofollow noopener\">{E(l.Title ?? l.Url)}</a></li>");
+            foreach (var l in StoredJson.ReadLinks(item.LinksJson)) body.Append($"<li><a href=\"{E(l.Url)}\" rel=\"nofollow noopener\">{E(l.Title ?? l.Url)}</a></li>");
             body.Append("</ul>");
         }
         if (item.NotesHtml is { Length: > 0 } notes) body.Append($"<h2>Notes</h2><div class=\"card\">{notes}</div>");

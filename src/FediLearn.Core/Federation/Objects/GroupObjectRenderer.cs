@@ -98,10 +98,6 @@ public sealed class GroupObjectRenderer(ActorUrls urls)
 
     public static string Time(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ");
 
-    public static IReadOnlyList<string> Strings(string? json) => StoredJson.ReadStrings(json);
-
-    public static IReadOnlyList<MaterialLink> Links(string? json) => StoredJson.ReadLinks(json);
-
     internal static class Vocabulary
     {
         public const string Public = "https://www.w3.org/ns/activitystreams#Public";

@@ -1,3 +1,4 @@
+using FediLearn.Core.Data;
 using System.Net;
 using System.Text;
 using FediLearn.Core.Data.Entities;
@@ -16,7 +17,7 @@ internal static class MaterialRenderer
     {
         var doc = r.Base(item, context, "Article");
         doc["name"] = item.Title ?? "";
-        var links = GroupObjectRenderer.Links(item.LinksJson);
+        var links = StoredJson.ReadLinks(item.LinksJson);
         var content = new StringBuilder(item.ContentHtml);
         if (links.Count > 0)
         {

@@ -1,3 +1,4 @@
+using FediLearn.Core.Data;
 using System.Net;
 using FediLearn.Core.Data.Entities;
 using Newtonsoft.Json.Linq;
@@ -12,7 +13,7 @@ internal static class PromptRenderer
 {
     public static JObject Render(GroupObjectRenderer r, GroupItem item, ObjectContext context)
     {
-        var choices = GroupObjectRenderer.Strings(item.ChoicesJson);
+        var choices = StoredJson.ReadStrings(item.ChoicesJson);
         var isQuestion = choices.Count > 0;
         var extra = isQuestion ? new JObject { ["toot"] = "http://joinmastodon.org/ns#", ["votersCount"] = "toot:votersCount" } : null;
         var doc = r.Base(item, context, isQuestion ? "Question" : "Note", extra);

@@ -158,14 +158,14 @@ public abstract class ItemFormModel(FediLearnDbContext db, ActorUrls urls, Media
         Timezone = zone;
         Title = item.Title;
         Text = item.Content;
-        Choices = item.ChoicesJson is null ? null : string.Join("\n", GroupObjectRenderer.Strings(item.ChoicesJson));
+        Choices = item.ChoicesJson is null ? null : string.Join("\n", StoredJson.ReadStrings(item.ChoicesJson));
         Multiple = item.MultipleChoice;
         ClosesAt = ToLocalText(item.ClosesAt, zone);
         PublishAt = item.PublishedAt is null ? ToLocalText(item.PublishAt, zone) : null;
         SessionId = item.SessionId?.ToString(CultureInfo.InvariantCulture);
         Links = item.LinksJson is null ? null : string.Join("\n", StoredJson.ReadLinks(item.LinksJson)
             .Select(l => l.Title is null ? l.Url : $"{l.Url} {l.Title}"));
-        MediaIds = GroupObjectRenderer.Strings(item.MediaIdsJson).ToList();
+        MediaIds = StoredJson.ReadStrings(item.MediaIdsJson).ToList();
         Pinned = item.Pinned;
         StartsAt = item.StartsAtLocal?.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture);
         EndsAt = item.EndsAtLocal?.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture);
