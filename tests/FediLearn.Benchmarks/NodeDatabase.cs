@@ -1,4 +1,5 @@
 using System.Globalization;
+using FediLearn.ActivityPub.Keys;
 using Microsoft.Data.Sqlite;
 
 namespace FediLearn.Benchmarks;
@@ -42,7 +43,7 @@ public sealed class NodeDatabase(string dataPath) : IDisposable
         actor.Transaction = tx;
         actor.CommandText = """
             INSERT INTO remote_actors (uri, type, host, username, display_name, inbox, shared_inbox, key_id, public_key_pem, fetched_at)
-            VALUES ($uri, 'Person', $host, $user, $name, $inbox, $shared, $key, NULL, $now) RETURNING id
+            VALUES ($uri, 'Person', $host, $user, $name, $inbox, $shared, $key, $pem, $now) RETURNING id
             """;
         var pUri = actor.Parameters.Add("$uri", SqliteType.Text);
         var pHost = actor.Parameters.Add("$host", SqliteType.Text);
@@ -52,6 +53,9 @@ public sealed class NodeDatabase(string dataPath) : IDisposable
         var pShared = actor.Parameters.Add("$shared", SqliteType.Text);
         var pKey = actor.Parameters.Add("$key", SqliteType.Text);
         actor.Parameters.AddWithValue("$now", now);
+        // A fetched actor's row holds its public key (~450 characters of PEM), which makes up most of a real row: seeded
+        // rows of the same size make the fan-out's expansion read as much as it would on a real node.
+        actor.Parameters.AddWithValue("$pem", KeyGenerator.NewRsa2048().PublicKeyPem);
 
         using var follower = _connection.CreateCommand();
         follower.Transaction = tx;
