@@ -16,12 +16,7 @@ namespace FediLearn.Core.Data;
 public static class StoredJson
 {
     /// <summary><c>["a","b"]</c>; a null value is written as null.</summary>
-    public static string Strings(IEnumerable<string?> values)
-    {
-        var array = new JArray();
-        foreach (var value in values) array.Add(value is null ? JValue.CreateNull() : new JValue(value));
-        return array.ToString(Formatting.None);
-    }
+    public static string Strings(IEnumerable<string?> values) => Write(values.Select(v => new JValue(v)));
 
     /// <summary>The strings of a stored array; empty for null, empty text or JSON null. Dates stay the text they were.</summary>
     public static IReadOnlyList<string> ReadStrings(string? json)
@@ -41,20 +36,12 @@ public static class StoredJson
     }
 
     /// <summary>An item's mentions and hashtags as <c>[{"type":…,"name":…,"href":…}]</c>, the shape of an ActivityStreams tag.</summary>
-    public static string Tags(IEnumerable<TextTag> tags)
-    {
-        var array = new JArray();
-        foreach (var tag in tags) array.Add(new JObject { ["type"] = tag.Type, ["name"] = tag.Name, ["href"] = tag.Href });
-        return array.ToString(Formatting.None);
-    }
+    public static string Tags(IEnumerable<TextTag> tags) =>
+        Write(tags.Select(t => new JObject { ["type"] = t.Type, ["name"] = t.Name, ["href"] = t.Href }));
 
     /// <summary>A material's links as <c>[{"Url":…,"Title":…}]</c> (the record's property names, as stored since the start).</summary>
-    public static string Links(IEnumerable<MaterialLink> links)
-    {
-        var array = new JArray();
-        foreach (var link in links) array.Add(new JObject { ["Url"] = link.Url, ["Title"] = link.Title });
-        return array.ToString(Formatting.None);
-    }
+    public static string Links(IEnumerable<MaterialLink> links) =>
+        Write(links.Select(l => new JObject { ["Url"] = l.Url, ["Title"] = l.Title }));
 
     /// <summary>The links of a stored array; property names match in any case, as the serializer matched them.</summary>
     public static IReadOnlyList<MaterialLink> ReadLinks(string? json)
@@ -69,4 +56,6 @@ public static class StoredJson
         }
         return links;
     }
+
+    private static string Write(IEnumerable<JToken> items) => new JArray(items).ToString(Formatting.None);
 }
