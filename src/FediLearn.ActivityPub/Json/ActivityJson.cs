@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using FediLearn.ActivityPub.Vocabulary;
@@ -34,6 +36,8 @@ public static class ActivityJson
             MaxDepth = MaxDepth,
             DateParseHandling = DateParseHandling.None,
             FloatParseHandling = FloatParseHandling.Double,
+            ArrayPool = PooledChars.Instance,
+            PropertyNameTable = KnownPropertyNames.Instance,
         };
         try
         {
@@ -122,7 +126,54 @@ public static class ActivityJson
     public static string Serialize(JToken token)
     {
         ArgumentNullException.ThrowIfNull(token);
-        return token.ToString(Formatting.None);
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        using (var writer = new JsonTextWriter(text) { Formatting = Formatting.None, ArrayPool = PooledChars.Instance })
+            token.WriteTo(writer);
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// Newtonsoft's reader and writer take their character buffers from the shared pool instead of allocating them for
+    /// every document (its <see cref="IArrayPool{T}"/> hook); both give them back when disposed.
+    /// </summary>
+    private sealed class PooledChars : IArrayPool<char>
+    {
+        public static readonly PooledChars Instance = new();
+
+        public char[] Rent(int minimumLength) => ArrayPool<char>.Shared.Rent(minimumLength);
+
+        public void Return(char[]? array)
+        {
+            if (array is not null) ArrayPool<char>.Shared.Return(array);
+        }
+    }
+
+    /// <summary>
+    /// The property names nearly every activity repeats, handed out as one shared string each rather than a new one per
+    /// occurrence. Read-only, so it is safe across threads and cannot grow with what senders invent: a name not here is
+    /// allocated as before.
+    /// </summary>
+    private sealed class KnownPropertyNames : JsonNameTable
+    {
+        public static readonly KnownPropertyNames Instance = new();
+
+        private static readonly HashSet<string> Names = new(StringComparer.Ordinal)
+        {
+            "@context", "@language", "@id", "@type", "id", "type", "actor", "object", "target", "origin", "to", "cc", "bto", "bcc",
+            "audience", "published", "updated", "content", "contentMap", "summary", "name", "url", "href", "mediaType", "tag",
+            "attachment", "inReplyTo", "attributedTo", "replies", "first", "next", "partOf", "items", "orderedItems",
+            "totalItems", "sensitive", "conversation", "atomUri", "inReplyToAtomUri", "likes", "shares", "icon", "image",
+            "width", "height", "blurhash", "focalPoint", "startTime", "endTime", "location", "signature", "creator",
+            "created", "signatureValue", "proof", "cryptosuite", "proofPurpose", "proofValue", "verificationMethod",
+            "sharedInbox", "endpoints", "preferredUsername", "publicKey", "publicKeyPem", "owner", "inbox", "outbox",
+            "followers", "following", "source", "quoteUrl", "schema", "toot", "as", "ostatus", "xsd", "value",
+            "PropertyValue", "Hashtag", "Emoji", "Mention", "votersCount", "oneOf", "anyOf", "closed", "uri",
+        };
+
+        private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> Lookup = Names.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        public override string? Get(char[] key, int start, int length) =>
+            Lookup.TryGetValue(key.AsSpan(start, length), out var name) ? name : null;
     }
 
     /// <summary>

@@ -86,6 +86,13 @@ public static class HtmlSanitizer
 
     [ThreadStatic] private static HtmlParser? _parser;
 
+    /// <summary>
+    /// The &lt;body&gt; of an empty standards-mode document, the context every fragment is parsed in. The fragment
+    /// parser only reads it (its name, namespace and ancestors) and builds the fragment in a document of its own, so one
+    /// per thread serves every parse; building it each time was a whole document parse, with its load events, per reply.
+    /// </summary>
+    [ThreadStatic] private static IElement? _context;
+
     /// <summary>Parses <paramref name="html"/> as the content of a standards-mode &lt;body&gt;, like innerHTML.</summary>
     internal static INodeList ParseFragment(string html)
     {
@@ -103,8 +110,8 @@ public static class HtmlSanitizer
             SkipProcessingInstructions = true,
             IsNotSupportingFrames = true,
         });
-        var doc = parser.ParseDocument("<!DOCTYPE html><html><head></head><body></body></html>");
-        return parser.ParseFragment(html, doc.Body!);
+        var context = _context ??= parser.ParseDocument("<!DOCTYPE html><html><head></head><body></body></html>").Body!;
+        return parser.ParseFragment(html, context);
     }
 
     /// <summary>Elements that never stay open (void) or that the parser closes implicitly (so sloppy HTML does not look deep).</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using FediLearn.ActivityPub.Json;
 using FediLearn.ActivityPub.Vocabulary;
+using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
 namespace FediLearn.ActivityPub.Tests.Json;
@@ -58,6 +59,47 @@ public class ActivityJsonTests
         Assert.Equal(JTokenType.String, doc["published"]!.Type);
         Assert.Equal("2021-03-10T17:18:10.498868Z", ActivityJson.GetString(doc, "updated"));
         Assert.Equal(json, ActivityJson.Serialize(doc));
+    }
+
+    [Fact]
+    public void Pooled_buffers_and_shared_names_give_the_same_documents_as_plain_newtonsoft()
+    {
+        // A long document first (its strings outgrow the reader's first buffer, so a larger one is rented and returned),
+        // then short ones that get that buffer back: nothing of the earlier document may show through.
+        const string unit = """ Lange Antwort \u00fc\u00df \"quoted\" \\ \ud83d\ude00 \n""";
+        var longContent = "<p>" + string.Concat(Enumerable.Repeat(unit, 400)) + "</p>";
+        string[] documents =
+        [
+            $$"""{"@context":"https://www.w3.org/ns/activitystreams","id":"https://m.example/1","type":"Create","actor":"https://m.example/u","object":{"id":"https://m.example/n/1","type":"Note","content":"{{longContent}}","tag":[{"type":"Mention","href":"https://g.example/g","name":"@g"}]},"to":["https://www.w3.org/ns/activitystreams#Public"],"cc":[]}""",
+            """{"id":"a","type":"Note","content":"x"}""",
+            """{"idx":"made-up name","typeX":[1,2.5,true,null],"\u0069d":"escaped name","nested":{"a":{"b":{"c":"d"}}}}""",
+            """{"content":"\u003cscript\u003e \u2028 \u0000 tab\there","id":"https://m.example/2"}""",
+        ];
+        foreach (var json in documents)
+        {
+            var expected = JObject.Parse(json, new JsonLoadSettings { LineInfoHandling = LineInfoHandling.Ignore });
+            var parsed = ActivityJson.Parse(json);
+            Assert.True(JToken.DeepEquals(expected, parsed), json[..Math.Min(json.Length, 60)]);
+            Assert.Equal(expected.ToString(Newtonsoft.Json.Formatting.None), ActivityJson.Serialize(parsed));
+        }
+        Assert.Equal("escaped name", ActivityJson.GetString(ActivityJson.Parse(documents[2]), "id"));
+    }
+
+    [Fact]
+    public void Parsing_on_many_threads_at_once_gives_each_its_own_document()
+    {
+        var results = new string?[2_000];
+        Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            var json = $$"""{"id":"https://m.example/{{i}}","type":"Note","content":"{{new string('x', i % 3000)}}","to":["a{{i}}"]}""";
+            var doc = ActivityJson.Parse(json);
+            results[i] = ActivityJson.GetId(doc) + " " + ActivityJson.GetString(doc, "content")!.Length + " " + ActivityJson.Serialize(doc).Length;
+        });
+        for (var i = 0; i < results.Length; i++)
+        {
+            var json = $$"""{"id":"https://m.example/{{i}}","type":"Note","content":"{{new string('x', i % 3000)}}","to":["a{{i}}"]}""";
+            Assert.Equal($"https://m.example/{i} {i % 3000} {json.Length}", results[i]);
+        }
     }
 
     [Fact]

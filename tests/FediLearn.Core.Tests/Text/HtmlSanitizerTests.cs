@@ -12,6 +12,41 @@ public sealed class HtmlSanitizerTests
     // ---- security.md case 32, exactly ----
 
     [Fact]
+    public void A_thread_that_parsed_hostile_fragments_before_sanitizes_like_a_fresh_one()
+    {
+        // Every fragment is parsed in the context of one <body> kept per thread: nothing an earlier fragment did (a
+        // <body> or <html> tag with attributes, a <template>, an unclosed table or form) may change what later ones give.
+        string[] inputs =
+        [
+            "<body class=\"x\" onload=\"alert(1)\"><p>one</p>",
+            "<html lang=\"xx\"><head><title>t</title></head><body><p>two</p></body></html>",
+            "<template><p>hidden</p></template><p>three</p>",
+            "<table><tr><td>cell", "<form><p>in a form</p>", "<svg><p>out of svg</p>",
+            "<p>Hi <span class=\"h-card\"><a href=\"https://g.example/g\" class=\"u-url mention\">@<span>g</span></a></span> <b>four</b></p>",
+            "<pre>\nfive</pre>", "<ul><li>six</li></ul>", "plain <b>seven",
+        ];
+        var fresh = inputs.Select(html =>
+        {
+            string? result = null;
+            var thread = new Thread(() => result = HtmlSanitizer.Sanitize(html));
+            thread.Start();
+            thread.Join();
+            return result;
+        }).ToList();
+
+        string?[] reused = new string?[inputs.Length * 3];
+        var one = new Thread(() =>
+        {
+            for (var i = 0; i < reused.Length; i++) reused[i] = HtmlSanitizer.Sanitize(inputs[i % inputs.Length]);
+        });
+        one.Start();
+        one.Join();
+
+        for (var i = 0; i < reused.Length; i++) Assert.Equal(fresh[i % inputs.Length], reused[i]);
+        Assert.Equal("<p>one</p>", fresh[0]);
+    }
+
+    [Fact]
     public void Case32_event_handler_attribute_and_script_are_removed()
         => Assert.Equal("<p>hi</p>", HtmlSanitizer.Sanitize("<p onclick=\"x\">hi</p><script>alert(1)</script>"));
 
