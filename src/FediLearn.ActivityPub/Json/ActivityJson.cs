@@ -126,10 +126,10 @@ public static class ActivityJson
     public static string Serialize(JToken token)
     {
         ArgumentNullException.ThrowIfNull(token);
-        using var text = new StringWriter(CultureInfo.InvariantCulture);
-        using (var writer = new JsonTextWriter(text) { Formatting = Formatting.None, ArrayPool = PooledChars.Instance })
+        var builder = ThreadStringBuilder.Acquire();
+        using (var writer = new JsonTextWriter(new StringWriter(builder, CultureInfo.InvariantCulture)) { Formatting = Formatting.None, ArrayPool = PooledChars.Instance })
             token.WriteTo(writer);
-        return text.ToString();
+        return ThreadStringBuilder.Release(builder);
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using AngleSharp.Dom;
 using AngleSharp.Html.Parser;
+using FediLearn.ActivityPub.Json;
 
 namespace FediLearn.Core.Text;
 
@@ -225,7 +226,7 @@ public static class HtmlSanitizer
             }
         }
 
-        return writer.ToString();
+        return writer.Finish();
     }
 
     private static void Visit(INode node, Writer writer, Stack<Work> work)
@@ -550,7 +551,7 @@ public static class HtmlSanitizer
     /// <summary>Writes the output and tracks the open elements, which decide what may be nested where.</summary>
     private sealed class Writer
     {
-        private readonly StringBuilder _sb = new();
+        private readonly StringBuilder _sb = ThreadStringBuilder.Acquire();
         private readonly List<string> _open = [];
         private int _phrasing;
         private int _anchors;
@@ -674,6 +675,7 @@ public static class HtmlSanitizer
             }
         }
 
-        public override string ToString() => _sb.ToString();
+        /// <summary>The written HTML; the builder goes back to the thread (<see cref="ThreadStringBuilder"/>), so call it once.</summary>
+        public string Finish() => ThreadStringBuilder.Release(_sb);
     }
 }
