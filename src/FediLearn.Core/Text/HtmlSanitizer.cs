@@ -88,9 +88,9 @@ public static class HtmlSanitizer
     [ThreadStatic] private static HtmlParser? _parser;
 
     /// <summary>
-    /// The &lt;body&gt; of an empty standards-mode document, the context every fragment is parsed in. The fragment
-    /// parser only reads it (its name, namespace and ancestors) and builds the fragment in a document of its own, so one
-    /// per thread serves every parse; building it each time was a whole document parse, with its load events, per reply.
+    /// The &lt;body&gt; of an empty standards-mode document, the context every fragment is parsed in. AngleSharp's fragment
+    /// parser only reads it (its name and prefix) and builds the fragment in a document of its own, so one per thread
+    /// serves every parse; building it each time was a whole document parse, with its load events, per reply.
     /// </summary>
     [ThreadStatic] private static IElement? _context;
 
