@@ -167,7 +167,7 @@ public static class ActivityJson
             "created", "signatureValue", "proof", "cryptosuite", "proofPurpose", "proofValue", "verificationMethod",
             "sharedInbox", "endpoints", "preferredUsername", "publicKey", "publicKeyPem", "owner", "inbox", "outbox",
             "followers", "following", "source", "quoteUrl", "schema", "toot", "as", "ostatus", "xsd", "value",
-            "PropertyValue", "Hashtag", "Emoji", "Mention", "votersCount", "oneOf", "anyOf", "closed", "uri",
+            "votersCount", "oneOf", "anyOf", "closed", "uri",
         };
 
         private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> Lookup = Names.GetAlternateLookup<ReadOnlySpan<char>>();

@@ -1,3 +1,4 @@
+using FediLearn.ActivityPub.Json;
 using FediLearn.Core.Federation.Objects;
 using FediLearn.Core.Text;
 using Newtonsoft.Json;
@@ -57,5 +58,5 @@ public static class StoredJson
         return links;
     }
 
-    private static string Write(IEnumerable<JToken> items) => new JArray(items).ToString(Formatting.None);
+    private static string Write(IEnumerable<JToken> items) => ActivityJson.Serialize(new JArray(items));
 }
