@@ -13,7 +13,7 @@ public sealed record Scenario(string Label, string Group, int Followers, int Inb
 public sealed record FanoutRun(
     int Inboxes, double Seconds, double PerSecond, double ApiMs, double FirstMs, double LastMs, double ExpandedMs, double RecordedMs,
     double DrainedMs, TimeSpan ServerCpu, TimeSpan OwnCpu, int Duplicates, int MaxInFlight, double PeakRssMb, double RssAfterMb,
-    long Succeeded, long Failed, long Retried, int LongGaps, double LongGapMs, double RecordSpanMs, double MedianGapMs);
+    long Succeeded, long Failed, long Retried, int LongGaps, double LongGapMs, double RecordSpanMs, double MedianGapMs, double QueuedMs);
 
 public sealed record BenchOptions(bool Quick, int Runs, int SinkPorts, TimeSpan RunTimeout, TimeSpan RsaDuration);
 
@@ -57,6 +57,7 @@ public sealed class FanoutBenchmark(BenchOptions options)
             ["FediLearn__Delivery__Concurrency"] = Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Logging__LogLevel__Default"] = "Warning",
             [ProcessStats.TrimLogging.Key] = ProcessStats.TrimLogging.Value,
+            ["Logging__LogLevel__FediLearn.Core.Queues.FanoutWorker"] = "Information", // one line per fan-out: its time to queue the jobs
         });
         var pid = ProcessStats.FindServerPid(node.DataPath) ?? throw new InvalidOperationException("server process not found in /proc");
         Info($"node: {node.BaseUrl} pid {pid}, server {NodeProcess.WebAssemblyPath} ({BuildFlavour()}), sinks on 127.0.0.1 ports {string.Join(",", sinks.Ports)}");
@@ -162,7 +163,7 @@ public sealed class FanoutBenchmark(BenchOptions options)
             Target($"fanout {s.Label}", $"{N(rate.Median)} deliveries/s", ratio.Median, $"bare signed-POST client {N(bareRate.Median)}/s", "≥ 0.60", ok);
             Detail($"FediLearn deliveries/s {rate.Format()}; ratio to bare client {ratio.Format("0.00")}");
             Detail($"deliveries/s ÷ RSA signatures/s: {N(rate.Median / one.Median, "0.00")} of one core ({N(one.Median)}/s), {N(rate.Median / all.Median, "0.00")} of all cores ({N(all.Median)}/s); bare client {N(bareRate.Median / one.Median, "0.00")} / {N(bareRate.Median / all.Median, "0.00")}");
-            Detail($"stages (median ms from the POST): API answered {N(Stat.Of(f.Select(r => r.ApiMs)).Median)}, jobs expanded {N(Stat.Of(f.Select(r => r.ExpandedMs)).Median)}, first 2xx {N(Stat.Of(f.Select(r => r.FirstMs)).Median)}, last 2xx {N(Stat.Of(f.Select(r => r.LastMs)).Median)}, last job recorded {N(Stat.Of(f.Select(r => r.RecordedMs)).Median)}, queue drained {N(Stat.Of(f.Select(r => r.DrainedMs)).Median)}");
+            Detail($"stages (median ms from the POST): API answered {N(Stat.Of(f.Select(r => r.ApiMs)).Median)}, expansion began {N(Stat.Of(f.Select(r => r.ExpandedMs)).Median)} (jobs queued in {N(Stat.Of(f.Select(r => r.QueuedMs)).Median, "0.0")} ms in the node, {Stat.Of(f.Select(r => r.QueuedMs)).Format("0.0")}), first 2xx {N(Stat.Of(f.Select(r => r.FirstMs)).Median)}, last 2xx {N(Stat.Of(f.Select(r => r.LastMs)).Median)}, last job recorded {N(Stat.Of(f.Select(r => r.RecordedMs)).Median)}, queue drained {N(Stat.Of(f.Select(r => r.DrainedMs)).Median)}");
             var steady = Stat.Of(f.Select(r => (r.Inboxes - 1) / Math.Max(1e-3, (r.LastMs - r.FirstMs) / 1000)));
             Detail($"steady rate first→last 2xx: {N(steady.Median)}/s; at the sinks: max {N(f.Max(r => r.MaxInFlight))} requests in flight (bare client {N(b.Max(r => r.MaxInFlight))})");
             Detail($"node's own timeline (delivery_jobs.completed_at): median gap between consecutive recorded jobs {N(Stat.Of(f.Select(r => r.MedianGapMs)).Median, "0.0")} ms; gaps ≥ 100 ms with nothing recorded: {N(Stat.Of(f.Select(r => (double)r.LongGaps)).Median)} per fan-out, {N(Stat.Of(f.Select(r => r.LongGapMs)).Median)} ms of {N(Stat.Of(f.Select(r => r.RecordSpanMs)).Median)} ms ({N(Stat.Of(f.Select(r => r.LongGapMs / Math.Max(1, r.RecordSpanMs))).Median, "P0")})");
@@ -242,7 +243,18 @@ public sealed class FanoutBenchmark(BenchOptions options)
             Stopwatch.GetElapsedTime(start, run.First).TotalMilliseconds, Stopwatch.GetElapsedTime(start, run.Last).TotalMilliseconds,
             d.CreatedMin - wallStart, d.CompletedMax - wallStart, drainedMs, serverCpu, ownCpu, run.Duplicates, run.MaxInFlight,
             peakRss, ProcessStats.ResidentMb(pid) ?? double.NaN, d.Succeeded, d.Failed, d.Retried,
-            longGaps.Count, longGaps.Sum(), completed.Count > 1 ? completed[^1] - completed[0] : 0, Stat.Of(gaps).Median);
+            longGaps.Count, longGaps.Sum(), completed.Count > 1 ? completed[^1] - completed[0] : 0, Stat.Of(gaps).Median,
+            QueuedMs(node.Output, activityId));
+    }
+
+    /// <summary>
+    /// The node's own time to expand a fan-out and commit its delivery jobs, from FanoutWorker's log line ("Fan-out of
+    /// activity 12: 1000 inbox(es), queued in 23.4 ms"); NaN when the line is missing.
+    /// </summary>
+    private static double QueuedMs(string nodeOutput, long activityId)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(nodeOutput, $@"Fan-out of activity {activityId}: \d+ inbox\(es\), queued in ([0-9.]+) ms");
+        return m.Success ? double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : double.NaN;
     }
 
     /// <summary>Proof the sinks verify: a body changed after signing and a signature by another key are refused; the same request untouched is accepted.</summary>

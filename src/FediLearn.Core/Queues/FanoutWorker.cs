@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Options;
@@ -28,13 +29,15 @@ public sealed class FanoutWorker(
         {
             var job = await db.FanoutJobs.FirstAsync(j => j.Id == id, ct);
             var isPublic = await db.OutboundActivities.Where(a => a.Id == job.ActivityId).Select(a => a.IsPublic).FirstAsync(ct);
+            var started = Stopwatch.GetTimestamp();
             await using var tx = await SqliteWriteGate.BeginAsync(db, ct);
             var inboxes = await DeliveryQueue.ExpandAsync(db, job.ActivityId, job.ActorId, isPublic, Time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
             job.State = DeliveryState.Succeeded;
             job.LockedUntil = null;
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
-            logger.LogInformation("Fan-out of activity {Activity}: {Count} inbox(es)", job.ActivityId, inboxes);
+            logger.LogInformation("Fan-out of activity {Activity}: {Count} inbox(es), queued in {Elapsed:0.0} ms",
+                job.ActivityId, inboxes, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         if (ids.Count > 0) signal.Signal.Notify();
         return ids.Count;
