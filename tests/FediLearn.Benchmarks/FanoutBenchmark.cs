@@ -248,8 +248,8 @@ public sealed class FanoutBenchmark(BenchOptions options)
     }
 
     /// <summary>
-    /// The node's own time to expand a fan-out and commit its delivery jobs, from FanoutWorker's log line ("Fan-out of
-    /// activity 12: 1000 inbox(es), queued in 23.4 ms"); NaN when the line is missing.
+    /// The node's own time to expand a fan-out and commit its delivery jobs (any wait for SQLite's writer included), from
+    /// FanoutWorker's log line ("Fan-out of activity 12: 1000 inbox(es), queued in 23.4 ms"); NaN when the line is missing.
     /// </summary>
     private static double QueuedMs(string nodeOutput, long activityId)
     {

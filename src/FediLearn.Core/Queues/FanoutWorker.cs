@@ -29,7 +29,7 @@ public sealed class FanoutWorker(
         {
             var job = await db.FanoutJobs.FirstAsync(j => j.Id == id, ct);
             var isPublic = await db.OutboundActivities.Where(a => a.Id == job.ActivityId).Select(a => a.IsPublic).FirstAsync(ct);
-            var started = Stopwatch.GetTimestamp();
+            var started = Stopwatch.GetTimestamp(); // logged below: the wait for SQLite's writer, the expansion, the commit
             await using var tx = await SqliteWriteGate.BeginAsync(db, ct);
             var inboxes = await DeliveryQueue.ExpandAsync(db, job.ActivityId, job.ActorId, isPublic, Time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
             job.State = DeliveryState.Succeeded;
