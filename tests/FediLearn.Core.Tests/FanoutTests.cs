@@ -74,6 +74,89 @@ public class FanoutTests : NodeTest
         Assert.Equal(["a.example", "b.example", "c.example", "a.example", "a.example"], hosts);
     }
 
+    /// <summary>
+    /// The followers' delivery inbox is kept by the database (migration 0013): a remote actor that moves its shared
+    /// inbox, or loses it, or a follower row written by raw SQL, are delivered where the remote actor says now.
+    /// </summary>
+    [DbFact]
+    public async Task A_followers_delivery_inbox_follows_its_remote_actor_on_every_write_path()
+    {
+        var group = await SetUpAsync(membersOnly: false);
+        var d1 = await Node.AddRemoteActorAsync("https://d.example/users/d1");
+        await Node.WithDbAsync(async db =>
+        {
+            // Tracked entities changed and saved, as RemoteActorResolver refreshes an actor.
+            var a1 = await db.RemoteActors.SingleAsync(r => r.Uri == "https://a.example/users/a1");
+            a1.SharedInbox = "https://a.example/new-shared-inbox";
+            var b1 = await db.RemoteActors.SingleAsync(r => r.Uri == "https://b.example/users/b1");
+            b1.SharedInbox = "https://b.example/inbox";
+            await db.SaveChangesAsync();
+            // a2 loses its shared inbox in a bulk update.
+            await db.RemoteActors.Where(r => r.Uri == "https://a.example/users/a2").ExecuteUpdateAsync(s => s.SetProperty(r => r.SharedInbox, (string?)null));
+            // A follower row written as the benchmarks and the copier write them.
+            return await db.Database.ExecuteSqlRawAsync(
+                "INSERT INTO followers (local_actor_id, remote_actor_id, actor_uri, follow_activity_id, follow_json, state, created_at) VALUES ({0}, {1}, {2}, {3}, '{{}}', 1, {4})",
+                group.Id, d1.Id, d1.Uri, d1.Uri + "#follow", DateTime.UtcNow);
+        });
+
+        Assert.Equal(
+            [
+                ("https://a.example/users/a1", "https://a.example/new-shared-inbox", "a.example"),
+                ("https://a.example/users/a2", "https://a.example/users/a2/inbox", "a.example"),
+                ("https://b.example/users/b1", "https://b.example/inbox", "b.example"),
+                ("https://c.example/users/c1", "https://c.example/inbox", "c.example"),
+                ("https://d.example/users/d1", "https://d.example/inbox", "d.example"),
+            ],
+            await DeliveryInboxesAsync(group));
+
+        Assert.Equal(1, await RunFanoutAsync());
+        Assert.Equal(
+            [
+                ("https://a.example/new-shared-inbox", "a.example"),
+                ("https://a.example/users/a2/inbox", "a.example"),
+                ("https://b.example/inbox", "b.example"),
+                ("https://d.example/inbox", "d.example"),
+            ],
+            await JobsAsync());
+    }
+
+    [DbFact]
+    public async Task A_delivery_inbox_written_by_hand_is_put_right_by_the_database()
+    {
+        var group = await SetUpAsync(membersOnly: false);
+        await Node.WithDbAsync(db => db.Followers.Where(f => f.ActorUri == "https://b.example/users/b1")
+            .ExecuteUpdateAsync(s => s.SetProperty(f => f.DeliveryInbox, "https://elsewhere.example/inbox").SetProperty(f => f.DeliveryHost, "elsewhere.example")));
+
+        Assert.Contains(("https://b.example/users/b1", "https://b.example/users/b1/inbox", "b.example"), await DeliveryInboxesAsync(group));
+    }
+
+    /// <summary>
+    /// On SQLite a public fan-out groups the followers straight from their delivery-inbox index, in order: no join with
+    /// remote_actors and no temporary B-tree for the GROUP BY (the 10,000-follower case of docs/performance.md).
+    /// </summary>
+    [DbFact]
+    public async Task On_sqlite_a_public_fan_out_reads_the_followers_delivery_inbox_index_in_order()
+    {
+        if (Node.Provider != TestProvider.Sqlite) return; // PostgreSQL has no such index (PostgresModel)
+        await Node.AddActorAsync(ActorKind.Group, "fanout_group");
+        var plan = await Node.WithDbAsync(async db =>
+        {
+            var connection = db.Database.GetDbConnection();
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                EXPLAIN QUERY PLAN SELECT f.delivery_inbox AS inbox, MIN(f.delivery_host) AS host FROM followers f
+                WHERE f.local_actor_id = 1 AND f.state = 1 GROUP BY f.delivery_inbox
+                """;
+            var lines = new List<string>();
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) lines.Add(reader.GetString(3));
+            return lines;
+        });
+
+        Assert.Equal(["SEARCH f USING COVERING INDEX ix_followers_local_actor_id_state_delivery_inbox_delivery_host (local_actor_id=? AND state=?)"], plan);
+    }
+
     private async Task<LocalActor> SetUpAsync(bool membersOnly)
     {
         var group = await Node.AddActorAsync(ActorKind.Group, "fanout_group");
@@ -112,6 +195,11 @@ public class FanoutTests : NodeTest
         await db.SaveChangesAsync();
         return group;
     }
+
+    private Task<List<(string Actor, string? Inbox, string? Host)>> DeliveryInboxesAsync(LocalActor group) =>
+        Node.WithDbAsync(async db => (await db.Followers.AsNoTracking().Where(f => f.LocalActorId == group.Id)
+                .Select(f => new { f.ActorUri, f.DeliveryInbox, f.DeliveryHost }).ToListAsync())
+            .Select(f => (f.ActorUri, f.DeliveryInbox, f.DeliveryHost)).OrderBy(f => f.ActorUri, StringComparer.Ordinal).ToList());
 
     private Task<int> RunFanoutAsync() =>
         ActivatorUtilities.CreateInstance<FanoutWorker>(Node.Services).RunOnceAsync(CancellationToken.None);

@@ -9,7 +9,7 @@ namespace FediLearn.Core.Data;
 /// "timestamp with time zone". So every DateTime is treated as UTC on the way in (a Local one is converted) and comes
 /// back with Kind=Unspecified, exactly as on SQLite: the same code behaves the same on both providers.
 /// A session's wall-clock start and end (properties ending in "Local") are not instants: they are stored as
-/// "timestamp without time zone", unchanged.
+/// "timestamp without time zone", unchanged. And one index of the SQLite schema is left out (below).
 /// </summary>
 internal static class PostgresModel
 {
@@ -23,6 +23,13 @@ internal static class PostgresModel
 
     public static void Apply(ModelBuilder builder)
     {
+        // The followers' delivery-inbox index is SQLite's (FollowerConfiguration). PostgreSQL groups a fan-out's
+        // followers with a hash aggregate and does not need it, and a B-tree entry over ~2,700 bytes (a long inbox URL
+        // from a remote server) would make the follower's row fail to insert.
+        var followers = builder.Model.FindEntityType(typeof(Entities.Follower))!;
+        var deliveryIndex = followers.GetIndexes().Single(i => i.Properties.Any(p => p.Name == nameof(Entities.Follower.DeliveryInbox)));
+        followers.RemoveIndex(deliveryIndex);
+
         foreach (var entity in builder.Model.GetEntityTypes())
         foreach (var property in entity.GetProperties())
         {

@@ -110,19 +110,32 @@ public sealed class DeliveryQueue(ActorUrls urls, TimeProvider time)
     public static Task<int> ExpandAsync(FediLearnDbContext db, IReadOnlyList<long> activityIds, long actorId, bool isPublic, long now, CancellationToken ct)
     {
         if (activityIds.Count == 0) return Task.FromResult(0);
-        var ids = string.Join(", ", Enumerable.Range(3, activityIds.Count).Select(n => $"{{{n}}}"));
-        object[] args = [now, actorId, isPublic ? 1 : 0, .. activityIds.Cast<object>()];
+        var ids = string.Join(", ", Enumerable.Range(2, activityIds.Count).Select(n => $"{{{n}}}"));
+        object[] args = [now, actorId, .. activityIds.Cast<object>()];
+        // Public: each follower row carries its delivery inbox and host (kept by the database, migration 0013), so on
+        // SQLite the grouping reads ix_followers_local_actor_id_state_delivery_inbox_delivery_host in order: no join,
+        // no temporary sort of every follower. Members-only: each follower's own inbox, from its remote actor.
+        var inboxes = isPublic
+            ? """
+              SELECT f.delivery_inbox AS inbox, MIN(f.delivery_host) AS host
+              FROM followers f
+              WHERE f.local_actor_id = {1} AND f.state = 1
+              GROUP BY f.delivery_inbox
+              """
+            : """
+              SELECT r.inbox AS inbox, MIN(r.host) AS host
+              FROM followers f JOIN remote_actors r ON r.id = f.remote_actor_id
+              WHERE f.local_actor_id = {1} AND f.state = 1
+              GROUP BY r.inbox
+              """;
         var sql = $$"""
             INSERT INTO delivery_jobs (activity_id, inbox, host, state, attempts, next_attempt_at, created_at)
             SELECT a.id, t.inbox, t.host, 0, 0, {0}, {0}
             FROM outbound_activities a
-            CROSS JOIN (SELECT CASE WHEN {2} = 1 THEN COALESCE(r.shared_inbox, r.inbox) ELSE r.inbox END AS inbox, MIN(r.host) AS host
-                        FROM followers f JOIN remote_actors r ON r.id = f.remote_actor_id
-                        WHERE f.local_actor_id = {1} AND f.state = 1
-                        GROUP BY CASE WHEN {2} = 1 THEN COALESCE(r.shared_inbox, r.inbox) ELSE r.inbox END) t
+            CROSS JOIN ({{inboxes}}) t
             WHERE a.id IN ({{ids}})
             ORDER BY a.id, ROW_NUMBER() OVER (PARTITION BY a.id, t.host ORDER BY t.inbox), t.host
-            """; // only the ids' placeholders are put into the text
+            """; // only fixed text and the ids' placeholders are put into the text
         return db.Database.ExecuteSqlRawAsync(sql, args, ct);
     }
 

@@ -1,5 +1,6 @@
 using FediLearn.Core.Data.Entities;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace FediLearn.Core.Data.Configurations;
@@ -51,6 +52,15 @@ internal sealed class FollowerConfiguration : IEntityTypeConfiguration<Follower>
         b.ToTable("followers");
         b.HasIndex(f => new { f.LocalActorId, f.ActorUri }).IsUnique();
         b.HasIndex(f => new { f.LocalActorId, f.State, f.Id });
+        // Kept by the database's triggers (migration 0013): EF neither inserts nor updates them.
+        foreach (var kept in new[] { b.Property(f => f.DeliveryInbox), b.Property(f => f.DeliveryHost) })
+        {
+            kept.Metadata.SetBeforeSaveBehavior(PropertySaveBehavior.Ignore);
+            kept.Metadata.SetAfterSaveBehavior(PropertySaveBehavior.Ignore);
+        }
+        // A public fan-out groups a group's accepted followers by inbox straight from this index, in order, without
+        // a join or a sort (DeliveryQueue.ExpandAsync). SQLite only: PostgresModel drops it (see there).
+        b.HasIndex(f => new { f.LocalActorId, f.State, f.DeliveryInbox, f.DeliveryHost });
         b.HasOne<LocalActor>().WithMany().HasForeignKey(f => f.LocalActorId).OnDelete(DeleteBehavior.Cascade);
         b.HasOne(f => f.RemoteActor).WithMany().HasForeignKey(f => f.RemoteActorId).OnDelete(DeleteBehavior.Cascade);
     }

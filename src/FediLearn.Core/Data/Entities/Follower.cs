@@ -15,4 +15,15 @@ public sealed class Follower
     public FollowState State { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime? AcceptedAt { get; set; }
+
+    /// <summary>
+    /// Where a public activity for this follower goes: the remote actor's shared inbox, else its own inbox. Kept by the
+    /// database, not by code (triggers of migration 0013, on insert here and when the remote actor's inbox, shared
+    /// inbox or host changes), so that a post's fan-out reads one index in order (<c>DeliveryQueue.ExpandAsync</c>).
+    /// EF never writes it, and an entity loaded before a change holds the old value: read it in SQL only.
+    /// </summary>
+    public string? DeliveryInbox { get; set; }
+
+    /// <summary>The remote actor's host, kept with <see cref="DeliveryInbox"/>.</summary>
+    public string? DeliveryHost { get; set; }
 }

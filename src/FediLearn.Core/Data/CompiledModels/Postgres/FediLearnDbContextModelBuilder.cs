@@ -12,7 +12,7 @@ namespace FediLearn.Core.Data.CompiledModels.Postgres
     public partial class FediLearnDbContextModel
     {
         private FediLearnDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("70452a6c-6667-4007-b11b-2d929475b21e"), entityTypeCount: 32)
+            : base(skipDetectChanges: false, modelId: new Guid("f8050396-d624-4aeb-bd06-a5ca9a0fadc5"), entityTypeCount: 32)
         {
         }
 

@@ -22,7 +22,7 @@ namespace FediLearn.Core.Data.CompiledModels.Postgres
                 "FediLearn.Core.Data.Entities.Follower",
                 typeof(Follower),
                 baseEntityType,
-                propertyCount: 9,
+                propertyCount: 11,
                 navigationCount: 1,
                 foreignKeyCount: 2,
                 unnamedIndexCount: 3,
@@ -70,6 +70,28 @@ namespace FediLearn.Core.Data.CompiledModels.Postgres
             createdAt.SetSentinelFromProviderValue(new DateTime(1, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc));
             createdAt.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             createdAt.AddAnnotation("Relational:ColumnName", "created_at");
+
+            var deliveryHost = runtimeEntityType.AddProperty(
+                "DeliveryHost",
+                typeof(string),
+                propertyInfo: typeof(Follower).GetProperty("DeliveryHost", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Follower).GetField("<DeliveryHost>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                beforeSaveBehavior: PropertySaveBehavior.Ignore,
+                afterSaveBehavior: PropertySaveBehavior.Ignore);
+            deliveryHost.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            deliveryHost.AddAnnotation("Relational:ColumnName", "delivery_host");
+
+            var deliveryInbox = runtimeEntityType.AddProperty(
+                "DeliveryInbox",
+                typeof(string),
+                propertyInfo: typeof(Follower).GetProperty("DeliveryInbox", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Follower).GetField("<DeliveryInbox>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                beforeSaveBehavior: PropertySaveBehavior.Ignore,
+                afterSaveBehavior: PropertySaveBehavior.Ignore);
+            deliveryInbox.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            deliveryInbox.AddAnnotation("Relational:ColumnName", "delivery_inbox");
 
             var followActivityId = runtimeEntityType.AddProperty(
                 "FollowActivityId",

@@ -11,7 +11,7 @@ namespace FediLearn.Core.Data.CompiledModels.Sqlite
     public partial class FediLearnDbContextModel
     {
         private FediLearnDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("78d196c0-8230-4477-99fa-d6be244f060d"), entityTypeCount: 32)
+            : base(skipDetectChanges: false, modelId: new Guid("1ceba22f-81e6-41c2-9e2a-3a6bb856d5eb"), entityTypeCount: 32)
         {
         }
 

@@ -20,10 +20,10 @@ namespace FediLearn.Core.Data.CompiledModels.Sqlite
                 "FediLearn.Core.Data.Entities.Follower",
                 typeof(Follower),
                 baseEntityType,
-                propertyCount: 9,
+                propertyCount: 11,
                 navigationCount: 1,
                 foreignKeyCount: 2,
-                unnamedIndexCount: 3,
+                unnamedIndexCount: 4,
                 keyCount: 1);
 
             var id = runtimeEntityType.AddProperty(
@@ -58,6 +58,26 @@ namespace FediLearn.Core.Data.CompiledModels.Sqlite
                 fieldInfo: typeof(Follower).GetField("<CreatedAt>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 sentinel: new DateTime(1, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified));
             createdAt.AddAnnotation("Relational:ColumnName", "created_at");
+
+            var deliveryHost = runtimeEntityType.AddProperty(
+                "DeliveryHost",
+                typeof(string),
+                propertyInfo: typeof(Follower).GetProperty("DeliveryHost", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Follower).GetField("<DeliveryHost>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                beforeSaveBehavior: PropertySaveBehavior.Ignore,
+                afterSaveBehavior: PropertySaveBehavior.Ignore);
+            deliveryHost.AddAnnotation("Relational:ColumnName", "delivery_host");
+
+            var deliveryInbox = runtimeEntityType.AddProperty(
+                "DeliveryInbox",
+                typeof(string),
+                propertyInfo: typeof(Follower).GetProperty("DeliveryInbox", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Follower).GetField("<DeliveryInbox>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                beforeSaveBehavior: PropertySaveBehavior.Ignore,
+                afterSaveBehavior: PropertySaveBehavior.Ignore);
+            deliveryInbox.AddAnnotation("Relational:ColumnName", "delivery_inbox");
 
             var followActivityId = runtimeEntityType.AddProperty(
                 "FollowActivityId",
@@ -114,6 +134,10 @@ namespace FediLearn.Core.Data.CompiledModels.Sqlite
             var index1 = runtimeEntityType.AddIndex(
                 new[] { localActorId, state, id });
             index1.AddAnnotation("Relational:Name", "ix_followers_local_actor_id_state_id");
+
+            var index2 = runtimeEntityType.AddIndex(
+                new[] { localActorId, state, deliveryInbox, deliveryHost });
+            index2.AddAnnotation("Relational:Name", "ix_followers_local_actor_id_state_delivery_inbox_delivery_host");
 
             return runtimeEntityType;
         }
