@@ -74,6 +74,61 @@ public class QueueClaimTests : NodeTest
         Assert.Equal(lease + 121_000, job.LockedUntil);
     }
 
+    /// <summary>
+    /// A claim takes the earliest jobs by (next_attempt_at, id) among both kinds it may take, due ones and running ones
+    /// whose lease ran out, and no more than its limit: on SQLite the two kinds are read as separate ordered selects
+    /// and merged, which must give the same jobs as one ordered list of both would.
+    /// </summary>
+    [DbFact]
+    public async Task A_claim_merges_due_jobs_and_expired_leases_in_due_order_up_to_its_limit()
+    {
+        var ids = await EnqueueAsync(8);
+        var t0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000;
+        await Node.WithDbAsync(async db =>
+        {
+            // ids[0..3] due at t0+10, t0+40, t0+20, t0+60; ids[4..5] running, leases out, due since t0+30 and t0+5;
+            // ids[6] running, lease held; ids[7] due only later.
+            long?[] due = [t0 + 10, t0 + 40, t0 + 20, t0 + 60, t0 + 30, t0 + 5, t0, t0 + 500_000];
+            for (var i = 0; i < ids.Count; i++)
+            {
+                var (state, lockedUntil) = i switch { 4 or 5 => (1, t0 + 50), 6 => (1, t0 + 900_000), _ => (0, (long?)null) };
+                await db.DeliveryJobs.Where(j => j.Id == ids[i]).ExecuteUpdateAsync(s => s
+                    .SetProperty(j => j.State, (DeliveryState)state).SetProperty(j => j.NextAttemptAt, due[i]!.Value).SetProperty(j => j.LockedUntil, lockedUntil));
+            }
+            return 0;
+        });
+        var now = t0 + 100;
+
+        await using var scope = Node.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        // Earliest first: ids[5] (t0+5), ids[0] (t0+10), ids[2] (t0+20), ids[4] (t0+30); ids[6] is earlier but held.
+        Assert.Equal(new[] { ids[5], ids[0], ids[2], ids[4] }.Order(), (await QueueClaims.ClaimAsync(db, Table, 4, now, FarFuture, CancellationToken.None)).Order());
+        Assert.Equal(new[] { ids[1], ids[3] }.Order(), (await QueueClaims.ClaimAsync(db, Table, 4, now, FarFuture, CancellationToken.None)).Order());
+        Assert.Empty(await QueueClaims.ClaimAsync(db, Table, 4, now, FarFuture, CancellationToken.None));
+    }
+
+    /// <summary>On SQLite a claim reads the queue's index in order and stops at its limit, however many jobs wait.</summary>
+    [DbFact]
+    public async Task On_sqlite_a_claim_reads_due_jobs_from_the_queue_index_without_sorting_them_all()
+    {
+        if (Node.Provider != TestProvider.Sqlite) return; // PostgreSQL's claim is a locking CTE of its own
+        var plan = await Node.WithDbAsync(async db =>
+        {
+            var connection = db.Database.GetDbConnection();
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "EXPLAIN QUERY PLAN " + QueueClaims.ClaimSql(Table, postgres: false, "id")
+                .Replace("{0}", "1").Replace("{1}", "2").Replace("{2}", "16");
+            var lines = new List<string>();
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) lines.Add(reader.GetString(3));
+            return lines;
+        });
+
+        Assert.Contains("SEARCH delivery_jobs USING COVERING INDEX ix_delivery_jobs_state_next_attempt_at (state=? AND next_attempt_at<?)", plan);
+        Assert.DoesNotContain(plan, l => l.Contains("MULTI-INDEX OR", StringComparison.Ordinal));
+    }
+
     [DbFact]
     public async Task ReleaseAll_makes_running_jobs_due_now()
     {
