@@ -9,13 +9,13 @@ namespace FediLearn.Core.Queues;
 /// SQLite serialises writers, so a plain sub-select suffices. On PostgreSQL several app nodes claim from one queue at
 /// once: the due rows are locked with FOR UPDATE SKIP LOCKED, so a claimer passes over rows another one is taking
 /// instead of waiting for it (and then finding them gone). The locking select sits in a CTE, which PostgreSQL never
-/// inlines, so it runs exactly once and LIMIT bounds the batch. On SQLite the due jobs and the jobs whose lease ran
-/// out are taken from the (state, next_attempt_at) index as two ordered, limited selects and merged: written as one
-/// <c>WHERE (…) OR (…)</c>, SQLite read every due row and sorted them all for each claim, ~2 ms a claim with 10,000
-/// jobs queued, hundreds of times per fan-out, under the database's one writer (docs/performance.md, fan-out). SQLite's
-/// index entries end with the rowid (the id), so the due select needs no sort. PostgreSQL keeps the single select:
-/// its index entries of equal keys are not in id order, so the same split still sorted every due row there (5.9 → 4.8
-/// ms with 10,000 queued, measured), and each select would lock up to LIMIT rows.
+/// inlines, so it runs exactly once and LIMIT bounds the batch. The due jobs and the jobs whose lease ran out are
+/// taken as two ordered, limited selects and merged: written as one <c>WHERE (…) OR (…)</c>, both databases read every
+/// due row and sorted them all for each claim, hundreds of times per fan-out (SQLite, with 10,000 jobs queued: ~2 ms a
+/// claim, under its one writer; docs/performance.md, fan-out). Each select reads the (state, next_attempt_at) index in
+/// order and stops at LIMIT: SQLite's index entries end with the rowid, which is the id; PostgreSQL's index has the id
+/// as its last column (migration 0014). On PostgreSQL each select locks at most LIMIT rows; those the merge leaves out
+/// stay locked only until the statement ends, and other claimers skip them meanwhile.
 /// </summary>
 internal static class QueueClaims
 {
@@ -48,12 +48,18 @@ internal static class QueueClaims
 
     internal static string ClaimSql(string table, bool postgres, string returning) => postgres
         ? $$"""
-            WITH due AS (SELECT id FROM {{table}}
-                         WHERE (state = 0 AND next_attempt_at <= {1}) OR (state = 1 AND locked_until < {1})
+            WITH due AS (SELECT id, next_attempt_at FROM {{table}}
+                         WHERE state = 0 AND next_attempt_at <= {1}
                          ORDER BY next_attempt_at, id LIMIT {2}
-                         FOR UPDATE SKIP LOCKED)
+                         FOR UPDATE SKIP LOCKED),
+                 stale AS (SELECT id, next_attempt_at FROM {{table}}
+                           WHERE state = 1 AND locked_until < {1}
+                           ORDER BY next_attempt_at, id LIMIT {2}
+                           FOR UPDATE SKIP LOCKED),
+                 picked AS (SELECT id FROM (SELECT id, next_attempt_at FROM due UNION ALL SELECT id, next_attempt_at FROM stale) both_kinds
+                            ORDER BY next_attempt_at, id LIMIT {2})
             UPDATE {{table}} SET state = 1, locked_until = {0}, attempts = attempts + 1
-            FROM due WHERE {{table}}.id = due.id
+            FROM picked WHERE {{table}}.id = picked.id
             RETURNING {{returning}}
             """
         : $$"""

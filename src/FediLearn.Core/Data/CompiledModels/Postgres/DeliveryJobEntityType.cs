@@ -149,8 +149,8 @@ namespace FediLearn.Core.Data.CompiledModels.Postgres
             index0.AddAnnotation("Relational:Name", "ix_delivery_jobs_host");
 
             var index1 = runtimeEntityType.AddIndex(
-                new[] { state, nextAttemptAt });
-            index1.AddAnnotation("Relational:Name", "ix_delivery_jobs_state_next_attempt_at");
+                new[] { state, nextAttemptAt, id });
+            index1.AddAnnotation("Relational:Name", "ix_delivery_jobs_state_next_attempt_at_id");
 
             return runtimeEntityType;
         }

@@ -120,8 +120,8 @@ namespace FediLearn.Core.Data.CompiledModels.Postgres
             index.AddAnnotation("Relational:Name", "ix_fanout_jobs_activity_id");
 
             var index0 = runtimeEntityType.AddIndex(
-                new[] { state, nextAttemptAt });
-            index0.AddAnnotation("Relational:Name", "ix_fanout_jobs_state_next_attempt_at");
+                new[] { state, nextAttemptAt, id });
+            index0.AddAnnotation("Relational:Name", "ix_fanout_jobs_state_next_attempt_at_id");
 
             return runtimeEntityType;
         }

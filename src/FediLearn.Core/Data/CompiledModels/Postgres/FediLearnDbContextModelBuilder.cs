@@ -12,7 +12,7 @@ namespace FediLearn.Core.Data.CompiledModels.Postgres
     public partial class FediLearnDbContextModel
     {
         private FediLearnDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("f8050396-d624-4aeb-bd06-a5ca9a0fadc5"), entityTypeCount: 32)
+            : base(skipDetectChanges: false, modelId: new Guid("48890cc4-97fe-4fa2-945b-683bcb0e8345"), entityTypeCount: 32)
         {
         }
 
