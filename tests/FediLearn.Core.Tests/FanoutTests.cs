@@ -139,20 +139,7 @@ public class FanoutTests : NodeTest
     {
         if (Node.Provider != TestProvider.Sqlite) return; // PostgreSQL has no such index (PostgresModel)
         await Node.AddActorAsync(ActorKind.Group, "fanout_group");
-        var plan = await Node.WithDbAsync(async db =>
-        {
-            var connection = db.Database.GetDbConnection();
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = """
-                EXPLAIN QUERY PLAN SELECT f.delivery_inbox AS inbox, MIN(f.delivery_host) AS host FROM followers f
-                WHERE f.local_actor_id = 1 AND f.state = 1 GROUP BY f.delivery_inbox
-                """;
-            var lines = new List<string>();
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync()) lines.Add(reader.GetString(3));
-            return lines;
-        });
+        var plan = await Node.SqlitePlanAsync(DeliveryQueue.PublicInboxesSql.Replace("{1}", "1"));
 
         Assert.Equal(["SEARCH f USING COVERING INDEX ix_followers_local_actor_id_state_delivery_inbox_delivery_host (local_actor_id=? AND state=?)"], plan);
     }

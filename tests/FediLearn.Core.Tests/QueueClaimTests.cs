@@ -88,12 +88,18 @@ public class QueueClaimTests : NodeTest
         {
             // ids[0..3] due at t0+10, t0+40, t0+20, t0+60; ids[4..5] running, leases out, due since t0+30 and t0+5;
             // ids[6] running, lease held; ids[7] due only later.
-            long?[] due = [t0 + 10, t0 + 40, t0 + 20, t0 + 60, t0 + 30, t0 + 5, t0, t0 + 500_000];
+            long[] due = [t0 + 10, t0 + 40, t0 + 20, t0 + 60, t0 + 30, t0 + 5, t0, t0 + 500_000];
             for (var i = 0; i < ids.Count; i++)
             {
-                var (state, lockedUntil) = i switch { 4 or 5 => (1, t0 + 50), 6 => (1, t0 + 900_000), _ => (0, (long?)null) };
+                var (state, lockedUntil) = i switch
+                {
+                    4 or 5 => (DeliveryState.Running, t0 + 50),
+                    6 => (DeliveryState.Running, t0 + 900_000),
+                    _ => (DeliveryState.Pending, (long?)null),
+                };
+                var at = due[i];
                 await db.DeliveryJobs.Where(j => j.Id == ids[i]).ExecuteUpdateAsync(s => s
-                    .SetProperty(j => j.State, (DeliveryState)state).SetProperty(j => j.NextAttemptAt, due[i]!.Value).SetProperty(j => j.LockedUntil, lockedUntil));
+                    .SetProperty(j => j.State, state).SetProperty(j => j.NextAttemptAt, at).SetProperty(j => j.LockedUntil, lockedUntil));
             }
             return 0;
         });
@@ -112,18 +118,8 @@ public class QueueClaimTests : NodeTest
     public async Task On_sqlite_a_claim_reads_due_jobs_from_the_queue_index_without_sorting_them_all()
     {
         if (Node.Provider != TestProvider.Sqlite) return; // PostgreSQL's claim is a locking CTE of its own
-        var plan = await Node.WithDbAsync(async db =>
-        {
-            var connection = db.Database.GetDbConnection();
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = "EXPLAIN QUERY PLAN " + QueueClaims.ClaimSql(Table, postgres: false, "id")
-                .Replace("{0}", "1").Replace("{1}", "2").Replace("{2}", "16");
-            var lines = new List<string>();
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync()) lines.Add(reader.GetString(3));
-            return lines;
-        });
+        var plan = await Node.SqlitePlanAsync(QueueClaims.ClaimSql(Table, postgres: false, "id")
+            .Replace("{0}", "1").Replace("{1}", "2").Replace("{2}", "16"));
 
         Assert.Contains("SEARCH delivery_jobs USING COVERING INDEX ix_delivery_jobs_state_next_attempt_at (state=? AND next_attempt_at<?)", plan);
         Assert.DoesNotContain(plan, l => l.Contains("MULTI-INDEX OR", StringComparison.Ordinal));

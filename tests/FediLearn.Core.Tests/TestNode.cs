@@ -79,6 +79,19 @@ public sealed class TestNode : IAsyncDisposable
         return await work(scope.ServiceProvider.GetRequiredService<FediLearnDbContext>());
     }
 
+    /// <summary>The details of SQLite's <c>EXPLAIN QUERY PLAN</c> for <paramref name="sql"/>, one line per step.</summary>
+    public Task<List<string>> SqlitePlanAsync(string sql) => WithDbAsync(async db =>
+    {
+        var connection = db.Database.GetDbConnection();
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        var lines = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) lines.Add(reader.GetString(3));
+        return lines;
+    });
+
     public async Task<LocalActor> AddActorAsync(ActorKind kind, string name, bool manuallyApproves = false)
     {
         var actor = LocalActorFactory.Create(kind, name, name, null, manuallyApproves, DateTime.UtcNow);

@@ -112,22 +112,7 @@ public sealed class DeliveryQueue(ActorUrls urls, TimeProvider time)
         if (activityIds.Count == 0) return Task.FromResult(0);
         var ids = string.Join(", ", Enumerable.Range(2, activityIds.Count).Select(n => $"{{{n}}}"));
         object[] args = [now, actorId, .. activityIds.Cast<object>()];
-        // Public: each follower row carries its delivery inbox and host (kept by the database, migration 0013), so on
-        // SQLite the grouping reads ix_followers_local_actor_id_state_delivery_inbox_delivery_host in order: no join,
-        // no temporary sort of every follower. Members-only: each follower's own inbox, from its remote actor.
-        var inboxes = isPublic
-            ? """
-              SELECT f.delivery_inbox AS inbox, MIN(f.delivery_host) AS host
-              FROM followers f
-              WHERE f.local_actor_id = {1} AND f.state = 1
-              GROUP BY f.delivery_inbox
-              """
-            : """
-              SELECT r.inbox AS inbox, MIN(r.host) AS host
-              FROM followers f JOIN remote_actors r ON r.id = f.remote_actor_id
-              WHERE f.local_actor_id = {1} AND f.state = 1
-              GROUP BY r.inbox
-              """;
+        var inboxes = isPublic ? PublicInboxesSql : OwnInboxesSql;
         var sql = $$"""
             INSERT INTO delivery_jobs (activity_id, inbox, host, state, attempts, next_attempt_at, created_at)
             SELECT a.id, t.inbox, t.host, 0, 0, {0}, {0}
@@ -138,6 +123,26 @@ public sealed class DeliveryQueue(ActorUrls urls, TimeProvider time)
             """; // only fixed text and the ids' placeholders are put into the text
         return db.Database.ExecuteSqlRawAsync(sql, args, ct);
     }
+
+    /// <summary>
+    /// A public activity's inboxes, {1} the actor: each follower row carries its delivery inbox and host (kept by the
+    /// database, migration 0013), so on SQLite the grouping reads
+    /// ix_followers_local_actor_id_state_delivery_inbox_delivery_host in order: no join, no temporary sort of every follower.
+    /// </summary>
+    internal const string PublicInboxesSql = """
+        SELECT f.delivery_inbox AS inbox, MIN(f.delivery_host) AS host
+        FROM followers f
+        WHERE f.local_actor_id = {1} AND f.state = 1
+        GROUP BY f.delivery_inbox
+        """;
+
+    /// <summary>A members-only activity's inboxes, {1} the actor: each approved follower's own inbox, from its remote actor.</summary>
+    internal const string OwnInboxesSql = """
+        SELECT r.inbox AS inbox, MIN(r.host) AS host
+        FROM followers f JOIN remote_actors r ON r.id = f.remote_actor_id
+        WHERE f.local_actor_id = {1} AND f.state = 1
+        GROUP BY r.inbox
+        """;
 
     /// <summary>One job per distinct inbox.</summary>
     public void Enqueue(FediLearnDbContext db, OutboundActivity activity, IEnumerable<string> inboxes)

@@ -11,8 +11,8 @@ namespace FediLearn.Core.Queues;
 /// instead of waiting for it (and then finding them gone). The locking select sits in a CTE, which PostgreSQL never
 /// inlines, so it runs exactly once and LIMIT bounds the batch. The due jobs and the jobs whose lease ran out are
 /// taken as two ordered, limited selects and merged: written as one <c>WHERE (…) OR (…)</c>, both databases read every
-/// due row and sorted them all for each claim, hundreds of times per fan-out (SQLite, with 10,000 jobs queued: ~2 ms a
-/// claim, under its one writer; docs/performance.md, fan-out). Each select reads the (state, next_attempt_at) index in
+/// due row and sorted them all for each claim, hundreds of times per fan-out (measured: SQLite 11 ms a claim with 60,000
+/// jobs due, under its one writer; PostgreSQL 5.9 ms with 10,000; docs/performance.md, fan-out). Each select reads the (state, next_attempt_at) index in
 /// order and stops at LIMIT: SQLite's index entries end with the rowid, which is the id; PostgreSQL's index has the id
 /// as its last column (migration 0014). On PostgreSQL each select locks at most LIMIT rows; those the merge leaves out
 /// stay locked only until the statement ends, and other claimers skip them meanwhile.
