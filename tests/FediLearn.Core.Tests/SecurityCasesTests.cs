@@ -490,6 +490,34 @@ public class SecurityCasesTests : IAsyncLifetime
         Assert.Equal(0, Enumerable.Range(0, 3000).Sum(i => Server.Hits($"/unknown/{i}")));
     }
 
+    // ---- ids as long as the node stores (IriLength) ----
+
+    [DbFact]
+    public async Task A_like_of_a_reply_with_the_longest_id_by_an_actor_with_the_longest_id_is_not_an_error()
+    {
+        var (group, _, promptId) = await Node.AddGroupWithPromptAsync();
+        // Random hex: PostgreSQL compresses index entries, so repetitive ids would fit where real ones do not.
+        string Long(string head, int bytes) => head + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(bytes))[..(bytes - head.Length)];
+        var replyUri = Long("https://a.example/users/mia/statuses/", FediLearn.ActivityPub.Vocabulary.IriLength.MaxBytes);
+        var now = DateTime.UtcNow;
+        await Node.WithDbAsync(async db =>
+        {
+            db.Replies.Add(new Reply { Uri = replyUri, GroupId = group.Id, TopItemId = promptId, AuthorUri = "https://a.example/users/mia", AuthorHost = "a.example", ContentHtml = "<p>hi</p>", Json = "{}", PublishedAt = now, ReceivedAt = now });
+            await db.SaveChangesAsync();
+            return 0;
+        });
+        RemoteActor Signer(int bytes) => new() { Uri = Long("https://b.example/users/", bytes), Host = "b.example", Inbox = "https://b.example/inbox" };
+        JObject Like(RemoteActor actor) => new() { ["id"] = actor.Uri + "#like", ["type"] = "Like", ["actor"] = actor.Uri, ["object"] = replyUri };
+
+        var near = Signer(FediLearn.Core.Inbox.LikeHandler.MaxKeyBytes - replyUri.Length);
+        await HandleAsync("Like", Like(near), near); // the longest pair kept: it fits the index on both providers
+        var longest = Signer(FediLearn.ActivityPub.Vocabulary.IriLength.MaxBytes);
+        await HandleAsync("Like", Like(longest), longest); // one more byte than the index holds on PostgreSQL: not counted, no error
+
+        var likes = await Node.WithDbAsync(db => db.Likes.Where(l => l.ObjectUri == replyUri).Select(l => l.ActorUri).ToListAsync());
+        Assert.Equal([near.Uri], likes);
+    }
+
     // ---- case 31: the same delivery twice has one effect ----
 
     [DbTheory]

@@ -211,8 +211,19 @@ public sealed class NodeProcess : IAsyncDisposable
         info.ArgumentList.Add(WebAssemblyPath);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         foreach (var (key, value) in _environment) info.Environment[key] = value;
+        // Runtime settings for the node's process only, not the benchmark's or the test's own (an A/B of a DOTNET_ variable):
+        // FEDILEARN_NODE_ENV_DOTNET_GCgen0size=0x1000000 reaches the node as DOTNET_GCgen0size.
+        foreach (var (key, value) in Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+                     .Select(e => ((string)e.Key, (string?)e.Value)))
+        {
+            if (key.StartsWith(NodeOnlyPrefix, StringComparison.Ordinal) && key.Length > NodeOnlyPrefix.Length && !string.IsNullOrEmpty(value))
+                info.Environment[key[NodeOnlyPrefix.Length..]] = value;
+        }
         return info;
     }
+
+    /// <summary>The prefix of environment variables passed to node processes only, without it.</summary>
+    public const string NodeOnlyPrefix = "FEDILEARN_NODE_ENV_";
 
     /// <summary>FediLearn.Web.dll as built next to the tests (it is a project reference).</summary>
     public static string WebAssemblyPath { get; } = Path.Combine(AppContext.BaseDirectory, "FediLearn.Web.dll");

@@ -46,6 +46,9 @@ public sealed record ActorDocument(
         var endpoints = json["endpoints"] as JObject;
         var sharedInbox = HttpUri(ActivityJson.GetId(endpoints?["sharedInbox"]))
             ?? HttpUri(ActivityJson.GetId(json["sharedInbox"]));
+        // Stored and indexed (the actor's id, its key's id) or copied to every follower row (the inboxes): IriLength.
+        if (IriLength.IsTooLong(id) || IriLength.IsTooLong(inbox) || IriLength.IsTooLong(sharedInbox))
+            throw new ActivityJsonException($"Actor has an id or inbox longer than {IriLength.MaxBytes} bytes.");
 
         return new ActorDocument(
             id,
@@ -78,7 +81,7 @@ public sealed record ActorDocument(
             var keyId = ActivityJson.GetString(entry, "id");
             var owner = ActivityJson.GetId(entry["owner"]);
             var pem = ActivityJson.GetString(entry, "publicKeyPem");
-            if (!string.IsNullOrEmpty(keyId) && !string.IsNullOrEmpty(owner) && !string.IsNullOrWhiteSpace(pem))
+            if (!string.IsNullOrEmpty(keyId) && !IriLength.IsTooLong(keyId) && !string.IsNullOrEmpty(owner) && !string.IsNullOrWhiteSpace(pem))
                 keys.Add(new ActorPublicKey(keyId, owner, pem));
         }
         return keys;
@@ -95,7 +98,7 @@ public sealed record ActorDocument(
             var keyId = ActivityJson.GetString(entry, "id");
             var controller = ActivityJson.GetId(entry["controller"]);
             var multibase = ActivityJson.GetString(entry, "publicKeyMultibase");
-            if (!string.IsNullOrEmpty(keyId) && !string.IsNullOrEmpty(controller) && !string.IsNullOrEmpty(multibase))
+            if (!string.IsNullOrEmpty(keyId) && !IriLength.IsTooLong(keyId) && !string.IsNullOrEmpty(controller) && !string.IsNullOrEmpty(multibase))
                 keys.Add(new ActorMultikey(keyId, controller, multibase));
         }
         return keys;

@@ -1,4 +1,5 @@
 using FediLearn.ActivityPub.Http;
+using FediLearn.ActivityPub.Vocabulary;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
@@ -84,6 +85,7 @@ public sealed class ModerationService(
     {
         var group = await db.FindGroupAsync(groupName, ct);
         if (!Uri.TryCreate(actorUri, UriKind.Absolute, out _)) throw new FediLearnException($"\"{actorUri}\" is not an actor id (URL)");
+        if (IriLength.IsTooLong(actorUri)) throw new FediLearnException($"An actor id is at most {IriLength.MaxBytes} bytes long");
         if (await db.GroupBans.AnyAsync(b => b.GroupId == group.Id && b.ActorUri == actorUri, ct))
             throw new FediLearnException($"{actorUri} is already banned from {groupName}");
         db.GroupBans.Add(new GroupBan { GroupId = group.Id, ActorUri = actorUri, Reason = reason, CreatedAt = time.GetUtcNow().UtcDateTime });

@@ -1,3 +1,4 @@
+using FediLearn.ActivityPub.Vocabulary;
 using FediLearn.Core.Data;
 using FediLearn.Core.Services;
 
@@ -39,6 +40,7 @@ public static class ModerationApiEndpoints
             var (person, _, error) = await ApiAuth.FacilitatorAsync(http, name, ct);
             if (error is not null) return error;
             if (string.IsNullOrWhiteSpace(body.Actor)) return Missing("actor", "The actor id (URL) to ban.");
+            if (IriLength.IsTooLong(body.Actor)) return Missing("actor", $"An actor id is at most {IriLength.MaxBytes} bytes long.");
             return await RunAsync(() => moderation.BanAsync(name, body.Actor, person, body.Reason, ct));
         });
         api.MapDelete("/bans", async (string name, string? actor, HttpContext http, ModerationService moderation, CancellationToken ct) =>

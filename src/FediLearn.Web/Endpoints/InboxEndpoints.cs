@@ -1,6 +1,7 @@
 using System.Text;
 using FediLearn.ActivityPub.Json;
 using FediLearn.ActivityPub.Signatures;
+using FediLearn.ActivityPub.Vocabulary;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
@@ -54,6 +55,8 @@ public static class InboxEndpoints
         var actorId = ActivityJson.GetId(activity["actor"]);
         if (actorId is null || ActivityJson.GetTypes(activity).Count == 0)
             return ErrorResponses.Json(400, "An activity needs a type and an actor");
+        if (IriLength.FindTooLong(activity) is { } longId)
+            return ErrorResponses.Json(400, $"The activity's {longId} is longer than {IriLength.MaxBytes} bytes: this node does not store ids that long");
 
         // Mastodon answers 202 to the self-Delete of an actor it never knew, without fetching a key that is gone (security.md case 13).
         if (ActivityJson.HasType(activity, "Delete") && ActivityJson.GetId(activity["object"]) == actorId
