@@ -493,6 +493,29 @@ public class SecurityCasesTests : IAsyncLifetime
     // ---- ids as long as the node stores (IriLength) ----
 
     [DbFact]
+    public async Task A_fetched_parent_pointing_to_an_id_too_long_to_store_ends_the_walk()
+    {
+        var (_, prompt, _) = await Node.AddGroupWithPromptAsync();
+        var author = await FollowedRemoteActorAsync(Server.Url("/users/mia"));
+        // The grandparent's id is 2,100 bytes (random hex: PostgreSQL compresses repetitive ones), and it answers the prompt.
+        var longPath = "/n/" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(1100))[..(2100 - Server.Url("/n/").Length)];
+        var grandparent = Note(Server.Url(longPath), author.Uri, "far up the thread");
+        grandparent["inReplyTo"] = prompt;
+        Server.Serve(longPath, grandparent);
+        var parent = Note(Server.Url("/n/parent"), author.Uri, "the parent");
+        parent["inReplyTo"] = Server.Url(longPath);
+        Server.Serve("/n/parent", parent);
+        var reply = Note(Server.Url("/n/reply"), author.Uri, "the reply");
+        reply["inReplyTo"] = Server.Url("/n/parent");
+
+        await HandleAsync("Create", Wrap("Create", author.Uri, reply), author);
+
+        Assert.Equal(1, Server.Hits("/n/parent"));
+        Assert.Equal(0, Server.Hits(longPath)); // not fetched, so not stored (on PostgreSQL its insert would fail)
+        Assert.Equal(0, await Node.WithDbAsync(db => db.Replies.CountAsync()));
+    }
+
+    [DbFact]
     public async Task A_like_of_a_reply_with_the_longest_id_by_an_actor_with_the_longest_id_is_not_an_error()
     {
         var (group, _, promptId) = await Node.AddGroupWithPromptAsync();

@@ -1,5 +1,6 @@
 using FediLearn.ActivityPub.Http;
 using FediLearn.ActivityPub.Json;
+using FediLearn.ActivityPub.Vocabulary;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
@@ -326,6 +327,11 @@ public sealed class ThreadService(
         try
         {
             var parent = await resolver.FetchObjectAsync(parentUri, ct);
+            if (IriLength.FindTooLong(parent) is { } field)
+            {
+                logger.LogInformation("Parent {Uri} not taken into the thread: its {Field} is longer than {Max} bytes", uri, field, IriLength.MaxBytes);
+                return false;
+            }
             var authorId = ActivityJson.GetIds(parent["attributedTo"]).FirstOrDefault();
             if (authorId is null || !Uri.TryCreate(authorId, UriKind.Absolute, out var authorUri)
                 || !string.Equals(authorUri.Authority, parentUri.Authority, StringComparison.OrdinalIgnoreCase)) return false;
