@@ -497,8 +497,8 @@ public class SecurityCasesTests : IAsyncLifetime
     {
         var (_, prompt, _) = await Node.AddGroupWithPromptAsync();
         var author = await FollowedRemoteActorAsync(Server.Url("/users/mia"));
-        // The grandparent's id is 2,100 bytes (random hex: PostgreSQL compresses repetitive ones), and it answers the prompt.
-        var longPath = "/n/" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(1100))[..(2100 - Server.Url("/n/").Length)];
+        // The grandparent's id is 2,100 bytes, and it answers the prompt.
+        var longPath = new Uri(RandomHexUrl(Server.Url("/n/"), 2100)).AbsolutePath;
         var grandparent = Note(Server.Url(longPath), author.Uri, "far up the thread");
         grandparent["inReplyTo"] = prompt;
         Server.Serve(longPath, grandparent);
@@ -519,9 +519,7 @@ public class SecurityCasesTests : IAsyncLifetime
     public async Task A_like_of_a_reply_with_the_longest_id_by_an_actor_with_the_longest_id_is_not_an_error()
     {
         var (group, _, promptId) = await Node.AddGroupWithPromptAsync();
-        // Random hex: PostgreSQL compresses index entries, so repetitive ids would fit where real ones do not.
-        string Long(string head, int bytes) => head + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(bytes))[..(bytes - head.Length)];
-        var replyUri = Long("https://a.example/users/mia/statuses/", FediLearn.ActivityPub.Vocabulary.IriLength.MaxBytes);
+        var replyUri = RandomHexUrl("https://a.example/users/mia/statuses/", FediLearn.ActivityPub.Vocabulary.IriLength.MaxBytes);
         var now = DateTime.UtcNow;
         await Node.WithDbAsync(async db =>
         {
@@ -529,7 +527,7 @@ public class SecurityCasesTests : IAsyncLifetime
             await db.SaveChangesAsync();
             return 0;
         });
-        RemoteActor Signer(int bytes) => new() { Uri = Long("https://b.example/users/", bytes), Host = "b.example", Inbox = "https://b.example/inbox" };
+        RemoteActor Signer(int bytes) => new() { Uri = RandomHexUrl("https://b.example/users/", bytes), Host = "b.example", Inbox = "https://b.example/inbox" };
         JObject Like(RemoteActor actor) => new() { ["id"] = actor.Uri + "#like", ["type"] = "Like", ["actor"] = actor.Uri, ["object"] = replyUri };
 
         var near = Signer(FediLearn.Core.Inbox.LikeHandler.MaxKeyBytes - replyUri.Length);
@@ -540,6 +538,13 @@ public class SecurityCasesTests : IAsyncLifetime
         var likes = await Node.WithDbAsync(db => db.Likes.Where(l => l.ObjectUri == replyUri).Select(l => l.ActorUri).ToListAsync());
         Assert.Equal([near.Uri], likes);
     }
+
+    /// <summary>
+    /// <paramref name="head"/> followed by random hex, <paramref name="bytes"/> long. Random, because PostgreSQL compresses
+    /// index entries: a repetitive id would fit where a real one of the same length does not.
+    /// </summary>
+    private static string RandomHexUrl(string head, int bytes) =>
+        head + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(bytes))[..(bytes - head.Length)];
 
     // ---- case 31: the same delivery twice has one effect ----
 
