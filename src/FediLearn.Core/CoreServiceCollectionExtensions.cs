@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FediLearn.ActivityPub.Signatures;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
@@ -34,10 +35,8 @@ public static class CoreServiceCollectionExtensions
             // Compiled models (scripts/compiled-models.sh): building the model from its configuration cost every start and
             // CLI command ~0.4-0.6 s (`groups list` 1.35 → 0.99 s) and an idle node 4-8 MB (docs/performance.md, "Memory").
             // CompiledModelTests keeps them equal to the configuration.
-            if (o.Database.Provider == DatabaseProvider.Postgres)
-                db.UseNpgsql(o.Database.ConnectionString).UseModel(Data.CompiledModels.Postgres.FediLearnDbContextModel.Instance);
-            else
-                db.UseSqlite(SqliteConnectionString(o)).UseModel(Data.CompiledModels.Sqlite.FediLearnDbContextModel.Instance).AddInterceptors(SqlitePragmas.Instance);
+            if (o.Database.Provider == DatabaseProvider.Postgres) UsePostgres(db, o);
+            else UseSqlite(db, o);
             db.AddInterceptors(sp.GetRequiredService<ReadCacheInvalidation>());
             // A failed command or save throws, and whoever handles it decides how loud it is: a duplicate that a unique
             // index turned away (a replayed activity, two first deliveries from one new actor) is an expected answer,
@@ -132,6 +131,16 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<IdleMemoryTrimmer>());
         return services;
     }
+
+    // Each provider in a method of its own: the JIT loads the assembly of every method a method calls when it compiles
+    // it, so one method naming both UseNpgsql and UseSqlite loaded Npgsql's EF provider on every SQLite node.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void UsePostgres(DbContextOptionsBuilder db, FediLearnOptions o) =>
+        db.UseNpgsql(o.Database.ConnectionString).UseModel(Data.CompiledModels.Postgres.FediLearnDbContextModel.Instance);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void UseSqlite(DbContextOptionsBuilder db, FediLearnOptions o) =>
+        db.UseSqlite(SqliteConnectionString(o)).UseModel(Data.CompiledModels.Sqlite.FediLearnDbContextModel.Instance).AddInterceptors(SqlitePragmas.Instance);
 
     public static string SqliteConnectionString(FediLearnOptions o) =>
         o.Database.ConnectionString is { Length: > 0 } cs ? cs : $"Data Source={Path.Combine(o.ResolveDataPath(), "fedilearn.db")};Default Timeout=30";

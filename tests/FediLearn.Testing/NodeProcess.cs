@@ -47,6 +47,9 @@ public sealed class NodeProcess : IAsyncDisposable
     public string Authority => $"127.0.0.1:{Port}";
     public string Origin => $"http://127.0.0.1:{Port}";
 
+    /// <summary>The server process's id, while it runs (for what <c>/proc</c> says about it).</summary>
+    public int Pid => _process?.Id ?? throw new InvalidOperationException($"node {Name} is {State}");
+
     public string Output { get { lock (_output) return _output.ToString(); } }
 
     /// <summary>Whether the server process is still running, or how it ended: for the message of a failed request.</summary>

@@ -33,6 +33,13 @@ public sealed class ModerationTests
 
         using (var ban = await a.SendAsync(HttpMethod.Post, "groups/rust/bans", new { actor = remote.Actor("troll"), reason = "spam again" }))
             Assert.Equal(204, (int)ban.StatusCode);
+        // A handle or a path is not an actor id: a 400 on the field, not a 409 "Not done".
+        foreach (var notAnId in new[] { "troll@elsewhere.example", "/users/troll", "mailto:troll@elsewhere.example" })
+        {
+            using var bad = await a.SendAsync(HttpMethod.Post, "groups/rust/bans", new { actor = notAnId, reason = "typo" });
+            Assert.Equal(400, (int)bad.StatusCode);
+            Assert.Contains("http or https URL", await bad.Content.ReadAsStringAsync());
+        }
         var reject = await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Reject", TimeSpan.FromSeconds(30));
         Assert.Equal(remote.Actor("troll"), reject.Activity["object"]!.Value<string>("actor"));
         Assert.DoesNotContain(remote.Actor("troll"), (await a.Node.CliAsync("followers", "list", "rust")).StdOut);

@@ -105,6 +105,27 @@ public sealed class OperationsTests
     }
 
     /// <summary>
+    /// A SQLite node does not map PostgreSQL's provider (docs/performance.md, "Memory"): the provider checks read the
+    /// provider's name, and each provider is configured in a method of its own. Before, asking <c>IsNpgsql()</c>, or
+    /// compiling the method that named both providers, loaded Npgsql's EF provider on every node.
+    /// </summary>
+    [Fact]
+    public async Task A_sqlite_node_does_not_load_the_postgres_provider()
+    {
+        await using var a = await PublishingNode.StartAsync("sqlite-only");
+        await a.PublishAsync("posts", new { content = "Week one: bring a question." });
+        foreach (var path in new[] { "/", "/g/rust", "/g/rust/outbox?page=1", "/.well-known/nodeinfo" })
+        {
+            using var response = await Http.GetAsync($"{a.Node.Origin}{path}");
+            Assert.Equal(200, (int)response.StatusCode);
+        }
+        var mapped = File.ReadLines($"/proc/{a.Node.Pid}/maps").Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "")
+            .Where(f => f.EndsWith(".dll", StringComparison.Ordinal)).Select(Path.GetFileName).Distinct().ToList();
+        Assert.Contains("Microsoft.EntityFrameworkCore.Sqlite.dll", mapped); // the check can see a provider
+        Assert.DoesNotContain(mapped, f => f!.StartsWith("Npgsql", StringComparison.Ordinal));
+    }
+
+    /// <summary>
     /// The runtime's counters on /metrics: bytes allocated rise with the work done between two scrapes, and the collections
     /// are counted by the generation collected (the start-up trim is an aggressive gen2 collection, so gen2 counts it).
     /// </summary>

@@ -68,7 +68,7 @@ public sealed class FediLearnDbContext(DbContextOptions<FediLearnDbContext> opti
             foreach (var index in entity.GetIndexes())
                 index.SetDatabaseName(SnakeCase(index.GetDatabaseName()!));
         }
-        if (Database.IsNpgsql()) PostgresModel.Apply(builder);
+        if (Database.UsesPostgres()) PostgresModel.Apply(builder);
     }
 
     internal static string SnakeCase(string name)

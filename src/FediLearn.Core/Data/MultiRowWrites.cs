@@ -71,7 +71,7 @@ internal static class MultiRowWrites
     private static IEnumerable<(string Sql, object[] Args)> InsertStatements(DbContext db, string table, string[] columns,
         IReadOnlyList<object?[]> rows, string? unlessExists, string? returning)
     {
-        if (db.Database.IsSqlite())
+        if (db.Database.UsesSqlite())
         {
             if (rows.Count == 0) yield break;
             // SQLite needs the WHERE to tell the upsert's ON from a join's.
@@ -111,7 +111,7 @@ internal static class MultiRowWrites
     /// </summary>
     public static async Task SetByIdAsync(DbContext db, string table, string column, IReadOnlyList<(long Id, object? Value)> values, CancellationToken ct)
     {
-        if (db.Database.IsSqlite())
+        if (db.Database.UsesSqlite())
         {
             if (values.Count == 0) return;
             var rows = SqliteRows(table, 2, [.. values.Select(v => new[] { v.Id, v.Value })]);

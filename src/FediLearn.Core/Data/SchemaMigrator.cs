@@ -17,7 +17,7 @@ public sealed class SchemaMigrator(FediLearnDbContext db, ILogger<SchemaMigrator
     private const long PostgresLockKey = 0x46_4C_5F_4D_49_47; // "FL_MIG"
 
     /// <summary>The migrations folder of the database <paramref name="db"/> talks to.</summary>
-    public static string ProviderFolder(FediLearnDbContext db) => db.Database.IsNpgsql() ? "Postgres" : "Sqlite";
+    public static string ProviderFolder(FediLearnDbContext db) => db.Database.UsesPostgres() ? "Postgres" : "Sqlite";
 
     public static IReadOnlyList<(string Version, string Sql)> Scripts(string provider)
     {
@@ -32,7 +32,7 @@ public sealed class SchemaMigrator(FediLearnDbContext db, ILogger<SchemaMigrator
 
     public async Task<int> MigrateAsync(CancellationToken ct = default)
     {
-        if (!db.Database.IsNpgsql()) return await MigrateCoreAsync(ct);
+        if (!db.Database.UsesPostgres()) return await MigrateCoreAsync(ct);
 
         // One connection for the whole run: the advisory lock belongs to the session that took it.
         await db.Database.OpenConnectionAsync(ct);
@@ -56,7 +56,7 @@ public sealed class SchemaMigrator(FediLearnDbContext db, ILogger<SchemaMigrator
 
     private async Task<int> MigrateCoreAsync(CancellationToken ct)
     {
-        if (db.Database.IsSqlite())
+        if (db.Database.UsesSqlite())
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
         await db.Database.ExecuteSqlRawAsync(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL);", ct);

@@ -21,7 +21,7 @@ public static class SqliteWriteGate
     /// <summary>Enters the gate of this context's SQLite file; null (nothing to release) on PostgreSQL or inside a transaction.</summary>
     public static async ValueTask<Releaser?> EnterAsync(DbContext db, CancellationToken ct)
     {
-        if (!db.Database.IsSqlite() || db.Database.CurrentTransaction is not null) return null;
+        if (!db.Database.UsesSqlite() || db.Database.CurrentTransaction is not null) return null;
         var gate = Gates.GetOrAdd(db.Database.GetConnectionString() ?? "", static _ => new Gate());
         var asked = Stopwatch.GetTimestamp();
         await gate.Semaphore.WaitAsync(ct);
@@ -54,7 +54,7 @@ public static class SqliteWriteGate
     /// node's writes queue here and a busier node needs PostgreSQL (docs/operations.md, Monitoring).
     /// </summary>
     public static WriterStatistics? StatisticsOf(DbContext db) =>
-        db.Database.IsSqlite() && Gates.TryGetValue(db.Database.GetConnectionString() ?? "", out var gate)
+        db.Database.UsesSqlite() && Gates.TryGetValue(db.Database.GetConnectionString() ?? "", out var gate)
             ? new WriterStatistics(Interlocked.Read(ref gate.Writes), Stopwatch.GetElapsedTime(0, Interlocked.Read(ref gate.WaitedTicks)),
                 Stopwatch.GetElapsedTime(0, Interlocked.Read(ref gate.HeldTicks)))
             : null;

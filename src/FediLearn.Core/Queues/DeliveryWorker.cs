@@ -75,7 +75,7 @@ public sealed class DeliveryWorker(
     {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
-        if (!db.Database.IsSqlite()) return; // several processes share a PostgreSQL queue: leases handle recovery there
+        if (!db.Database.UsesSqlite()) return; // several processes share a PostgreSQL queue: leases handle recovery there
         var released = await QueueClaims.ReleaseAllAsync(db, "delivery_jobs", time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
         if (released > 0) logger.LogInformation("Recovered {Count} deliveries interrupted by the last shutdown", released);
     }

@@ -206,7 +206,7 @@ public sealed class InboxWorker(
     private static async Task MarkDoneAsync(FediLearnDbContext db, IReadOnlyCollection<InboxItem> items, CancellationToken ct)
     {
         if (items.Count == 0) return;
-        if (db.Database.IsNpgsql())
+        if (db.Database.UsesPostgres())
         {
             await db.Database.ExecuteSqlRawAsync(
                 "UPDATE inbox_items SET state = {0}, json = '', locked_until = NULL, last_error = NULL WHERE id = ANY({1})",

@@ -28,7 +28,7 @@ public abstract class PollingQueueWorker(
         using (var scope = scopes.CreateScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
-            if (db.Database.IsSqlite())
+            if (db.Database.UsesSqlite())
                 await QueueClaims.ReleaseAllAsync(db, table, time.GetUtcNow().ToUnixTimeMilliseconds(), stoppingToken);
         }
         while (!stoppingToken.IsCancellationRequested)

@@ -23,7 +23,7 @@ internal static class QueueClaims
 
     public static async Task<List<long>> ClaimAsync(FediLearnDbContext db, string table, int limit, long now, long leaseUntil, CancellationToken ct)
     {
-        var postgres = db.Database.IsNpgsql();
+        var postgres = db.Database.UsesPostgres();
         var sql = ClaimSql(table, postgres, postgres ? $"{table}.id AS \"Value\"" : "id AS \"Value\"");
         using var gate = await SqliteWriteGate.EnterAsync(db, ct);
         return await db.Database.SqlQueryRaw<long>(Checked(table, sql), leaseUntil, now, limit).ToListAsync(ct);
@@ -41,7 +41,7 @@ internal static class QueueClaims
     /// </summary>
     public static async Task<List<ClaimedDelivery>> ClaimDeliveriesAsync(FediLearnDbContext db, int limit, long now, long leaseUntil, CancellationToken ct)
     {
-        var sql = db.Database.IsNpgsql() ? PostgresDeliveryClaim : SqliteDeliveryClaim;
+        var sql = db.Database.UsesPostgres() ? PostgresDeliveryClaim : SqliteDeliveryClaim;
         using var gate = await SqliteWriteGate.EnterAsync(db, ct);
         return await db.Database.SqlQueryRaw<ClaimedDelivery>(sql, leaseUntil, now, limit).ToListAsync(ct);
     }
@@ -82,7 +82,7 @@ internal static class QueueClaims
     public static async Task<int> CompleteDeliveriesAsync(FediLearnDbContext db, IReadOnlyCollection<long> ids, int status, long now, CancellationToken ct)
     {
         if (ids.Count == 0) return 0;
-        var postgres = db.Database.IsNpgsql();
+        var postgres = db.Database.UsesPostgres();
         var sql = $"""
             UPDATE delivery_jobs SET state = 2, locked_until = NULL, last_status = {"{0}"}, last_error = NULL, completed_at = {"{1}"}
             WHERE id {(postgres ? "= ANY({2})" : "IN (SELECT value FROM json_each({2}))")}
@@ -100,7 +100,7 @@ internal static class QueueClaims
     {
         var sorted = hosts.Distinct().Order(StringComparer.Ordinal).ToArray();
         if (sorted.Length == 0) return;
-        var postgres = db.Database.IsNpgsql();
+        var postgres = db.Database.UsesPostgres();
         // SQLite needs the WHERE to tell the upsert's ON from a join's.
         var sql = $"""
             INSERT INTO remote_hosts (host, dead, last_success_at)

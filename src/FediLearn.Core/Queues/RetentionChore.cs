@@ -93,7 +93,7 @@ public sealed class RetentionChore(IServiceScopeFactory scopes, IOptions<FediLea
         var now = time.GetUtcNow();
         var jobsBefore = (now - _options.FinishedJobs).ToUnixTimeMilliseconds();
         var inboxBefore = (now - _options.ProcessedInbox).ToUnixTimeMilliseconds();
-        if (!db.Database.IsNpgsql()) return await SweepAsync(db, jobsBefore, inboxBefore, ct);
+        if (!db.Database.UsesPostgres()) return await SweepAsync(db, jobsBefore, inboxBefore, ct);
 
         // One connection for the pass: the advisory lock belongs to the session that took it.
         await db.Database.OpenConnectionAsync(ct);
@@ -118,7 +118,7 @@ public sealed class RetentionChore(IServiceScopeFactory scopes, IOptions<FediLea
 
     private async Task<RetentionResult> SweepAsync(FediLearnDbContext db, long jobsBefore, long inboxBefore, CancellationToken ct)
     {
-        object isPublic = db.Database.IsNpgsql() ? true : 1;
+        object isPublic = db.Database.UsesPostgres() ? true : 1;
         var deliveries = await DeleteInBatchesAsync(db, DeliverySql, [jobsBefore, _options.BatchSize], ct);
         var inbox = await DeleteInBatchesAsync(db, InboxSql, [inboxBefore, _options.BatchSize], ct);
         var fanouts = await DeleteInBatchesAsync(db, FanoutSql, [jobsBefore, _options.BatchSize, isPublic], ct);

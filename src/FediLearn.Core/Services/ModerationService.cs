@@ -84,7 +84,7 @@ public sealed class ModerationService(
     public async Task BanAsync(string groupName, string actorUri, LocalActor? moderator, string? reason, CancellationToken ct)
     {
         var group = await db.FindGroupAsync(groupName, ct);
-        if (!Uri.TryCreate(actorUri, UriKind.Absolute, out _)) throw new FediLearnException($"\"{actorUri}\" is not an actor id (URL)");
+        if (!IsActorId(actorUri)) throw new FediLearnException($"\"{actorUri}\" is not an actor id (an http or https URL)");
         if (IriLength.IsTooLong(actorUri)) throw new FediLearnException($"An actor id is at most {IriLength.MaxBytes} bytes long");
         if (await db.GroupBans.AnyAsync(b => b.GroupId == group.Id && b.ActorUri == actorUri, ct))
             throw new FediLearnException($"{actorUri} is already banned from {groupName}");
@@ -94,6 +94,10 @@ public sealed class ModerationService(
         if (await db.Followers.AnyAsync(f => f.LocalActorId == group.Id && f.ActorUri == actorUri, ct))
             await followers.RemoveAsync(groupName, actorUri, ct); // Reject{Follow}: their server unfollows
     }
+
+    /// <summary>An actor id as a ban names it: an absolute http or https URL (a handle or a path is not one).</summary>
+    public static bool IsActorId(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);
 
     public async Task UnbanAsync(string groupName, string actorUri, LocalActor? moderator, CancellationToken ct)
     {

@@ -40,6 +40,7 @@ public static class ModerationApiEndpoints
             var (person, _, error) = await ApiAuth.FacilitatorAsync(http, name, ct);
             if (error is not null) return error;
             if (string.IsNullOrWhiteSpace(body.Actor)) return Missing("actor", "The actor id (URL) to ban.");
+            if (!ModerationService.IsActorId(body.Actor)) return Missing("actor", "An actor id is an http or https URL, e.g. https://example.social/users/mia.");
             if (IriLength.IsTooLong(body.Actor)) return Missing("actor", $"An actor id is at most {IriLength.MaxBytes} bytes long.");
             return await RunAsync(() => moderation.BanAsync(name, body.Actor, person, body.Reason, ct));
         });
