@@ -152,7 +152,8 @@ public static class CoreServiceCollectionExtensions
         Directory.CreateDirectory(options.ResolveDataPath());
         using var scope = services.CreateScope();
         await scope.ServiceProvider.GetRequiredService<SchemaMigrator>().MigrateAsync(ct);
-        await scope.ServiceProvider.GetRequiredService<InstanceActorService>().EnsureAsync(options.NodeName, ct);
+        var instanceActor = scope.ServiceProvider.GetRequiredService<InstanceActorService>();
+        if (!await instanceActor.ExistsAsync(ct)) await instanceActor.EnsureAsync(options.NodeName, ct);
     }
 
     /// <summary>

@@ -11,6 +11,10 @@ namespace FediLearn.Core.Services;
 /// </summary>
 public sealed class InstanceActorService(FediLearnDbContext db, TimeProvider time)
 {
+    /// <summary>Whether the instance actor exists, asked without EF's query pipeline (at start: see <see cref="SchemaMigrator.ReadFirstColumnAsync"/>).</summary>
+    public async Task<bool> ExistsAsync(CancellationToken ct) =>
+        (await SchemaMigrator.ReadFirstColumnAsync(db, $"SELECT 1 FROM local_actors WHERE kind = {(int)ActorKind.Application} LIMIT 1", ct)).Count > 0;
+
     public async Task<LocalActor> EnsureAsync(string nodeName, CancellationToken ct)
     {
         var actor = await db.LocalActors.FirstOrDefaultAsync(a => a.Kind == ActorKind.Application, ct);
