@@ -13,9 +13,9 @@ public sealed class IdleMemoryTrimmerTests
     private const long Spare = 10 * 1024 * 1024;
     private static readonly long TickTicks = Stopwatch.Frequency / 4;
 
-    private sealed class Readings(TimeSpan quietFor)
+    private sealed class Readings(TimeSpan quietFor, long? allocatedAtStartUpTrim = null)
     {
-        private readonly IdleTrimPolicy _policy = new(quietFor, 0, TimeProvider.System);
+        private readonly IdleTrimPolicy _policy = new(quietFor, 0, TimeProvider.System, allocatedAtStartUpTrim ?? -1);
         private long _now;
         private long _allocated = 100_000_000;
 
@@ -97,6 +97,18 @@ public sealed class IdleMemoryTrimmerTests
         // The twin: a little work (busy, but under 4 MB in all) leaves nothing worth a collection.
         Assert.False(r.Tick(IdleTrimPolicy.QuietBytesPerTick + 1, spare: 0));
         Assert.Empty(r.Trims(10, 0, spare: 0));
+    }
+
+    [Fact]
+    public void Work_between_the_start_up_collection_and_the_first_reading_counts()
+    {
+        // Since the server listens before EF's query pipeline is compiled, the queues' first passes compile their queries
+        // between the start-up collection and the first reading: 6 MB that no collection has looked at.
+        var r = new Readings(TimeSpan.FromSeconds(1), allocatedAtStartUpTrim: 100_000_000 - 6_000_000);
+        Assert.Equal([4], r.Trims(10, 0, spare: 0));
+        // The twin: counted from the first reading, as before, the same node kept those 6 MB.
+        var fromFirstReading = new Readings(TimeSpan.FromSeconds(1));
+        Assert.Empty(fromFirstReading.Trims(10, 0, spare: 0));
     }
 
     /// <summary>The trim's malloc_trim finds glibc on Linux (Debian here); a wrong library name would turn it off quietly.</summary>

@@ -25,6 +25,7 @@ public sealed class IdleMemoryTrimmer(IOptions<FediLearnOptions> options, TimePr
 {
     private readonly TimeSpan _quietFor = options.Value.Memory.IdleTrimAfter;
     private long _trims;
+    private long _allocatedAtLastTrim = -1;
 
     /// <summary>Aggressive collections run since start (the start-up one included).</summary>
     public long Trims => Interlocked.Read(ref _trims);
@@ -41,7 +42,9 @@ public sealed class IdleMemoryTrimmer(IOptions<FediLearnOptions> options, TimePr
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (_quietFor <= TimeSpan.Zero) return;
-        var policy = new IdleTrimPolicy(_quietFor, time.GetTimestamp(), time);
+        // From the start-up collection on: what the process allocates between it and the first reading (the queues' first
+        // passes compile their queries then) is garbage no collection has looked at either.
+        var policy = new IdleTrimPolicy(_quietFor, time.GetTimestamp(), time, Interlocked.Read(ref _allocatedAtLastTrim));
         using var timer = new PeriodicTimer(Tick, time);
         try
         {
@@ -61,6 +64,7 @@ public sealed class IdleMemoryTrimmer(IOptions<FediLearnOptions> options, TimePr
         var started = time.GetTimestamp();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         GlibcHeap.Trim();
+        Interlocked.Exchange(ref _allocatedAtLastTrim, GC.GetTotalAllocatedBytes(precise: false));
         Interlocked.Increment(ref _trims);
         var after = GC.GetGCMemoryInfo();
         logger.LogDebug("Memory trim ({Why}): GC committed {Before:0.0} → {After:0.0} MB, heap {Heap:0.0} MB, {Ms:0.0} ms",
@@ -103,20 +107,22 @@ internal static class GlibcHeap
 /// the quiet period; in benchmark runs 2 of 7 setups then had no idle trim by 3 s of quiet (docs/performance.md, "The
 /// idle trim that did not come"). A burst of real work allocates megabytes a tick.
 /// </summary>
-internal sealed class IdleTrimPolicy(TimeSpan quietFor, long startTimestamp, TimeProvider time)
+/// <param name="allocatedAtTrim">The allocation count at the last collection before this policy (the start-up one), or
+/// -1 to count from the first reading.</param>
+internal sealed class IdleTrimPolicy(TimeSpan quietFor, long startTimestamp, TimeProvider time, long allocatedAtTrim = -1)
 {
     internal const long QuietBytesPerTick = 512 * 1024;
     internal const long MinSpareBytes = 4 * 1024 * 1024;
 
     private long _quietSince = startTimestamp;
     private long _lastAllocated = -1;
-    private long _allocatedAtTrim = -1;
+    private long _allocatedAtTrim = allocatedAtTrim;
     private bool _armed = true;
 
     /// <summary>One reading of the allocation counter; true when this is the moment to trim.</summary>
     public bool Observe(long timestamp, long totalAllocatedBytes, long spareAtLastCollection)
     {
-        if (_allocatedAtTrim < 0) _allocatedAtTrim = totalAllocatedBytes; // created just after the start-up collection
+        if (_allocatedAtTrim < 0) _allocatedAtTrim = totalAllocatedBytes; // no earlier collection given: count from here
         var busy = _lastAllocated >= 0 && totalAllocatedBytes - _lastAllocated > QuietBytesPerTick;
         _lastAllocated = totalAllocatedBytes;
         if (busy)
