@@ -25,7 +25,7 @@ public sealed class IdleMemoryTrimmer(IOptions<FediLearnOptions> options, TimePr
 {
     private readonly TimeSpan _quietFor = options.Value.Memory.IdleTrimAfter;
     private long _trims;
-    private long _allocatedAtLastTrim = -1;
+    private long _allocatedAtStartUp = -1;
 
     /// <summary>Aggressive collections run since start (the start-up one included).</summary>
     public long Trims => Interlocked.Read(ref _trims);
@@ -35,7 +35,11 @@ public sealed class IdleMemoryTrimmer(IOptions<FediLearnOptions> options, TimePr
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_quietFor > TimeSpan.Zero) Trim("start-up");
+        if (_quietFor > TimeSpan.Zero)
+        {
+            Trim("start-up");
+            _allocatedAtStartUp = GC.GetTotalAllocatedBytes(precise: false);
+        }
         return base.StartAsync(cancellationToken);
     }
 
@@ -44,7 +48,7 @@ public sealed class IdleMemoryTrimmer(IOptions<FediLearnOptions> options, TimePr
         if (_quietFor <= TimeSpan.Zero) return;
         // From the start-up collection on: what the process allocates between it and the first reading (the queues' first
         // passes compile their queries then) is garbage no collection has looked at either.
-        var policy = new IdleTrimPolicy(_quietFor, time.GetTimestamp(), time, Interlocked.Read(ref _allocatedAtLastTrim));
+        var policy = new IdleTrimPolicy(_quietFor, time.GetTimestamp(), time, _allocatedAtStartUp);
         using var timer = new PeriodicTimer(Tick, time);
         try
         {
@@ -64,7 +68,6 @@ public sealed class IdleMemoryTrimmer(IOptions<FediLearnOptions> options, TimePr
         var started = time.GetTimestamp();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         GlibcHeap.Trim();
-        Interlocked.Exchange(ref _allocatedAtLastTrim, GC.GetTotalAllocatedBytes(precise: false));
         Interlocked.Increment(ref _trims);
         var after = GC.GetGCMemoryInfo();
         logger.LogDebug("Memory trim ({Why}): GC committed {Before:0.0} → {After:0.0} MB, heap {Heap:0.0} MB, {Ms:0.0} ms",
