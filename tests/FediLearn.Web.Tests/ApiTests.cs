@@ -31,6 +31,11 @@ public sealed class ApiTests : IAsyncLifetime
     [InlineData("posts", """{"content":"x","publishAt":"tomorrow"}""", "publishAt")]
     [InlineData("materials", """{"title":"m","content":"x","links":[{"url":"javascript:alert(1)"}]}""", "links")]
     [InlineData("materials", """{"title":"m","content":"x","mediaIds":["nope.png"]}""", "mediaIds")]
+    // JSON nulls inside the lists: each was a 500 (a NullReferenceException in the validator) until 2026-12-05.
+    [InlineData("prompts", """{"content":"pick","choices":["a",null]}""", "choices")]
+    [InlineData("prompts", """{"content":"pick","choices":[null,null]}""", "choices")]
+    [InlineData("materials", """{"title":"m","content":"x","links":[null]}""", "links")]
+    [InlineData("materials", """{"title":"m","content":"x","mediaIds":[null]}""", "mediaIds")]
     public async Task Invalid_input_is_a_400_problem_naming_the_field_and_writes_nothing(string kind, string body, string field)
     {
         using var response = await _a.SendAsync(HttpMethod.Post, $"groups/rust/{kind}", body);

@@ -66,8 +66,9 @@ internal sealed class ItemValidator
         if (input.Choices is { } choices)
         {
             if (choices.Count is < 2 or > 20) Add("choices", "A check-in has between 2 and 20 choices.");
+            // A JSON null in the list (["a", null]) arrives as a null string: refused here, and left out of the next check.
             if (choices.Any(c => string.IsNullOrWhiteSpace(c) || c.Length > 100)) Add("choices", "Each choice has 1 to 100 characters.");
-            if (choices.Select(c => c.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).Count() != choices.Count) Add("choices", "Choices must differ.");
+            else if (choices.Select(c => c.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).Count() != choices.Count) Add("choices", "Choices must differ.");
         }
         if (input.Multiple == true && input.Choices is null) Add("multiple", "Only a check-in with choices allows multiple answers.");
         if (input.ClosesAt is { } closes)
@@ -82,8 +83,9 @@ internal sealed class ItemValidator
         if (input.Links is { } links)
         {
             if (links.Count > MaxLinks) Add("links", $"At most {MaxLinks} links.");
-            if (links.Any(l => !IsHttpUrl(l.Url))) Add("links", "Each link needs an absolute http(s) url.");
-            if (links.Any(l => l.Title is { Length: > MaxTitle })) Add("links", $"Link titles have at most {MaxTitle} characters.");
+            // A JSON null in the list ([null]) arrives as a null link.
+            if (links.Any(l => l is null || !IsHttpUrl(l.Url))) Add("links", "Each link needs an absolute http(s) url.");
+            if (links.Any(l => l?.Title is { Length: > MaxTitle })) Add("links", $"Link titles have at most {MaxTitle} characters.");
         }
         if (input.MediaIds is { Count: > MaxMedia }) Add("mediaIds", $"At most {MaxMedia} files.");
     }

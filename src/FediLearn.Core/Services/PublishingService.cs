@@ -229,6 +229,11 @@ public sealed class PublishingService(
     private async Task<IReadOnlyList<MediaFile>> FindMediaAsync(IReadOnlyList<string>? keys, ItemValidator validator, CancellationToken ct)
     {
         if (keys is null || keys.Count == 0) return [];
+        if (keys.Any(string.IsNullOrWhiteSpace))
+        {
+            validator.Add("mediaIds", "Each entry is the id of an upload (the \"id\" that POST /api/media answered), not empty or null.");
+            return [];
+        }
         var found = await db.MediaFiles.AsNoTracking().Where(m => keys.Contains(m.Key)).ToListAsync(ct);
         foreach (var missing in keys.Where(k => found.All(m => m.Key != k)))
             validator.Add("mediaIds", $"No uploaded file {missing} (upload it with POST /api/media first).");
