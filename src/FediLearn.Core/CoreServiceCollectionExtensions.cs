@@ -146,14 +146,57 @@ public static class CoreServiceCollectionExtensions
         o.Database.ConnectionString is { Length: > 0 } cs ? cs : $"Data Source={Path.Combine(o.ResolveDataPath(), "fedilearn.db")};Default Timeout=30";
 
     /// <summary>Creates the data folder (media and keys live there with either provider), applies pending migrations and makes sure the instance actor exists.</summary>
+    /// <exception cref="FediLearnException">The data folder cannot be created or the database cannot be reached or opened:
+    /// one line naming it and why, for the server and the CLI to print instead of a stack trace.</exception>
     public static async Task PrepareDatabaseAsync(this IServiceProvider services, CancellationToken ct = default)
     {
         var options = services.GetRequiredService<IOptions<FediLearnOptions>>().Value;
-        Directory.CreateDirectory(options.ResolveDataPath());
-        using var scope = services.CreateScope();
-        await scope.ServiceProvider.GetRequiredService<SchemaMigrator>().MigrateAsync(ct);
-        var instanceActor = scope.ServiceProvider.GetRequiredService<InstanceActorService>();
-        if (!await instanceActor.ExistsAsync(ct)) await instanceActor.EnsureAsync(options.NodeName, ct);
+        try
+        {
+            Directory.CreateDirectory(options.ResolveDataPath());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FediLearnException($"cannot create the data folder {options.ResolveDataPath()} (FediLearn:DataPath): {e.Message}");
+        }
+        try
+        {
+            using var scope = services.CreateScope();
+            await scope.ServiceProvider.GetRequiredService<SchemaMigrator>().MigrateAsync(ct);
+            var instanceActor = scope.ServiceProvider.GetRequiredService<InstanceActorService>();
+            if (!await instanceActor.ExistsAsync(ct)) await instanceActor.EnsureAsync(options.NodeName, ct);
+        }
+        catch (Exception e) when (DatabaseFailure(e) is { } cause)
+        {
+            var where = options.Database.Provider == DatabaseProvider.Postgres ? DescribePostgres(options.Database.ConnectionString!) : "SQLite, " + SqliteFile(options);
+            throw new FediLearnException($"cannot open the database ({where}): {cause.Message.ReplaceLineEndings(" ")}");
+        }
+    }
+
+    /// <summary>
+    /// The database's own error behind <paramref name="e"/> (a refused connection, a timeout, a file that is not a
+    /// database…), looking through the wrappers of EF's retrying strategy; null for anything else, which stays a crash
+    /// with its stack trace (a bug, not a setting).
+    /// </summary>
+    internal static Exception? DatabaseFailure(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is System.Data.Common.DbException or System.Net.Sockets.SocketException or TimeoutException) return inner;
+        return null;
+    }
+
+    private static string SqliteFile(FediLearnOptions o)
+    {
+        try { return new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(SqliteConnectionString(o)).DataSource; }
+        catch (ArgumentException) { return "FediLearn:Database:ConnectionString"; }
+    }
+
+    // In a method of its own, so that a SQLite node never loads Npgsql.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static string DescribePostgres(string connectionString)
+    {
+        var b = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        return $"PostgreSQL, host {b.Host}, port {b.Port}, database {b.Database}";
     }
 
     /// <summary>

@@ -34,7 +34,16 @@ builder.Services.AddFediLearnRateLimits(); // per-host, per-token, per-address b
 builder.Services.AddFediLearnWebApp(); // Razor Pages UI, Identity cookies, admin policy (Pages/WebAppSetup.cs)
 
 var app = builder.Build();
-await app.Services.PrepareDatabaseAsync();
+try
+{
+    await app.Services.PrepareDatabaseAsync();
+}
+catch (FediLearn.Core.Services.FediLearnException e)
+{
+    // The database is down or the data folder unwritable: one line and exit code 1 (systemd restarts the unit), no stack trace.
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
 
 app.UseForwardedHeaders();
 app.UseExceptionHandler(error => error.Run(ErrorResponses.WriteUnhandledAsync));

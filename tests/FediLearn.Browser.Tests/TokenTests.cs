@@ -38,6 +38,18 @@ public sealed class TokenTests(ChromiumFixture chromium) : WebAppTest(chromium)
     }
 
     [Fact]
+    public async Task A_token_created_without_a_name_is_called_API_token()
+    {
+        // The name is optional; an empty field was bound as null and answered 500 until 2026-12-05.
+        var page = await NewPageAsync();
+        await SetupFirstAdminAsync(page);
+        await page.GotoAsync("/account/tokens");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create token" }).ClickAsync();
+        Assert.StartsWith("flt_", (await page.Locator("#new-token").InnerTextAsync()).Trim());
+        await Expect(page.GetByRole(AriaRole.Cell, new() { Name = "API token", Exact = true })).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task Password_change_needs_the_current_password()
     {
         var page = await NewPageAsync();

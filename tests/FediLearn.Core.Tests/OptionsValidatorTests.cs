@@ -57,6 +57,28 @@ public sealed class OptionsValidatorTests
         Assert.True(Validator.Validate(null, options).Succeeded);
     }
 
+    [Theory]
+    [InlineData("garbage=;")] // Npgsql: KeyNotFoundException, which was a crash at start until 2026-12-05
+    [InlineData("x")]
+    [InlineData("Port=abc;Host=db")]
+    [InlineData("Database=fedilearn")] // no Host: fails only at the first connection otherwise
+    [InlineData("Host=;Database=fedilearn")]
+    public void A_postgres_connection_string_that_does_not_parse_is_named(string connectionString)
+    {
+        var options = new FediLearnOptions { Database = { Provider = DatabaseProvider.Postgres, ConnectionString = connectionString } };
+        var failure = Assert.Single(Validator.Validate(null, options).Failures!);
+        Assert.StartsWith("FediLearn:Database:ConnectionString is not a valid PostgreSQL connection string: ", failure);
+    }
+
+    [Fact]
+    public void A_sqlite_connection_string_that_does_not_parse_is_named()
+    {
+        var options = new FediLearnOptions { Database = { ConnectionString = "x" } };
+        var failure = Assert.Single(Validator.Validate(null, options).Failures!);
+        Assert.StartsWith("FediLearn:Database:ConnectionString is not a valid SQLite connection string: ", failure);
+        Assert.True(Validator.Validate(null, new FediLearnOptions { Database = { ConnectionString = "Data Source=/srv/f.db;Default Timeout=30" } }).Succeeded);
+    }
+
     [Fact]
     public void Every_problem_is_reported_at_once()
     {

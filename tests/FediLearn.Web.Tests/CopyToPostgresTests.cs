@@ -116,6 +116,7 @@ public sealed class CopyToPostgresTests
         [
             "Host=127.0.0.1;Port=1;Username=postgres;Database=nowhere", // nothing listens
             "Hots=db;Database=fedilearn", // not a connection string
+            "garbage=;", // Npgsql's KeyNotFoundException: a stack trace until 2026-12-05
             $"{server};Database=fl_missing_{Guid.NewGuid():N}", // no such database
         ];
         foreach (var target in targets)

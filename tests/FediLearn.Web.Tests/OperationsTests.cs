@@ -126,6 +126,42 @@ public sealed class OperationsTests
     }
 
     /// <summary>
+    /// A database the node cannot open or reach stops the server and the CLI with one line naming it and why, and exit code
+    /// 1 (systemd restarts the unit): until 2026-12-05 it was an unhandled exception, a stack trace and exit code 134.
+    /// A connection string that cannot be parsed is a configuration error, as every other bad setting is.
+    /// </summary>
+    [Fact]
+    public async Task A_database_that_cannot_be_opened_or_reached_is_one_line_and_exit_code_1()
+    {
+        await using var node = await NodeProcess.StartAsync("ops-baddb");
+        await node.KillAsync();
+        var file = Path.Combine(node.DataPath, "fedilearn.db");
+        foreach (var leftover in new[] { file + "-wal", file + "-shm" }) File.Delete(leftover);
+        await File.WriteAllBytesAsync(file, System.Text.Encoding.ASCII.GetBytes(new string('x', 8192)));
+        foreach (var args in new[] { Array.Empty<string>(), ["groups", "list"] })
+        {
+            var run = await node.CliAsync(args);
+            Assert.True(run.ExitCode == 1, $"{string.Join(' ', args)}: exit {run.ExitCode}\n{run.StdOut}\n{run.StdErr}");
+            Assert.Contains($"error: cannot open the database (SQLite, {file}): SQLite Error 26: 'file is not a database'.", run.StdErr);
+            Assert.DoesNotContain("Unhandled exception", run.StdErr + run.StdOut);
+        }
+
+        // Nothing listens on the port (FreePort releases it): the connection is refused.
+        node.Configure("FediLearn__Database__Provider", "Postgres");
+        node.Configure("FediLearn__Database__ConnectionString", $"Host=127.0.0.1;Port={NodeProcess.FreePort()};Username=x;Database=nothere;Timeout=5");
+        var unreachable = await node.CliAsync();
+        Assert.True(unreachable.ExitCode == 1, $"exit {unreachable.ExitCode}\n{unreachable.StdOut}\n{unreachable.StdErr}");
+        Assert.Contains("error: cannot open the database (PostgreSQL, host 127.0.0.1, port ", unreachable.StdErr);
+        Assert.DoesNotContain("Unhandled exception", unreachable.StdErr + unreachable.StdOut);
+
+        node.Configure("FediLearn__Database__ConnectionString", "garbage=;");
+        var malformed = await node.CliAsync();
+        Assert.Equal(1, malformed.ExitCode);
+        Assert.Contains("Configuration error: FediLearn:Database:ConnectionString is not a valid PostgreSQL connection string", malformed.StdErr);
+        Assert.DoesNotContain("Unhandled exception", malformed.StdErr + malformed.StdOut);
+    }
+
+    /// <summary>
     /// The runtime's counters on /metrics: bytes allocated rise with the work done between two scrapes, and the collections
     /// are counted by the generation collected (the start-up trim is an aggressive gen2 collection, so gen2 counts it).
     /// </summary>

@@ -135,7 +135,12 @@ public sealed partial class SqliteToPostgresCopier(TextWriter output, int batchS
     {
         NpgsqlConnection connection;
         try { connection = new NpgsqlConnection(connectionString); }
-        catch (ArgumentException e) { throw new FediLearnException($"the --to connection string is not valid: {e.Message}"); }
+        // Npgsql answers most malformed strings with an ArgumentException, and an unknown keyword with no value
+        // ("garbage=;") with a KeyNotFoundException.
+        catch (Exception e) when (e is ArgumentException or KeyNotFoundException or FormatException)
+        {
+            throw new FediLearnException($"the --to connection string is not valid: {e.Message}");
+        }
         try
         {
             await connection.OpenAsync(ct);

@@ -100,7 +100,7 @@ internal static class DatabaseCommands
             if (!string.IsNullOrEmpty(builder.Password)) builder.Password = "…";
             return builder.ConnectionString;
         }
-        catch (ArgumentException) { return "<the --to value>"; }
+        catch (Exception e) when (e is ArgumentException or KeyNotFoundException or FormatException) { return "<the --to value>"; }
     }
 
     private static string Describe(string sqliteConnectionString)

@@ -8,7 +8,8 @@ namespace FediLearn.Web.Pages;
 /// <summary>The member's own API tokens: create (the secret is shown once), list, revoke.</summary>
 public sealed class TokensModel(TokenService tokens, UserService accounts) : PageModel
 {
-    [BindProperty] public string Name { get; set; } = "";
+    // Optional: MVC binds an empty field as null (ConvertEmptyStringToNull), which was a 500 here until 2026-12-05.
+    [BindProperty] public string? Name { get; set; }
     public bool Revoked => HttpMethods.IsGet(Request.Method) && Request.Query.ContainsKey("revoked");
     public string? NewToken { get; private set; }
     public string? NewTokenName { get; private set; }
@@ -18,7 +19,7 @@ public sealed class TokensModel(TokenService tokens, UserService accounts) : Pag
 
     public async Task<IActionResult> OnPostCreateAsync(CancellationToken ct)
     {
-        if (Name.Length > 100) ModelState.AddModelError(nameof(Name), "Use at most 100 characters.");
+        if (Name is { Length: > 100 }) ModelState.AddModelError(nameof(Name), "Use at most 100 characters.");
         if (ModelState.IsValid)
         {
             NewTokenName = string.IsNullOrWhiteSpace(Name) ? "API token" : Name.Trim();
