@@ -23,6 +23,19 @@ public static class ErrorResponses
                 await context.Response.WriteAsJsonAsync(new { error = bad.Message });
             return;
         }
+        if (FediLearn.Core.Data.DatabaseConflicts.IsConflict(feature?.Error))
+        {
+            // Two requests changed the same thing at the same moment (a double click, a retry); this one came second.
+            logger.LogInformation("{Method} {Path} lost a race with another request: 409", context.Request.Method, context.Request.Path);
+            const string text = "Another request changed the same thing at the same moment. Reload to see where it stands, then try again if needed.";
+            context.Response.StatusCode = StatusCodes.Status409Conflict;
+            if (html)
+                await Html.HtmlLayout.WriteAsync(context, 409, "Changed at the same time",
+                    $"<h1>Changed at the same time</h1><p>{text}</p><p><a href=\"/\">Back to the groups on this node</a></p>");
+            else
+                await context.Response.WriteAsJsonAsync(new { error = text });
+            return;
+        }
         // A reference the visitor can quote to the admin, who finds the same one in the log; nothing else of the error leaves the node.
         var reference = context.TraceIdentifier;
         logger.LogError(feature?.Error, "Unhandled error {Reference} for {Method} {Path}", reference, context.Request.Method, context.Request.Path);

@@ -46,7 +46,12 @@ catch (FediLearn.Core.Services.FediLearnException e)
 }
 
 app.UseForwardedHeaders();
-app.UseExceptionHandler(error => error.Run(ErrorResponses.WriteUnhandledAsync));
+app.UseExceptionHandler(new ExceptionHandlerOptions
+{
+    ExceptionHandler = ErrorResponses.WriteUnhandledAsync,
+    // A write that lost a race is a 409, logged by WriteUnhandledAsync as such, not as an error (DatabaseConflicts).
+    SuppressDiagnosticsCallback = c => FediLearn.Core.Data.DatabaseConflicts.IsConflict(c.Exception),
+});
 app.UseStatusCodePages(ErrorResponses.WriteStatusCodeAsync);
 app.UseRateLimiter();
 app.UseAuthorizedFetch();

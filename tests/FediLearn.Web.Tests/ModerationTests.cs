@@ -7,6 +7,37 @@ namespace FediLearn.Web.Tests;
 /// <summary>Issue 4 item 6: facilitators remove replies, ban actors and receive reports; every action is logged.</summary>
 public sealed class ModerationTests
 {
+    /// <summary>
+    /// The same ban sent many times at once (double clicks, a client's retries): one is made, the others are 409s, never
+    /// a 500. Until 2026-12-05 the requests that passed the "already banned" check together met the unique index and got
+    /// a 500, and unbans that found the row together met EF's affected-row check. Whether a race happens in a run depends
+    /// on timing; DatabaseConflictsTests holds the mapping itself with each provider's real errors.
+    /// </summary>
+    [Fact]
+    public async Task The_same_ban_or_unban_at_the_same_moment_is_made_once_and_the_others_are_409()
+    {
+        await using var a = await PublishingNode.StartAsync("moderation-race");
+        const string actor = "https://remote.example/users/racer";
+        for (var round = 0; round < 3; round++)
+        {
+            var bans = await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
+            {
+                using var r = await a.SendAsync(HttpMethod.Post, "groups/rust/bans", new { actor, reason = "spam" });
+                return ((int)r.StatusCode, await r.Content.ReadAsStringAsync());
+            }));
+            Assert.All(bans, b => Assert.True(b.Item1 is 204 or 409, $"{b.Item1} {b.Item2}"));
+            Assert.Single(bans, b => b.Item1 == 204);
+            var unbans = await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
+            {
+                using var r = await a.SendAsync(HttpMethod.Delete, $"groups/rust/bans?actor={Uri.EscapeDataString(actor)}");
+                return ((int)r.StatusCode, await r.Content.ReadAsStringAsync());
+            }));
+            Assert.All(unbans, b => Assert.True(b.Item1 is 204 or 409, $"{b.Item1} {b.Item2}"));
+            Assert.Single(unbans, b => b.Item1 == 204);
+        }
+        Assert.True(!a.Node.Output.Contains("fail:"), a.Node.Output[..Math.Min(a.Node.Output.Length, 6000)]);
+    }
+
     [Fact]
     public async Task Removing_a_reply_withdraws_the_relay_and_a_ban_refuses_the_actor_and_ends_its_follow()
     {
