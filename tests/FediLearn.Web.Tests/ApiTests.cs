@@ -46,6 +46,31 @@ public sealed class ApiTests : IAsyncLifetime
         await AssertNothingWrittenAsync(kind);
     }
 
+    /// <summary>
+    /// The same DELETE sent many times at once (a double click, a client's retries): one is made and sends one Delete, the
+    /// others are 404 as a later DELETE is. Until 2026-12-05 two or three of sixteen could each send their own Delete.
+    /// </summary>
+    [Fact]
+    public async Task The_same_delete_at_the_same_moment_is_made_once_and_sends_one_Delete()
+    {
+        for (var round = 0; round < 3; round++)
+        {
+            var created = JObject.Parse(await (await _a.SendAsync(HttpMethod.Post, "groups/rust/posts", new { content = $"soon gone {round}" })).Content.ReadAsStringAsync());
+            var id = created.Value<long>("localId");
+            var answers = await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
+            {
+                using var r = await _a.SendAsync(HttpMethod.Delete, $"groups/rust/posts/{id}");
+                return (int)r.StatusCode;
+            }));
+            Assert.All(answers, s => Assert.True(s is 204 or 404, $"{s}"));
+            Assert.Single(answers, s => s == 204);
+            var deletes = FaultHelpers.Query(_a.Node, "SELECT count(*) FROM outbound_activities WHERE type = 'Delete' AND json LIKE $id",
+                ("$id", $"%{created.Value<string>("id")}\"%"));
+            Assert.Equal(1L, deletes[0][0]);
+        }
+        Assert.True(!_a.Node.Output.Contains("fail:"), _a.Node.Output);
+    }
+
     [Fact]
     public async Task Missing_wrong_or_unauthorised_tokens_and_unknown_groups_are_refused()
     {

@@ -95,6 +95,33 @@ public sealed class MemberNoteTests
         }
     }
 
+    /// <summary>The same DELETE of a note many times at once: one is made and sends one Delete, the others are 404.</summary>
+    [Fact]
+    public async Task The_same_note_deleted_at_the_same_moment_is_deleted_once_and_sends_one_Delete()
+    {
+        await using var b = await NodeProcess.StartAsync("notes-race");
+        await b.CliWithInputAsync("a-long-password-1\n", "users", "add", "bo", "--email", "bo@example.org").MustAsync();
+        var bo = (await b.CliAsync("tokens", "add", "bo").MustAsync()).StdOut.Trim();
+        await b.CliAsync("groups", "add", "circle", "--title", "Circle").MustAsync();
+        for (var round = 0; round < 3; round++)
+        {
+            using var created = await SendAsync(b, bo, HttpMethod.Post, "notes", new { content = $"soon gone {round}", group = "circle" });
+            var text = await created.Content.ReadAsStringAsync();
+            Assert.True(201 == (int)created.StatusCode, text);
+            var noteId = JObject.Parse(text).Value<string>("id")!;
+            var answers = await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
+            {
+                using var r = await SendAsync(b, bo, HttpMethod.Delete, $"notes/{noteId[(noteId.LastIndexOf('/') + 1)..]}");
+                return (int)r.StatusCode;
+            }));
+            Assert.All(answers, s => Assert.True(s is 204 or 404, $"{s}"));
+            Assert.Single(answers, s => s == 204);
+            var deletes = FaultHelpers.Query(b, "SELECT count(*) FROM outbound_activities WHERE type = 'Delete' AND json LIKE $id", ("$id", $"%{noteId}\"%"));
+            Assert.Equal(1L, deletes[0][0]);
+        }
+        Assert.True(!b.Output.Contains("fail:"), b.Output);
+    }
+
     private static Task<HttpResponseMessage> SendAsync(NodeProcess node, string token, HttpMethod method, string path, object? body = null)
     {
         var request = new HttpRequestMessage(method, $"{node.Origin}/api/{path}");

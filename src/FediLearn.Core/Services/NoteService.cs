@@ -95,11 +95,17 @@ public sealed class NoteService(
     {
         var note = await db.LocalNotes.FirstOrDefaultAsync(n => n.Id == id && n.AuthorId == author.Id && n.DeletedAt == null, ct)
             ?? throw new FediLearnException($"you have no note {id}");
-        note.DeletedAt = time.GetUtcNow().UtcDateTime;
+        // Claimed by a conditional update: two deletes at once send one Delete (the other is told there is no such note).
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (await db.LocalNotes.Where(n => n.Id == note.Id && n.DeletedAt == null).ExecuteUpdateAsync(s => s.SetProperty(n => n.DeletedAt, now), ct) == 0)
+            throw new FediLearnException($"you have no note {id}");
+        note.DeletedAt = now;
         var noteId = urls.Note(author.Name, note.Id);
         var delete = Wrap("Delete", author, new JObject { ["id"] = noteId, ["type"] = "Tombstone" });
         var stored = Send(author, note, delete);
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         signal.Signal.Notify();
         if (note.GroupUri is { } group && urls.IsLocal(group)) await threads.DeleteAsync(LocalView(author), noteId, ActivityJson.Parse(stored.Json), ct);
     }

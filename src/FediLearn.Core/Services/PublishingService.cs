@@ -78,7 +78,12 @@ public sealed class PublishingService(
     }
 
     /// <summary>An unpublished item simply goes; a published one becomes a Tombstone (410) and its followers get Delete.</summary>
-    public async Task DeleteAsync(LocalActor group, GroupItem item, CancellationToken ct)
+    /// <summary>
+    /// Deletes <paramref name="item"/> (an unpublished one is discarded, a published one becomes a Tombstone and its
+    /// Delete goes to the followers). False when another request deleted it since it was read: a published item is
+    /// claimed by a conditional update, as scheduled publishing claims items, so two deletes at once send one Delete.
+    /// </summary>
+    public async Task<bool> DeleteAsync(LocalActor group, GroupItem item, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (item.PublishedAt is null)
@@ -88,12 +93,17 @@ public sealed class PublishingService(
         }
         else
         {
-            item.DeletedAt = time.GetUtcNow().UtcDateTime;
+            var now = time.GetUtcNow().UtcDateTime;
+            var claimed = await db.GroupItems.Where(i => i.Id == item.Id && i.DeletedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(i => i.DeletedAt, now).SetProperty(i => i.Pinned, false), ct);
+            if (claimed == 0) return false; // deleted by another request: its Delete is the one sent
+            item.DeletedAt = now;
             item.Pinned = false;
             await SendAsync(item, group, "Delete", ct);
         }
         await tx.CommitAsync(ct);
         signal.Signal.Notify();
+        return true;
     }
 
     /// <summary>Publishes scheduled items whose time has come. Each is claimed by a conditional update, so it goes out once.</summary>

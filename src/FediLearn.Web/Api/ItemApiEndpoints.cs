@@ -93,8 +93,7 @@ public static class ItemApiEndpoints
         var (_, group, error) = await ApiAuth.FacilitatorAsync(http, name, ct);
         if (error is not null) return error;
         var item = await FindAsync(db, group!, KindOf(kind), id, ct);
-        if (item is null) return NotFound(kind, id);
-        await publishing.DeleteAsync(group!, item, ct);
+        if (item is null || !await publishing.DeleteAsync(group!, item, ct)) return NotFound(kind, id);
         return Results.NoContent();
     }
 
