@@ -46,6 +46,7 @@ public sealed class RsvpService(
     /// <summary>A Join from another server: accepted, pending approval, or rejected (banned, cancelled, full, or not a participant of a members-only group).</summary>
     public async Task JoinAsync(GroupItem session, LocalActor group, RemoteActor attendee, JObject join, CancellationToken ct)
     {
+        await using var seats = await HoldSeatsAsync(session, ct);
         var row = await UpsertAsync(session, attendee.Uri, ct);
         row.JoinJson = ActivityJson.Serialize(join);
         var refused = session.Cancelled || await ModerationService.IsBannedAsync(db, group.Id, attendee.Uri, ct)
@@ -68,7 +69,24 @@ public sealed class RsvpService(
             Answer("Accept", group, attendee, join);
         }
         await db.SaveChangesAsync(ct);
+        if (seats is not null) await seats.CommitAsync(ct);
         signal.Signal.Notify();
+    }
+
+    /// <summary>
+    /// Answers to one session take turns from the count of its seats to the commit: two Joins for the last seat, from two
+    /// servers whose activities the inbox worker applies side by side, or two members answering at once, no longer both
+    /// get it. SQLite's transaction is <c>BEGIN IMMEDIATE</c> (one writer at a time); on PostgreSQL the session's row is
+    /// locked. Null when the caller already has a transaction (it decides), or when the session has no capacity (nothing
+    /// to count).
+    /// </summary>
+    private async Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction?> HoldSeatsAsync(GroupItem session, CancellationToken ct)
+    {
+        if (session.Capacity is null || db.Database.CurrentTransaction is not null) return null;
+        var tx = await db.Database.BeginTransactionAsync(ct);
+        if (db.Database.UsesPostgres())
+            await db.Database.ExecuteSqlRawAsync("SELECT 1 FROM group_items WHERE id = {0} FOR UPDATE", [session.Id], ct);
+        return tx;
     }
 
     /// <summary>Leave, or a Friendica answer (yes / maybe / no), or a local member's answer.</summary>
@@ -80,11 +98,15 @@ public sealed class RsvpService(
         }
         else
         {
+            await using var seats = status == RsvpStatus.Yes ? await HoldSeatsAsync(session, ct) : null;
             if (status == RsvpStatus.Yes && session.Capacity is { } capacity
                 && !await db.Rsvps.AnyAsync(r => r.SessionId == session.Id && r.ActorUri == actorUri && r.Status == RsvpStatus.Yes, ct)
                 && await db.Rsvps.CountAsync(r => r.SessionId == session.Id && r.Status == RsvpStatus.Yes, ct) >= capacity)
                 throw new FediLearnException("the session is full");
             (await UpsertAsync(session, actorUri, ct)).Status = status.Value;
+            await db.SaveChangesAsync(ct);
+            if (seats is not null) await seats.CommitAsync(ct);
+            return;
         }
         await db.SaveChangesAsync(ct);
     }
@@ -99,6 +121,13 @@ public sealed class RsvpService(
     /// </summary>
     public async Task DecideAsync(GroupItem session, LocalActor group, string actorUri, bool approve, CancellationToken ct)
     {
+        // The attendee is fetched (when not cached) before the seats are held: no network wait inside the transaction.
+        var asked = await db.Rsvps.AsNoTracking().FirstOrDefaultAsync(r => r.SessionId == session.Id && r.ActorUri == actorUri, ct)
+            ?? throw new FediLearnException($"{actorUri} has not asked to attend this session");
+        var attendee = asked.JoinJson is not null && urls.Parse(actorUri) is null
+            ? await RemoteAsync(actorUri, ct) ?? throw new FediLearnException($"cannot reach {actorUri} to send the answer; nothing was changed")
+            : null;
+        await using var seats = approve ? await HoldSeatsAsync(session, ct) : null;
         var row = await db.Rsvps.FirstOrDefaultAsync(r => r.SessionId == session.Id && r.ActorUri == actorUri, ct)
             ?? throw new FediLearnException($"{actorUri} has not asked to attend this session");
         if (row.Status != RsvpStatus.Pending)
@@ -116,13 +145,10 @@ public sealed class RsvpService(
         {
             db.Rsvps.Remove(row);
         }
-        if (row.JoinJson is { } json && urls.Parse(actorUri) is null)
-        {
-            var attendee = await RemoteAsync(actorUri, ct)
-                ?? throw new FediLearnException($"cannot reach {actorUri} to send the answer; nothing was changed");
+        if (row.JoinJson is { } json && attendee is not null)
             Answer(approve ? "Accept" : "Reject", group, attendee, ActivityJson.Parse(json));
-        }
         await db.SaveChangesAsync(ct);
+        if (seats is not null) await seats.CommitAsync(ct);
         signal.Signal.Notify();
     }
 
