@@ -97,15 +97,18 @@ public sealed class NoteService(
             ?? throw new FediLearnException($"you have no note {id}");
         // Claimed by a conditional update: two deletes at once send one Delete (the other is told there is no such note).
         var now = time.GetUtcNow().UtcDateTime;
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        if (await db.LocalNotes.Where(n => n.Id == note.Id && n.DeletedAt == null).ExecuteUpdateAsync(s => s.SetProperty(n => n.DeletedAt, now), ct) == 0)
-            throw new FediLearnException($"you have no note {id}");
-        note.DeletedAt = now;
         var noteId = urls.Note(author.Name, note.Id);
-        var delete = Wrap("Delete", author, new JObject { ["id"] = noteId, ["type"] = "Tombstone" });
-        var stored = Send(author, note, delete);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        OutboundActivity stored;
+        // Released (the write gate with it) before the thread's own writes below.
+        await using (var tx = await SqliteWriteGate.BeginAsync(db, ct))
+        {
+            if (await db.LocalNotes.Where(n => n.Id == note.Id && n.DeletedAt == null).ExecuteUpdateAsync(s => s.SetProperty(n => n.DeletedAt, now), ct) == 0)
+                throw new FediLearnException($"you have no note {id}");
+            note.DeletedAt = now;
+            stored = Send(author, note, Wrap("Delete", author, new JObject { ["id"] = noteId, ["type"] = "Tombstone" }));
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
         signal.Signal.Notify();
         if (note.GroupUri is { } group && urls.IsLocal(group)) await threads.DeleteAsync(LocalView(author), noteId, ActivityJson.Parse(stored.Json), ct);
     }

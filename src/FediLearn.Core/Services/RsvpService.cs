@@ -80,10 +80,10 @@ public sealed class RsvpService(
     /// locked. Null when the caller already has a transaction (it decides), or when the session has no capacity (nothing
     /// to count).
     /// </summary>
-    private async Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction?> HoldSeatsAsync(GroupItem session, CancellationToken ct)
+    private async Task<SqliteWriteGate.WriteTransaction?> HoldSeatsAsync(GroupItem session, CancellationToken ct)
     {
         if (session.Capacity is null || db.Database.CurrentTransaction is not null) return null;
-        var tx = await db.Database.BeginTransactionAsync(ct);
+        var tx = await SqliteWriteGate.BeginAsync(db, ct); // SQLite: this process's writers' turn, then BEGIN IMMEDIATE
         if (db.Database.UsesPostgres())
             await db.Database.ExecuteSqlRawAsync("SELECT 1 FROM group_items WHERE id = {0} FOR UPDATE", [session.Id], ct);
         return tx;
