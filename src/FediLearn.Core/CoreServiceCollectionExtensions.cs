@@ -168,7 +168,9 @@ public static class CoreServiceCollectionExtensions
         }
         catch (Exception e) when (DatabaseFailure(e) is { } cause)
         {
-            var where = options.Database.Provider == DatabaseProvider.Postgres ? DescribePostgres(options.Database.ConnectionString!) : "SQLite, " + SqliteFile(options);
+            var where = options.Database.Provider == DatabaseProvider.Postgres
+                ? "PostgreSQL, " + PostgresConnectionStrings.Describe(options.Database.ConnectionString!)
+                : "SQLite, " + SqliteDataSource(options);
             throw new FediLearnException($"cannot open the database ({where}): {cause.Message.ReplaceLineEndings(" ")}");
         }
     }
@@ -178,25 +180,18 @@ public static class CoreServiceCollectionExtensions
     /// database…), looking through the wrappers of EF's retrying strategy; null for anything else, which stays a crash
     /// with its stack trace (a bug, not a setting).
     /// </summary>
-    internal static Exception? DatabaseFailure(Exception e)
+    private static Exception? DatabaseFailure(Exception e)
     {
         for (var inner = e; inner is not null; inner = inner.InnerException)
             if (inner is System.Data.Common.DbException or System.Net.Sockets.SocketException or TimeoutException) return inner;
         return null;
     }
 
-    private static string SqliteFile(FediLearnOptions o)
+    /// <summary>The SQLite file a node on SQLite uses, for messages.</summary>
+    public static string SqliteDataSource(FediLearnOptions o)
     {
         try { return new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(SqliteConnectionString(o)).DataSource; }
-        catch (ArgumentException) { return "FediLearn:Database:ConnectionString"; }
-    }
-
-    // In a method of its own, so that a SQLite node never loads Npgsql.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static string DescribePostgres(string connectionString)
-    {
-        var b = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
-        return $"PostgreSQL, host {b.Host}, port {b.Port}, database {b.Database}";
+        catch (ArgumentException) { return "the SQLite database"; }
     }
 
     /// <summary>

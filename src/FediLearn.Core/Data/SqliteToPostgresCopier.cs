@@ -133,14 +133,9 @@ public sealed partial class SqliteToPostgresCopier(TextWriter output, int batchS
 
     private static async Task<NpgsqlConnection> OpenTargetAsync(string connectionString, CancellationToken ct)
     {
-        NpgsqlConnection connection;
-        try { connection = new NpgsqlConnection(connectionString); }
-        // Npgsql answers most malformed strings with an ArgumentException, and an unknown keyword with no value
-        // ("garbage=;") with a KeyNotFoundException.
-        catch (Exception e) when (e is ArgumentException or KeyNotFoundException or FormatException)
-        {
-            throw new FediLearnException($"the --to connection string is not valid: {e.Message}");
-        }
+        if (PostgresConnectionStrings.Problem(connectionString) is { } problem)
+            throw new FediLearnException($"the --to connection string is not valid: {problem}");
+        var connection = new NpgsqlConnection(connectionString);
         try
         {
             await connection.OpenAsync(ct);
@@ -149,8 +144,7 @@ public sealed partial class SqliteToPostgresCopier(TextWriter output, int batchS
         catch (Exception e) when (e is NpgsqlException or SocketException or TimeoutException or ArgumentException or InvalidOperationException)
         {
             await connection.DisposeAsync();
-            var b = new NpgsqlConnectionStringBuilder(connectionString);
-            throw new FediLearnException($"cannot connect to PostgreSQL (host {b.Host}, port {b.Port}, database {b.Database}): {OneLine(e)}");
+            throw new FediLearnException($"cannot connect to PostgreSQL ({PostgresConnectionStrings.Describe(connectionString)}): {OneLine(e)}");
         }
     }
 

@@ -50,7 +50,7 @@ public sealed class FediLearnOptionsValidator : IValidateOptions<FediLearnOption
         if (options.Database.Provider == DatabaseProvider.Postgres && string.IsNullOrWhiteSpace(options.Database.ConnectionString))
             errors.Add("FediLearn:Database:ConnectionString is required when FediLearn:Database:Provider is \"Postgres\" "
                        + "(e.g. \"Host=127.0.0.1;Port=5432;Username=fedilearn;Password=…;Database=fedilearn\").");
-        else if (options.Database.Provider == DatabaseProvider.Postgres && PostgresConnectionStringProblem(options.Database.ConnectionString!) is { } pgProblem)
+        else if (options.Database.Provider == DatabaseProvider.Postgres && Data.PostgresConnectionStrings.Problem(options.Database.ConnectionString!) is { } pgProblem)
             errors.Add($"FediLearn:Database:ConnectionString is not a valid PostgreSQL connection string: {pgProblem}");
         if (options.Database.Provider == DatabaseProvider.Sqlite && options.Database.ConnectionString is { Length: > 0 } sqlite
             && SqliteConnectionStringProblem(sqlite) is { } sqliteProblem)
@@ -65,28 +65,7 @@ public sealed class FediLearnOptionsValidator : IValidateOptions<FediLearnOption
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    // Each parser in a method of its own, called only for its provider: a SQLite node never loads Npgsql
-    // (docs/performance.md, "Npgsql's provider no longer loaded on a SQLite node"). Npgsql answers most malformed strings
-    // with an ArgumentException and an unknown keyword without a value ("garbage=;") with a KeyNotFoundException; a
-    // string without Host fails only at the first connection, so it is checked here.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static string? PostgresConnectionStringProblem(string connectionString)
-    {
-        try
-        {
-            var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
-            return string.IsNullOrWhiteSpace(builder.Host) ? "it names no Host (e.g. \"Host=127.0.0.1;Port=5432;Username=fedilearn;Password=…;Database=fedilearn\")." : null;
-        }
-        catch (KeyNotFoundException)
-        {
-            return "it has a keyword without a value that Npgsql does not know.";
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException)
-        {
-            return e.Message;
-        }
-    }
-
+    // Called only for SQLite's provider; PostgreSQL's strings are read by Data.PostgresConnectionStrings.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static string? SqliteConnectionStringProblem(string connectionString)
     {

@@ -77,10 +77,9 @@ public sealed class PublishingService(
         return item;
     }
 
-    /// <summary>An unpublished item simply goes; a published one becomes a Tombstone (410) and its followers get Delete.</summary>
     /// <summary>
-    /// Deletes <paramref name="item"/> (an unpublished one is discarded, a published one becomes a Tombstone and its
-    /// Delete goes to the followers). False when another request deleted it since it was read: a published item is
+    /// Deletes <paramref name="item"/>: an unpublished one simply goes; a published one becomes a Tombstone (410) and its
+    /// followers get Delete. False when another request deleted it since it was read: a published item is
     /// claimed by a conditional update, as scheduled publishing claims items, so two deletes at once send one Delete.
     /// </summary>
     public async Task<bool> DeleteAsync(LocalActor group, GroupItem item, CancellationToken ct)

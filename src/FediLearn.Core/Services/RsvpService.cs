@@ -46,7 +46,7 @@ public sealed class RsvpService(
     /// <summary>A Join from another server: accepted, pending approval, or rejected (banned, cancelled, full, or not a participant of a members-only group).</summary>
     public async Task JoinAsync(GroupItem session, LocalActor group, RemoteActor attendee, JObject join, CancellationToken ct)
     {
-        await using var seats = await HoldSeatsAsync(session, ct);
+        await using var seats = await HoldSeatsAsync(session, counting: true, ct);
         var row = await UpsertAsync(session, attendee.Uri, ct);
         row.JoinJson = ActivityJson.Serialize(join);
         var refused = session.Cancelled || await ModerationService.IsBannedAsync(db, group.Id, attendee.Uri, ct)
@@ -69,7 +69,7 @@ public sealed class RsvpService(
             Answer("Accept", group, attendee, join);
         }
         await db.SaveChangesAsync(ct);
-        if (seats is not null) await seats.CommitAsync(ct);
+        await seats.CommitAsync(ct);
         signal.Signal.Notify();
     }
 
@@ -77,12 +77,12 @@ public sealed class RsvpService(
     /// Answers to one session take turns from the count of its seats to the commit: two Joins for the last seat, from two
     /// servers whose activities the inbox worker applies side by side, or two members answering at once, no longer both
     /// get it. SQLite's transaction is <c>BEGIN IMMEDIATE</c> (one writer at a time); on PostgreSQL the session's row is
-    /// locked. Null when the caller already has a transaction (it decides), or when the session has no capacity (nothing
-    /// to count).
+    /// locked. Nothing is held (the commit does nothing) when the answer takes no seat (<paramref name="counting"/> false),
+    /// when the session has no capacity, or inside the caller's transaction (it decides).
     /// </summary>
-    private async Task<SqliteWriteGate.WriteTransaction?> HoldSeatsAsync(GroupItem session, CancellationToken ct)
+    private async Task<SqliteWriteGate.WriteTransaction> HoldSeatsAsync(GroupItem session, bool counting, CancellationToken ct)
     {
-        if (session.Capacity is null || db.Database.CurrentTransaction is not null) return null;
+        if (!counting || session.Capacity is null || db.Database.CurrentTransaction is not null) return new SqliteWriteGate.WriteTransaction(null, null);
         var tx = await SqliteWriteGate.BeginAsync(db, ct); // SQLite: this process's writers' turn, then BEGIN IMMEDIATE
         if (db.Database.UsesPostgres())
             await db.Database.ExecuteSqlRawAsync("SELECT 1 FROM group_items WHERE id = {0} FOR UPDATE", [session.Id], ct);
@@ -92,23 +92,21 @@ public sealed class RsvpService(
     /// <summary>Leave, or a Friendica answer (yes / maybe / no), or a local member's answer.</summary>
     public async Task SetAsync(GroupItem session, string actorUri, RsvpStatus? status, CancellationToken ct)
     {
+        await using var seats = await HoldSeatsAsync(session, counting: status == RsvpStatus.Yes, ct);
         if (status is null)
         {
             db.Rsvps.RemoveRange(await db.Rsvps.Where(r => r.SessionId == session.Id && r.ActorUri == actorUri).ToListAsync(ct));
         }
         else
         {
-            await using var seats = status == RsvpStatus.Yes ? await HoldSeatsAsync(session, ct) : null;
             if (status == RsvpStatus.Yes && session.Capacity is { } capacity
                 && !await db.Rsvps.AnyAsync(r => r.SessionId == session.Id && r.ActorUri == actorUri && r.Status == RsvpStatus.Yes, ct)
                 && await db.Rsvps.CountAsync(r => r.SessionId == session.Id && r.Status == RsvpStatus.Yes, ct) >= capacity)
                 throw new FediLearnException("the session is full");
             (await UpsertAsync(session, actorUri, ct)).Status = status.Value;
-            await db.SaveChangesAsync(ct);
-            if (seats is not null) await seats.CommitAsync(ct);
-            return;
         }
         await db.SaveChangesAsync(ct);
+        await seats.CommitAsync(ct);
     }
 
     public async Task<IReadOnlyList<AttendeeView>> AttendeesAsync(long sessionId, CancellationToken ct) =>
@@ -127,7 +125,7 @@ public sealed class RsvpService(
         var attendee = asked.JoinJson is not null && urls.Parse(actorUri) is null
             ? await RemoteAsync(actorUri, ct) ?? throw new FediLearnException($"cannot reach {actorUri} to send the answer; nothing was changed")
             : null;
-        await using var seats = approve ? await HoldSeatsAsync(session, ct) : null;
+        await using var seats = await HoldSeatsAsync(session, counting: approve, ct);
         var row = await db.Rsvps.FirstOrDefaultAsync(r => r.SessionId == session.Id && r.ActorUri == actorUri, ct)
             ?? throw new FediLearnException($"{actorUri} has not asked to attend this session");
         if (row.Status != RsvpStatus.Pending)
@@ -148,7 +146,7 @@ public sealed class RsvpService(
         if (row.JoinJson is { } json && attendee is not null)
             Answer(approve ? "Accept" : "Reject", group, attendee, ActivityJson.Parse(json));
         await db.SaveChangesAsync(ct);
-        if (seats is not null) await seats.CommitAsync(ct);
+        await seats.CommitAsync(ct);
         signal.Signal.Notify();
     }
 

@@ -52,7 +52,7 @@ internal static class DatabaseCommands
         }
 
         var source = CoreServiceCollectionExtensions.SqliteConnectionString(options);
-        Console.WriteLine($"Copying {Describe(source)} to PostgreSQL. The node must be stopped: rows it writes from now on are not copied.");
+        Console.WriteLine($"Copying {CoreServiceCollectionExtensions.SqliteDataSource(options)} to PostgreSQL. The node must be stopped: rows it writes from now on are not copied.");
         try
         {
             var summary = await new SqliteToPostgresCopier(Console.Out, batchSize).CopyAsync(source, target, ct);
@@ -100,12 +100,6 @@ internal static class DatabaseCommands
             if (!string.IsNullOrEmpty(builder.Password)) builder.Password = "…";
             return builder.ConnectionString;
         }
-        catch (Exception e) when (e is ArgumentException or KeyNotFoundException or FormatException) { return "<the --to value>"; }
-    }
-
-    private static string Describe(string sqliteConnectionString)
-    {
-        try { return new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(sqliteConnectionString).DataSource; }
-        catch (ArgumentException) { return "the SQLite database"; }
+        catch (ArgumentException) { return "<the --to value>"; }
     }
 }
