@@ -107,22 +107,39 @@ public sealed class OperationsTests
     /// <summary>
     /// A SQLite node does not map PostgreSQL's provider (docs/performance.md, "Memory"): the provider checks read the
     /// provider's name, and each provider is configured in a method of its own. Before, asking <c>IsNpgsql()</c>, or
-    /// compiling the method that named both providers, loaded Npgsql's EF provider on every node.
+    /// compiling the method that named both providers, loaded Npgsql's EF provider on every node. Nor does it map ICU
+    /// (globalization-invariant mode, since 2026-12-05): the session's times across a DST change, its non-ASCII text and
+    /// the pages still come out right without it.
     /// </summary>
     [Fact]
-    public async Task A_sqlite_node_does_not_load_the_postgres_provider()
+    public async Task A_sqlite_node_does_not_load_the_postgres_provider_or_icu()
     {
         await using var a = await PublishingNode.StartAsync("sqlite-only");
         await a.PublishAsync("posts", new { content = "Week one: bring a question." });
+        // What ICU would otherwise do: a time zone's rules, a non-ASCII title and text, an IDN host in a link.
+        var session = await a.PublishAsync("sessions", new { title = "Überblick: Straße und Café", content = "Link: https://bücher.example/kapitel",
+            startsAt = "2027-03-28T01:30", endsAt = "2027-03-28T04:00", timezone = "Europe/Berlin", joinUrl = "https://bücher.example/raum" });
         foreach (var path in new[] { "/", "/g/rust", "/g/rust/outbox?page=1", "/.well-known/nodeinfo" })
         {
             using var response = await Http.GetAsync($"{a.Node.Origin}{path}");
             Assert.Equal(200, (int)response.StatusCode);
         }
-        var mapped = File.ReadLines($"/proc/{a.Node.Pid}/maps").Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "")
-            .Where(f => f.EndsWith(".dll", StringComparison.Ordinal)).Select(Path.GetFileName).Distinct().ToList();
-        Assert.Contains("Microsoft.EntityFrameworkCore.Sqlite.dll", mapped); // the check can see a provider
-        Assert.DoesNotContain(mapped, f => f!.StartsWith("Npgsql", StringComparison.Ordinal));
+        using (var request = new HttpRequestMessage(HttpMethod.Get, (string)session["id"]!))
+        {
+            request.Headers.Accept.ParseAdd("application/activity+json");
+            using var response = await Http.SendAsync(request);
+            var json = await response.Content.ReadAsStringAsync();
+            Assert.Equal(200, (int)response.StatusCode);
+            Assert.Contains("\"startTime\":\"2027-03-28T01:30:00+01:00\"", json); // CET, before the change at 02:00
+            Assert.Contains("\"endTime\":\"2027-03-28T04:00:00+02:00\"", json);  // CEST after it
+            Assert.Contains("Überblick: Straße und Café", json);
+        }
+        var maps = File.ReadLines($"/proc/{a.Node.Pid}/maps").Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "")
+            .Select(Path.GetFileName).Distinct().ToList();
+        Assert.Contains("Microsoft.EntityFrameworkCore.Sqlite.dll", maps); // the check can see a provider
+        Assert.Contains(maps, f => f!.StartsWith("libcrypto.so", StringComparison.Ordinal)); // and a native library
+        Assert.DoesNotContain(maps, f => f!.StartsWith("Npgsql", StringComparison.Ordinal));
+        Assert.DoesNotContain(maps, f => f!.StartsWith("libicu", StringComparison.Ordinal));
     }
 
     /// <summary>
