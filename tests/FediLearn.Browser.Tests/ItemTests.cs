@@ -395,4 +395,38 @@ public sealed class ItemTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
         await bo.GotoAsync(goPost);
         await Expect(bo.GetByText("Gophers only").First).ToBeVisibleAsync();
     }
+
+    /// <summary>
+    /// The items list holds 50 a page, newest first, and its "Older" link shows the next 50. Until 2026-12-05 every page
+    /// showed the first: the page number was model-bound, and Razor Pages' own "page" route value won over the query.
+    /// </summary>
+    [Fact]
+    public async Task The_items_list_pages_through_older_items()
+    {
+        var ana = await FacilitatorAsync();
+        var token = (await Node.CliAsync("tokens", "add", "ana")).StdOut.Trim();
+        using var api = new HttpClient();
+        api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        for (var i = 1; i <= 52; i++)
+        {
+            using var response = await api.PostAsync($"{Node.Origin}/api/groups/rust/posts",
+                new StringContent(new JObject { ["content"] = $"Numbered post {i:00}" }.ToString(), System.Text.Encoding.UTF8, "application/json"));
+            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        await ana.GotoAsync("/workspace/rust/items");
+        var rows = ana.Locator("tbody tr");
+        await Expect(rows).ToHaveCountAsync(50);
+        await Expect(rows.First).ToContainTextAsync("Numbered post 52");
+        await Expect(ana.GetByRole(AriaRole.Link, new() { Name = "Newer" })).ToHaveCountAsync(0);
+
+        await ana.GetByRole(AriaRole.Link, new() { Name = "Older" }).ClickAsync();
+        await ana.ArriveAtAsync("**/items?page=2");
+        await Expect(rows).ToHaveCountAsync(2);
+        await Expect(rows.First).ToContainTextAsync("Numbered post 02");
+        await Expect(rows.Last).ToContainTextAsync("Numbered post 01");
+        await Expect(ana.GetByRole(AriaRole.Link, new() { Name = "Older" })).ToHaveCountAsync(0);
+        await ana.GetByRole(AriaRole.Link, new() { Name = "Newer" }).ClickAsync();
+        await Expect(rows.First).ToContainTextAsync("Numbered post 52");
+    }
 }

@@ -86,4 +86,50 @@ public sealed class ModerationTests(ChromiumFixture chromium) : GroupWorkspaceTe
         await Expect(row).ToContainTextAsync("Off topic");
         await Expect(row).ToContainTextAsync("ana");
     }
+
+    /// <summary>
+    /// A prompt with more responses than a page holds: 50 a page, oldest first, with links between the pages, and a
+    /// removal on page 2 comes back to page 2. Until 2026-12-05 the page listed every reply at once (842 KB of HTML for
+    /// 637 replies in a load test).
+    /// </summary>
+    [Fact]
+    public async Task The_responses_page_holds_fifty_replies_a_page_and_a_removal_stays_on_its_page()
+    {
+        var ana = await FacilitatorAsync();
+        await using var remote = await FakeRemoteServer.StartAsync();
+        var group = $"{Node.Origin}/g/rust";
+        var prompt = await PublishPromptAsync(ana, "Introduce yourself");
+        for (var i = 1; i <= 52; i++)
+        {
+            var reply = remote.MastodonReply(i % 2 == 0 ? "mia" : "ole", $"{remote.Origin}/users/x/statuses/{i}", prompt, group,
+                $"@rust@{Node.Authority}", $"<p>Hello, reply number {i:00}.</p>");
+            using var response = await remote.SendAsync($"{Node.Origin}/inbox", reply);
+            Assert.Equal(202, (int)response.StatusCode);
+        }
+        var responses = "/workspace/rust/prompts/" + prompt.Split('/').Last();
+        await EventuallyAsync(async () =>
+        {
+            await ana.GotoAsync(responses);
+            return await ana.GetByText("52 responses from 2 people, oldest first; page 1 of 2.").CountAsync() == 1;
+        }, "all 52 replies listed");
+        await Expect(ana.Locator("article.reply")).ToHaveCountAsync(50);
+        await Expect(ana.Locator("article.reply").First).ToContainTextAsync("reply number 01");
+        await Expect(ana.Locator("article.reply").Last).ToContainTextAsync("reply number 50");
+        await Expect(ana.GetByRole(AriaRole.Link, new() { Name = "Earlier responses" })).ToHaveCountAsync(0);
+
+        await ana.GetByRole(AriaRole.Link, new() { Name = "Later responses" }).ClickAsync();
+        await ana.ArriveAtAsync("**page=2");
+        await Expect(ana.GetByText("page 2 of 2")).ToBeVisibleAsync();
+        await Expect(ana.Locator("article.reply")).ToHaveCountAsync(2);
+        await Expect(ana.Locator("article.reply").First).ToContainTextAsync("reply number 51");
+
+        await ana.Locator("article.reply").First.GetByRole(AriaRole.Button, new() { Name = "Remove" }).ClickAsync();
+        await ana.ArriveAtAsync("**page=2&removed=1");
+        await Expect(ana.GetByRole(AriaRole.Status)).ToContainTextAsync("The reply was removed");
+        await Expect(ana.Locator("article.reply")).ToHaveCountAsync(1);
+        await Expect(ana.Locator("article.reply")).ToContainTextAsync("reply number 52");
+        await Expect(ana.GetByText("51 responses from 2 people, oldest first; page 2 of 2.")).ToBeVisibleAsync();
+        await ana.GetByRole(AriaRole.Link, new() { Name = "Earlier responses" }).ClickAsync();
+        await Expect(ana.Locator("article.reply")).ToHaveCountAsync(50);
+    }
 }

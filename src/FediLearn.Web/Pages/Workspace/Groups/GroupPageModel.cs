@@ -70,6 +70,15 @@ public abstract class GroupPageModel : PageModel
         db.GroupItems.FirstOrDefaultAsync(i => i.Id == id && i.GroupId == Group.Id && i.DeletedAt == null, ct);
 
     /// <summary>A stored UTC time, always with its zone.</summary>
+    /// <summary>
+    /// The <c>?page=N</c> of a paged list, at least 1 and at most <paramref name="last"/>. Read from the query string
+    /// itself: "page" is also Razor Pages' route value (the page's own path), which model binding reads before the query
+    /// string, so a bound <c>int? page</c> is always null and every page showed the first (the items list until
+    /// 2026-12-05).
+    /// </summary>
+    protected int QueryPage(int last = 10_000) =>
+        Math.Clamp(int.TryParse(Request.Query["page"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var page) ? page : 1, 1, Math.Max(1, last));
+
     public static string Utc(DateTime utc) => DateTime.SpecifyKind(utc, DateTimeKind.Utc).ToString("ddd d MMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture);
 
     public static string Utc(DateTimeOffset instant) => Utc(instant.UtcDateTime);

@@ -23,10 +23,10 @@ public sealed class ItemsModel(FediLearnDbContext db, ActorUrls urls) : GroupPag
 
     public string PublicUrl(GroupItem item) => urls.Item(Group.Name, item.Kind, item.Id);
 
-    public async Task OnGetAsync(string? kind, int? page, string? done, CancellationToken ct)
+    public async Task OnGetAsync(string? kind, string? done, CancellationToken ct)
     {
         Kind = Kinds.Any(k => k.Value == kind) ? kind! : "";
-        PageNumber = Math.Clamp(page ?? 1, 1, 10_000);
+        PageNumber = QueryPage();
         Done = done switch
         {
             "updated" => "Saved. Followers' servers were sent an Update with the new version.",

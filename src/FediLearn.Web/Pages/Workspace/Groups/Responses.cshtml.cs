@@ -7,14 +7,23 @@ using Microsoft.EntityFrameworkCore;
 
 namespace FediLearn.Web.Pages.Workspace.Groups;
 
-/// <summary>/workspace/{group}/prompts/{id}: every reply in the prompt's thread (as the API's responses), each removable
-/// through ModerationService.RemoveReplyAsync (the group withdraws its Announce and announces a Delete).</summary>
+/// <summary>/workspace/{group}/prompts/{id}: the replies in the prompt's thread (as the API's responses), oldest first,
+/// <see cref="PageSize"/> a page (<c>?page=N</c>), each removable through ModerationService.RemoveReplyAsync (the group
+/// withdraws its Announce and announces a Delete).</summary>
 public sealed class ResponsesModel(FediLearnDbContext db, ModerationService moderation, ActorUrls urls) : GroupPageModel
 {
+    public const int PageSize = 50;
+
     [BindProperty(SupportsGet = true)] public long Id { get; set; }
     public GroupItem Prompt { get; private set; } = null!;
     public string PromptUrl { get; private set; } = "";
+    /// <summary>This page's replies.</summary>
     public IReadOnlyList<Reply> Replies { get; private set; } = [];
+    /// <summary>Every reply in the thread, and the people who wrote them, on all pages.</summary>
+    public int Total { get; private set; }
+    public int People { get; private set; }
+    public int PageNumber { get; private set; } = 1;
+    public int Pages => Math.Max(1, (Total + PageSize - 1) / PageSize);
     public string? Removed { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
@@ -27,7 +36,7 @@ public sealed class ResponsesModel(FediLearnDbContext db, ModerationService mode
     public async Task<IActionResult> OnPostRemoveAsync(string? reply, string? reason, CancellationToken ct)
     {
         if (!await LoadAsync(ct)) return NotFound();
-        if (string.IsNullOrEmpty(reply) || Replies.All(r => r.Uri != reply))
+        if (string.IsNullOrEmpty(reply) || !await Thread(Prompt.Id).AnyAsync(r => r.Uri == reply, ct))
         {
             ModelState.AddModelError("", "That reply is not in this prompt's thread any more.");
             return Page();
@@ -41,8 +50,14 @@ public sealed class ResponsesModel(FediLearnDbContext db, ModerationService mode
             ModelState.AddModelError("", AccountForms.Sentence(e.Message));
             return Page();
         }
-        return Redirect($"{Base}/prompts/{Id}?removed=1");
+        return Redirect(Link(PageNumber) + (PageNumber > 1 ? "&" : "?") + "removed=1");
     }
+
+    /// <summary>This page's address for page <paramref name="page"/> (page 1 has no query).</summary>
+    public string Link(int page) => $"{Base}/prompts/{Id}" + (page > 1 ? $"?page={page}" : "");
+
+    private IQueryable<Reply> Thread(long promptId) =>
+        db.Replies.AsNoTracking().Where(r => r.TopItemId == promptId && r.DeletedAt == null);
 
     private async Task<bool> LoadAsync(CancellationToken ct)
     {
@@ -51,8 +66,12 @@ public sealed class ResponsesModel(FediLearnDbContext db, ModerationService mode
         if (prompt is null) return false;
         Prompt = prompt;
         PromptUrl = urls.Item(Group.Name, ItemKind.Prompt, prompt.Id);
-        Replies = await db.Replies.AsNoTracking().Where(r => r.TopItemId == prompt.Id && r.DeletedAt == null)
-            .OrderBy(r => r.PublishedAt).ThenBy(r => r.Id).ToListAsync(ct);
+        Total = await Thread(prompt.Id).CountAsync(ct);
+        People = await Thread(prompt.Id).Select(r => r.AuthorUri).Distinct().CountAsync(ct);
+        // A page past the end shows the last one (after a removal emptied it, for example).
+        PageNumber = QueryPage(Pages);
+        Replies = await Thread(prompt.Id).OrderBy(r => r.PublishedAt).ThenBy(r => r.Id)
+            .Skip((PageNumber - 1) * PageSize).Take(PageSize).ToListAsync(ct);
         return true;
     }
 }
