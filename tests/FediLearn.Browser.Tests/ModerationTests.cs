@@ -40,6 +40,45 @@ public sealed class ModerationTests(ChromiumFixture chromium) : GroupWorkspaceTe
         Assert.Equal(remote.ActorId, accept.Activity["object"]!.Value<string>("actor"));
     }
 
+    /// <summary>
+    /// A group with more followers than a page holds: 50 a page, oldest first, the heading counts them all, and removing
+    /// one on page 2 comes back to page 2. Until 2026-12-05 the page listed every follower at once.
+    /// </summary>
+    [Fact]
+    public async Task The_followers_page_holds_fifty_a_page_and_a_removal_stays_on_its_page()
+    {
+        var ana = await FacilitatorAsync();
+        await using var remote = await FakeRemoteServer.StartAsync();
+        var group = $"{Node.Origin}/g/rust";
+        var host = new Uri(remote.Origin).Authority;
+        for (var i = 1; i <= 52; i++)
+        {
+            using var response = await remote.SendAsync($"{group}/inbox", remote.Follow(group, $"learner{i:00}"));
+            Assert.Equal(202, (int)response.StatusCode);
+        }
+        await EventuallyAsync(async () =>
+        {
+            await ana.GotoAsync("/workspace/rust/followers");
+            return await ana.GetByRole(AriaRole.Heading, new() { Name = "Following the group (52)" }).CountAsync() == 1;
+        }, "52 followers accepted");
+        var followers = ana.Locator("div.follower:not(.banned)");
+        await Expect(followers).ToHaveCountAsync(50);
+        await Expect(followers.First).ToContainTextAsync($"@learner01@{host}");
+        await Expect(ana.GetByText("Page 1 of 2, oldest first.")).ToBeVisibleAsync();
+
+        await ana.GetByRole(AriaRole.Link, new() { Name = "Later followers" }).ClickAsync();
+        await ana.ArriveAtAsync("**/followers?page=2");
+        await Expect(followers).ToHaveCountAsync(2);
+        await ana.GetByRole(AriaRole.Button, new() { Name = $"Remove @learner51@{host}" }).ClickAsync();
+        await ana.ArriveAtAsync("**/followers?page=2&done=removed");
+        await Expect(ana.GetByRole(AriaRole.Status)).ToContainTextAsync("Removed");
+        await Expect(ana.GetByRole(AriaRole.Heading, new() { Name = "Following the group (51)" })).ToBeVisibleAsync();
+        await Expect(followers).ToHaveCountAsync(1);
+        await Expect(followers).ToContainTextAsync($"@learner52@{host}");
+        await ana.GetByRole(AriaRole.Link, new() { Name = "Earlier followers" }).ClickAsync();
+        await Expect(followers).ToHaveCountAsync(50);
+    }
+
     [Fact]
     public async Task Removing_a_reply_on_the_responses_page_withdraws_the_groups_Announce()
     {

@@ -51,13 +51,28 @@ public sealed class FollowerService(FediLearnDbContext db, ActorUrls urls, Deliv
     public async Task<IReadOnlyList<FollowerView>> ListAsync(string actorName, CancellationToken ct)
     {
         var actor = await FindAsync(actorName, ct);
-        return await db.Followers.AsNoTracking().Where(f => f.LocalActorId == actor.Id)
-            .OrderBy(f => f.Id)
-            .Select(f => new FollowerView(f.ActorUri,
-                f.RemoteActor!.Username == null ? null : "@" + f.RemoteActor.Username + "@" + f.RemoteActor.Host,
-                f.State, f.CreatedAt))
-            .ToListAsync(ct);
+        return await Views(db.Followers.AsNoTracking().Where(f => f.LocalActorId == actor.Id).OrderBy(f => f.Id)).ToListAsync(ct);
     }
+
+    /// <summary>One page of the followers in <paramref name="state"/>, oldest first.</summary>
+    public async Task<IReadOnlyList<FollowerView>> ListAsync(string actorName, FollowState state, int skip, int take, CancellationToken ct)
+    {
+        var actor = await FindAsync(actorName, ct);
+        return await Views(db.Followers.AsNoTracking().Where(f => f.LocalActorId == actor.Id && f.State == state)
+            .OrderBy(f => f.Id).Skip(skip).Take(take)).ToListAsync(ct);
+    }
+
+    /// <summary>How many followers are in <paramref name="state"/>.</summary>
+    public async Task<int> CountAsync(string actorName, FollowState state, CancellationToken ct)
+    {
+        var actor = await FindAsync(actorName, ct);
+        return await db.Followers.CountAsync(f => f.LocalActorId == actor.Id && f.State == state, ct);
+    }
+
+    private static IQueryable<FollowerView> Views(IQueryable<Follower> followers) =>
+        followers.Select(f => new FollowerView(f.ActorUri,
+            f.RemoteActor!.Username == null ? null : "@" + f.RemoteActor.Username + "@" + f.RemoteActor.Host,
+            f.State, f.CreatedAt));
 
     public async Task ApproveAsync(string actorName, string followerUri, CancellationToken ct)
     {

@@ -6,12 +6,20 @@ using Microsoft.EntityFrameworkCore;
 
 namespace FediLearn.Web.Pages.Workspace.Groups;
 
-/// <summary>/workspace/{group}/followers: pending and accepted followers; approve (Accept), remove (Reject) or ban them
-/// (FollowerService, ModerationService.BanAsync); banned actors, each with Unban (ModerationService.UnbanAsync).</summary>
+/// <summary>/workspace/{group}/followers: pending and accepted followers, <see cref="PageSize"/> of each a page
+/// (<c>?page=N</c>), oldest first; approve (Accept), remove (Reject) or ban them (FollowerService,
+/// ModerationService.BanAsync); banned actors, each with Unban (ModerationService.UnbanAsync).</summary>
 public sealed class FollowersModel(FollowerService followers, ModerationService moderation, FediLearnDbContext db) : GroupPageModel
 {
+    public const int PageSize = 50;
+
+    /// <summary>This page's pending and accepted followers, and how many of each there are on all pages.</summary>
     public IReadOnlyList<FollowerView> Pending { get; private set; } = [];
     public IReadOnlyList<FollowerView> Accepted { get; private set; } = [];
+    public int PendingTotal { get; private set; }
+    public int AcceptedTotal { get; private set; }
+    public int PageNumber { get; private set; } = 1;
+    public int Pages => Math.Max(1, (Math.Max(PendingTotal, AcceptedTotal) + PageSize - 1) / PageSize);
     public IReadOnlyList<GroupBan> Banned { get; private set; } = [];
     /// <summary>Handles of banned remote actors we know, by actor id.</summary>
     public IReadOnlyDictionary<string, string> BannedHandles { get; private set; } = new Dictionary<string, string>();
@@ -48,7 +56,8 @@ public sealed class FollowersModel(FollowerService followers, ModerationService 
         {
             if (string.IsNullOrWhiteSpace(actor)) throw new FediLearnException("choose a follower");
             await action();
-            return Redirect($"{Base}/followers?done={done}");
+            var page = QueryPage();
+            return Redirect($"{Base}/followers?" + (page > 1 ? $"page={page}&" : "") + $"done={done}");
         }
         catch (FediLearnException e)
         {
@@ -58,11 +67,21 @@ public sealed class FollowersModel(FollowerService followers, ModerationService 
         }
     }
 
+    /// <summary>This page's address for page <paramref name="page"/> (page 1 has no query).</summary>
+    public string Link(int page) => $"{Base}/followers" + (page > 1 ? $"?page={page}" : "");
+
+    /// <summary>A form's action on this page: the handler, and the page to come back to.</summary>
+    public string Action(string handler) => Link(PageNumber) + (PageNumber > 1 ? "&" : "?") + "handler=" + handler;
+
     private async Task LoadAsync(CancellationToken ct)
     {
-        var all = await followers.ListAsync(Group.Name, ct);
-        Pending = all.Where(f => f.State == FollowState.Pending).ToList();
-        Accepted = all.Where(f => f.State == FollowState.Accepted).ToList();
+        // Both lists page together; a page past the end (after removals, say) shows the last.
+        PendingTotal = await followers.CountAsync(Group.Name, FollowState.Pending, ct);
+        AcceptedTotal = await followers.CountAsync(Group.Name, FollowState.Accepted, ct);
+        PageNumber = QueryPage(Pages);
+        var skip = (PageNumber - 1) * PageSize;
+        Pending = await followers.ListAsync(Group.Name, FollowState.Pending, skip, PageSize, ct);
+        Accepted = await followers.ListAsync(Group.Name, FollowState.Accepted, skip, PageSize, ct);
         Banned = await db.GroupBans.AsNoTracking().Where(b => b.GroupId == Group.Id).OrderByDescending(b => b.CreatedAt).ToListAsync(ct);
         var uris = Banned.Select(b => b.ActorUri).ToList();
         BannedHandles = (await db.RemoteActors.AsNoTracking().Where(a => uris.Contains(a.Uri) && a.Username != null)

@@ -56,6 +56,9 @@ public sealed class ResponsesModel(FediLearnDbContext db, ModerationService mode
     /// <summary>This page's address for page <paramref name="page"/> (page 1 has no query).</summary>
     public string Link(int page) => $"{Base}/prompts/{Id}" + (page > 1 ? $"?page={page}" : "");
 
+    /// <summary>A form's action on this page: the handler, and the page to come back to.</summary>
+    public string Action(string handler) => Link(PageNumber) + (PageNumber > 1 ? "&" : "?") + "handler=" + handler;
+
     private IQueryable<Reply> Thread(long promptId) =>
         db.Replies.AsNoTracking().Where(r => r.TopItemId == promptId && r.DeletedAt == null);
 
