@@ -13,7 +13,7 @@ namespace FediLearn.Core.Tests;
 /// </summary>
 public class RsvpSeatsTests : NodeTest
 {
-    private async Task<(GroupItem Session, LocalActor Group)> SessionAsync(int capacity)
+    private async Task<(GroupItem Session, LocalActor Group)> SessionAsync(int? capacity)
     {
         var group = await Node.AddActorAsync(ActorKind.Group, "seats");
         var ana = await Node.AddActorAsync(ActorKind.Person, "ana");
@@ -75,6 +75,34 @@ public class RsvpSeatsTests : NodeTest
         Assert.Single(outcomes, o => o == "yes");
         Assert.All(outcomes.Where(o => o != "yes"), o => Assert.Equal("the session is full", o));
         Assert.Equal(1, await Node.WithDbAsync(db => db.Rsvps.CountAsync(r => r.SessionId == session.Id && r.Status == RsvpStatus.Yes)));
+    }
+
+    /// <summary>
+    /// The same member's answer sent several times at once (a double click): every request succeeds and one row holds
+    /// the answer. Until 2026-12-05 the requests that lost the race to insert the row failed (409 over the API), and
+    /// so did those that lost the race to delete it.
+    /// </summary>
+    [DbTheory]
+    [InlineData(null)]
+    [InlineData(5)]
+    public async Task The_same_answer_sent_several_times_at_once_succeeds_every_time(int? capacity)
+    {
+        var (session, _) = await SessionAsync(capacity);
+        var member = $"{TestNode.PublicUrl}/u/mia";
+        foreach (var status in new RsvpStatus?[] { RsvpStatus.Yes, null, RsvpStatus.Maybe })
+        {
+            using var start = new ManualResetEventSlim();
+            var running = Enumerable.Range(0, 8).Select(_ => Together(async () =>
+            {
+                start.Wait();
+                await using var scope = Node.Scope();
+                await scope.ServiceProvider.GetRequiredService<RsvpService>().SetAsync(session, member, status, default);
+            })).ToList();
+            start.Set();
+            await Task.WhenAll(running);
+            var rows = await Node.WithDbAsync(db => db.Rsvps.Where(r => r.SessionId == session.Id).Select(r => r.Status).ToListAsync());
+            Assert.Equal(status is { } s ? [s] : [], rows);
+        }
     }
 }
 

@@ -89,8 +89,29 @@ public sealed class RsvpService(
         return tx;
     }
 
-    /// <summary>Leave, or a Friendica answer (yes / maybe / no), or a local member's answer.</summary>
+    /// <summary>
+    /// Leave, or a Friendica answer (yes / maybe / no), or a local member's answer. The same answer sent twice at once
+    /// (a double click, a client's retry) is answered the same both times: the request that finds the other's row just
+    /// inserted, or already deleted, answers again against what is there now.
+    /// </summary>
     public async Task SetAsync(GroupItem session, string actorUri, RsvpStatus? status, CancellationToken ct)
+    {
+        var callersTransaction = db.Database.CurrentTransaction is not null;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await SetOnceAsync(session, actorUri, status, ct);
+                return;
+            }
+            catch (DbUpdateException e) when (attempt == 1 && !callersTransaction && DatabaseConflicts.IsConflict(e))
+            {
+                foreach (var entry in db.ChangeTracker.Entries<Rsvp>().ToList()) entry.State = EntityState.Detached;
+            }
+        }
+    }
+
+    private async Task SetOnceAsync(GroupItem session, string actorUri, RsvpStatus? status, CancellationToken ct)
     {
         await using var seats = await HoldSeatsAsync(session, counting: status == RsvpStatus.Yes, ct);
         if (status is null)
