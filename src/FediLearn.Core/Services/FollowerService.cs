@@ -54,19 +54,18 @@ public sealed class FollowerService(FediLearnDbContext db, ActorUrls urls, Deliv
         return await Views(db.Followers.AsNoTracking().Where(f => f.LocalActorId == actor.Id).OrderBy(f => f.Id)).ToListAsync(ct);
     }
 
-    /// <summary>One page of the followers in <paramref name="state"/>, oldest first.</summary>
-    public async Task<IReadOnlyList<FollowerView>> ListAsync(string actorName, FollowState state, int skip, int take, CancellationToken ct)
-    {
-        var actor = await FindAsync(actorName, ct);
-        return await Views(db.Followers.AsNoTracking().Where(f => f.LocalActorId == actor.Id && f.State == state)
+    /// <summary>One page of <paramref name="actor"/>'s followers in <paramref name="state"/>, oldest first.</summary>
+    public async Task<IReadOnlyList<FollowerView>> ListAsync(LocalActor actor, FollowState state, int skip, int take, CancellationToken ct) =>
+        await Views(db.Followers.AsNoTracking().Where(f => f.LocalActorId == actor.Id && f.State == state)
             .OrderBy(f => f.Id).Skip(skip).Take(take)).ToListAsync(ct);
-    }
 
-    /// <summary>How many followers are in <paramref name="state"/>.</summary>
-    public async Task<int> CountAsync(string actorName, FollowState state, CancellationToken ct)
+    /// <summary>How many of <paramref name="actor"/>'s followers wait for approval, and how many are accepted.</summary>
+    public async Task<(int Pending, int Accepted)> CountsAsync(LocalActor actor, CancellationToken ct)
     {
-        var actor = await FindAsync(actorName, ct);
-        return await db.Followers.CountAsync(f => f.LocalActorId == actor.Id && f.State == state, ct);
+        var counts = await db.Followers.Where(f => f.LocalActorId == actor.Id).GroupBy(f => f.State)
+            .Select(g => new { State = g.Key, Count = g.Count() }).ToListAsync(ct);
+        int Of(FollowState state) => counts.FirstOrDefault(c => c.State == state)?.Count ?? 0;
+        return (Of(FollowState.Pending), Of(FollowState.Accepted));
     }
 
     private static IQueryable<FollowerView> Views(IQueryable<Follower> followers) =>

@@ -97,17 +97,14 @@ public sealed class RsvpService(
     public async Task SetAsync(GroupItem session, string actorUri, RsvpStatus? status, CancellationToken ct)
     {
         var callersTransaction = db.Database.CurrentTransaction is not null;
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                await SetOnceAsync(session, actorUri, status, ct);
-                return;
-            }
-            catch (DbUpdateException e) when (attempt == 1 && !callersTransaction && DatabaseConflicts.IsConflict(e))
-            {
-                foreach (var entry in db.ChangeTracker.Entries<Rsvp>().ToList()) entry.State = EntityState.Detached;
-            }
+            await SetOnceAsync(session, actorUri, status, ct);
+        }
+        catch (DbUpdateException e) when (!callersTransaction && DatabaseConflicts.IsConflict(e))
+        {
+            foreach (var entry in db.ChangeTracker.Entries<Rsvp>().ToList()) entry.State = EntityState.Detached;
+            await SetOnceAsync(session, actorUri, status, ct);
         }
     }
 

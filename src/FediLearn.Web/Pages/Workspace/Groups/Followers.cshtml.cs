@@ -56,8 +56,7 @@ public sealed class FollowersModel(FollowerService followers, ModerationService 
         {
             if (string.IsNullOrWhiteSpace(actor)) throw new FediLearnException("choose a follower");
             await action();
-            var page = QueryPage();
-            return Redirect($"{Base}/followers?" + (page > 1 ? $"page={page}&" : "") + $"done={done}");
+            return Redirect(Paged($"{Base}/followers", QueryPage(), $"done={done}"));
         }
         catch (FediLearnException e)
         {
@@ -68,20 +67,19 @@ public sealed class FollowersModel(FollowerService followers, ModerationService 
     }
 
     /// <summary>This page's address for page <paramref name="page"/> (page 1 has no query).</summary>
-    public string Link(int page) => $"{Base}/followers" + (page > 1 ? $"?page={page}" : "");
+    public string Link(int page) => Paged($"{Base}/followers", page);
 
     /// <summary>A form's action on this page: the handler, and the page to come back to.</summary>
-    public string Action(string handler) => Link(PageNumber) + (PageNumber > 1 ? "&" : "?") + "handler=" + handler;
+    public string Action(string handler) => Paged($"{Base}/followers", PageNumber, $"handler={handler}");
 
     private async Task LoadAsync(CancellationToken ct)
     {
         // Both lists page together; a page past the end (after removals, say) shows the last.
-        PendingTotal = await followers.CountAsync(Group.Name, FollowState.Pending, ct);
-        AcceptedTotal = await followers.CountAsync(Group.Name, FollowState.Accepted, ct);
+        (PendingTotal, AcceptedTotal) = await followers.CountsAsync(Group, ct);
         PageNumber = QueryPage(Pages);
         var skip = (PageNumber - 1) * PageSize;
-        Pending = await followers.ListAsync(Group.Name, FollowState.Pending, skip, PageSize, ct);
-        Accepted = await followers.ListAsync(Group.Name, FollowState.Accepted, skip, PageSize, ct);
+        Pending = await followers.ListAsync(Group, FollowState.Pending, skip, PageSize, ct);
+        Accepted = await followers.ListAsync(Group, FollowState.Accepted, skip, PageSize, ct);
         Banned = await db.GroupBans.AsNoTracking().Where(b => b.GroupId == Group.Id).OrderByDescending(b => b.CreatedAt).ToListAsync(ct);
         var uris = Banned.Select(b => b.ActorUri).ToList();
         BannedHandles = (await db.RemoteActors.AsNoTracking().Where(a => uris.Contains(a.Uri) && a.Username != null)

@@ -50,14 +50,14 @@ public sealed class ResponsesModel(FediLearnDbContext db, ModerationService mode
             ModelState.AddModelError("", AccountForms.Sentence(e.Message));
             return Page();
         }
-        return Redirect(Link(PageNumber) + (PageNumber > 1 ? "&" : "?") + "removed=1");
+        return Redirect(Paged($"{Base}/prompts/{Id}", PageNumber, "removed=1"));
     }
 
     /// <summary>This page's address for page <paramref name="page"/> (page 1 has no query).</summary>
-    public string Link(int page) => $"{Base}/prompts/{Id}" + (page > 1 ? $"?page={page}" : "");
+    public string Link(int page) => Paged($"{Base}/prompts/{Id}", page);
 
     /// <summary>A form's action on this page: the handler, and the page to come back to.</summary>
-    public string Action(string handler) => Link(PageNumber) + (PageNumber > 1 ? "&" : "?") + "handler=" + handler;
+    public string Action(string handler) => Paged($"{Base}/prompts/{Id}", PageNumber, $"handler={handler}");
 
     private IQueryable<Reply> Thread(long promptId) =>
         db.Replies.AsNoTracking().Where(r => r.TopItemId == promptId && r.DeletedAt == null);
