@@ -73,7 +73,19 @@ app.MapFollowEndpoints();
 app.MapNoteApiEndpoints();
 app.MapGroupApiEndpoints();
 app.MapRazorPages();
-app.Run();
+await using (app)
+{
+    try
+    {
+        await app.StartAsync();
+    }
+    catch (Exception e) when (e is not OperationCanceledException)
+    {
+        Console.Error.WriteLine($"error: the server did not start: {StartFailure.Describe(e)}");
+        return 1;
+    }
+    await app.WaitForShutdownAsync();
+}
 return 0;
 
 /// <summary>Exposed for WebApplicationFactory-based tests.</summary>

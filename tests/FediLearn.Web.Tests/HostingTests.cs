@@ -30,11 +30,9 @@ public sealed class HostingTests
         await File.WriteAllTextAsync(certificateFile, certificate.ExportCertificatePem());
         await File.WriteAllTextAsync(keyFile, key.ExportPkcs8PrivateKeyPem());
 
-        var httpsPort = NodeProcess.FreePort();
-        node.SetEnvironment("ASPNETCORE_URLS", $"{node.Origin};https://127.0.0.1:{httpsPort}");
         node.SetEnvironment("Kestrel__Certificates__Default__Path", certificateFile);
         node.SetEnvironment("Kestrel__Certificates__Default__KeyPath", keyFile);
-        await node.RestartAsync();
+        var httpsPort = await ListenOnHttpsAsync(node);
 
         string? served = null;
         using var handler = new HttpClientHandler
@@ -49,6 +47,76 @@ public sealed class HostingTests
         using var response = await https.GetAsync($"https://127.0.0.1:{httpsPort}/health");
         Assert.Equal(200, (int)response.StatusCode);
         Assert.Equal(certificate.Thumbprint, served);
+    }
+
+    /// <summary>
+    /// Kestrel failing to start (an address another program holds, an https:// address without a certificate, a certificate
+    /// file that is not there) is one line and exit code 1, as a wrong setting is: not an unhandled exception (exit 134).
+    /// </summary>
+    [Theory]
+    [InlineData("taken", "address already in use. Another program")]
+    [InlineData("no certificate", "an https:// address needs a certificate: set Kestrel:Certificates:Default:Path")]
+    [InlineData("missing certificate", "the HTTPS certificate could not be loaded (Could not find file")]
+    public async Task A_server_that_cannot_listen_says_why_in_one_line(string problem, string expected)
+    {
+        using var holder = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var held = ((IPEndPoint)holder.LocalEndpoint).Port;
+        var dataPath = Path.Combine(Path.GetTempPath(), "fedilearn-tests", "listen-" + Guid.NewGuid().ToString("N"));
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        info.ArgumentList.Add(NodeProcess.WebAssemblyPath);
+        info.Environment["FediLearn__DataPath"] = dataPath;
+        info.Environment["ASPNETCORE_URLS"] = problem == "taken" ? $"http://127.0.0.1:{held}" : $"https://127.0.0.1:{NodeProcess.FreePort()}";
+        if (problem == "missing certificate")
+            info.Environment["Kestrel__Certificates__Default__Path"] = Path.Combine(dataPath, "absent.pem");
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        var said = await stderr;
+        Assert.True(process.ExitCode == 1, $"exit {process.ExitCode}\n{said}\n{await stdout}");
+        Assert.StartsWith("error: the server did not start: ", said);
+        Assert.Contains(expected, said);
+        Assert.DoesNotContain("Unhandled exception", said);
+        Assert.DoesNotContain("   at ", said);
+        try { Directory.Delete(dataPath, recursive: true); } catch (IOException) { }
+    }
+
+    /// <summary>
+    /// Restarts the node with a second, HTTPS endpoint and returns its port once it accepts connections. The node is ready
+    /// when its HTTP endpoint answers, which may be a moment before the HTTPS one is bound; and a port FreePort gave may
+    /// be taken by another test process before the node binds it, which stops the node: then another port is tried.
+    /// </summary>
+    private static async Task<int> ListenOnHttpsAsync(NodeProcess node)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = NodeProcess.FreePort();
+            node.SetEnvironment("ASPNETCORE_URLS", $"{node.Origin};https://127.0.0.1:{port}");
+            await node.RestartAsync();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (node.State == "running" && DateTime.UtcNow < deadline)
+            {
+                using var client = new System.Net.Sockets.TcpClient();
+                try
+                {
+                    await client.ConnectAsync(IPAddress.Loopback, port);
+                    return port;
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    await Task.Delay(100);
+                }
+            }
+            if (attempt == 3 || !node.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+                throw new InvalidOperationException($"the node ({node.State}) did not listen on https://127.0.0.1:{port}:\n{node.Output}");
+        }
     }
 
     [Fact]
