@@ -55,10 +55,15 @@ public static class ObjectEndpoints
         }
         if (item.DeletedAt is not null)
             return HtmlLayout.Result("Deleted", "<h1>Deleted</h1><p>The group deleted this.</p>", status: 410);
-        var thread = await db.Replies.AsNoTracking().Where(r => r.TopItemId == item.Id && r.DeletedAt == null)
-            .OrderBy(r => r.PublishedAt).ThenBy(r => r.Id).Take(500).ToListAsync(ct);
+        // The discussion, oldest first, a page at a time (?page=N): every reply is reachable, and a page stays readable.
+        var replies = db.Replies.AsNoTracking().Where(r => r.TopItemId == item.Id && r.DeletedAt == null);
+        var total = await replies.CountAsync(ct);
+        var pages = Math.Max(1, (total + ItemPages.RepliesPerPage - 1) / ItemPages.RepliesPerPage);
+        var page = Pages.Workspace.Groups.GroupPageModel.PageIn(http.Request, pages);
+        var shown = await replies.OrderBy(r => r.PublishedAt).ThenBy(r => r.Id)
+            .Skip((page - 1) * ItemPages.RepliesPerPage).Take(ItemPages.RepliesPerPage).ToListAsync(ct);
         var likes = await db.Likes.CountAsync(l => l.ObjectUri == renderer.Id(item, group), ct);
-        return ItemPages.Item(item, group, await publishing.ContextAsync(group, item, ct), urls, thread, likes);
+        return ItemPages.Item(item, group, await publishing.ContextAsync(group, item, ct), urls, new ThreadPage(shown, total, page, pages), likes);
     }
 
     /// <summary>

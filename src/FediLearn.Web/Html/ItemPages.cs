@@ -10,7 +10,10 @@ namespace FediLearn.Web.Html;
 /// <summary>The page of a prompt, post, material or session. Content HTML is already sanitized at write time.</summary>
 public static class ItemPages
 {
-    public static IResult Item(GroupItem item, LocalActor group, ObjectContext context, ActorUrls urls, IReadOnlyList<Reply> thread, int likes)
+    /// <summary>Replies on one page of an item's discussion.</summary>
+    public const int RepliesPerPage = 100;
+
+    public static IResult Item(GroupItem item, LocalActor group, ObjectContext context, ActorUrls urls, ThreadPage thread, int likes)
     {
         var id = urls.Item(group.Name, item.Kind, item.Id);
         var kind = item.Kind switch
@@ -39,7 +42,7 @@ public static class ItemPages
         var published = item.PublishedAt is { } p ? $"Published {p:ddd d MMMM yyyy, HH:mm} UTC" : "";
         var edited = item.EditedAt is { } e ? $" · edited {e:d MMMM yyyy, HH:mm} UTC" : "";
         body.Append($"<p class=\"muted\">{E(published + edited)}{(likes > 0 ? $" · {likes} like{(likes == 1 ? "" : "s")}" : "")}</p>");
-        body.Append(Thread(thread));
+        body.Append(Thread(thread, id));
         body.Append($"""
             <section class="card"><h2>Reply from your fediverse account</h2>
             <p>Paste <code>{E(id)}</code> into the search box of Mastodon (or any fediverse app), then reply: your answer reaches the group.</p></section>
@@ -62,20 +65,42 @@ public static class ItemPages
         return sb.ToString();
     }
 
-    /// <summary>The whole discussion, from every server: who (and where they are), when, and what (sanitized when received).</summary>
-    private static string Thread(IReadOnlyList<Reply> thread)
+    /// <summary>
+    /// One page of the discussion, from every server: who (and where they are), when, and what (sanitized when received).
+    /// The heading counts every reply; links lead to the earlier and later pages.
+    /// </summary>
+    private static string Thread(ThreadPage thread, string id)
     {
-        if (thread.Count == 0)
+        if (thread.Total == 0)
             return "<h2>Discussion</h2><p class=\"muted\">No replies yet. Replies from any fediverse server appear here and reach every follower of the group.</p>";
-        var sb = new StringBuilder($"<h2>Discussion ({thread.Count})</h2>");
-        foreach (var reply in thread)
+        var sb = new StringBuilder($"<h2 id=\"discussion\">Discussion ({thread.Total})</h2>");
+        if (thread.Pages > 1)
+        {
+            var first = (thread.Page - 1) * RepliesPerPage + 1;
+            sb.Append($"<p class=\"muted\">Replies {first}–{first + thread.Replies.Count - 1} of {thread.Total}, oldest first; page {thread.Page} of {thread.Pages}.</p>");
+        }
+        foreach (var reply in thread.Replies)
         {
             var who = reply.AuthorName is { } name ? "@" + name : reply.AuthorUri;
-            sb.Append($"<article class=\"card\"><p class=\"muted\"><a href=\"{E(reply.AuthorUri)}\" rel=\"nofollow noopener\">{E(who)}</a> · {E(reply.AuthorHost)} · ");
+            sb.Append($"<article class=\"card reply\"><p class=\"muted\"><a href=\"{E(reply.AuthorUri)}\" rel=\"nofollow noopener\">{E(who)}</a> · {E(reply.AuthorHost)} · ");
             sb.Append($"<a href=\"{E(reply.Uri)}\" rel=\"nofollow noopener\"><time datetime=\"{reply.PublishedAt:yyyy-MM-ddTHH:mm:ssZ}\">{reply.PublishedAt:d MMM yyyy, HH:mm} UTC</time></a>");
             if (reply.UpdatedAt is not null) sb.Append(" · edited");
             sb.Append($"</p>{reply.ContentHtml}</article>");
         }
+        if (thread.Pages > 1)
+        {
+            sb.Append("<nav aria-label=\"Pages of the discussion\"><p>");
+            if (thread.Page > 1)
+                sb.Append($"<a href=\"{E(PageLink(id, thread.Page - 1))}\" rel=\"prev\">Earlier replies</a> ");
+            if (thread.Page < thread.Pages)
+                sb.Append($"<a href=\"{E(PageLink(id, thread.Page + 1))}\" rel=\"next\">Later replies</a>");
+            sb.Append("</p></nav>");
+        }
         return sb.ToString();
     }
+
+    private static string PageLink(string id, int page) => (page > 1 ? $"{id}?page={page}" : id) + "#discussion";
 }
+
+/// <summary>One page of an item's discussion: its replies, every reply's count, which page and how many.</summary>
+public sealed record ThreadPage(IReadOnlyList<Reply> Replies, int Total, int Page, int Pages);
