@@ -179,6 +179,29 @@ public class FollowerServiceTests : NodeTest
         AssertResponse("Accept", Assert.Single(await JobsAsync()).Activity, group, again);
     }
 
+    [DbFact]
+    public async Task Servers_are_counted_once_each_over_accepted_followers_only()
+    {
+        var (group, remote) = await SetUpAsync(approval: true);
+        var others = new[]
+        {
+            await Node.AddRemoteActorAsync("https://mastodon.example/users/cy", "https://mastodon.example/users/cy/inbox"),
+            await Node.AddRemoteActorAsync("https://Lemmy.example/u/dee", "https://lemmy.example/u/dee/inbox"),
+            await Node.AddRemoteActorAsync("https://pending.example/users/eve", "https://pending.example/users/eve/inbox"),
+        };
+        var i = 0;
+        foreach (var follower in others.Prepend(remote))
+            await RecordAsync(group, follower, ActivityJson.Parse($$"""
+                {"id":"https://x.example/follows/{{++i}}","type":"Follow","actor":"{{follower.Uri}}","object":"{{Node.Services.GetRequiredService<Federation.ActorUrls>().Actor(group)}}"}
+                """));
+        await WithServiceAsync(async s => Assert.Equal(0, await s.ServerCountAsync(group, default)));
+        foreach (var follower in others.Prepend(remote).SkipLast(1))
+            await WithServiceAsync(s => s.ApproveAsync(group.Name, follower.Uri, default));
+
+        // bob and cy on mastodon.example, dee on lemmy.example; eve's request still waits.
+        await WithServiceAsync(async s => Assert.Equal(2, await s.ServerCountAsync(group, default)));
+    }
+
     private void AssertResponse(string type, JObject activity, LocalActor group, JObject follow)
     {
         var groupId = Node.Services.GetRequiredService<Federation.ActorUrls>().Actor(group);

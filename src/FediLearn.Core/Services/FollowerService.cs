@@ -68,6 +68,17 @@ public sealed class FollowerService(FediLearnDbContext db, ActorUrls urls, Deliv
         return (Of(FollowState.Pending), Of(FollowState.Accepted));
     }
 
+    /// <summary>
+    /// How many servers an actor's accepted followers are on: where its public activities go. Counted by the database from
+    /// each follower's kept host (migration 0013), without loading the followers.
+    /// </summary>
+    public Task<int> ServerCountAsync(LocalActor actor, CancellationToken ct)
+    {
+        var here = urls.Authority.ToLowerInvariant();
+        return db.Followers.Where(f => f.LocalActorId == actor.Id && f.State == FollowState.Accepted && f.DeliveryHost != null && f.DeliveryHost != here)
+            .Select(f => f.DeliveryHost).Distinct().CountAsync(ct);
+    }
+
     private static IQueryable<FollowerView> Views(IQueryable<Follower> followers) =>
         followers.Select(f => new FollowerView(f.ActorUri,
             f.RemoteActor!.Username == null ? null : "@" + f.RemoteActor.Username + "@" + f.RemoteActor.Host,

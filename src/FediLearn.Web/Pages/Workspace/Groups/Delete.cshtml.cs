@@ -11,13 +11,13 @@ namespace FediLearn.Web.Pages.Workspace.Groups;
 /// /workspace/{group}/items/{id}/delete: says what deleting does (a Delete to each follower's server; replies stay where
 /// they were written), then PublishingService.DeleteAsync, as the API's DELETE does. A scheduled item simply goes.
 /// </summary>
-public sealed class DeleteModel(PublishingService publishing, FediLearnDbContext db, ActorUrls urls) : GroupPageModel
+public sealed class DeleteModel(PublishingService publishing, FollowerService followers, FediLearnDbContext db, ActorUrls urls) : GroupPageModel
 {
     [BindProperty(SupportsGet = true)] public long Id { get; set; }
     public GroupItem Item { get; private set; } = null!;
     public string PublicUrl => urls.Item(Group.Name, Item.Kind, Item.Id);
 
-    /// <summary>Distinct servers of accepted remote followers: where the Delete goes (one delivery per shared inbox or so).</summary>
+    /// <summary>The servers of the group's accepted followers: where the Delete goes (one delivery per shared inbox or so).</summary>
     public int Servers { get; private set; }
     public int Replies { get; private set; }
 
@@ -30,9 +30,7 @@ public sealed class DeleteModel(PublishingService publishing, FediLearnDbContext
 
     public async Task OnGetAsync(CancellationToken ct)
     {
-        var followers = await db.Followers.AsNoTracking().Where(f => f.LocalActorId == Group.Id && f.State == FollowState.Accepted)
-            .Select(f => f.ActorUri).ToListAsync(ct);
-        Servers = followers.Where(f => urls.Parse(f) is null).Select(Server).Distinct(StringComparer.OrdinalIgnoreCase).Count();
+        Servers = await followers.ServerCountAsync(Group, ct);
         Replies = await db.Replies.CountAsync(r => r.TopItemId == Item.Id && r.DeletedAt == null, ct);
     }
 
