@@ -13,7 +13,16 @@ if (CliApp.IsCliInvocation(args))
 // integration and HTTP/3 (QUIC) transport that CreateBuilder loads on every start; with the key ring loaded at first use
 // (WebAppSetup), an idle node keeps ~6 MB less resident (docs/performance.md, "Memory"). Added back: HTTPS endpoints from
 // configuration, regex route constraints, the EventSource logger (dotnet-trace, dotnet-monitor).
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+WebApplicationBuilder builder;
+try
+{
+    builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+}
+catch (Exception e) when (ConfigurationCheck.Unreadable(e) is { } why)
+{
+    Console.Error.WriteLine($"Configuration error: {why}");
+    return 1;
+}
 builder.WebHost.UseKestrelHttpsConfiguration();
 builder.Services.AddRouting();
 builder.Logging.AddEventSourceLogger();

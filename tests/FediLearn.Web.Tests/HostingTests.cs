@@ -89,6 +89,50 @@ public sealed class HostingTests
     }
 
     /// <summary>
+    /// A settings file that does not parse (appsettings.json edited by hand) is one line naming the file and the line and
+    /// column an editor shows, for the server and the CLI alike: it was an unhandled exception (exit 134) before. The file
+    /// here is appsettings.{environment}.json, which the configuration reads next to appsettings.json.
+    /// </summary>
+    [Theory]
+    [InlineData(new string[0], "{ \"FediLearn\": {\n  \"PublicUrl\": \"http://x }\n}\n", "Line 2, column 27: '0x0A' is invalid within a JSON string.")]
+    [InlineData(new[] { "groups", "list" }, "{ \"FediLearn\": {\n  \"PublicUrl\": \"http://x\"\n}\n", "Line 4, column 1: Expected depth to be zero")]
+    public async Task A_settings_file_that_does_not_parse_is_one_line_naming_where(string[] verb, string json, string expected)
+    {
+        var environment = "Broken" + Guid.NewGuid().ToString("N");
+        var file = Path.Combine(Path.GetDirectoryName(NodeProcess.WebAssemblyPath)!, $"appsettings.{environment}.json");
+        await File.WriteAllTextAsync(file, json);
+        try
+        {
+            var info = new System.Diagnostics.ProcessStartInfo("dotnet")
+            {
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+                WorkingDirectory = Path.GetTempPath(),
+            };
+            info.ArgumentList.Add(NodeProcess.WebAssemblyPath);
+            foreach (var arg in verb) info.ArgumentList.Add(arg);
+            info.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
+            info.Environment["DOTNET_ENVIRONMENT"] = environment;
+            info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{NodeProcess.FreePort()}";
+            info.Environment["FediLearn__DataPath"] = Path.Combine(Path.GetTempPath(), "fedilearn-tests", "broken-" + Guid.NewGuid().ToString("N"));
+            using var process = System.Diagnostics.Process.Start(info)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await process.WaitForExitAsync(timeout.Token);
+            var said = await stderr;
+            Assert.True(process.ExitCode == 1, $"exit {process.ExitCode}\n{said}\n{await stdout}");
+            Assert.Equal($"Configuration error: Failed to load configuration from file '{file}'. Could not parse the JSON file. ", said[..said.IndexOf("Line ", StringComparison.Ordinal)]);
+            Assert.Contains(expected, said);
+            Assert.Single(said.Trim().Split('\n'));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>
     /// Restarts the node with a second, HTTPS endpoint and returns its port once it accepts connections. The node is ready
     /// when its HTTP endpoint answers, which may be a moment before the HTTPS one is bound; and a port FreePort gave may
     /// be taken by another test process before the node binds it, which stops the node: then another port is tried.

@@ -34,16 +34,35 @@ public static class CliApp
         return await root.Parse(args).InvokeAsync();
     }
 
+    /// <summary>
+    /// A host builder on the node's configuration (appsettings.json next to the executable, then the environment), or
+    /// null after one <c>Configuration error: …</c> line per problem when the settings cannot be read or are invalid.
+    /// </summary>
+    internal static HostApplicationBuilder? ConfiguredBuilder(bool validate = true)
+    {
+        HostApplicationBuilder builder;
+        try
+        {
+            builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        }
+        catch (Exception e) when (ConfigurationCheck.Unreadable(e) is { } why)
+        {
+            Console.Error.WriteLine($"Configuration error: {why}");
+            return null;
+        }
+        builder.Logging.ClearProviders();
+        if (validate && ConfigurationCheck.Problems(builder.Configuration) is { Count: > 0 } problems)
+        {
+            foreach (var problem in problems) Console.Error.WriteLine($"Configuration error: {problem}");
+            return null;
+        }
+        return builder;
+    }
+
     /// <summary>Runs one verb against the configured node: validates settings, migrates the database, maps user errors to one line and exit code 1.</summary>
     internal static async Task<int> ExecuteAsync(Func<IServiceProvider, CancellationToken, Task> action, CancellationToken ct)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, Args = [] });
-        builder.Logging.ClearProviders();
-        if (ConfigurationCheck.Problems(builder.Configuration) is { Count: > 0 } problems)
-        {
-            foreach (var problem in problems) Console.Error.WriteLine($"Configuration error: {problem}");
-            return 1;
-        }
+        if (ConfiguredBuilder() is not { } builder) return 1;
         builder.Services.AddFediLearnCore(builder.Configuration);
         using var host = builder.Build();
         try

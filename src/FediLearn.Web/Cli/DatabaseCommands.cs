@@ -29,13 +29,7 @@ internal static class DatabaseCommands
 
     private static async Task<int> CopyAsync(string target, int batchSize, CancellationToken ct)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, Args = [] });
-        builder.Logging.ClearProviders();
-        if (ConfigurationCheck.Problems(builder.Configuration) is { Count: > 0 } problems)
-        {
-            foreach (var problem in problems) Console.Error.WriteLine($"Configuration error: {problem}");
-            return 1;
-        }
+        if (CliApp.ConfiguredBuilder() is not { } builder) return 1;
         if (batchSize is < 1 or > 100_000)
         {
             Console.Error.WriteLine("error: --batch-size must be between 1 and 100000");

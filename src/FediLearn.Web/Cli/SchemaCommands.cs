@@ -13,8 +13,7 @@ internal static class SchemaCommands
         var script = new Command("script", "Print the SQL that creates the current model's schema from scratch (compare it with Data/Migrations to write the next script)");
         script.SetAction(_ =>
         {
-            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, Args = [] });
-            builder.Logging.ClearProviders();
+            if (CliApp.ConfiguredBuilder(validate: false) is not { } builder) return 1;
             builder.Services.AddFediLearnCore(builder.Configuration);
             using var host = builder.Build();
             using var scope = host.Services.CreateScope();
