@@ -38,6 +38,29 @@ public static class ConfigurationCheck
             return [e.Message + (e.InnerException is { } inner ? " " + inner.Message : "")];
         }
         var result = new FediLearnOptionsValidator().Validate(null, options);
-        return result.Failed ? result.Failures.ToList() : [];
+        var problems = result.Failed ? result.Failures.ToList() : [];
+        foreach (var url in (configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            if (UrlProblem(url) is { } problem) problems.Add($"Urls (ASPNETCORE_URLS, --urls): \"{url}\" {problem}");
+        return problems;
+    }
+
+    /// <summary>
+    /// What is wrong with one listening address that Kestrel would not refuse itself: a port that is not a number
+    /// (<c>http://127.0.0.1:abc</c>) makes it listen on port 80 of every address, the opposite of what was asked.
+    /// Addresses Kestrel refuses (no scheme, a port past 65535) stop the start with its own message (StartFailure).
+    /// </summary>
+    internal static string? UrlProblem(string url)
+    {
+        var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
+        if (schemeEnd < 0) return null;
+        var rest = url[(schemeEnd + 3)..];
+        if (rest.StartsWith("unix:", StringComparison.OrdinalIgnoreCase) || rest.StartsWith("pipe:", StringComparison.OrdinalIgnoreCase)) return null;
+        var authority = rest.Split('/')[0];
+        var colon = authority.LastIndexOf(':');
+        if (colon <= authority.LastIndexOf(']')) return null; // no port, or a bare IPv6 address
+        var port = authority[(colon + 1)..];
+        return int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n <= 65535
+            ? null
+            : $"has a port that is not a number from 0 to 65535 (\"{port}\"); Kestrel would listen on port 80 of every address instead";
     }
 }

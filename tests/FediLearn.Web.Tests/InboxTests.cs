@@ -133,6 +133,8 @@ public sealed class ConfigurationTests
     [InlineData("FediLearn__Delivery__Concurrency", "lots", "FediLearn:Delivery:Concurrency")]
     [InlineData("FediLearn__Database__Provider", "Oracle", "FediLearn:Database:Provider")]
     [InlineData("FediLearn__Database__Provider", "Postgres", "FediLearn:Database:ConnectionString")]
+    // Kestrel takes a port that is not a number for "port 80 of every address".
+    [InlineData("ASPNETCORE_URLS", "http://127.0.0.1:50x80", "Urls (ASPNETCORE_URLS, --urls): \"http://127.0.0.1:50x80\" has a port that is not a number")]
     public async Task Invalid_settings_stop_the_server_with_a_message_naming_the_setting(string variable, string value, string named)
     {
         var info = new System.Diagnostics.ProcessStartInfo("dotnet")
@@ -142,8 +144,11 @@ public sealed class ConfigurationTests
             WorkingDirectory = Path.GetTempPath(),
         };
         info.ArgumentList.Add(NodeProcess.WebAssemblyPath);
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add($"http://127.0.0.1:{NodeProcess.FreePort()}");
+        if (variable != "ASPNETCORE_URLS")
+        {
+            info.ArgumentList.Add("--urls");
+            info.ArgumentList.Add($"http://127.0.0.1:{NodeProcess.FreePort()}");
+        }
         info.Environment[variable] = value;
         info.Environment["FediLearn__DataPath"] = Path.Combine(Path.GetTempPath(), "fedilearn-tests", "config-" + Guid.NewGuid().ToString("N"));
         using var process = System.Diagnostics.Process.Start(info)!;
