@@ -5,8 +5,9 @@ using static FediLearn.Web.Tests.TestHelpers;
 namespace FediLearn.Web.Tests;
 
 /// <summary>
-/// An item's public page holds its whole discussion a page at a time: every reply reachable, the heading counting all of
-/// them. It used to show the first 500 replies and stop, with "Discussion (500)" over a thread of more.
+/// Public pages reach everything a group published: an item's page holds its whole discussion a page at a time (it used
+/// to show the first 500 replies and stop, under "Discussion (500)"), and the group's page links to lists of all its
+/// prompts, posts, materials and sessions.
 /// </summary>
 public sealed class ItemPageTests
 {
@@ -53,6 +54,61 @@ public sealed class ItemPageTests
         // A page past the last, or not a number: the nearest page, not an error.
         Assert.Contains("page 3 of 3.", await PageAsync(prompt + "?page=99"));
         Assert.Contains("page 1 of 3.", await PageAsync(prompt + "?page=x"));
+    }
+
+    /// <summary>
+    /// The group's page lists the latest five posts; once that list is full it links to a page of all of them, 50 a page,
+    /// newest first. Before, a sixth-newest post could only be found through the feed or the outbox.
+    /// </summary>
+    [Fact]
+    public async Task The_group_page_links_to_every_post_and_the_list_pages_newest_first()
+    {
+        await using var a = await PublishingNode.StartAsync("item-list");
+        for (var i = 1; i <= 52; i++) await a.PublishAsync("posts", new { content = $"Post number {i:00}" });
+        for (var i = 1; i <= 3; i++) await a.PublishAsync("prompts", new { content = $"Prompt number {i}" });
+        var parser = new HtmlParser();
+
+        var group = parser.ParseDocument(await PageAsync(a.Group));
+        Assert.Equal($"{a.Group}/posts", group.QuerySelector("section[aria-labelledby=posts] a[href$='/posts']")?.GetAttribute("href"));
+        Assert.Equal("All posts", group.QuerySelector("section[aria-labelledby=posts] a[href$='/posts']")!.TextContent);
+        Assert.Null(group.QuerySelector("a[href$='/prompts']")); // three prompts: the group's page shows them all
+
+        var first = parser.ParseDocument(await PageAsync($"{a.Group}/posts"));
+        Assert.Contains("52 in all, newest first; page 1 of 2.", first.Body!.TextContent);
+        var titles = first.QuerySelectorAll("ul.items li a").Select(l => l.TextContent).ToList();
+        Assert.Equal(Enumerable.Range(3, 50).Reverse().Select(i => $"Post number {i:00}"), titles);
+        Assert.Null(first.QuerySelector("a[rel=prev]"));
+        var older = first.QuerySelector("a[rel=next]")!.GetAttribute("href")!;
+        Assert.Equal($"{a.Group}/posts?page=2", older);
+
+        var second = parser.ParseDocument(await PageAsync(older));
+        Assert.Equal(["Post number 02", "Post number 01"], second.QuerySelectorAll("ul.items li a").Select(l => l.TextContent));
+        Assert.Equal($"{a.Group}/posts", second.QuerySelector("a[rel=prev]")!.GetAttribute("href"));
+        Assert.Null(second.QuerySelector("a[rel=next]"));
+
+        Assert.Contains("3 in all, newest first.", await PageAsync($"{a.Group}/prompts"));
+        Assert.Contains("Nothing published here yet.", await PageAsync($"{a.Group}/sessions"));
+
+        // Not an ActivityPub document: the outbox is.
+        using var json = new HttpRequestMessage(HttpMethod.Get, $"{a.Group}/posts");
+        json.Headers.Accept.ParseAdd("application/activity+json");
+        using var refused = await Http.SendAsync(json);
+        Assert.Equal(406, (int)refused.StatusCode);
+        Assert.Contains("/outbox", await refused.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_members_only_groups_lists_are_refused_to_visitors_with_403()
+    {
+        await using var node = await NodeProcess.StartAsync("item-list-private");
+        await node.CliWithInputAsync("a-long-password-1\n", "users", "add", "ana", "--email", "ana@example.org").MustAsync();
+        await node.CliAsync("groups", "add", "cohort", "--title", "Closed cohort", "--facilitator", "ana", "--members-only").MustAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{node.Origin}/g/cohort/prompts");
+        request.Headers.Accept.ParseAdd("text/html");
+        using var response = await Http.SendAsync(request);
+        Assert.Equal(403, (int)response.StatusCode);
+        using var missing = await Http.GetAsync($"{node.Origin}/g/nobody/prompts");
+        Assert.Equal(404, (int)missing.StatusCode);
     }
 
     private static async Task<string> PageAsync(string url)

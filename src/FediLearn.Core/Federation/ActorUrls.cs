@@ -44,6 +44,9 @@ public sealed class ActorUrls(IOptions<FediLearnOptions> options)
         _ => "sessions",
     };
 
+    /// <summary>The page for people listing all of a group's objects of one kind: {group}/{prompts|posts|materials|sessions}.</summary>
+    public string Items(string groupName, ItemKind kind) => $"{_base}/g/{groupName}/{KindSegment(kind)}";
+
     /// <summary>A group object's id: {group}/{prompts|posts|materials|sessions}/{id}.</summary>
     public string Item(string groupName, ItemKind kind, long id) => $"{_base}/g/{groupName}/{KindSegment(kind)}/{id}";
     /// <summary>A member's own note: /u/{name}/notes/{id}.</summary>

@@ -92,17 +92,17 @@ public static class ActorEndpoints
     private static async Task<GroupPageContent> GroupContentAsync(FediLearnDbContext db, long groupId, CancellationToken ct)
     {
         var published = db.GroupItems.AsNoTracking().Where(i => i.GroupId == groupId && i.PublishedAt != null && i.DeletedAt == null);
-        var prompts = await published.Where(i => i.Kind == ItemKind.Prompt).OrderByDescending(i => i.PublishedAt).Take(5).ToListAsync(ct);
-        var posts = await published.Where(i => i.Kind == ItemKind.Post).OrderByDescending(i => i.PublishedAt).Take(5).ToListAsync(ct);
+        var prompts = await published.Where(i => i.Kind == ItemKind.Prompt).OrderByDescending(i => i.PublishedAt).Take(GroupPageContent.LatestPrompts).ToListAsync(ct);
+        var posts = await published.Where(i => i.Kind == ItemKind.Post).OrderByDescending(i => i.PublishedAt).Take(GroupPageContent.LatestPosts).ToListAsync(ct);
         var materials = await published.Where(i => i.Kind == ItemKind.Material)
-            .OrderByDescending(i => i.Pinned).ThenByDescending(i => i.PublishedAt).Take(12).ToListAsync(ct);
+            .OrderByDescending(i => i.Pinned).ThenByDescending(i => i.PublishedAt).Take(GroupPageContent.LatestMaterials).ToListAsync(ct);
         // Sessions are ordered by their instant, which depends on each one's zone: order in memory, from the latest 200 by local start.
         var sessions = (await published.Where(i => i.Kind == ItemKind.Session).OrderByDescending(i => i.StartsAtLocal).Take(200).ToListAsync(ct))
             .Select(s => (Item: s, Start: SessionTime.ToInstant(s.StartsAtLocal!.Value, s.TimeZone!), End: SessionTime.ToInstant(s.EndsAtLocal!.Value, s.TimeZone!)))
             .ToList();
         var now = DateTimeOffset.UtcNow;
-        var upcoming = sessions.Where(s => s.End > now && !s.Item.Cancelled).OrderBy(s => s.Start).Take(10).Select(s => s.Item).ToList();
-        var past = sessions.Where(s => s.End <= now).OrderByDescending(s => s.Start).Take(3).Select(s => s.Item).ToList();
+        var upcoming = sessions.Where(s => s.End > now && !s.Item.Cancelled).OrderBy(s => s.Start).Take(GroupPageContent.UpcomingSessions).Select(s => s.Item).ToList();
+        var past = sessions.Where(s => s.End <= now).OrderByDescending(s => s.Start).Take(GroupPageContent.LatestPast).Select(s => s.Item).ToList();
         return new GroupPageContent(upcoming, prompts, posts, materials, past);
     }
 

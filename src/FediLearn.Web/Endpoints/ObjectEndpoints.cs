@@ -19,15 +19,47 @@ public static class ObjectEndpoints
 
     public static void MapObjectEndpoints(this IEndpointRouteBuilder app)
     {
+        app.MapGet($"/g/{{name}}/{KindRoute}", ListAsync);
         app.MapGet($"/g/{{name}}/{KindRoute}/{{id:long}}", ObjectAsync);
         app.MapGet($"/g/{{name}}/{KindRoute}/{{id:long}}/{{collection:regex(^(context|replies)$)}}", ThreadCollectionAsync);
+    }
+
+    private static ItemKind KindOf(string kind) =>
+        kind switch { "prompts" => ItemKind.Prompt, "posts" => ItemKind.Post, "materials" => ItemKind.Material, _ => ItemKind.Session };
+
+    /// <summary>
+    /// Every published prompt, post, material or session of a group, for people: the group's page shows the latest few
+    /// of each and links here. Newest first (sessions by their start, materials pinned first), 50 a page (<c>?page=N</c>).
+    /// ActivityPub clients read the outbox instead.
+    /// </summary>
+    private static async Task<IResult> ListAsync(string name, string kind, HttpContext http, FediLearnDbContext db, ActorUrls urls, CancellationToken ct)
+    {
+        var group = await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Kind == ActorKind.Group && a.Name == name, ct);
+        if (group is null) return NotFound(http);
+        if (await MembersOnlyAccess.CheckAsync(http, group, ct) is { } denied) return denied;
+        if (Negotiation.WantsActivityJson(http.Request))
+            return ErrorResponses.Json(406, $"This is a page for people; the group's objects are in its outbox, {urls.Actor(group)}/outbox");
+        var k = KindOf(kind);
+        var items = db.GroupItems.AsNoTracking().Where(i => i.GroupId == group.Id && i.Kind == k && i.PublishedAt != null && i.DeletedAt == null);
+        var total = await items.CountAsync(ct);
+        var pages = Math.Max(1, (total + ItemListPage.PerPage - 1) / ItemListPage.PerPage);
+        var page = Pages.Workspace.Groups.GroupPageModel.PageIn(http.Request, pages);
+        var ordered = k switch
+        {
+            ItemKind.Session => items.OrderByDescending(i => i.StartsAtLocal).ThenByDescending(i => i.Id),
+            ItemKind.Material => items.OrderByDescending(i => i.Pinned).ThenByDescending(i => i.PublishedAt).ThenByDescending(i => i.Id),
+            _ => items.OrderByDescending(i => i.PublishedAt).ThenByDescending(i => i.Id),
+        };
+        var shown = await ordered.Skip((page - 1) * ItemListPage.PerPage).Take(ItemListPage.PerPage).ToListAsync(ct);
+        http.Response.Headers.Vary = "Accept";
+        return ItemListPage.Result(group, k, urls, shown, total, page, pages);
     }
 
     internal static async Task<(LocalActor? Group, GroupItem? Item)> FindPublishedAsync(FediLearnDbContext db, string name, string kind, long id, CancellationToken ct)
     {
         var group = await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Kind == ActorKind.Group && a.Name == name, ct);
         if (group is null) return (null, null);
-        var k = kind switch { "prompts" => ItemKind.Prompt, "posts" => ItemKind.Post, "materials" => ItemKind.Material, _ => ItemKind.Session };
+        var k = KindOf(kind);
         var item = await db.GroupItems.AsNoTracking().FirstOrDefaultAsync(i => i.Id == id && i.GroupId == group.Id && i.Kind == k && i.PublishedAt != null, ct);
         return (group, item);
     }

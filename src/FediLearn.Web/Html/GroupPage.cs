@@ -19,6 +19,9 @@ public sealed record GroupPageContent(
     IReadOnlyList<GroupItem> Past)
 {
     public static GroupPageContent Empty { get; } = new([], [], [], [], []);
+
+    /// <summary>How many of each the group's page lists (the latest); a full list links to the page listing them all.</summary>
+    public const int LatestPrompts = 5, LatestPosts = 5, LatestMaterials = 12, UpcomingSessions = 10, LatestPast = 3;
 }
 
 /// <summary>The sections of a group's public page, each with an empty state that says what will appear there.</summary>
@@ -38,25 +41,30 @@ public static class GroupPage
                 $"<li><a href=\"{Link(s)}\">{E(s.Title ?? "Session")}</a><br>{ViewerTime.Session(s, "span")}</li>")) + "</ul>");
         html.Append("</section>");
 
+        // Each list shows the latest few; once it is full, a link leads to all of them (ItemListPage).
+        string All(ItemKind kind, string what, int shown, int cut) =>
+            shown < cut ? "" : $"<p><a href=\"{E(urls.Items(group.Name, kind))}\">All {what}</a></p>";
+
         html.Append("<section aria-labelledby=\"prompts\"><h2 id=\"prompts\">Latest prompts</h2>");
         html.Append(List(content.Prompts, Link, "No prompts yet. Questions and tasks for the group appear here; answer them from your fediverse account."));
+        html.Append(All(ItemKind.Prompt, "prompts", content.Prompts.Count, GroupPageContent.LatestPrompts));
         html.Append("</section>");
 
         html.Append("<section aria-labelledby=\"posts\"><h2 id=\"posts\">Latest posts</h2>");
         html.Append(List(content.Posts, Link, "No posts yet. Announcements and discussion starters from the facilitators appear here."));
+        html.Append(All(ItemKind.Post, "posts", content.Posts.Count, GroupPageContent.LatestPosts));
         html.Append("</section>");
 
         html.Append("<section aria-labelledby=\"library\"><h2 id=\"library\">Library</h2>");
         html.Append(List(content.Materials, Link, "The library is empty. Documents, links, slides and videos the group shares appear here, pinned ones first."));
+        html.Append(All(ItemKind.Material, "materials", content.Materials.Count, GroupPageContent.LatestMaterials));
         html.Append("</section>");
 
         html.Append("<section aria-labelledby=\"past\"><h2 id=\"past\">Past sessions</h2>");
         html.Append(content.Past.Count == 0
             ? "<p class=\"muted\">No past sessions yet. After a session, its notes and recording are linked here.</p>"
-            : "<ul class=\"items\">" + string.Concat(content.Past.Select(s =>
-                $"<li><a href=\"{Link(s)}\">{E(s.Title ?? "Session")}</a> <span class=\"muted\">{E(SessionTime.Summary(s.StartsAtLocal!.Value, s.EndsAtLocal!.Value, s.TimeZone!, null, null))}</span>"
-                + (s.Cancelled ? " <strong>cancelled</strong>" : "")
-                + (s.RecordingUrl is not null ? " · recording" : "") + (s.NotesHtml is { Length: > 0 } ? " · notes" : "") + "</li>")) + "</ul>");
+            : "<ul class=\"items\">" + string.Concat(content.Past.Select(s => SessionLine(s, Link(s)))) + "</ul>");
+        html.Append(All(ItemKind.Session, "sessions", content.Past.Count, GroupPageContent.LatestPast));
         html.Append("</section>");
 
         html.Append("<section aria-labelledby=\"subscribe\"><h2 id=\"subscribe\">Calendar and feed</h2>");
@@ -71,8 +79,17 @@ public static class GroupPage
     private static string List(IReadOnlyList<GroupItem> items, Func<GroupItem, string> link, string empty) =>
         items.Count == 0
             ? $"<p class=\"muted\">{E(empty)}</p>"
-            : "<ul class=\"items\">" + string.Concat(items.Select(i =>
-                $"<li>{(i.Pinned ? "<span class=\"badge\">Pinned</span> " : "")}<a href=\"{link(i)}\">{E(Title(i))}</a> <span class=\"muted\">{Meta(i)}</span></li>")) + "</ul>";
+            : "<ul class=\"items\">" + string.Concat(items.Select(i => ItemLine(i, link(i)))) + "</ul>";
+
+    /// <summary>A prompt, post or material in a list: pinned badge, title (or the start of its text), date and state.</summary>
+    internal static string ItemLine(GroupItem i, string encodedLink) =>
+        $"<li>{(i.Pinned ? "<span class=\"badge\">Pinned</span> " : "")}<a href=\"{encodedLink}\">{E(Title(i))}</a> <span class=\"muted\">{Meta(i)}</span></li>";
+
+    /// <summary>A session in a list: title, its time in its own zone, and whether it was cancelled or has a recording or notes.</summary>
+    internal static string SessionLine(GroupItem s, string encodedLink) =>
+        $"<li><a href=\"{encodedLink}\">{E(s.Title ?? "Session")}</a> <span class=\"muted\">{E(SessionTime.Summary(s.StartsAtLocal!.Value, s.EndsAtLocal!.Value, s.TimeZone!, null, null))}</span>"
+        + (s.Cancelled ? " <strong>cancelled</strong>" : "")
+        + (s.RecordingUrl is not null ? " · recording" : "") + (s.NotesHtml is { Length: > 0 } ? " · notes" : "") + "</li>";
 
     private static string Title(GroupItem i) => i.Title is { Length: > 0 } t ? t : PlainText.FromHtml(i.ContentHtml, 90);
 
