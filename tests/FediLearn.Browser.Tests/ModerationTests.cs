@@ -127,6 +127,57 @@ public sealed class ModerationTests(ChromiumFixture chromium) : GroupWorkspaceTe
     }
 
     /// <summary>
+    /// Learners reply to posts (and materials and sessions) from Mastodon as much as to prompts: the items list links to a
+    /// post's replies, where a facilitator removes one as on a prompt's responses page. Until 2026-12-05 only prompts had
+    /// such a page, and a reply to a post could be removed only through the API or the CLI.
+    /// </summary>
+    [Fact]
+    public async Task A_reply_to_a_post_is_listed_and_removed_from_the_posts_replies_page()
+    {
+        var ana = await FacilitatorAsync();
+        await using var remote = await FakeRemoteServer.StartAsync();
+        var group = $"{Node.Origin}/g/rust";
+        (await remote.SendAsync($"{group}/inbox", remote.Follow(group))).Dispose();
+        await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Accept", TimeSpan.FromSeconds(60));
+        await ana.GotoAsync("/workspace/rust/new/post");
+        await ana.GetByLabel("Title (optional)").FillAsync("Reading list");
+        await ana.GetByLabel("Text (Markdown)").FillAsync("Read chapter 3.");
+        await ana.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
+        await ana.ArriveAtAsync("**/workspace/rust?published=**");
+        var post = (await ana.GetByRole(AriaRole.Link, new() { Name = "See it on the public page" }).GetAttributeAsync("href"))!;
+        foreach (var (who, n) in new[] { ("mia", 1), ("ole", 2) })
+        {
+            var reply = remote.MastodonReply(who, $"{remote.Origin}/users/{who}/statuses/{n}", post, group, $"@rust@{Node.Authority}", $"<p>Chapter 3 note from {who}.</p>");
+            using var response = await remote.SendAsync($"{Node.Origin}/inbox", reply);
+            Assert.Equal(202, (int)response.StatusCode);
+        }
+
+        await EventuallyAsync(async () =>
+        {
+            await ana.GotoAsync("/workspace/rust/items");
+            await ana.GetByRole(AriaRole.Link, new() { Name = "Replies to Reading list" }).ClickAsync();
+            await ana.ArriveAtAsync("**/workspace/rust/items/*/replies");
+            return await ana.GetByText("2 replies from 2 people.").CountAsync() == 1;
+        }, "both replies listed");
+        await Expect(ana.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Replies to “Reading list”");
+        var first = ana.Locator("article.reply").First;
+        await Expect(first).ToContainTextAsync("Chapter 3 note from mia.");
+        await first.GetByRole(AriaRole.Button, new() { Name = "Remove" }).ClickAsync();
+        await ana.ArriveAtAsync("**/items/*/replies?removed=1");
+        await Expect(ana.GetByRole(AriaRole.Status)).ToContainTextAsync("The reply was removed");
+        await Expect(ana.Locator("article.reply")).ToHaveCountAsync(1);
+        await Expect(ana.Locator("article.reply")).ToContainTextAsync("from ole");
+        var undo = await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Undo"
+            && r.Activity["object"] is JObject o && o.Value<string>("type") == "Announce", TimeSpan.FromSeconds(60));
+        Assert.Equal(group, undo.Activity.Value<string>("actor"));
+
+        // The prompts/{id} address stays a prompt's: a post there is not found.
+        var id = post.Split('/').Last();
+        var response2 = await ana.GotoAsync($"/workspace/rust/prompts/{id}");
+        Assert.Equal(404, response2!.Status);
+    }
+
+    /// <summary>
     /// A prompt with more responses than a page holds: 50 a page, oldest first, with links between the pages, and a
     /// removal on page 2 comes back to page 2. Until 2026-12-05 the page listed every reply at once (842 KB of HTML for
     /// 637 replies in a load test).

@@ -7,16 +7,20 @@ using Microsoft.EntityFrameworkCore;
 
 namespace FediLearn.Web.Pages.Workspace.Groups;
 
-/// <summary>/workspace/{group}/prompts/{id}: the replies in the prompt's thread (as the API's responses), oldest first,
-/// <see cref="PageSize"/> a page (<c>?page=N</c>), each removable through ModerationService.RemoveReplyAsync (the group
-/// withdraws its Announce and announces a Delete).</summary>
+/// <summary>/workspace/{group}/items/{id}/replies (for a prompt also /workspace/{group}/prompts/{id}, its responses as
+/// the API lists them): the replies in a published item's thread, oldest first, <see cref="PageSize"/> a page
+/// (<c>?page=N</c>), each removable through ModerationService.RemoveReplyAsync (the group withdraws its Announce and
+/// announces a Delete). Learners reply to posts, materials and sessions from Mastodon as much as to prompts.</summary>
 public sealed class ResponsesModel(FediLearnDbContext db, ModerationService moderation, ActorUrls urls) : GroupPageModel
 {
     public const int PageSize = 50;
 
     [BindProperty(SupportsGet = true)] public long Id { get; set; }
-    public GroupItem Prompt { get; private set; } = null!;
-    public string PromptUrl { get; private set; } = "";
+    public GroupItem Item { get; private set; } = null!;
+    public string ItemUrl { get; private set; } = "";
+    /// <summary>What a reply is called here: a prompt's are its responses.</summary>
+    public string Noun => Item.Kind == ItemKind.Prompt ? "response" : "reply";
+    public string Nouns => Item.Kind == ItemKind.Prompt ? "responses" : "replies";
     /// <summary>This page's replies.</summary>
     public IReadOnlyList<Reply> Replies { get; private set; } = [];
     /// <summary>Every reply in the thread, and the people who wrote them, on all pages.</summary>
@@ -36,9 +40,9 @@ public sealed class ResponsesModel(FediLearnDbContext db, ModerationService mode
     public async Task<IActionResult> OnPostRemoveAsync(string? reply, string? reason, CancellationToken ct)
     {
         if (!await LoadAsync(ct)) return NotFound();
-        if (string.IsNullOrEmpty(reply) || !await Thread(Prompt.Id).AnyAsync(r => r.Uri == reply, ct))
+        if (string.IsNullOrEmpty(reply) || !await Thread(Item.Id).AnyAsync(r => r.Uri == reply, ct))
         {
-            ModelState.AddModelError("", "That reply is not in this prompt's thread any more.");
+            ModelState.AddModelError("", "That reply is not in this thread any more.");
             return Page();
         }
         try
@@ -50,30 +54,34 @@ public sealed class ResponsesModel(FediLearnDbContext db, ModerationService mode
             ModelState.AddModelError("", AccountForms.Sentence(e.Message));
             return Page();
         }
-        return Redirect(Paged($"{Base}/prompts/{Id}", PageNumber, "removed=1"));
+        return Redirect(Paged(Here, PageNumber, "removed=1"));
     }
 
     /// <summary>This page's address for page <paramref name="page"/> (page 1 has no query).</summary>
-    public string Link(int page) => Paged($"{Base}/prompts/{Id}", page);
+    public string Link(int page) => Paged(Here, page);
 
     /// <summary>A form's action on this page: the handler, and the page to come back to.</summary>
-    public string Action(string handler) => Paged($"{Base}/prompts/{Id}", PageNumber, $"handler={handler}");
+    public string Action(string handler) => Paged(Here, PageNumber, $"handler={handler}");
 
-    private IQueryable<Reply> Thread(long promptId) =>
-        db.Replies.AsNoTracking().Where(r => r.TopItemId == promptId && r.DeletedAt == null);
+    /// <summary>The address this page was asked for, of its two: links and redirects stay on it.</summary>
+    private string Here => (Request.PathBase + Request.Path).ToString();
+
+    private IQueryable<Reply> Thread(long itemId) =>
+        db.Replies.AsNoTracking().Where(r => r.TopItemId == itemId && r.DeletedAt == null);
 
     private async Task<bool> LoadAsync(CancellationToken ct)
     {
-        var prompt = await db.GroupItems.AsNoTracking()
-            .FirstOrDefaultAsync(i => i.Id == Id && i.GroupId == Group.Id && i.Kind == ItemKind.Prompt && i.DeletedAt == null, ct);
-        if (prompt is null) return false;
-        Prompt = prompt;
-        PromptUrl = urls.Item(Group.Name, ItemKind.Prompt, prompt.Id);
-        Total = await Thread(prompt.Id).CountAsync(ct);
-        People = await Thread(prompt.Id).Select(r => r.AuthorUri).Distinct().CountAsync(ct);
+        // Published items have threads; the prompts/{id} address is a prompt's only.
+        var item = await db.GroupItems.AsNoTracking()
+            .FirstOrDefaultAsync(i => i.Id == Id && i.GroupId == Group.Id && i.PublishedAt != null && i.DeletedAt == null, ct);
+        if (item is null || (Request.Path.Value?.EndsWith("/replies", StringComparison.Ordinal) != true && item.Kind != ItemKind.Prompt)) return false;
+        Item = item;
+        ItemUrl = urls.Item(Group.Name, item.Kind, item.Id);
+        Total = await Thread(item.Id).CountAsync(ct);
+        People = await Thread(item.Id).Select(r => r.AuthorUri).Distinct().CountAsync(ct);
         // A page past the end shows the last one (after a removal emptied it, for example).
         PageNumber = QueryPage(Pages);
-        Replies = await Thread(prompt.Id).OrderBy(r => r.PublishedAt).ThenBy(r => r.Id)
+        Replies = await Thread(item.Id).OrderBy(r => r.PublishedAt).ThenBy(r => r.Id)
             .Skip((PageNumber - 1) * PageSize).Take(PageSize).ToListAsync(ct);
         return true;
     }
