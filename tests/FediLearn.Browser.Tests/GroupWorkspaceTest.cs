@@ -27,6 +27,12 @@ public abstract class GroupWorkspaceTest(ChromiumFixture chromium) : WebAppTest(
     {
         await page.GotoAsync("/workspace/rust/new/prompt");
         await page.GetByLabel("Text (Markdown)").FillAsync(markdown);
+        return await PublishAsync(page);
+    }
+
+    /// <summary>Publishes the compose form filled on <paramref name="page"/>; returns the item's public address.</summary>
+    protected static async Task<string> PublishAsync(IPage page)
+    {
         await page.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
         await page.ArriveAtAsync("**/workspace/rust?published=**");
         return (await page.GetByRole(AriaRole.Link, new() { Name = "See it on the public page" }).GetAttributeAsync("href"))!;

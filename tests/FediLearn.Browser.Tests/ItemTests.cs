@@ -19,13 +19,6 @@ public sealed class ItemTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
 
     private static string Local(DateTime at) => at.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture);
 
-    private static async Task<string> PublishAsync(IPage page)
-    {
-        await page.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
-        await page.ArriveAtAsync("**/workspace/rust?published=**");
-        return (await page.GetByRole(AriaRole.Link, new() { Name = "See it on the public page" }).GetAttributeAsync("href"))!;
-    }
-
     [Fact]
     public async Task Each_kind_is_written_in_the_browser_and_appears_on_its_public_page_and_in_the_items_list()
     {

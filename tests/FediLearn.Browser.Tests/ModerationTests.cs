@@ -142,9 +142,7 @@ public sealed class ModerationTests(ChromiumFixture chromium) : GroupWorkspaceTe
         await ana.GotoAsync("/workspace/rust/new/post");
         await ana.GetByLabel("Title (optional)").FillAsync("Reading list");
         await ana.GetByLabel("Text (Markdown)").FillAsync("Read chapter 3.");
-        await ana.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
-        await ana.ArriveAtAsync("**/workspace/rust?published=**");
-        var post = (await ana.GetByRole(AriaRole.Link, new() { Name = "See it on the public page" }).GetAttributeAsync("href"))!;
+        var post = await PublishAsync(ana);
         foreach (var (who, n) in new[] { ("mia", 1), ("ole", 2) })
         {
             var reply = remote.MastodonReply(who, $"{remote.Origin}/users/{who}/statuses/{n}", post, group, $"@rust@{Node.Authority}", $"<p>Chapter 3 note from {who}.</p>");

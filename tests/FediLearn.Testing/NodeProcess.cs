@@ -136,6 +136,38 @@ public sealed class NodeProcess : IAsyncDisposable
         return new CliResult(process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>
+    /// Runs the executable once, with <paramref name="args"/> and only the given settings (no node of its own), until it
+    /// exits: for what a start that cannot succeed says. Killed after 60 s, so a start that does succeed fails the test.
+    /// </summary>
+    public static async Task<CliResult> RunOnceAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        info.ArgumentList.Add(WebAssemblyPath);
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        foreach (var (key, value) in environment) info.Environment[key] = value;
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"the process did not exit within 60 s:\n{await stderr}\n{await stdout}");
+        }
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
     /// <summary>Ends the server at once, as a crash or power cut would: no graceful shutdown (Process.Kill is SIGKILL on Linux).</summary>
     public async Task KillAsync()
     {

@@ -63,28 +63,19 @@ public sealed class HostingTests
         holder.Start();
         var held = ((IPEndPoint)holder.LocalEndpoint).Port;
         var dataPath = Path.Combine(Path.GetTempPath(), "fedilearn-tests", "listen-" + Guid.NewGuid().ToString("N"));
-        var info = new System.Diagnostics.ProcessStartInfo("dotnet")
+        var settings = new Dictionary<string, string>
         {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            WorkingDirectory = Path.GetTempPath(),
+            ["FediLearn__DataPath"] = dataPath,
+            ["ASPNETCORE_URLS"] = problem == "taken" ? $"http://127.0.0.1:{held}" : $"https://127.0.0.1:{NodeProcess.FreePort()}",
         };
-        info.ArgumentList.Add(NodeProcess.WebAssemblyPath);
-        info.Environment["FediLearn__DataPath"] = dataPath;
-        info.Environment["ASPNETCORE_URLS"] = problem == "taken" ? $"http://127.0.0.1:{held}" : $"https://127.0.0.1:{NodeProcess.FreePort()}";
         if (problem == "missing certificate")
-            info.Environment["Kestrel__Certificates__Default__Path"] = Path.Combine(dataPath, "absent.pem");
-        using var process = System.Diagnostics.Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        var said = await stderr;
-        Assert.True(process.ExitCode == 1, $"exit {process.ExitCode}\n{said}\n{await stdout}");
-        Assert.StartsWith("error: the server did not start: ", said);
-        Assert.Contains(expected, said);
-        Assert.DoesNotContain("Unhandled exception", said);
-        Assert.DoesNotContain("   at ", said);
+            settings["Kestrel__Certificates__Default__Path"] = Path.Combine(dataPath, "absent.pem");
+        var run = await NodeProcess.RunOnceAsync(settings);
+        Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}\n{run.StdErr}\n{run.StdOut}");
+        Assert.StartsWith("error: the server did not start: ", run.StdErr);
+        Assert.Contains(expected, run.StdErr);
+        Assert.DoesNotContain("Unhandled exception", run.StdErr);
+        Assert.DoesNotContain("   at ", run.StdErr);
         try { Directory.Delete(dataPath, recursive: true); } catch (IOException) { }
     }
 
@@ -103,28 +94,17 @@ public sealed class HostingTests
         await File.WriteAllTextAsync(file, json);
         try
         {
-            var info = new System.Diagnostics.ProcessStartInfo("dotnet")
+            var run = await NodeProcess.RunOnceAsync(new Dictionary<string, string>
             {
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
-                WorkingDirectory = Path.GetTempPath(),
-            };
-            info.ArgumentList.Add(NodeProcess.WebAssemblyPath);
-            foreach (var arg in verb) info.ArgumentList.Add(arg);
-            info.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
-            info.Environment["DOTNET_ENVIRONMENT"] = environment;
-            info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{NodeProcess.FreePort()}";
-            info.Environment["FediLearn__DataPath"] = Path.Combine(Path.GetTempPath(), "fedilearn-tests", "broken-" + Guid.NewGuid().ToString("N"));
-            using var process = System.Diagnostics.Process.Start(info)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await process.WaitForExitAsync(timeout.Token);
-            var said = await stderr;
-            Assert.True(process.ExitCode == 1, $"exit {process.ExitCode}\n{said}\n{await stdout}");
-            Assert.Equal($"Configuration error: Failed to load configuration from file '{file}'. Could not parse the JSON file. ", said[..said.IndexOf("Line ", StringComparison.Ordinal)]);
-            Assert.Contains(expected, said);
-            Assert.Single(said.Trim().Split('\n'));
+                ["ASPNETCORE_ENVIRONMENT"] = environment,
+                ["DOTNET_ENVIRONMENT"] = environment,
+                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{NodeProcess.FreePort()}",
+                ["FediLearn__DataPath"] = Path.Combine(Path.GetTempPath(), "fedilearn-tests", "broken-" + Guid.NewGuid().ToString("N")),
+            }, verb);
+            Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}\n{run.StdErr}\n{run.StdOut}");
+            Assert.Equal($"Configuration error: Failed to load configuration from file '{file}'. Could not parse the JSON file. ", run.StdErr[..run.StdErr.IndexOf("Line ", StringComparison.Ordinal)]);
+            Assert.Contains(expected, run.StdErr);
+            Assert.Single(run.StdErr.Trim().Split('\n'));
         }
         finally
         {
