@@ -36,6 +36,21 @@ public static class ErrorResponses
                 await context.Response.WriteAsJsonAsync(new { error = text });
             return;
         }
+        if (FediLearn.Core.Data.DatabaseOutage.IsOutage(feature?.Error))
+        {
+            // The database is restarting, unreachable or full: one warning line per request, not a stack trace each.
+            logger.LogWarning("{Method} {Path}: the database is unavailable ({Error}): 503", context.Request.Method, context.Request.Path,
+                Innermost(feature!.Error).Message.ReplaceLineEndings(" "));
+            const string text = "This node cannot reach its database right now. Try again in a minute.";
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.Headers.RetryAfter = "30";
+            if (html)
+                await Html.HtmlLayout.WriteAsync(context, 503, "Unavailable for a moment",
+                    $"<h1>Unavailable for a moment</h1><p>{text}</p><p>If it lasts, tell the node's admin.</p>");
+            else
+                await context.Response.WriteAsJsonAsync(new { error = text });
+            return;
+        }
         // A reference the visitor can quote to the admin, who finds the same one in the log; nothing else of the error leaves the node.
         var reference = context.TraceIdentifier;
         logger.LogError(feature?.Error, "Unhandled error {Reference} for {Method} {Path}", reference, context.Request.Method, context.Request.Path);
@@ -66,5 +81,11 @@ public static class ErrorResponses
             return;
         }
         await context.Response.WriteAsJsonAsync(new { error = code == 404 ? "Not found" : $"HTTP {code}" });
+    }
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is { } inner) e = inner;
+        return e;
     }
 }

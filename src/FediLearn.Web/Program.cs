@@ -59,7 +59,8 @@ app.UseExceptionHandler(new ExceptionHandlerOptions
 {
     ExceptionHandler = ErrorResponses.WriteUnhandledAsync,
     // A write that lost a race is a 409, logged by WriteUnhandledAsync as such, not as an error (DatabaseConflicts).
-    SuppressDiagnosticsCallback = c => FediLearn.Core.Data.DatabaseConflicts.IsConflict(c.Exception),
+    // A database that is down for a moment is a 503 with one warning line (WriteUnhandledAsync), not a stack trace a request.
+    SuppressDiagnosticsCallback = c => FediLearn.Core.Data.DatabaseConflicts.IsConflict(c.Exception) || FediLearn.Core.Data.DatabaseOutage.IsOutage(c.Exception),
 });
 app.UseStatusCodePages(ErrorResponses.WriteStatusCodeAsync);
 app.UseRateLimiter();

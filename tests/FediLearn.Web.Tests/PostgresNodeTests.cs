@@ -67,6 +67,51 @@ public sealed class PostgresNodeTests
         Assert.Equal(0, await database.ScalarAsync("SELECT count(*) FROM delivery_jobs WHERE state <> 2"));
     }
 
+    /// <summary>
+    /// PostgreSQL restarting or out of reach for a moment (a relay in front of it is cut): pages, API, ActivityPub GETs
+    /// and the inbox answer 503 with Retry-After and a plain message, not 500 (remote servers retry; nothing is wrong
+    /// with the request); the node keeps running and answers as before once the database is back.
+    /// </summary>
+    [PostgresFact]
+    public async Task While_the_database_is_out_of_reach_requests_get_503_with_retry_after_and_the_node_recovers()
+    {
+        await using var database = await Database.CreateAsync();
+        var server = new NpgsqlConnectionStringBuilder(database.ConnectionString);
+        await using var relay = new TcpRelay(server.Host!, server.Port);
+        var throughRelay = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Host = "127.0.0.1", Port = relay.Port, Timeout = 3 }.ConnectionString;
+        await using var node = await NodeProcess.StartAsync("pg-outage", settings: database.Settings(("FediLearn__Database__ConnectionString", throughRelay)));
+        await node.CliAsync("groups", "add", "open", "--title", "Open group").MustAsync();
+        await using var remote = await FakeRemoteServer.StartAsync();
+
+        async Task<(int Status, string? RetryAfter, string Body)> GetAsync(string path, string accept)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, node.Origin + path);
+            request.Headers.Accept.ParseAdd(accept);
+            using var response = await Http.SendAsync(request);
+            return ((int)response.StatusCode, response.Headers.RetryAfter?.ToString(), await response.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal(200, (await GetAsync("/g/open", "text/html")).Status);
+        relay.Cut();
+        foreach (var (path, accept) in new[] { ("/", "text/html"), ("/g/open/posts", "text/html"), ("/g/open/outbox", "application/activity+json") })
+        {
+            var (status, retryAfter, body) = await GetAsync(path, accept);
+            Assert.True(status == 503, $"{path}: {status} {body}");
+            Assert.Equal("30", retryAfter);
+            Assert.Contains("cannot reach its database right now", body);
+        }
+        using (var follow = await remote.SendAsync($"{node.Origin}/g/open/inbox", remote.Follow($"{node.Origin}/g/open")))
+            Assert.Equal(503, (int)follow.StatusCode);
+        Assert.Equal("running", node.State);
+        Assert.DoesNotContain("Unhandled error", node.Output);
+
+        relay.Restore();
+        await EventuallyAsync(async () => (await GetAsync("/g/open", "text/html")).Status == 200, "the node serves pages again", node);
+        using (var follow = await remote.SendAsync($"{node.Origin}/g/open/inbox", remote.Follow($"{node.Origin}/g/open")))
+            Assert.Equal(202, (int)follow.StatusCode);
+        await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Accept", TimeSpan.FromSeconds(30));
+    }
+
     private static List<string> Accepts(FakeRemoteServer remote) =>
         remote.Received.Where(r => r.Activity.Value<string>("type") == "Accept").Select(r => r.Activity.Value<string>("actor")!).ToList();
 
