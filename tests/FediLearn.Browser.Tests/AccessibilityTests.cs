@@ -34,9 +34,10 @@ public sealed class AccessibilityTests(ChromiumFixture chromium, ITestOutputHelp
         using (var response = await remote.SendAsync($"{Node.Origin}/inbox", reply)) Assert.Equal(202, (int)response.StatusCode);
         await EventuallyAsync(async () => (await visitor.GotoAsync(prompt))!.Ok && await visitor.GetByText("Trait objects versus generics!").CountAsync() > 0, "the reply on the prompt's page");
 
-        foreach (var path in new[] { "/", "/g/rust", session, prompt, "/g/nope", "/login" })
+        foreach (var path in new[] { "/", "/g/rust", session, prompt, "/g/rust/prompts", "/g/rust/sessions", "/g/nope", "/login" })
             await CheckAsync(visitor, path, problems);
-        foreach (var path in new[] { "/workspace", "/workspace/rust", "/workspace/rust/new/session" })
+        var promptId = prompt.Split('/').Last();
+        foreach (var path in new[] { "/workspace", "/workspace/rust", "/workspace/rust/new/session", $"/workspace/rust/prompts/{promptId}", $"/workspace/rust/items/{session.Split('/').Last()}/replies" })
             await CheckAsync(ana, path, problems);
 
         Assert.True(problems.Count == 0, "axe found serious or critical violations:\n" + string.Join("\n", problems));
@@ -79,7 +80,8 @@ public sealed class AccessibilityTests(ChromiumFixture chromium, ITestOutputHelp
 
     private async Task CheckAsync(IPage page, string path, List<string> problems)
     {
-        await page.GotoAsync(path);
+        var response = await page.GotoAsync(path);
+        Assert.Equal(path == "/g/nope" ? 404 : 200, response!.Status); // the page itself, not an error page in its place
         var result = await page.RunAxe(new AxeRunOptions
         {
             RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
