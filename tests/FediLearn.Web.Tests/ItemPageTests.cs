@@ -66,12 +66,17 @@ public sealed class ItemPageTests
         await using var a = await PublishingNode.StartAsync("item-list");
         for (var i = 1; i <= 52; i++) await a.PublishAsync("posts", new { content = $"Post number {i:00}" });
         for (var i = 1; i <= 3; i++) await a.PublishAsync("prompts", new { content = $"Prompt number {i}" });
+        var day = DateTime.UtcNow.Date.AddDays(30);
+        for (var i = 1; i <= 10; i++) // ten upcoming sessions fill their list, with none past
+            await a.PublishAsync("sessions", new { title = $"Session {i}", content = "x", startsAt = day.AddDays(i).AddHours(18).ToString("yyyy-MM-ddTHH:mm"), endsAt = day.AddDays(i).AddHours(19).ToString("yyyy-MM-ddTHH:mm"), timezone = "Europe/Amsterdam", place = "Library" });
         var parser = new HtmlParser();
 
         var group = parser.ParseDocument(await PageAsync(a.Group));
         Assert.Equal($"{a.Group}/posts", group.QuerySelector("section[aria-labelledby=posts] a[href$='/posts']")?.GetAttribute("href"));
         Assert.Equal("All posts", group.QuerySelector("section[aria-labelledby=posts] a[href$='/posts']")!.TextContent);
         Assert.Null(group.QuerySelector("a[href$='/prompts']")); // three prompts: the group's page shows them all
+        Assert.NotNull(group.QuerySelector("section[aria-labelledby=upcoming] a[href$='/sessions']"));
+        Assert.Null(group.QuerySelector("section[aria-labelledby=past] a[href$='/sessions']"));
 
         var first = parser.ParseDocument(await PageAsync($"{a.Group}/posts"));
         Assert.Contains("52 in all, newest first; page 1 of 2.", first.Body!.TextContent);
@@ -87,7 +92,10 @@ public sealed class ItemPageTests
         Assert.Null(second.QuerySelector("a[rel=next]"));
 
         Assert.Contains("3 in all, newest first.", await PageAsync($"{a.Group}/prompts"));
-        Assert.Contains("Nothing published here yet.", await PageAsync($"{a.Group}/sessions"));
+        var sessions = parser.ParseDocument(await PageAsync($"{a.Group}/sessions"));
+        Assert.Contains("10 in all, latest start first.", sessions.Body!.TextContent);
+        Assert.Equal("Session 10", sessions.QuerySelector("ul.items li a")!.TextContent);
+        Assert.Contains("Nothing published here yet.", await PageAsync($"{a.Group}/materials"));
 
         // Not an ActivityPub document: the outbox is.
         using var json = new HttpRequestMessage(HttpMethod.Get, $"{a.Group}/posts");

@@ -34,16 +34,17 @@ public static class GroupPage
         string Link(GroupItem i) => E(urls.Item(group.Name, i.Kind, i.Id));
         var html = new StringBuilder();
 
+        // Each list shows the latest few; once it is full, a link leads to all of them (ItemListPage).
+        string All(ItemKind kind, string what, int shown, int cut) =>
+            shown < cut ? "" : $"<p><a href=\"{E(urls.Items(group.Name, kind))}\">All {what}</a></p>";
+
         html.Append("<section aria-labelledby=\"upcoming\"><h2 id=\"upcoming\">Upcoming sessions</h2>");
         html.Append(content.Upcoming.Count == 0
             ? "<p class=\"muted\">No sessions scheduled yet. When facilitators plan a live session, its date, time and join link appear here.</p>"
             : "<ul class=\"items\">" + string.Concat(content.Upcoming.Select(s =>
                 $"<li><a href=\"{Link(s)}\">{E(s.Title ?? "Session")}</a><br>{ViewerTime.Session(s, "span")}</li>")) + "</ul>");
+        html.Append(All(ItemKind.Session, "sessions", content.Upcoming.Count, GroupPageContent.UpcomingSessions));
         html.Append("</section>");
-
-        // Each list shows the latest few; once it is full, a link leads to all of them (ItemListPage).
-        string All(ItemKind kind, string what, int shown, int cut) =>
-            shown < cut ? "" : $"<p><a href=\"{E(urls.Items(group.Name, kind))}\">All {what}</a></p>";
 
         html.Append("<section aria-labelledby=\"prompts\"><h2 id=\"prompts\">Latest prompts</h2>");
         html.Append(List(content.Prompts, Link, "No prompts yet. Questions and tasks for the group appear here; answer them from your fediverse account."));
