@@ -27,13 +27,9 @@ public static class ErrorResponses
         {
             // Two requests changed the same thing at the same moment (a double click, a retry); this one came second.
             logger.LogInformation("{Method} {Path} lost a race with another request: 409", context.Request.Method, context.Request.Path);
-            const string text = "Another request changed the same thing at the same moment. Reload to see where it stands, then try again if needed.";
-            context.Response.StatusCode = StatusCodes.Status409Conflict;
-            if (html)
-                await Html.HtmlLayout.WriteAsync(context, 409, "Changed at the same time",
-                    $"<h1>Changed at the same time</h1><p>{text}</p><p><a href=\"/\">Back to the groups on this node</a></p>");
-            else
-                await context.Response.WriteAsJsonAsync(new { error = text });
+            await WriteNoticeAsync(context, html, StatusCodes.Status409Conflict, "Changed at the same time",
+                "Another request changed the same thing at the same moment. Reload to see where it stands, then try again if needed.",
+                "<a href=\"/\">Back to the groups on this node</a>");
             return;
         }
         if (FediLearn.Core.Data.DatabaseOutage.IsOutage(feature?.Error))
@@ -41,14 +37,9 @@ public static class ErrorResponses
             // The database is restarting, unreachable or full: one warning line per request, not a stack trace each.
             logger.LogWarning("{Method} {Path}: the database is unavailable ({Error}): 503", context.Request.Method, context.Request.Path,
                 Innermost(feature!.Error).Message.ReplaceLineEndings(" "));
-            const string text = "This node cannot reach its database right now. Try again in a minute.";
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.Headers.RetryAfter = "30";
-            if (html)
-                await Html.HtmlLayout.WriteAsync(context, 503, "Unavailable for a moment",
-                    $"<h1>Unavailable for a moment</h1><p>{text}</p><p>If it lasts, tell the node's admin.</p>");
-            else
-                await context.Response.WriteAsJsonAsync(new { error = text });
+            await WriteNoticeAsync(context, html, StatusCodes.Status503ServiceUnavailable, "Unavailable for a moment",
+                "This node cannot reach its database right now. Try again in a minute.", "If it lasts, tell the node's admin.");
             return;
         }
         // A reference the visitor can quote to the admin, who finds the same one in the log; nothing else of the error leaves the node.
@@ -81,6 +72,16 @@ public static class ErrorResponses
             return;
         }
         await context.Response.WriteAsJsonAsync(new { error = code == 404 ? "Not found" : $"HTTP {code}" });
+    }
+
+    /// <summary>A plain message as a page (title, text, then <paramref name="moreHtml"/>) or as JSON's <c>error</c>.</summary>
+    private static async Task WriteNoticeAsync(HttpContext context, bool html, int status, string title, string text, string moreHtml)
+    {
+        context.Response.StatusCode = status;
+        if (html)
+            await Html.HtmlLayout.WriteAsync(context, status, title, $"<h1>{title}</h1><p>{text}</p><p>{moreHtml}</p>");
+        else
+            await context.Response.WriteAsJsonAsync(new { error = text });
     }
 
     private static Exception Innermost(Exception e)

@@ -42,8 +42,8 @@ public static class ObjectEndpoints
         var k = KindOf(kind);
         var items = db.GroupItems.AsNoTracking().Where(i => i.GroupId == group.Id && i.Kind == k && i.PublishedAt != null && i.DeletedAt == null);
         var total = await items.CountAsync(ct);
-        var pages = Math.Max(1, (total + ItemListPage.PerPage - 1) / ItemListPage.PerPage);
-        var page = Pages.Workspace.Groups.GroupPageModel.PageIn(http.Request, pages);
+        var pages = Paging.Count(total, ItemListPage.PerPage);
+        var page = Paging.PageIn(http.Request, pages);
         var ordered = k switch
         {
             ItemKind.Session => items.OrderByDescending(i => i.StartsAtLocal).ThenByDescending(i => i.Id),
@@ -90,8 +90,8 @@ public static class ObjectEndpoints
         // The discussion, oldest first, a page at a time (?page=N): every reply is reachable, and a page stays readable.
         var replies = db.Replies.AsNoTracking().Where(r => r.TopItemId == item.Id && r.DeletedAt == null);
         var total = await replies.CountAsync(ct);
-        var pages = Math.Max(1, (total + ItemPages.RepliesPerPage - 1) / ItemPages.RepliesPerPage);
-        var page = Pages.Workspace.Groups.GroupPageModel.PageIn(http.Request, pages);
+        var pages = Paging.Count(total, ItemPages.RepliesPerPage);
+        var page = Paging.PageIn(http.Request, pages);
         var shown = await replies.OrderBy(r => r.PublishedAt).ThenBy(r => r.Id)
             .Skip((page - 1) * ItemPages.RepliesPerPage).Take(ItemPages.RepliesPerPage).ToListAsync(ct);
         var likes = await db.Likes.CountAsync(l => l.ObjectUri == renderer.Id(item, group), ct);

@@ -47,8 +47,8 @@ public static class ItemListPage
         if (pages > 1)
         {
             body.Append($"<nav aria-label=\"Pages of {what.ToLowerInvariant()}\"><p>");
-            if (page > 1) body.Append($"<a href=\"{E(page == 2 ? self : $"{self}?page={page - 1}")}\" rel=\"prev\">Newer</a> ");
-            if (page < pages) body.Append($"<a href=\"{E($"{self}?page={page + 1}")}\" rel=\"next\">Older</a>");
+            if (page > 1) body.Append($"<a href=\"{E(Paging.Link(self, page - 1))}\" rel=\"prev\">Newer</a> ");
+            if (page < pages) body.Append($"<a href=\"{E(Paging.Link(self, page + 1))}\" rel=\"next\">Older</a>");
             body.Append("</p></nav>");
         }
         return HtmlLayout.Result($"{what} · {group.DisplayName}", body.ToString(), urls.Actor(group) + "/outbox");

@@ -91,15 +91,13 @@ public static class ItemPages
         {
             sb.Append("<nav aria-label=\"Pages of the discussion\"><p>");
             if (thread.Page > 1)
-                sb.Append($"<a href=\"{E(PageLink(id, thread.Page - 1))}\" rel=\"prev\">Earlier replies</a> ");
+                sb.Append($"<a href=\"{E(Paging.Link(id, thread.Page - 1))}#discussion\" rel=\"prev\">Earlier replies</a> ");
             if (thread.Page < thread.Pages)
-                sb.Append($"<a href=\"{E(PageLink(id, thread.Page + 1))}\" rel=\"next\">Later replies</a>");
+                sb.Append($"<a href=\"{E(Paging.Link(id, thread.Page + 1))}#discussion\" rel=\"next\">Later replies</a>");
             sb.Append("</p></nav>");
         }
         return sb.ToString();
     }
-
-    private static string PageLink(string id, int page) => (page > 1 ? $"{id}?page={page}" : id) + "#discussion";
 }
 
 /// <summary>One page of an item's discussion: its replies, every reply's count, which page and how many.</summary>

@@ -19,7 +19,7 @@ public sealed class FollowersModel(FollowerService followers, ModerationService 
     public int PendingTotal { get; private set; }
     public int AcceptedTotal { get; private set; }
     public int PageNumber { get; private set; } = 1;
-    public int Pages => Math.Max(1, (Math.Max(PendingTotal, AcceptedTotal) + PageSize - 1) / PageSize);
+    public int Pages => Paging.Count(Math.Max(PendingTotal, AcceptedTotal), PageSize);
     public IReadOnlyList<GroupBan> Banned { get; private set; } = [];
     /// <summary>Handles of banned remote actors we know, by actor id.</summary>
     public IReadOnlyDictionary<string, string> BannedHandles { get; private set; } = new Dictionary<string, string>();
@@ -56,7 +56,7 @@ public sealed class FollowersModel(FollowerService followers, ModerationService 
         {
             if (string.IsNullOrWhiteSpace(actor)) throw new FediLearnException("choose a follower");
             await action();
-            return Redirect(Paged($"{Base}/followers", QueryPage(), $"done={done}"));
+            return Redirect(Paging.Link($"{Base}/followers", QueryPage(), $"done={done}"));
         }
         catch (FediLearnException e)
         {
@@ -67,10 +67,10 @@ public sealed class FollowersModel(FollowerService followers, ModerationService 
     }
 
     /// <summary>This page's address for page <paramref name="page"/> (page 1 has no query).</summary>
-    public string Link(int page) => Paged($"{Base}/followers", page);
+    public string Link(int page) => Paging.Link($"{Base}/followers", page);
 
     /// <summary>A form's action on this page: the handler, and the page to come back to.</summary>
-    public string Action(string handler) => Paged($"{Base}/followers", PageNumber, $"handler={handler}");
+    public string Action(string handler) => Paging.Link($"{Base}/followers", PageNumber, $"handler={handler}");
 
     private async Task LoadAsync(CancellationToken ct)
     {

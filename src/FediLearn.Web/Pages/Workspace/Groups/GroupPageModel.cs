@@ -69,27 +69,8 @@ public abstract class GroupPageModel : PageModel
     protected Task<GroupItem?> LiveItemAsync(FediLearnDbContext db, long id, CancellationToken ct) =>
         db.GroupItems.FirstOrDefaultAsync(i => i.Id == id && i.GroupId == Group.Id && i.DeletedAt == null, ct);
 
-    /// <summary>
-    /// The <c>?page=N</c> of a paged list, at least 1 and at most <paramref name="last"/>. Read from the query string
-    /// itself: "page" is also Razor Pages' route value (the page's own path), which model binding reads before the query
-    /// string, so a bound <c>int? page</c> is always null and every page showed the first (the items list until
-    /// 2026-12-05).
-    /// </summary>
-    public static int PageIn(HttpRequest request, int last = 10_000) =>
-        Math.Clamp(int.TryParse(request.Query["page"], NumberStyles.None, CultureInfo.InvariantCulture, out var page) ? page : 1, 1, Math.Max(1, last));
-
-    protected int QueryPage(int last = 10_000) => PageIn(Request, last);
-
-    /// <summary>
-    /// <paramref name="path"/> on page <paramref name="page"/> (page 1 has no <c>page=</c>), then
-    /// <paramref name="query"/>: a page's links, its forms' actions (<c>handler=…</c>) and the redirects back to it.
-    /// </summary>
-    public static string Paged(string path, int page, string? query = null)
-    {
-        var pageQuery = page > 1 ? $"page={page}" : null;
-        var all = string.Join('&', new[] { pageQuery, query }.Where(q => q is not null));
-        return all.Length == 0 ? path : $"{path}?{all}";
-    }
+    /// <summary>This request's page of a paged list (<see cref="Paging.PageIn"/>).</summary>
+    protected int QueryPage(int last = 10_000) => Paging.PageIn(Request, last);
 
     /// <summary>A stored UTC time, always with its zone.</summary>
     public static string Utc(DateTime utc) => DateTime.SpecifyKind(utc, DateTimeKind.Utc).ToString("ddd d MMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture);

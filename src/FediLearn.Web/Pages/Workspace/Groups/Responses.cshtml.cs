@@ -27,7 +27,7 @@ public sealed class ResponsesModel(FediLearnDbContext db, ModerationService mode
     public int Total { get; private set; }
     public int People { get; private set; }
     public int PageNumber { get; private set; } = 1;
-    public int Pages => Math.Max(1, (Total + PageSize - 1) / PageSize);
+    public int Pages => Paging.Count(Total, PageSize);
     public string? Removed { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
@@ -54,14 +54,14 @@ public sealed class ResponsesModel(FediLearnDbContext db, ModerationService mode
             ModelState.AddModelError("", AccountForms.Sentence(e.Message));
             return Page();
         }
-        return Redirect(Paged(Here, PageNumber, "removed=1"));
+        return Redirect(Paging.Link(Here, PageNumber, "removed=1"));
     }
 
     /// <summary>This page's address for page <paramref name="page"/> (page 1 has no query).</summary>
-    public string Link(int page) => Paged(Here, page);
+    public string Link(int page) => Paging.Link(Here, page);
 
     /// <summary>A form's action on this page: the handler, and the page to come back to.</summary>
-    public string Action(string handler) => Paged(Here, PageNumber, $"handler={handler}");
+    public string Action(string handler) => Paging.Link(Here, PageNumber, $"handler={handler}");
 
     /// <summary>The address this page was asked for, of its two: links and redirects stay on it.</summary>
     private string Here => (Request.PathBase + Request.Path).ToString();

@@ -1,0 +1,34 @@
+using System.Globalization;
+
+namespace FediLearn.Web;
+
+/// <summary>
+/// Lists shown to people a page at a time (<c>?page=N</c>, 1 first): the workspace's items, followers and responses, an
+/// item's public discussion, a group's public lists. Which page a request asks for, how many pages there are, and the
+/// address of one.
+/// </summary>
+public static class Paging
+{
+    /// <summary>Pages needed for <paramref name="total"/> entries, <paramref name="perPage"/> a page; an empty list is one page.</summary>
+    public static int Count(int total, int perPage) => Math.Max(1, (total + perPage - 1) / perPage);
+
+    /// <summary>
+    /// The <c>?page=N</c> of a paged list, at least 1 and at most <paramref name="last"/>. Read from the query string
+    /// itself: "page" is also Razor Pages' route value (the page's own path), which model binding reads before the query
+    /// string, so a bound <c>int? page</c> is always null and every page showed the first (the items list until
+    /// 2026-12-05).
+    /// </summary>
+    public static int PageIn(HttpRequest request, int last = 10_000) =>
+        Math.Clamp(int.TryParse(request.Query["page"], NumberStyles.None, CultureInfo.InvariantCulture, out var page) ? page : 1, 1, Math.Max(1, last));
+
+    /// <summary>
+    /// <paramref name="path"/> on page <paramref name="page"/> (page 1 has no <c>page=</c>), then
+    /// <paramref name="query"/>: a page's links, its forms' actions (<c>handler=…</c>) and the redirects back to it.
+    /// </summary>
+    public static string Link(string path, int page, string? query = null)
+    {
+        var pageQuery = page > 1 ? $"page={page}" : null;
+        var all = string.Join('&', new[] { pageQuery, query }.Where(q => q is not null));
+        return all.Length == 0 ? path : $"{path}?{all}";
+    }
+}
