@@ -421,5 +421,15 @@ public sealed class ItemTests(ChromiumFixture chromium) : GroupWorkspaceTest(chr
         await Expect(ana.GetByRole(AriaRole.Link, new() { Name = "Older" })).ToHaveCountAsync(0);
         await ana.GetByRole(AriaRole.Link, new() { Name = "Newer" }).ClickAsync();
         await Expect(rows.First).ToContainTextAsync("Numbered post 52");
+
+        // A filtered list pages within its filter.
+        var show = ana.GetByRole(AriaRole.Navigation, new() { Name = "Show" });
+        await show.GetByRole(AriaRole.Link, new() { Name = "Posts" }).ClickAsync();
+        await ana.ArriveAtAsync("**/items?kind=post");
+        await ana.GetByRole(AriaRole.Link, new() { Name = "Older" }).ClickAsync();
+        await ana.ArriveAtAsync("**/items?page=2&kind=post");
+        await Expect(rows).ToHaveCountAsync(2);
+        await Expect(rows.Last).ToContainTextAsync("Numbered post 01");
+        await Expect(show.GetByRole(AriaRole.Link, new() { Name = "Posts" })).ToHaveAttributeAsync("aria-current", "page");
     }
 }

@@ -55,5 +55,5 @@ public sealed class ItemsModel(FediLearnDbContext db, ActorUrls urls) : GroupPag
     public static string KindLabel(GroupItem item) => item.Kind == ItemKind.Prompt && item.ChoicesJson is not null ? "check-in" : item.Kind.ToString().ToLowerInvariant();
 
     public string Link(string kind, int page = 1) =>
-        $"{Base}/items" + (kind.Length > 0 ? $"?kind={kind}" : "") + (page > 1 ? (kind.Length > 0 ? "&" : "?") + $"page={page}" : "");
+        Paging.Link($"{Base}/items", page, kind.Length > 0 ? $"kind={Uri.EscapeDataString(kind)}" : null);
 }
