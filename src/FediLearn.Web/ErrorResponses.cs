@@ -19,8 +19,10 @@ public static class ErrorResponses
             if (html)
                 await Html.HtmlLayout.WriteAsync(context, bad.StatusCode, "Bad request",
                     "<h1>Bad request</h1><p>This node could not read the request. Check the address and try again.</p><p><a href=\"/\">Back to the groups on this node</a></p>");
+            else if (bad.InnerException is System.Text.Json.JsonException json)
+                await Api.JsonBodyErrors.Invalid(json).ExecuteAsync(context); // a JSON API body: a 400 naming the field
             else
-                await context.Response.WriteAsJsonAsync(new { error = bad.Message });
+                await context.Response.WriteAsJsonAsync(new { error = BadRequestMessage(bad) });
             return;
         }
         if (FediLearn.Core.Data.DatabaseConflicts.IsConflict(feature?.Error))
@@ -71,7 +73,7 @@ public static class ErrorResponses
             await Html.HtmlLayout.WriteAsync(context, code, title, $"<h1>{title}</h1><p>{text}</p><p><a href=\"/\">Back to the groups on this node</a></p>");
             return;
         }
-        await context.Response.WriteAsJsonAsync(new { error = code == 404 ? "Not found" : $"HTTP {code}" });
+        await context.Response.WriteAsJsonAsync(new { error = code switch { 404 => "Not found", 415 => "Send the body as application/json.", _ => $"HTTP {code}" } });
     }
 
     /// <summary>A plain message as a page (title, text, then <paramref name="moreHtml"/>) or as JSON's <c>error</c>.</summary>
@@ -83,6 +85,15 @@ public static class ErrorResponses
         else
             await context.Response.WriteAsJsonAsync(new { error = text });
     }
+
+    /// <summary>What the client should change; minimal APIs' own binding messages name .NET parameters and types.</summary>
+    private static string BadRequestMessage(BadHttpRequestException bad) => bad switch
+    {
+        { StatusCode: 415 } => "Send the body as application/json.",
+        { StatusCode: 413 } => "The request body is too large.",
+        _ when bad.Message.Contains("no body was provided", StringComparison.Ordinal) => "Send a JSON object as the body.",
+        _ => bad.Message,
+    };
 
     private static Exception Innermost(Exception e)
     {

@@ -38,6 +38,10 @@ builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
 builder.Services.AddFediLearnCore(builder.Configuration);
 builder.Services.AddFediLearnWorkers();
 builder.Services.AddProblemDetails();
+// A JSON API body with a field the request does not have is refused, naming it (docs/api.md): a typo is never ignored.
+builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow);
+// A body that cannot be bound is thrown to ErrorResponses, which says what is wrong, instead of an empty 400.
+builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
 builder.Services.AddFediLearnForwardedHeaders(builder.Configuration); // client address and scheme from a trusted reverse proxy
 builder.Services.AddFediLearnRateLimits(); // per-host, per-token, per-address budgets (RateLimits.cs)
 builder.Services.AddFediLearnWebApp(); // Razor Pages UI, Identity cookies, admin policy (Pages/WebAppSetup.cs)
@@ -60,7 +64,9 @@ app.UseExceptionHandler(new ExceptionHandlerOptions
     ExceptionHandler = ErrorResponses.WriteUnhandledAsync,
     // A write that lost a race is a 409, logged by WriteUnhandledAsync as such, not as an error (DatabaseConflicts).
     // A database that is down for a moment is a 503 with one warning line (WriteUnhandledAsync), not a stack trace a request.
-    SuppressDiagnosticsCallback = c => FediLearn.Core.Data.DatabaseConflicts.IsConflict(c.Exception) || FediLearn.Core.Data.DatabaseOutage.IsOutage(c.Exception),
+    // A request that cannot be read (a bad JSON body, too large) is the client's error, answered as such (4xx), not logged as ours.
+    SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException
+        || FediLearn.Core.Data.DatabaseConflicts.IsConflict(c.Exception) || FediLearn.Core.Data.DatabaseOutage.IsOutage(c.Exception),
 });
 app.UseStatusCodePages(ErrorResponses.WriteStatusCodeAsync);
 app.UseRateLimiter();

@@ -38,6 +38,36 @@ public sealed class OptionsValidatorTests
     public void Origins_are_accepted(string publicUrl) =>
         Assert.True(Validator.Validate(null, new FediLearnOptions { PublicUrl = publicUrl }).Succeeded);
 
+    /// <summary>Values the code used to take silently: a negative limit meant none, a dead-host window of minutes skipped a server after one outage.</summary>
+    [Theory]
+    [InlineData("FediLearn:Delivery:PerHostConcurrency", "-1")]
+    [InlineData("FediLearn:Delivery:DeadHostAfter", "00:05:00")]
+    [InlineData("FediLearn:Delivery:DeadHostAfter", "-1.00:00:00")]
+    [InlineData("FediLearn:ReadCache:MaxEntries", "0")]
+    [InlineData("FediLearn:RateLimits:InboxPerHostPerMinute", "-1")]
+    [InlineData("FediLearn:RateLimits:FetchPerHostPerMinute", "-5")]
+    [InlineData("FediLearn:RateLimits:ApiPerTokenPerMinute", "-1")]
+    [InlineData("FediLearn:RateLimits:LoginPerAddressPerMinute", "-1")]
+    public void Out_of_range_limits_are_named(string setting, string value)
+    {
+        var options = new FediLearnOptions();
+        new ConfigurationBuilder().AddInMemoryCollection([new(setting, value)]).Build().GetSection("FediLearn").Bind(options);
+        var failure = Assert.Single(Validator.Validate(null, options).Failures!);
+        Assert.StartsWith(setting + " must be", failure);
+    }
+
+    [Theory]
+    [InlineData("FediLearn:Delivery:PerHostConcurrency", "0")]
+    [InlineData("FediLearn:RateLimits:InboxPerHostPerMinute", "0")]
+    [InlineData("FediLearn:Delivery:DeadHostAfter", "01:00:00")]
+    [InlineData("FediLearn:ReadCache:MaxEntries", "1")]
+    public void Zero_and_boundary_values_that_mean_something_pass(string setting, string value)
+    {
+        var options = new FediLearnOptions();
+        new ConfigurationBuilder().AddInMemoryCollection([new(setting, value)]).Build().GetSection("FediLearn").Bind(options);
+        Assert.True(Validator.Validate(null, options).Succeeded);
+    }
+
     [Fact]
     public void Defaults_pass() => Assert.Equal(ValidateOptionsResult.Success, Validator.Validate(null, new FediLearnOptions()));
 

@@ -47,6 +47,57 @@ public sealed class ApiTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// Every JSON body, not only the items': a field the request does not have (a typo) or a value of the wrong type is a
+    /// 400 problem naming the field. Until 2026-12-05 the other endpoints ignored unknown fields: <c>{"policy":"open"}</c>
+    /// answered 200 and changed nothing.
+    /// </summary>
+    [Theory]
+    [InlineData("PATCH", "groups/rust", """{"policy":"open"}""", "policy")]
+    [InlineData("PATCH", "groups/rust", """{"postingPolicy":5}""", "postingPolicy")]
+    [InlineData("POST", "groups/rust/moderation/remove", """{"reply":"https://x.example/r/1","reasons":"spam"}""", "reasons")]
+    [InlineData("POST", "groups/rust/moderation/report", """{"object":"https://x.example/r/1","coment":"spam"}""", "coment")]
+    [InlineData("POST", "groups/rust/bans", """{"actor":"https://x.example/u/1","why":"spam"}""", "why")]
+    [InlineData("POST", "notes", """{"content":"hi","group":"rust","replyTo":"https://x.example/r/1"}""", "replyTo")]
+    [InlineData("POST", "groups/rust/sessions/1/rsvp", """{"state":"accept"}""", "state")]
+    [InlineData("POST", "groups/rust/sessions/1/attendees/approve", """{"actorId":"https://x.example/u/1"}""", "actorId")]
+    [InlineData("POST", "groups/rust/sessions/1/reminders", """{"message":"soon","when":"now"}""", "when")]
+    [InlineData("PATCH", "groups/rust", "[1]", "body")]
+    [InlineData("PATCH", "groups/rust", """{"postingPolicy":""", "postingPolicy")]
+    public async Task Every_json_body_refuses_unknown_fields_and_wrong_types_naming_them(string method, string path, string body, string field)
+    {
+        using var response = await _a.SendAsync(new HttpMethod(method), path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(400 == (int)response.StatusCode, $"{(int)response.StatusCode} {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var message = (string?)JObject.Parse(text)["errors"]?[field]?[0];
+        Assert.False(string.IsNullOrEmpty(message), text);
+        Assert.DoesNotContain("FediLearn.", message);
+    }
+
+    /// <summary>A body that is not JSON, or none: a 400 or 415 that says what to send (it was <c>{"error":"HTTP 415"}</c>, or an empty 400).</summary>
+    [Fact]
+    public async Task A_body_that_is_not_json_or_missing_says_what_to_send()
+    {
+        using (var request = new HttpRequestMessage(HttpMethod.Patch, $"{_a.Node.Origin}/api/groups/rust"))
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _a.Token);
+            request.Content = new StringContent("postingPolicy=open", System.Text.Encoding.UTF8, "text/plain");
+            using var response = await TestHelpers.Http.SendAsync(request);
+            Assert.Equal(415, (int)response.StatusCode);
+            Assert.Equal("Send the body as application/json.", (string?)JObject.Parse(await response.Content.ReadAsStringAsync())["error"]);
+        }
+        using (var request = new HttpRequestMessage(HttpMethod.Post, $"{_a.Node.Origin}/api/groups/rust/bans"))
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _a.Token);
+            request.Content = new StringContent("", System.Text.Encoding.UTF8, "application/json");
+            using var response = await TestHelpers.Http.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(400 == (int)response.StatusCode, $"{(int)response.StatusCode} {text}");
+            Assert.Equal("Send a JSON object as the body.", (string?)JObject.Parse(text)["error"]);
+        }
+    }
+
+    /// <summary>
     /// The same DELETE sent many times at once (a double click, a client's retries): one is made and sends one Delete, the
     /// others are 404 as a later DELETE is. Until 2026-12-05 two or three of sixteen could each send their own Delete.
     /// </summary>

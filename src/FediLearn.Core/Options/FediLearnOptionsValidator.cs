@@ -26,6 +26,9 @@ public sealed class FediLearnOptionsValidator : IValidateOptions<FediLearnOption
         if (d.MaxAttempts is < 1 or > 100) errors.Add("FediLearn:Delivery:MaxAttempts must be between 1 and 100.");
         if (d.Concurrency is < 1 or > 256) errors.Add("FediLearn:Delivery:Concurrency must be between 1 and 256.");
         if (d.PollInterval <= TimeSpan.Zero) errors.Add("FediLearn:Delivery:PollInterval must be positive.");
+        if (d.PerHostConcurrency < 0) errors.Add("FediLearn:Delivery:PerHostConcurrency must be 0 (no limit) or more.");
+        if (d.DeadHostAfter < TimeSpan.FromHours(1))
+            errors.Add("FediLearn:Delivery:DeadHostAfter must be at least 01:00:00: a server down for a moment would otherwise be skipped until it writes to us.");
         if (d.Lease < TimeSpan.FromSeconds(10)) errors.Add("FediLearn:Delivery:Lease must be at least 10 seconds.");
         if (d.ScheduleInterval < TimeSpan.FromSeconds(1) || d.ScheduleInterval > TimeSpan.FromHours(1))
             errors.Add("FediLearn:Delivery:ScheduleInterval must be between 00:00:01 and 01:00:00.");
@@ -60,6 +63,14 @@ public sealed class FediLearnOptionsValidator : IValidateOptions<FediLearnOption
                 errors.Add($"FediLearn:ReverseProxy:TrustedProxies: \"{proxy}\" is not an address (10.0.0.5) or a network (10.0.0.0/24).");
         if (options.ReadCache.Seconds is < 0 or > 60)
             errors.Add("FediLearn:ReadCache:Seconds must be between 0 (off) and 60: it is how stale a document may be after another process changed it.");
+        if (options.ReadCache.MaxEntries < 1) errors.Add("FediLearn:ReadCache:MaxEntries must be at least 1.");
+        var limits = options.RateLimits;
+        foreach (var (limitName, value) in new[]
+                 {
+                     ("InboxPerHostPerMinute", limits.InboxPerHostPerMinute), ("FetchPerHostPerMinute", limits.FetchPerHostPerMinute),
+                     ("ApiPerTokenPerMinute", limits.ApiPerTokenPerMinute), ("LoginPerAddressPerMinute", limits.LoginPerAddressPerMinute),
+                 })
+            if (value < 0) errors.Add($"FediLearn:RateLimits:{limitName} must be 0 (no limit) or more.");
         if (options.Metrics.Token is { Length: > 0 and < 16 })
             errors.Add("FediLearn:Metrics:Token must be at least 16 characters (or empty to turn /metrics off).");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -135,16 +135,7 @@ public static class ItemApiEndpoints
         }
         catch (JsonException e)
         {
-            var field = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body";
-            return (null, ApiAuth.Invalid(new Dictionary<string, string[]> { [field] = [Clean(e.Message)] }));
+            return (null, JsonBodyErrors.Invalid(e));
         }
-    }
-
-    /// <summary>System.Text.Json's message without the type names and positions that mean nothing to an API user.</summary>
-    private static string Clean(string message)
-    {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        message = cut > 0 ? message[..cut] : message;
-        return message.Replace("FediLearn.Web.Api.ItemRequest", "the item").Replace("System.", "");
     }
 }

@@ -1,0 +1,37 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace FediLearn.Web.Api;
+
+/// <summary>
+/// A JSON API body that System.Text.Json refused (malformed, a wrong type, an unknown field), as the field it is about
+/// and a message an API user can act on: without .NET type names, line numbers or positions.
+/// </summary>
+public static partial class JsonBodyErrors
+{
+    public static (string Field, string Message) Describe(JsonException e)
+    {
+        var message = e.Message;
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (cut > 0) message = message[..cut];
+        message = TypeName().Replace(message, "the request");
+        var unmapped = UnmappedProperty().Match(message);
+        if (unmapped.Success)
+            return (unmapped.Groups[1].Value, $"Unknown field \"{unmapped.Groups[1].Value}\": this request has no such field (check its spelling in docs/api.md).");
+        var field = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body";
+        return (field, message.Replace("System.", ""));
+    }
+
+    /// <summary>As <see cref="Describe"/>, answered as a 400 validation problem naming the field.</summary>
+    public static IResult Invalid(JsonException e)
+    {
+        var (field, message) = Describe(e);
+        return ApiAuth.Invalid(new Dictionary<string, string[]> { [field] = [message] });
+    }
+
+    [GeneratedRegex(@"'?FediLearn\.[\w.+]*\w'?")]
+    private static partial Regex TypeName();
+
+    [GeneratedRegex(@"^The JSON property '([^']*)' could not be mapped to any \.NET member")]
+    private static partial Regex UnmappedProperty();
+}
