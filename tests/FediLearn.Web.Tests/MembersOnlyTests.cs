@@ -207,11 +207,12 @@ public sealed class MembersOnlyTests
         var prompt = (await PublishAsync(node, ana, new { content = "Share your draft" })).Value<string>("id")!;
         await inside.WaitForAsync(r => r.Activity.Value<string>("type") == "Create", TimeSpan.FromSeconds(30));
 
+        string noteId;
         using (var note = await SendApiAsync(node, ana, HttpMethod.Post, "notes", new { content = "The secret handshake is in chapter 3", inReplyTo = prompt }))
         {
             var text = await note.Content.ReadAsStringAsync();
             Assert.True(201 == (int)note.StatusCode, $"{(int)note.StatusCode}: {text}");
-            var noteId = JObject.Parse(text).Value<string>("id")!;
+            noteId = JObject.Parse(text).Value<string>("id")!;
             var relay = await inside.WaitForAsync(r => r.Activity.Value<string>("type") == "Announce", TimeSpan.FromSeconds(30));
             Assert.DoesNotContain(PublicIri, relay.Activity.ToString()); // neither the group's Announce nor ana's Create inside it
             using (var read = await inside.GetAsync(noteId)) Assert.Equal(200, (int)read.StatusCode);
@@ -231,6 +232,13 @@ public sealed class MembersOnlyTests
             Assert.Equal(403, (int)thread.StatusCode);
         using (var own = await SendApiAsync(node, ana, HttpMethod.Get, $"thread?object={Uri.EscapeDataString(prompt)}"))
             Assert.Contains("secret handshake", await own.Content.ReadAsStringAsync());
+
+        // Its Delete is addressed as the note was: until 2026-12-05 it said Public and ana's followers.
+        using (var delete = await SendApiAsync(node, ana, HttpMethod.Delete, $"notes/{noteId[(noteId.LastIndexOf('/') + 1)..]}"))
+            Assert.True(delete.IsSuccessStatusCode, $"{(int)delete.StatusCode} {await delete.Content.ReadAsStringAsync()}");
+        var deleted = await inside.WaitForAsync(r => r.Activity.ToString().Contains("\"Delete\""), TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain(PublicIri, deleted.Activity.ToString());
+        Assert.DoesNotContain($"{node.Origin}/u/ana/followers", deleted.Activity.ToString());
     }
 
     private static async Task AssertForbiddenAsync(HttpResponseMessage response, string url, string why)

@@ -105,7 +105,15 @@ public sealed class NoteService(
             if (await db.LocalNotes.Where(n => n.Id == note.Id && n.DeletedAt == null).ExecuteUpdateAsync(s => s.SetProperty(n => n.DeletedAt, now), ct) == 0)
                 throw new FediLearnException($"you have no note {id}");
             note.DeletedAt = now;
-            stored = Send(author, note, Wrap("Delete", author, new JObject { ["id"] = noteId, ["type"] = "Tombstone" }));
+            var tombstone = new JObject { ["id"] = noteId, ["type"] = "Tombstone" };
+            if (MembersOnlyGroup(note.GroupUri) is not null)
+            {
+                // Addressed as the note was (the group and the parent's author), not Public and followers.
+                var rendered = Render(note, author);
+                tombstone["to"] = rendered["to"]!.DeepClone();
+                tombstone["cc"] = rendered["cc"]!.DeepClone();
+            }
+            stored = Send(author, note, Wrap("Delete", author, tombstone));
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
