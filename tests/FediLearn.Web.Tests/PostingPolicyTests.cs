@@ -38,6 +38,9 @@ public sealed class PostingPolicyTests
         Assert.Contains("facilitators", (await a.Node.CliAsync("groups", "set", "rust", "--posting-policy", "facilitators").MustAsync()).StdOut);
         // What Lemmy reads; the CLI is another process, so the server's read cache shows it within ReadCache:Seconds (2 s).
         await EventuallyAsync(async () => (await GetActivityJsonAsync(a.Group)).Value<bool>("postingRestrictedToMods"), "postingRestrictedToMods", a.Node, 5);
+        // Followers' servers are told, as from the settings page (until 2026-12-05 the API and the CLI sent nothing, and Lemmy kept its copy).
+        await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Update" && r.Activity["object"] is JObject { } group
+            && group.Value<string>("id") == a.Group && group.Value<bool?>("postingRestrictedToMods") == true, TimeSpan.FromSeconds(30));
         var second = $"{remote.Origin}/users/member/statuses/2";
         (await remote.SendAsync($"{a.Node.Origin}/inbox", remote.MastodonReply("member", second, prompt, a.Group, handle, "<p>again</p>"))).Dispose();
         var bad2 = await a.Node.CliAsync("groups", "set", "rust", "--posting-policy", "everyone");

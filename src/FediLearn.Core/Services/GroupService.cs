@@ -197,8 +197,21 @@ public sealed class GroupService(
         var group = await db.FindGroupAsync(groupName, ct);
         if (group.MembersOnly && parsed == PostingPolicy.Open)
             throw new FediLearnException($"{groupName} is members-only: only its participants or facilitators can reply, so the policy cannot be open");
+        var now = time.GetUtcNow();
+        var before = group.PostingPolicyAt(now);
         group.PostingPolicy = parsed;
+        if (group.PostingPolicyAt(now) == before)
+        {
+            await db.SaveChangesAsync(ct);
+            return parsed;
+        }
+        // The actor document shows it (Lemmy's postingRestrictedToMods): followers' servers get Update{Group}, as from the settings page.
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         await db.SaveChangesAsync(ct);
+        queue.Broadcast(db, group, ActorUpdate(group, now));
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        fanout.Signal.Notify();
         return parsed;
     }
 
