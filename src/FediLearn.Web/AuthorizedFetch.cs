@@ -37,7 +37,13 @@ public static class AuthorizedFetch
         // Caches must not hand a signed answer to an unsigned request, or one server's answer to another.
         context.Response.OnStarting(() =>
         {
-            context.Response.Headers.Vary = "Accept, Signature, Signature-Input";
+            // Added to what the answer varies on already: a members-only group's answer also varies on Cookie (MembersOnlyAccess),
+            // and that callback, registered later, runs first.
+            var vary = context.Response.Headers.Vary.ToString();
+            var tokens = vary.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+            foreach (var token in (string[])["Accept", "Signature", "Signature-Input"])
+                if (!tokens.Contains(token, StringComparer.OrdinalIgnoreCase)) tokens.Add(token);
+            context.Response.Headers.Vary = string.Join(", ", tokens);
             context.Response.Headers.CacheControl = "private, no-store";
             return Task.CompletedTask;
         });

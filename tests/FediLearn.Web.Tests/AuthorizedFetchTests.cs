@@ -69,6 +69,30 @@ public sealed class AuthorizedFetchTests
         }
     }
 
+    /// <summary>
+    /// A members-only group's answers vary on Cookie as well (a facilitator's browser session may read them): in secure
+    /// mode until 2026-12-05 the secure-mode header replaced that one, and Cookie was missing.
+    /// </summary>
+    [Fact]
+    public async Task In_secure_mode_a_members_only_groups_answers_still_vary_on_cookie()
+    {
+        await using var a = await PublishingNode.StartAsync("af-members", SecureMode);
+        await using var remote = await FakeRemoteServer.StartAsync();
+        await a.Node.CliAsync("groups", "add", "cohort", "--title", "Closed cohort", "--facilitator", "ana", "--members-only").MustAsync();
+        var outbox = $"{a.Node.Origin}/g/cohort/outbox";
+        using (var outsider = await remote.GetAsync(outbox))
+        {
+            Assert.True(403 == (int)outsider.StatusCode, $"{(int)outsider.StatusCode} {await outsider.Content.ReadAsStringAsync()}");
+            Assert.Equal(["Accept", "Signature", "Signature-Input", "Cookie"], outsider.Headers.Vary);
+            Assert.True(outsider.Headers.CacheControl is { Private: true, NoStore: true });
+        }
+        using (var unsigned = await remote.GetAsync(outbox, sign: false))
+        {
+            Assert.Equal(401, (int)unsigned.StatusCode);
+            Assert.Contains("Signature", unsigned.Headers.Vary);
+        }
+    }
+
     [Fact]
     public async Task Without_the_setting_unsigned_GETs_are_answered_as_before()
     {
