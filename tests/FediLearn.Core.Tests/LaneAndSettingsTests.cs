@@ -24,12 +24,16 @@ public class LaneAndSettingsTests : NodeTest
         await using var scope = Node.Scope();
         var lane = Lanes.Find(key)!;
         var group = await scope.ServiceProvider.GetRequiredService<GroupService>()
-            .CreateFromLaneAsync("circle", "Tea and code", null, lane, approval: !approval, "Europe/Amsterdam", null, ana, default);
+            .CreateFromLaneAsync("circle", "Tea and code", null, lane, approval: false, "Europe/Amsterdam", null, ana, default);
 
         var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
         var stored = await db.LocalActors.AsNoTracking().SingleAsync(a => a.Id == group.Id);
         Assert.Equal((approval, policy, lane.Lane, "Europe/Amsterdam"), (stored.ManuallyApprovesFollowers, stored.PostingPolicy, stored.Lane, stored.DefaultTimeZone));
         Assert.Equal(archives, stored.ArchiveAt is not null);
+        // Asked for approval in a lane without it: kept (until 2026-12-05 the lane's default silently won over --approval).
+        var asked = await scope.ServiceProvider.GetRequiredService<GroupService>()
+            .CreateFromLaneAsync("asked", "Asked", null, lane, approval: true, null, null, ana, default);
+        Assert.True(asked.ManuallyApprovesFollowers);
         if (archives) Assert.InRange(stored.ArchiveAt!.Value, DateTime.UtcNow.AddDays(Lanes.PopupDays - 1), DateTime.UtcNow.AddDays(Lanes.PopupDays + 1));
         Assert.True(await db.GroupFacilitators.AnyAsync(f => f.GroupId == group.Id && f.PersonId == ana.Id));
         var item = await db.GroupItems.AsNoTracking().SingleAsync(i => i.GroupId == group.Id);

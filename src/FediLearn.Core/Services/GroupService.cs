@@ -45,7 +45,8 @@ public sealed class GroupService(
         CheckZoneAndArchive(timeZone, archiveAt, now, errors);
         if (errors.Count > 0) throw new ItemValidationException(errors);
 
-        var group = await AddAsync(name, title, summary, lane?.Approval ?? approval, null, ct);
+        // A lane's defaults, unless asked otherwise: approval asked for is kept even in a lane that does not need it.
+        var group = await AddAsync(name, title, summary, approval || lane?.Approval == true, null, ct);
         group.Lane = lane?.Lane ?? GroupLane.None;
         group.PostingPolicy = lane?.PostingPolicy ?? PostingPolicy.Open;
         if (membersOnly)
