@@ -47,7 +47,7 @@ public sealed class MediaService(FediLearnDbContext db, IOptions<FediLearnOption
                 while ((read = await content.ReadAsync(buffer, ct)) > 0)
                 {
                     size += read;
-                    if (size > MaxBytes) throw Invalid($"The file is larger than {MaxBytes / (1024 * 1024)} MiB.");
+                    if (size > MaxBytes) throw Invalid($"The file is larger than {Text.ByteSizes.Text(MaxBytes)}.");
                     if (headLength < head.Length)
                     {
                         var take = Math.Min(head.Length - headLength, read);

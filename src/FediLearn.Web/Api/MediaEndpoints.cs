@@ -26,7 +26,7 @@ public static class MediaEndpoints
         var (person, error) = await ApiAuth.PersonAsync(http, ct);
         if (error is not null) return error;
         if (http.Request.ContentLength > media.MaxBytes + 64 * 1024)
-            return ApiAuth.Problem(413, "Too large", $"Files are limited to {media.MaxBytes / (1024 * 1024)} MiB.");
+            return TooLarge(media);
         if (!http.Request.HasFormContentType)
             return ApiAuth.Invalid(new Dictionary<string, string[]> { ["file"] = ["Send the file as multipart/form-data in a field named \"file\"."] });
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = media.MaxBytes + 64 * 1024;
@@ -41,6 +41,7 @@ public static class MediaEndpoints
         }
         var file = form.Files.GetFile("file");
         if (file is null) return ApiAuth.Invalid(new Dictionary<string, string[]> { ["file"] = ["No file in the field named \"file\"."] });
+        if (file.Length > media.MaxBytes) return TooLarge(media); // within the request's margin for the form's own bytes
         try
         {
             await using var stream = file.OpenReadStream();
@@ -50,4 +51,7 @@ public static class MediaEndpoints
         }
         catch (ItemValidationException e) { return ApiAuth.Invalid(e.Errors); }
     }
+
+    private static IResult TooLarge(MediaService media) =>
+        ApiAuth.Problem(413, "Too large", $"Files are limited to {FediLearn.Core.Text.ByteSizes.Text(media.MaxBytes)}.");
 }

@@ -54,6 +54,5 @@ public sealed class AdminModel(FediLearnDbContext db, DeliveryAdminService deliv
         : t.TotalMinutes >= 1 && t.TotalMinutes % 1 == 0 ? $"{t.TotalMinutes:0} min"
         : t.TotalSeconds >= 1 ? $"{t.TotalSeconds:0.###} s" : $"{t.TotalMilliseconds:0} ms";
 
-    public static string Bytes(long bytes) =>
-        bytes >= 1024 * 1024 ? $"{bytes / (1024.0 * 1024):0.#} MiB" : bytes >= 1024 ? $"{bytes / 1024.0:0.#} KiB" : $"{bytes} bytes";
+    public static string Bytes(long bytes) => FediLearn.Core.Text.ByteSizes.Text(bytes);
 }
