@@ -33,7 +33,7 @@ public static class HomeEndpoints
             return Result(name, $"""
                 <h1>{E(name)}</h1>
                 {setup}
-                <p>{E(name)} is a FediLearn node: a home for cooperative learning groups on the fediverse. Each group publishes prompts,
+                <p>{(name == "FediLearn" ? "This" : E(name))} is a FediLearn node: a home for cooperative learning groups on the fediverse. Each group publishes prompts,
                 posts, materials and live sessions, and you take part from your own Mastodon (or other fediverse) account: follow a
                 group, and answer its prompts by replying.</p>
                 <h2>Learning groups</h2>
