@@ -98,6 +98,44 @@ public class LaneAndSettingsTests : NodeTest
         Assert.Equal("Archived now", (await db.LocalActors.AsNoTracking().SingleAsync(a => a.Id == group.Id)).Summary);
     }
 
+    /// <summary>
+    /// An archive date that comes makes the group facilitators-only, which its actor document shows: its followers' servers
+    /// get one Update{Group} (until 2026-12-05 none, and Lemmy showed an archived community as open until it refetched it).
+    /// </summary>
+    [DbFact]
+    public async Task A_group_whose_archive_date_comes_tells_its_followers_once()
+    {
+        var popup = await Node.AddActorAsync(ActorKind.Group, "popup");
+        var later = await Node.AddActorAsync(ActorKind.Group, "later");
+        var quiet = await Node.AddActorAsync(ActorKind.Group, "quiet");
+        await using var scope = Node.Scope();
+        var groups = scope.ServiceProvider.GetRequiredService<GroupService>();
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        var now = DateTime.UtcNow;
+        var past = new DateTime(now.Year, now.Month, now.Day, now.Hour, now.Minute, now.Second, DateTimeKind.Utc).AddMinutes(-1); // whole seconds, as PostgreSQL keeps them
+        await db.LocalActors.Where(a => a.Id == popup.Id).ExecuteUpdateAsync(u => u.SetProperty(a => a.ArchiveAt, past));
+        await db.LocalActors.Where(a => a.Id == later.Id).ExecuteUpdateAsync(u => u.SetProperty(a => a.ArchiveAt, past.AddDays(2)));
+        // Facilitators-only already: archiving changes nothing others see.
+        await db.LocalActors.Where(a => a.Id == quiet.Id).ExecuteUpdateAsync(u => u.SetProperty(a => a.ArchiveAt, past).SetProperty(a => a.PostingPolicy, PostingPolicy.Facilitators));
+
+        Assert.Equal(1, await groups.AnnounceArchivesAsync(default));
+        var update = await db.OutboundActivities.AsNoTracking().SingleAsync(a => a.Type == "Update");
+        Assert.Equal(popup.Id, update.ActorId);
+        var actor = (JObject)JObject.Parse(update.Json)["object"]!;
+        Assert.Equal(Node.Services.GetRequiredService<ActorUrls>().Actor(popup), actor.Value<string>("id"));
+        Assert.True(actor.Value<bool>("postingRestrictedToMods"));
+        Assert.True(await db.FanoutJobs.AnyAsync(f => f.ActivityId == update.Id));
+
+        // Once: the next look (this process's next round, or another process) sends nothing more.
+        Assert.Equal(0, await groups.AnnounceArchivesAsync(default));
+        Assert.Equal(1, await db.OutboundActivities.CountAsync(a => a.Type == "Update"));
+
+        // Reopened, then archived again at another date: told again.
+        await db.LocalActors.Where(a => a.Id == popup.Id).ExecuteUpdateAsync(u => u.SetProperty(a => a.ArchiveAt, past.AddSeconds(-30)));
+        Assert.Equal(1, await groups.AnnounceArchivesAsync(default));
+        Assert.Equal(2, await db.OutboundActivities.CountAsync(a => a.Type == "Update" && a.ActorId == popup.Id));
+    }
+
     [DbFact]
     public async Task An_archived_group_refuses_replies_from_learners_and_an_open_one_takes_them()
     {

@@ -62,6 +62,8 @@ public sealed class PublishScheduler(IServiceScopeFactory scopes, IOptions<FediL
                 using var scope = scopes.CreateScope();
                 var published = await scope.ServiceProvider.GetRequiredService<Services.PublishingService>().PublishDueAsync(stoppingToken);
                 if (published > 0) logger.LogInformation("Published {Count} scheduled item(s)", published);
+                var archived = await scope.ServiceProvider.GetRequiredService<Services.GroupService>().AnnounceArchivesAsync(stoppingToken);
+                if (archived > 0) logger.LogInformation("Sent Update{{Group}} for {Count} group(s) archived since the last look", archived);
                 await Task.Delay(_interval, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }

@@ -106,6 +106,7 @@ public sealed class GroupService(
         group.IconMediaKey = settings.IconMediaKey;
         if (seenByOthers)
         {
+            if (group.IsArchivedAt(now)) group.ArchiveAnnouncedFor = group.ArchiveAt; // this Update tells of it already
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             await db.SaveChangesAsync(ct);
             queue.Broadcast(db, group, ActorUpdate(group, now));
@@ -118,6 +119,39 @@ public sealed class GroupService(
             await db.SaveChangesAsync(ct);
         }
         return group;
+    }
+
+    /// <summary>
+    /// Groups whose archive date has come: from then on only facilitators post, which the actor document shows (Lemmy's
+    /// postingRestrictedToMods), so followers' servers get an Update{Group}, as when a facilitator changes the policy.
+    /// Run by every process's <see cref="Queues.PublishScheduler"/>; a conditional update lets one of them send it.
+    /// </summary>
+    public async Task<int> AnnounceArchivesAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var at = now.UtcDateTime;
+        var due = await db.LocalActors.AsNoTracking()
+            .Where(a => a.Kind == ActorKind.Group && a.ArchiveAt != null && a.ArchiveAt <= at && (a.ArchiveAnnouncedFor == null || a.ArchiveAnnouncedFor != a.ArchiveAt))
+            .Select(a => a.Id).Take(100).ToListAsync(ct);
+        var announced = 0;
+        foreach (var id in due)
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var claimed = await db.LocalActors
+                .Where(a => a.Id == id && a.ArchiveAt != null && a.ArchiveAt <= at && (a.ArchiveAnnouncedFor == null || a.ArchiveAnnouncedFor != a.ArchiveAt))
+                .ExecuteUpdateAsync(s => s.SetProperty(a => a.ArchiveAnnouncedFor, a => a.ArchiveAt), ct);
+            if (claimed == 0) continue;
+            var group = await db.LocalActors.FirstAsync(a => a.Id == id, ct);
+            if (group.PostingPolicy != PostingPolicy.Facilitators) // otherwise the document reads as before
+            {
+                queue.Broadcast(db, group, ActorUpdate(group, now));
+                await db.SaveChangesAsync(ct);
+                announced++;
+            }
+            await tx.CommitAsync(ct);
+        }
+        if (announced > 0) fanout.Signal.Notify();
+        return announced;
     }
 
     private JObject ActorUpdate(LocalActor group, DateTimeOffset now)

@@ -35,6 +35,8 @@ public sealed class LocalActor
     public string? DefaultTimeZone { get; set; }
     /// <summary>For a Group: from this instant on the group is archived, read-only (a popup's end); null: never.</summary>
     public DateTime? ArchiveAt { get; set; }
+    /// <summary>For a Group: the archive date whose arrival followers' servers were sent an Update{Group} for.</summary>
+    public DateTime? ArchiveAnnouncedFor { get; set; }
     /// <summary>For a Group: an uploaded icon (a media key); null: the generated one.</summary>
     public string? IconMediaKey { get; set; }
     /// <summary>

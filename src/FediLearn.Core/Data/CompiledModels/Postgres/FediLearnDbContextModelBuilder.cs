@@ -12,7 +12,7 @@ namespace FediLearn.Core.Data.CompiledModels.Postgres
     public partial class FediLearnDbContextModel
     {
         private FediLearnDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("48890cc4-97fe-4fa2-945b-683bcb0e8345"), entityTypeCount: 32)
+            : base(skipDetectChanges: false, modelId: new Guid("a565bcf9-051d-4ec3-8d33-e9716b82fdcd"), entityTypeCount: 32)
         {
         }
 

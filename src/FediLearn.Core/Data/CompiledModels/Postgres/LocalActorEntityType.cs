@@ -21,7 +21,7 @@ namespace FediLearn.Core.Data.CompiledModels.Postgres
                 "FediLearn.Core.Data.Entities.LocalActor",
                 typeof(LocalActor),
                 baseEntityType,
-                propertyCount: 20,
+                propertyCount: 21,
                 unnamedIndexCount: 2,
                 keyCount: 1);
 
@@ -35,6 +35,18 @@ namespace FediLearn.Core.Data.CompiledModels.Postgres
                 sentinel: 0L);
             id.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn);
             id.AddAnnotation("Relational:ColumnName", "id");
+
+            var archiveAnnouncedFor = runtimeEntityType.AddProperty(
+                "ArchiveAnnouncedFor",
+                typeof(DateTime?),
+                propertyInfo: typeof(LocalActor).GetProperty("ArchiveAnnouncedFor", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(LocalActor).GetField("<ArchiveAnnouncedFor>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+            archiveAnnouncedFor.SetValueConverter(new ValueConverter<DateTime, DateTime>(
+                DateTime (DateTime v) => (((int)(v.Kind)) == 2 ? v.ToUniversalTime() : DateTime.SpecifyKind(v, DateTimeKind.Utc)),
+                DateTime (DateTime v) => DateTime.SpecifyKind(v, DateTimeKind.Unspecified)));
+            archiveAnnouncedFor.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            archiveAnnouncedFor.AddAnnotation("Relational:ColumnName", "archive_announced_for");
 
             var archiveAt = runtimeEntityType.AddProperty(
                 "ArchiveAt",

@@ -11,7 +11,7 @@ namespace FediLearn.Core.Data.CompiledModels.Sqlite
     public partial class FediLearnDbContextModel
     {
         private FediLearnDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("1ceba22f-81e6-41c2-9e2a-3a6bb856d5eb"), entityTypeCount: 32)
+            : base(skipDetectChanges: false, modelId: new Guid("7fce897d-db1e-445b-b6c4-aa40852e2b9d"), entityTypeCount: 32)
         {
         }
 

@@ -19,7 +19,7 @@ namespace FediLearn.Core.Data.CompiledModels.Sqlite
                 "FediLearn.Core.Data.Entities.LocalActor",
                 typeof(LocalActor),
                 baseEntityType,
-                propertyCount: 20,
+                propertyCount: 21,
                 unnamedIndexCount: 2,
                 keyCount: 1);
 
@@ -32,6 +32,14 @@ namespace FediLearn.Core.Data.CompiledModels.Sqlite
                 afterSaveBehavior: PropertySaveBehavior.Throw,
                 sentinel: 0L);
             id.AddAnnotation("Relational:ColumnName", "id");
+
+            var archiveAnnouncedFor = runtimeEntityType.AddProperty(
+                "ArchiveAnnouncedFor",
+                typeof(DateTime?),
+                propertyInfo: typeof(LocalActor).GetProperty("ArchiveAnnouncedFor", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(LocalActor).GetField("<ArchiveAnnouncedFor>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+            archiveAnnouncedFor.AddAnnotation("Relational:ColumnName", "archive_announced_for");
 
             var archiveAt = runtimeEntityType.AddProperty(
                 "ArchiveAt",
