@@ -50,9 +50,7 @@ public sealed class OptionsValidatorTests
     [InlineData("FediLearn:RateLimits:LoginPerAddressPerMinute", "-1")]
     public void Out_of_range_limits_are_named(string setting, string value)
     {
-        var options = new FediLearnOptions();
-        new ConfigurationBuilder().AddInMemoryCollection([new(setting, value)]).Build().GetSection("FediLearn").Bind(options);
-        var failure = Assert.Single(Validator.Validate(null, options).Failures!);
+        var failure = Assert.Single(Validator.Validate(null, Bound(setting, value)).Failures!);
         Assert.StartsWith(setting + " must be", failure);
     }
 
@@ -63,9 +61,15 @@ public sealed class OptionsValidatorTests
     [InlineData("FediLearn:ReadCache:MaxEntries", "1")]
     public void Zero_and_boundary_values_that_mean_something_pass(string setting, string value)
     {
+        Assert.True(Validator.Validate(null, Bound(setting, value)).Succeeded);
+    }
+
+    /// <summary>The options with one setting as configuration would bind it (<c>FediLearn:…</c>, a string).</summary>
+    private static FediLearnOptions Bound(string setting, string value)
+    {
         var options = new FediLearnOptions();
         new ConfigurationBuilder().AddInMemoryCollection([new(setting, value)]).Build().GetSection("FediLearn").Bind(options);
-        Assert.True(Validator.Validate(null, options).Succeeded);
+        return options;
     }
 
     [Fact]

@@ -107,12 +107,7 @@ public sealed class GroupService(
         if (seenByOthers)
         {
             if (group.IsArchivedAt(now)) group.ArchiveAnnouncedFor = group.ArchiveAt; // this Update tells of it already
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            await db.SaveChangesAsync(ct);
-            queue.Broadcast(db, group, ActorUpdate(group, now));
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-            fanout.Signal.Notify();
+            await SaveAndSendUpdateAsync(group, now, ct);
         }
         else
         {
@@ -152,6 +147,17 @@ public sealed class GroupService(
         }
         if (announced > 0) fanout.Signal.Notify();
         return announced;
+    }
+
+    /// <summary>Saves the group's changes and queues the Update{Group} that shows them to its followers, in one transaction.</summary>
+    private async Task SaveAndSendUpdateAsync(LocalActor group, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.SaveChangesAsync(ct);
+        queue.Broadcast(db, group, ActorUpdate(group, now));
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        fanout.Signal.Notify();
     }
 
     private JObject ActorUpdate(LocalActor group, DateTimeOffset now)
@@ -241,12 +247,7 @@ public sealed class GroupService(
             return parsed;
         }
         // The actor document shows it (Lemmy's postingRestrictedToMods): followers' servers get Update{Group}, as from the settings page.
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.SaveChangesAsync(ct);
-        queue.Broadcast(db, group, ActorUpdate(group, now));
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        fanout.Signal.Notify();
+        await SaveAndSendUpdateAsync(group, now, ct);
         return parsed;
     }
 
