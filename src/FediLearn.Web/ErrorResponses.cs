@@ -73,7 +73,7 @@ public static class ErrorResponses
             await Html.HtmlLayout.WriteAsync(context, code, title, $"<h1>{title}</h1><p>{text}</p><p><a href=\"/\">Back to the groups on this node</a></p>");
             return;
         }
-        await context.Response.WriteAsJsonAsync(new { error = code switch { 404 => "Not found", 415 => "Send the body as application/json.", _ => $"HTTP {code}" } });
+        await context.Response.WriteAsJsonAsync(new { error = code switch { 404 => "Not found", 415 => SendJson, _ => $"HTTP {code}" } });
     }
 
     /// <summary>A plain message as a page (title, text, then <paramref name="moreHtml"/>) or as JSON's <c>error</c>.</summary>
@@ -86,14 +86,12 @@ public static class ErrorResponses
             await context.Response.WriteAsJsonAsync(new { error = text });
     }
 
-    /// <summary>What the client should change; minimal APIs' own binding messages name .NET parameters and types.</summary>
-    private static string BadRequestMessage(BadHttpRequestException bad) => bad switch
-    {
-        { StatusCode: 415 } => "Send the body as application/json.",
-        { StatusCode: 413 } => "The request body is too large.",
-        _ when bad.Message.Contains("no body was provided", StringComparison.Ordinal) => "Send a JSON object as the body.",
-        _ => bad.Message,
-    };
+    /// <summary>What a JSON API client sent in the wrong content type is told (a 415 is answered without an exception).</summary>
+    public const string SendJson = "Send the body as application/json.";
+
+    /// <summary>Minimal APIs' message for a missing body names a .NET parameter: say what to send instead.</summary>
+    private static string BadRequestMessage(BadHttpRequestException bad) =>
+        bad.Message.Contains("no body was provided", StringComparison.Ordinal) ? "Send a JSON object as the body." : bad.Message;
 
     private static Exception Innermost(Exception e)
     {

@@ -125,15 +125,15 @@ public sealed class GroupService(
     {
         var now = time.GetUtcNow();
         var at = now.UtcDateTime;
-        var due = await db.LocalActors.AsNoTracking()
-            .Where(a => a.Kind == ActorKind.Group && a.ArchiveAt != null && a.ArchiveAt <= at && (a.ArchiveAnnouncedFor == null || a.ArchiveAnnouncedFor != a.ArchiveAt))
+        System.Linq.Expressions.Expression<Func<LocalActor, bool>> archivedUntold =
+            a => a.ArchiveAt != null && a.ArchiveAt <= at && (a.ArchiveAnnouncedFor == null || a.ArchiveAnnouncedFor != a.ArchiveAt);
+        var due = await db.LocalActors.AsNoTracking().Where(a => a.Kind == ActorKind.Group).Where(archivedUntold)
             .Select(a => a.Id).Take(100).ToListAsync(ct);
         var announced = 0;
         foreach (var id in due)
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var claimed = await db.LocalActors
-                .Where(a => a.Id == id && a.ArchiveAt != null && a.ArchiveAt <= at && (a.ArchiveAnnouncedFor == null || a.ArchiveAnnouncedFor != a.ArchiveAt))
+            var claimed = await db.LocalActors.Where(a => a.Id == id).Where(archivedUntold) // still untold: this process claims it
                 .ExecuteUpdateAsync(s => s.SetProperty(a => a.ArchiveAnnouncedFor, a => a.ArchiveAt), ct);
             if (claimed == 0) continue;
             var group = await db.LocalActors.FirstAsync(a => a.Id == id, ct);

@@ -127,7 +127,7 @@ public static class ItemApiEndpoints
     private static async Task<(ItemRequest?, IResult?)> ReadAsync(HttpContext http, CancellationToken ct)
     {
         if (!http.Request.HasJsonContentType())
-            return (null, ApiAuth.Problem(415, "JSON expected", "Send the body as application/json."));
+            return (null, ApiAuth.Problem(415, "JSON expected", ErrorResponses.SendJson));
         try
         {
             var request = await JsonSerializer.DeserializeAsync<ItemRequest>(http.Request.Body, Json, ct);
