@@ -137,8 +137,7 @@ public sealed class FanoutBenchmark(BenchOptions options)
 
         Console.WriteLine();
         var pass = PrintResults(scenarios, pid, controlsPass, sinks);
-        var logged = node.Output.Split('\n').Where(l => l.Contains("warn:") || l.Contains("fail:") || l.Contains("crit:")).ToList();
-        Info($"server log: {logged.Count} warning/error line(s){(logged.Count > 0 ? ", first: " + logged[0].Trim() : "")}");
+        ServerLog(node.Output);
         return pass;
     }
 

@@ -137,8 +137,7 @@ public sealed class InboxBenchmark(BenchOptions options)
         var fedifyCreated = await fedify.CreatedAsync(api, ct);
         Console.WriteLine();
         var pass = PrintResults(controlsPass, pid, idleStart, idle, fedifyCreated, state, groupId, peers, fetchesAfterWarmup);
-        var logged = node.Output.Split('\n').Where(l => l.Contains("warn:") || l.Contains("fail:") || l.Contains("crit:")).ToList();
-        Info($"server log: {logged.Count} warning/error line(s){(logged.Count > 0 ? ", first: " + logged[0].Trim() : "")}");
+        ServerLog(node.Output);
         return pass;
     }
 

@@ -34,6 +34,7 @@ if (targets.Length != 1 || targets[0] is not ("fanout" or "inbox" or "reads" or 
     Console.Error.WriteLine(Usage);
     return 2;
 }
+FediLearn.Testing.NodeProcess.FailOnQueryWarnings = false; // each benchmark prints the node's warnings (Report.ServerLog) instead
 
 var options = new BenchOptions(
     Quick: quick,

@@ -194,8 +194,7 @@ public sealed class ReadsBenchmark(BenchOptions options)
             Target("memory under reads", $"{N(peakRss)} MB peak RSS", peakRss / 400, "400 MB", "≤ 400 MB", peakOk);
             Detail($"sampled every 25 ms during the load: max {N(peak)} MB; kernel peak (VmHWM) {N(hwm)} MB");
             pass &= idleOk & peakOk;
-            var logged = node.Output.Split('\n').Where(l => l.Contains("warn:") || l.Contains("fail:") || l.Contains("crit:")).ToList();
-            Info($"server log: {logged.Count} warning/error line(s){(logged.Count > 0 ? ", first: " + logged[0].Trim() : "")}");
+            ServerLog(node.Output);
             return pass;
         }
         finally

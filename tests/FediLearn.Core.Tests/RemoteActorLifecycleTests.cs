@@ -171,7 +171,7 @@ public sealed class RemoteActorLifecycleTests : NodeTest
 
     private Task<long> QueueDeliveryAsync(string inbox) => Node.WithDbAsync(async db =>
     {
-        var activity = await db.OutboundActivities.FirstAsync();
+        var activity = await db.OutboundActivities.OrderBy(a => a.Id).FirstAsync();
         var job = new DeliveryJob { ActivityId = activity.Id, Inbox = inbox, Host = new Uri(inbox).Authority, State = DeliveryState.Pending, NextAttemptAt = long.MaxValue / 2 };
         db.DeliveryJobs.Add(job);
         await db.SaveChangesAsync();

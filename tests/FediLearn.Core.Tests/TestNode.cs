@@ -5,6 +5,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace FediLearn.Core.Tests;
 
@@ -16,8 +17,9 @@ public sealed class TestNode : IAsyncDisposable
 {
     public const string PublicUrl = "https://coop.example";
 
-    private TestNode(string dataPath, ServiceProvider services, TestProvider provider, string? postgresConnectionString)
+    private TestNode(string dataPath, ServiceProvider services, TestProvider provider, string? postgresConnectionString, QueryWarnings queryWarnings)
     {
+        QueryWarnings = queryWarnings;
         DataPath = dataPath;
         Services = services;
         Provider = provider;
@@ -25,6 +27,9 @@ public sealed class TestNode : IAsyncDisposable
     }
 
     public TestProvider Provider { get; }
+
+    /// <summary>EF Core's warnings about this node's queries; any fails the test when the node is disposed.</summary>
+    public QueryWarnings QueryWarnings { get; }
 
     /// <summary>The node's own PostgreSQL database (null on SQLite).</summary>
     public string? PostgresConnectionString { get; }
@@ -53,11 +58,12 @@ public sealed class TestNode : IAsyncDisposable
             .AddInMemoryCollection(defaults)
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();
+        var queryWarnings = new QueryWarnings();
         var services = new ServiceCollection()
-            .AddLogging()
+            .AddLogging(logging => logging.AddProvider(queryWarnings))
             .AddFediLearnCore(configuration)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
-        var node = new TestNode(dataPath, services, provider, postgres);
+        var node = new TestNode(dataPath, services, provider, postgres, queryWarnings);
         try
         {
             await services.PrepareDatabaseAsync();
@@ -185,6 +191,8 @@ public sealed class TestNode : IAsyncDisposable
             if (Directory.Exists(DataPath)) Directory.Delete(DataPath, recursive: true);
         }
         catch (IOException) { /* best effort: the temp folder is unique to this node */ }
+        if (QueryWarnings.Lines is { Count: > 0 } warned)
+            throw new Xunit.Sdk.XunitException("EF Core warned about a query:\n" + string.Join("\n", warned));
     }
 }
 

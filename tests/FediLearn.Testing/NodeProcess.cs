@@ -187,11 +187,31 @@ public sealed class NodeProcess : IAsyncDisposable
         await StartProcessAsync(ct);
     }
 
+    /// <summary>
+    /// Whether disposing a node that logged an EF Core warning about a query (a row limit or First without an order, a
+    /// client evaluation) throws, failing the test that ran it: such a query may answer differently from one run to the
+    /// next, and the warning lands in every operator's log. The benchmarks turn it off: they print the server's log.
+    /// </summary>
+    public static bool FailOnQueryWarnings { get; set; } = true;
+
+    /// <summary>The EF Core query and model warnings in <see cref="Output"/>, each with its message line.</summary>
+    public IReadOnlyList<string> QueryWarnings()
+    {
+        var lines = Output.Split('\n');
+        return Enumerable.Range(0, lines.Length)
+            .Where(i => lines[i].StartsWith("warn: Microsoft.EntityFrameworkCore.Query", StringComparison.Ordinal)
+                || lines[i].StartsWith("warn: Microsoft.EntityFrameworkCore.Model", StringComparison.Ordinal))
+            .Select(i => lines[i].Trim() + (i + 1 < lines.Length ? " " + lines[i + 1].Trim() : ""))
+            .ToList();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await KillAsync();
         _process?.Dispose();
         try { Directory.Delete(DataPath, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        if (FailOnQueryWarnings && QueryWarnings() is { Count: > 0 } warned)
+            throw new InvalidOperationException($"node {Name} logged EF Core query warnings:\n" + string.Join("\n", warned));
     }
 
     private async Task StartProcessAsync(CancellationToken ct)

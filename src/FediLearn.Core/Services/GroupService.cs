@@ -128,7 +128,7 @@ public sealed class GroupService(
         System.Linq.Expressions.Expression<Func<LocalActor, bool>> archivedUntold =
             a => a.ArchiveAt != null && a.ArchiveAt <= at && (a.ArchiveAnnouncedFor == null || a.ArchiveAnnouncedFor != a.ArchiveAt);
         var due = await db.LocalActors.AsNoTracking().Where(a => a.Kind == ActorKind.Group).Where(archivedUntold)
-            .Select(a => a.Id).Take(100).ToListAsync(ct);
+            .OrderBy(a => a.Id).Select(a => a.Id).Take(100).ToListAsync(ct);
         var announced = 0;
         foreach (var id in due)
         {
