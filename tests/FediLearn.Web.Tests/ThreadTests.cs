@@ -8,6 +8,78 @@ namespace FediLearn.Web.Tests;
 public sealed class ThreadTests
 {
     [Fact]
+    public async Task A_sessions_reflection_prompt_is_listed_in_its_context_and_replies_between_the_replies_around_it()
+    {
+        await using var a = await PublishingNode.StartAsync("reflection");
+        await using var remote = await FakeRemoteServer.StartAsync();
+        (await remote.SendAsync($"{a.Group}/inbox", remote.Follow(a.Group, "learner"))).Dispose();
+        await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Accept", TimeSpan.FromSeconds(30));
+        var session = await a.PublishAsync("sessions", new
+        {
+            title = "Week 2", startsAt = "2027-03-22T16:30", endsAt = "2027-03-22T18:00", timezone = "Europe/Amsterdam", place = "Room 4",
+        });
+        var sessionId = session.Value<string>("id")!;
+
+        async Task<string> ReplyAsync(string author, int n, string to)
+        {
+            var noteId = $"{remote.Origin}/users/{author}/statuses/{n}";
+            var relayed = remote.Received.Count(r => r.Activity.Value<string>("type") == "Announce");
+            using (var response = await remote.SendAsync($"{a.Node.Origin}/inbox",
+                remote.MastodonReply(author, noteId, to, a.Group, $"@rust@{a.Node.Authority}", $"<p>Reply {n}</p>")))
+                Assert.Equal(202, (int)response.StatusCode);
+            await EventuallyAsync(() => Task.FromResult(remote.Received.Count(r => r.Activity.Value<string>("type") == "Announce") > relayed), "the reply relayed", a.Node);
+            return noteId;
+        }
+        var mia = await ReplyAsync("mia", 1, sessionId);
+        // The replies' `published` is in whole seconds, like Mastodon's: a second apart, the order is the order of events.
+        await Task.Delay(1100);
+        var prompt = (await a.PublishAsync("prompts", new { content = "What will you try before next week?", sessionId = session.Value<long>("localId") })).Value<string>("id")!;
+        await Task.Delay(1100);
+        var zoe = await ReplyAsync("zoe", 2, prompt); // answers the prompt: in the session's context, not in its replies
+        await Task.Delay(1100);
+        var leo = await ReplyAsync("leo", 3, sessionId);
+
+        var context = await GetActivityJsonAsync($"{sessionId}/context");
+        Assert.Equal(5, context.Value<int>("totalItems"));
+        Assert.Equal([sessionId, mia, prompt, zoe, leo], (await GetActivityJsonAsync($"{sessionId}/context?page=1"))["orderedItems"]!.Values<string>());
+        Assert.Equal(3, (await GetActivityJsonAsync($"{sessionId}/replies")).Value<int>("totalItems"));
+        Assert.Equal([mia, prompt, leo], (await GetActivityJsonAsync($"{sessionId}/replies?page=1"))["orderedItems"]!.Values<string>());
+        // The thread as the node's API reads it: the same list as a node following the group builds from what it receives.
+        using (var thread = await a.SendAsync(HttpMethod.Get, $"thread?object={Uri.EscapeDataString(sessionId)}"))
+        {
+            var items = JObject.Parse(await thread.Content.ReadAsStringAsync())["items"]!;
+            Assert.Equal([sessionId, mia, prompt, zoe, leo], items.Select(i => i.Value<string>("id")));
+            Assert.Equal(["Event", "Note", "Note", "Note", "Note"], items.Select(i => i.Value<string>("type")));
+            Assert.Equal(sessionId, items[2]!.Value<string>("inReplyTo"));
+        }
+        // The prompt's own document points back at the session's thread.
+        var promptDoc = await GetActivityJsonAsync(prompt);
+        Assert.Equal(sessionId, promptDoc.Value<string>("inReplyTo"));
+        Assert.Equal($"{sessionId}/context", promptDoc.Value<string>("context"));
+
+        // On the web: the session's page lists the prompt, and the prompt's page leads back to the session.
+        async Task<string> HtmlAsync(string url)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.Accept.ParseAdd("text/html");
+            using var response = await Http.SendAsync(request);
+            Assert.Equal(200, (int)response.StatusCode);
+            return await response.Content.ReadAsStringAsync();
+        }
+        var sessionPage = await HtmlAsync(sessionId);
+        Assert.Contains("<h2>Reflection prompts</h2>", sessionPage);
+        Assert.Contains($"<a href=\"{prompt}\">What will you try before next week?</a>", sessionPage);
+        Assert.Contains($"A reflection on the session <a href=\"{sessionId}\">Week 2</a>", await HtmlAsync(prompt));
+
+        // Deleted, it leaves both lists, and the answers to it the session's context.
+        using (var delete = await a.SendAsync(HttpMethod.Delete, $"groups/rust/prompts/{prompt[(prompt.LastIndexOf('/') + 1)..]}"))
+            Assert.True(delete.IsSuccessStatusCode, await delete.Content.ReadAsStringAsync());
+        Assert.Equal([sessionId, mia, leo], (await GetActivityJsonAsync($"{sessionId}/context?page=1"))["orderedItems"]!.Values<string>());
+        Assert.Equal([mia, leo], (await GetActivityJsonAsync($"{sessionId}/replies?page=1"))["orderedItems"]!.Values<string>());
+        Assert.DoesNotContain("Reflection prompts", await HtmlAsync(sessionId));
+    }
+
+    [Fact]
     public async Task A_Mastodon_reply_joins_the_thread_is_relayed_to_every_follower_and_leaves_when_deleted()
     {
         await using var a = await PublishingNode.StartAsync("thread");

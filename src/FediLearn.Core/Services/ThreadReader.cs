@@ -31,12 +31,20 @@ public sealed class ThreadReader(FediLearnDbContext db, ActorUrls urls, GroupObj
             var item = group is null ? null : await db.GroupItems.AsNoTracking()
                 .FirstOrDefaultAsync(i => i.Id == target.Id && i.GroupId == group.Id && i.Kind == target.Kind && i.PublishedAt != null && i.DeletedAt == null, ct);
             if (item is null) return null;
-            var replies = await db.Replies.AsNoTracking().Where(r => r.TopItemId == item.Id && r.DeletedAt == null)
+            // A session's reflection prompts reply to it, and the answers to them are in its thread: a node following the
+            // group reads them there (each arrives with its inReplyTo), so the group's own node lists them too.
+            var reflections = item.Kind != ItemKind.Session ? [] : await db.GroupItems.AsNoTracking()
+                .Where(i => i.SessionId == item.Id && i.GroupId == group!.Id && i.PublishedAt != null && i.DeletedAt == null)
+                .OrderBy(i => i.PublishedAt).ThenBy(i => i.Id).Take(MaxEntries).ToListAsync(ct);
+            var tops = reflections.Select(i => i.Id).Append(item.Id).ToList();
+            var replies = await db.Replies.AsNoTracking().Where(r => r.TopItemId != null && tops.Contains(r.TopItemId.Value) && r.DeletedAt == null)
                 .OrderBy(r => r.PublishedAt).ThenBy(r => r.Id).Take(MaxEntries).ToListAsync(ct);
-            var head = new ThreadEntry(renderer.Id(item, group!), item.Kind == ItemKind.Session ? "Event" : "Note", urls.Actor(group!), null,
-                item.PublishedAt!.Value, item.ContentHtml);
-            return [head, .. replies.Select(r => new ThreadEntry(r.Uri, ActivityJson.GetTypes(ActivityJson.Parse(r.Json)).FirstOrDefault() ?? "Note",
-                r.AuthorUri, r.InReplyTo, r.PublishedAt, r.ContentHtml)).OrderBy(e => e.Published).ThenBy(e => e.Id, StringComparer.Ordinal)];
+            var headId = renderer.Id(item, group!);
+            var head = new ThreadEntry(headId, TypeOf(item), urls.Actor(group!), null, item.PublishedAt!.Value, item.ContentHtml);
+            return [head, .. reflections.Select(p => new ThreadEntry(renderer.Id(p, group!), TypeOf(p), urls.Actor(group!), headId, p.PublishedAt!.Value, p.ContentHtml))
+                .Concat(replies.Select(r => new ThreadEntry(r.Uri, ActivityJson.GetTypes(ActivityJson.Parse(r.Json)).FirstOrDefault() ?? "Note",
+                    r.AuthorUri, r.InReplyTo, r.PublishedAt, r.ContentHtml)))
+                .OrderBy(e => e.Published).ThenBy(e => e.Id, StringComparer.Ordinal).Take(MaxEntries)];
         }
 
         var top = await db.RemoteObjects.AsNoTracking().FirstOrDefaultAsync(o => o.Uri == topUri && o.DeletedAt == null, ct);
@@ -89,4 +97,13 @@ public sealed class ThreadReader(FediLearnDbContext db, ActorUrls urls, GroupObj
         return new ThreadEntry(o.Uri, o.Type, ActivityJson.GetIds(json["attributedTo"]).FirstOrDefault() ?? o.AttributedTo, o.InReplyTo,
             published, HtmlSanitizer.Sanitize(ActivityJson.GetString(json, "content") ?? ""));
     }
+
+    /// <summary>The ActivityStreams type the group's object is rendered as (GroupObjectRenderer), as other nodes store it.</summary>
+    private static string TypeOf(GroupItem item) => item.Kind switch
+    {
+        ItemKind.Session => "Event",
+        ItemKind.Material => "Article",
+        ItemKind.Prompt when StoredJson.ReadStrings(item.ChoicesJson).Count > 0 => "Question",
+        _ => "Note",
+    };
 }

@@ -95,12 +95,21 @@ public static class ObjectEndpoints
         var shown = await replies.OrderBy(r => r.PublishedAt).ThenBy(r => r.Id)
             .Skip((page - 1) * ItemPages.RepliesPerPage).Take(ItemPages.RepliesPerPage).ToListAsync(ct);
         var likes = await db.Likes.CountAsync(l => l.ObjectUri == renderer.Id(item, group), ct);
-        return ItemPages.Item(item, group, await publishing.ContextAsync(group, item, ct), urls, new ThreadPage(shown, total, page, pages), likes);
+        // A session lists its reflection prompts; a reflection prompt links back to its session.
+        var relatedQuery = item.Kind == ItemKind.Session ? db.GroupItems.Where(i => i.SessionId == item.Id)
+            : item.SessionId is { } sessionId ? db.GroupItems.Where(i => i.Id == sessionId)
+            : null;
+        var related = relatedQuery is null ? null : await relatedQuery.AsNoTracking()
+            .Where(i => i.GroupId == group.Id && i.PublishedAt != null && i.DeletedAt == null)
+            .OrderBy(i => i.PublishedAt).ThenBy(i => i.Id).ToListAsync(ct);
+        return ItemPages.Item(item, group, await publishing.ContextAsync(group, item, ct), urls, new ThreadPage(shown, total, page, pages), likes, related);
     }
 
     /// <summary>
     /// The thread collections: context (FEP-7888/f228: ordered, first item the top object, then every reply in the
-    /// thread by publication) and replies (direct replies only). Paged like every collection.
+    /// thread by publication) and replies (direct replies only). Paged like every collection. A session's reflection
+    /// prompts reply to it and share its context, so both of its collections list them with the replies, and its context
+    /// holds the replies to them too.
     /// </summary>
     private static async Task<IResult> ThreadCollectionAsync(string name, string kind, long id, string collection, int? page,
         HttpContext http, FediLearnDbContext db, GroupObjectRenderer renderer, CancellationToken ct)
@@ -111,11 +120,19 @@ public static class ObjectEndpoints
         if (page is < 1 or > 100_000) return ErrorResponses.Json(400, "page must be between 1 and 100000");
         var objectId = renderer.Id(item, group);
         var collectionId = $"{objectId}/{collection}";
+        var reflections = item.Kind != ItemKind.Session ? [] : await db.GroupItems.AsNoTracking()
+            .Where(i => i.SessionId == item.Id && i.GroupId == group.Id && i.PublishedAt != null && i.DeletedAt == null)
+            .OrderBy(i => i.PublishedAt).ThenBy(i => i.Id).ToListAsync(ct);
+        var prompts = reflections.Select(i => new ThreadMerge.Entry(renderer.Id(i, group), i.PublishedAt!.Value)).ToList();
+        // The context is the whole thread: a reflection prompt names the session's as its own, so replies to it belong too.
+        var tops = reflections.Select(i => i.Id).Append(item.Id).ToList();
         var replies = db.Replies.AsNoTracking().Where(r => r.DeletedAt == null);
-        replies = collection == "context" ? replies.Where(r => r.TopItemId == item.Id) : replies.Where(r => r.InReplyTo == objectId);
-        var ordered = replies.OrderBy(r => r.PublishedAt).ThenBy(r => r.Id).Select(r => r.Uri);
+        replies = collection == "context"
+            ? (tops.Count == 1 ? replies.Where(r => r.TopItemId == item.Id) : replies.Where(r => r.TopItemId != null && tops.Contains(r.TopItemId.Value)))
+            : replies.Where(r => r.InReplyTo == objectId);
+        var ordered = replies.OrderBy(r => r.PublishedAt).ThenBy(r => r.Id).Select(r => new ThreadMerge.Entry(r.Uri, r.PublishedAt));
         var head = collection == "context" ? 1 : 0; // the top object leads the context
-        var total = await ordered.CountAsync(ct) + head;
+        var total = await replies.CountAsync(ct) + prompts.Count + head;
         if (page is not { } p)
         {
             var doc = CollectionRenderer.Collection(collectionId, total);
@@ -127,9 +144,11 @@ public static class ObjectEndpoints
             return Negotiation.ActivityResult(doc, http);
         }
         var size = CollectionRenderer.PageSize;
-        var skip = Math.Max((p - 1) * size - head, 0);
+        var start = Math.Max((p - 1) * size - head, 0); // in the thread's order after the head
         var take = p == 1 ? size - head : size;
-        var uris = await ordered.Skip(skip).Take(take + 1).ToListAsync(ct);
+        var firstRank = ThreadMerge.FirstReplyRank(start, prompts.Count);
+        var window = await ordered.Skip(firstRank).Take(take + 1 + prompts.Count).ToListAsync(ct);
+        var uris = ThreadMerge.Window(prompts, window, firstRank, start, take + 1); // one more: is there a next page?
         var items = (p == 1 && head == 1 ? new[] { objectId } : []).Concat(uris.Take(take)).Select(u => (JToken)new JValue(u));
         return Negotiation.ActivityResult(CollectionRenderer.Page(collectionId, p, items, uris.Count > take), http);
     }

@@ -92,7 +92,7 @@ public static class GroupPage
         + (s.Cancelled ? " <strong>cancelled</strong>" : "")
         + (s.RecordingUrl is not null ? " · recording" : "") + (s.NotesHtml is { Length: > 0 } ? " · notes" : "") + "</li>";
 
-    private static string Title(GroupItem i) => i.Title is { Length: > 0 } t ? t : PlainText.FromHtml(i.ContentHtml, 90);
+    internal static string Title(GroupItem i) => i.Title is { Length: > 0 } t ? t : PlainText.FromHtml(i.ContentHtml, 90);
 
     private static string Meta(GroupItem i)
     {

@@ -13,7 +13,9 @@ public static class ItemPages
     /// <summary>Replies on one page of an item's discussion.</summary>
     public const int RepliesPerPage = 100;
 
-    public static IResult Item(GroupItem item, LocalActor group, ObjectContext context, ActorUrls urls, ThreadPage thread, int likes)
+    /// <param name="related">A session's reflection prompts, or a reflection prompt's session (published, not deleted).</param>
+    public static IResult Item(GroupItem item, LocalActor group, ObjectContext context, ActorUrls urls, ThreadPage thread, int likes,
+        IReadOnlyList<GroupItem>? related = null)
     {
         var id = urls.Item(group.Name, item.Kind, item.Id);
         var kind = item.Kind switch
@@ -27,6 +29,11 @@ public static class ItemPages
         body.Append($"<p class=\"muted\">{kind} in <a href=\"{E(urls.Actor(group))}\">{E(group.DisplayName)}</a> <span class=\"handle\">{E(urls.Handle(group))}</span></p>");
         body.Append($"<h1>{E(item.Title ?? kind)}</h1>");
         if (item.Kind == ItemKind.Session) body.Append(SessionBlock(item, id));
+        if (related is { Count: > 0 } && item.Kind == ItemKind.Session)
+            body.Append("<h2>Reflection prompts</h2><ul>" + string.Concat(related.Select(r =>
+                $"<li><a href=\"{E(urls.Item(group.Name, r.Kind, r.Id))}\">{E(GroupPage.Title(r))}</a></li>")) + "</ul>");
+        if (related is [var session] && item.Kind == ItemKind.Prompt)
+            body.Append($"<p class=\"muted\">A reflection on the session <a href=\"{E(urls.Item(group.Name, session.Kind, session.Id))}\">{E(session.Title ?? "Session")}</a></p>");
         if (!string.IsNullOrWhiteSpace(item.ContentHtml)) body.Append($"<div class=\"card\">{item.ContentHtml}</div>");
         foreach (var choice in StoredJson.ReadStrings(item.ChoicesJson))
             body.Append($"<p>☐ {E(choice)}</p>");
