@@ -171,6 +171,16 @@ public sealed class FakeRemoteServer : IAsyncDisposable
     }
 
     /// <summary>Waits until a received activity matches, or fails with what did arrive.</summary>
+    /// <summary><paramref name="actorName"/> follows <paramref name="group"/> at its inbox; returns once the group's Accept came.</summary>
+    public async Task FollowAsync(string group, string actorName = "learner")
+    {
+        var follow = Follow(group, actorName);
+        var id = follow.Value<string>("id");
+        (await SendAsync($"{group}/inbox", follow)).Dispose();
+        await WaitForAsync(r => r.Activity.Value<string>("type") == "Accept"
+            && (r.Activity["object"] is JObject o ? o.Value<string>("id") : r.Activity.Value<string>("object")) == id, TimeSpan.FromSeconds(30));
+    }
+
     public async Task<ReceivedRequest> WaitForAsync(Func<ReceivedRequest, bool> match, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;

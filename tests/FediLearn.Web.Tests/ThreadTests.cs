@@ -12,8 +12,7 @@ public sealed class ThreadTests
     {
         await using var a = await PublishingNode.StartAsync("reflection");
         await using var remote = await FakeRemoteServer.StartAsync();
-        (await remote.SendAsync($"{a.Group}/inbox", remote.Follow(a.Group, "learner"))).Dispose();
-        await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Accept", TimeSpan.FromSeconds(30));
+        await remote.FollowAsync(a.Group);
         var session = await a.PublishAsync("sessions", new
         {
             title = "Week 2", startsAt = "2027-03-22T16:30", endsAt = "2027-03-22T18:00", timezone = "Europe/Amsterdam", place = "Room 4",
@@ -84,8 +83,7 @@ public sealed class ThreadTests
     {
         await using var a = await PublishingNode.StartAsync("thread");
         await using var remote = await FakeRemoteServer.StartAsync();
-        (await remote.SendAsync($"{a.Group}/inbox", remote.Follow(a.Group, "learner"))).Dispose();
-        await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Accept", TimeSpan.FromSeconds(30));
+        await remote.FollowAsync(a.Group);
         var prompt = await a.PublishAsync("prompts", new { content = "What did you learn this week?" });
         var promptId = prompt.Value<string>("id")!;
         await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Create", TimeSpan.FromSeconds(30));
