@@ -62,6 +62,7 @@ public static class CoreServiceCollectionExtensions
 
         services.AddScoped<SchemaMigrator>();
         services.AddSingleton<ReadCache>();
+        services.AddSingleton<ThreadPageCache>();
         services.AddSingleton<ReadCacheInvalidation>();
         services.AddSingleton<ActorUrls>();
         services.AddSingleton<ActorRenderer>();

@@ -67,6 +67,8 @@ public sealed class ReadsBenchmark(BenchOptions options)
             new("outbox page", $"g/{Group}/outbox?page=1", "application/activity+json", 0.15),
             new("followers page", $"g/{Group}/followers?page=1", "application/activity+json", 0.15),
             new("group HTML page", $"g/{Group}", "text/html,application/xhtml+xml", 0.10),
+            // Not in the read cache: the item, its likes, its thread's count and page, its media, built on every GET.
+            new("item HTML page", new Uri(objectUrl!).PathAndQuery.TrimStart('/'), "text/html,application/xhtml+xml", 0.10),
         };
         // Without --quick, also /health: the request pipeline, no rendering and no read cache, and one database check (on
         // SQLite, EF's CanConnect opens and closes a connection of its own each time: sqlite3_open_v2 and close_v2 in a

@@ -28,6 +28,42 @@ public class ReadCacheTests : NodeTest
         Assert.False(ReadCacheInvalidation.Touches("INSERT INTO delivery_jobs (inbox) SELECT r.inbox FROM followers f JOIN remote_actors r ON r.id = f.remote_actor_id"));
         Assert.False(ReadCacheInvalidation.Touches("UPDATE \"remote_actors\" SET \"public_key_pem\" = @p0 WHERE \"id\" = @p1;"));
         Assert.False(ReadCacheInvalidation.Touches("INSERT INTO remote_hosts (host, dead) VALUES (@p0, @p1) ON CONFLICT (host) DO UPDATE SET dead = 0"));
+        // Replies and likes: only the items' pages show them.
+        Assert.False(ReadCacheInvalidation.Touches("INSERT INTO \"replies\" (\"uri\") VALUES (@p0) RETURNING \"id\";"));
+        Assert.True(ReadCacheInvalidation.TouchesThreads("INSERT INTO \"replies\" (\"uri\") VALUES (@p0) RETURNING \"id\";"));
+        Assert.True(ReadCacheInvalidation.TouchesThreads("UPDATE replies SET deleted_at = @p0 WHERE uri = @p1"));
+        Assert.True(ReadCacheInvalidation.TouchesThreads("DELETE FROM \"likes\" WHERE \"id\" = @p0"));
+        Assert.False(ReadCacheInvalidation.TouchesThreads("SELECT count(*) FROM replies"));
+        Assert.False(ReadCacheInvalidation.TouchesThreads("UPDATE \"local_actors\" SET \"summary\" = @p0"));
+    }
+
+    [DbFact]
+    public async Task A_reply_empties_the_items_pages_and_keeps_the_documents_a_document_write_empties_both()
+    {
+        var documents = Node.Services.GetRequiredService<ReadCache>();
+        var pages = Node.Services.GetRequiredService<ThreadPageCache>().Pages;
+        void Fill()
+        {
+            documents.Set("doc", documents.Generation, Body, "application/json", 1, false);
+            pages.Set("page", pages.Generation, Body, "text/html", 1, false);
+        }
+        Fill();
+        var (group, prompt, promptId) = await Node.AddGroupWithPromptAsync();
+        Fill();
+        await Node.WithDbAsync(db =>
+        {
+            db.Replies.Add(new Reply { Uri = "https://remote.example/notes/1", InReplyTo = prompt, TopItemId = promptId, GroupId = group.Id,
+                AuthorUri = "https://remote.example/users/mia", AuthorHost = "remote.example", Json = "{}", ContentHtml = "<p>hi</p>",
+                PublishedAt = DateTime.UtcNow, ReceivedAt = DateTime.UtcNow });
+            return db.SaveChangesAsync();
+        });
+        Assert.True(documents.TryGet("doc", out _));
+        Assert.False(pages.TryGet("page", out _));
+
+        Fill();
+        await Node.WithDbAsync(db => db.LocalActors.Where(a => a.Name == "circle").ExecuteUpdateAsync(u => u.SetProperty(a => a.Summary, "New")));
+        Assert.False(documents.TryGet("doc", out _));
+        Assert.False(pages.TryGet("page", out _));
     }
 
     [DbFact]

@@ -10,7 +10,8 @@ public sealed class ThreadTests
     [Fact]
     public async Task A_sessions_reflection_prompt_is_listed_in_its_context_and_replies_between_the_replies_around_it()
     {
-        await using var a = await PublishingNode.StartAsync("reflection");
+        // Pages stay cached for a minute here: each change below must empty the cache, not wait for it to expire.
+        await using var a = await PublishingNode.StartAsync("reflection", LongReadCache);
         await using var remote = await FakeRemoteServer.StartAsync();
         await remote.FollowAsync(a.Group);
         var session = await a.PublishAsync("sessions", new
@@ -30,6 +31,7 @@ public sealed class ThreadTests
             return noteId;
         }
         var mia = await ReplyAsync("mia", 1, sessionId);
+        Assert.Contains("Reply 1", await PageAsync(sessionId)); // the page is now in the read cache: what follows must empty it
         // The replies' `published` is in whole seconds, like Mastodon's: a second apart, the order is the order of events.
         await Task.Delay(1100);
         var prompt = (await a.PublishAsync("prompts", new { content = "What will you try before next week?", sessionId = session.Value<long>("localId") })).Value<string>("id")!;
@@ -37,6 +39,7 @@ public sealed class ThreadTests
         var zoe = await ReplyAsync("zoe", 2, prompt); // answers the prompt: in the session's context, not in its replies
         await Task.Delay(1100);
         var leo = await ReplyAsync("leo", 3, sessionId);
+        Assert.Contains("Reply 3", await PageAsync(sessionId));
 
         var context = await GetActivityJsonAsync($"{sessionId}/context");
         Assert.Equal(5, context.Value<int>("totalItems"));
@@ -57,25 +60,17 @@ public sealed class ThreadTests
         Assert.Equal($"{sessionId}/context", promptDoc.Value<string>("context"));
 
         // On the web: the session's page lists the prompt, and the prompt's page leads back to the session.
-        async Task<string> HtmlAsync(string url)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, url);
-            request.Headers.Accept.ParseAdd("text/html");
-            using var response = await Http.SendAsync(request);
-            Assert.Equal(200, (int)response.StatusCode);
-            return await response.Content.ReadAsStringAsync();
-        }
-        var sessionPage = await HtmlAsync(sessionId);
+        var sessionPage = await PageAsync(sessionId);
         Assert.Contains("<h2>Reflection prompts</h2>", sessionPage);
         Assert.Contains($"<a href=\"{prompt}\">What will you try before next week?</a>", sessionPage);
-        Assert.Contains($"A reflection on the session <a href=\"{sessionId}\">Week 2</a>", await HtmlAsync(prompt));
+        Assert.Contains($"A reflection on the session <a href=\"{sessionId}\">Week 2</a>", await PageAsync(prompt));
 
         // Deleted, it leaves both lists, and the answers to it the session's context.
         using (var delete = await a.SendAsync(HttpMethod.Delete, $"groups/rust/prompts/{prompt[(prompt.LastIndexOf('/') + 1)..]}"))
             Assert.True(delete.IsSuccessStatusCode, await delete.Content.ReadAsStringAsync());
         Assert.Equal([sessionId, mia, leo], (await GetActivityJsonAsync($"{sessionId}/context?page=1"))["orderedItems"]!.Values<string>());
         Assert.Equal([mia, leo], (await GetActivityJsonAsync($"{sessionId}/replies?page=1"))["orderedItems"]!.Values<string>());
-        Assert.DoesNotContain("Reflection prompts", await HtmlAsync(sessionId));
+        Assert.DoesNotContain("Reflection prompts", await PageAsync(sessionId));
     }
 
     [Fact]
@@ -172,7 +167,7 @@ public sealed class ThreadTests
     [Fact]
     public async Task A_reply_whose_object_is_on_another_origin_is_not_stored_nor_relayed_and_likes_are_counted_once()
     {
-        await using var a = await PublishingNode.StartAsync("spoof");
+        await using var a = await PublishingNode.StartAsync("spoof", LongReadCache); // a like must empty the page's cache
         await using var remote = await FakeRemoteServer.StartAsync();
         (await remote.SendAsync($"{a.Group}/inbox", remote.Follow(a.Group))).Dispose();
         await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Accept", TimeSpan.FromSeconds(30));
@@ -195,6 +190,8 @@ public sealed class ThreadTests
         (await remote.SendAsync($"{a.Node.Origin}/inbox", undo)).Dispose();
         await EventuallyAsync(async () => !(await PageAsync(postId)).Contains("like"), "Undo{Like} removed it", a.Node);
     }
+
+    private static readonly Dictionary<string, string> LongReadCache = new() { ["FediLearn__ReadCache__Seconds"] = "60" };
 
     private static async Task<string> PageAsync(string url)
     {

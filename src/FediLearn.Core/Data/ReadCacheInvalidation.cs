@@ -12,10 +12,14 @@ namespace FediLearn.Core.Data;
 /// Every EF write goes through here — SaveChanges, ExecuteUpdate/Delete and raw SQL alike — so no service has to
 /// remember to invalidate. Writes by other processes are bounded by the cache's time to live instead.
 /// </summary>
-public sealed class ReadCacheInvalidation(ReadCache cache) : DbCommandInterceptor, IDbTransactionInterceptor
+public sealed class ReadCacheInvalidation(ReadCache cache, ThreadPageCache threadPages) : DbCommandInterceptor, IDbTransactionInterceptor
 {
     private static readonly string[] Tables =
         ["local_actors", "group_items", "followers", "followings", "remote_actors", "outbound_activities", "fanout_jobs", "media_files", "rsvps", "votes"];
+
+    // What an item's page shows beyond the documents: its discussion and its likes. Replies arrive all the time, so they
+    // empty only the pages' cache (ThreadPageCache), not every document.
+    private static readonly string[] ThreadTables = ["replies", "likes"];
 
     // Updated all the time without changing any document: a fan-out job's state (only its existence counts, for a
     // members-only outbox) and a remote actor's cached key and profile (collections list only its unchanging URI).
@@ -23,18 +27,24 @@ public sealed class ReadCacheInvalidation(ReadCache cache) : DbCommandIntercepto
 
     // Transactions that wrote to one of the tables: invalidate again once they commit.
     private static readonly ConditionalWeakTable<DbTransaction, object> Dirty = new();
-    private static readonly object Mark = new();
+    private static readonly object DocumentsMark = new();
+    private static readonly object ThreadsMark = new();
 
     /// <summary>Whether a statement writes to one of <see cref="Tables"/>: the tables after INSERT INTO, UPDATE and
     /// DELETE FROM (an EF batch may hold several statements), not every table it reads.</summary>
-    internal static bool Touches(string sql)
+    internal static bool Touches(string sql) => Touches(sql, Tables);
+
+    /// <summary>Whether a statement writes to what an item's page shows only (its replies, its likes).</summary>
+    internal static bool TouchesThreads(string sql) => Touches(sql, ThreadTables);
+
+    private static bool Touches(string sql, string[] tables)
     {
         var text = sql.AsSpan().TrimStart();
         if (text.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) || text.StartsWith("PRAGMA", StringComparison.OrdinalIgnoreCase)) return false;
-        return Writes(text, "INSERT INTO ", update: false) || Writes(text, "DELETE FROM ", update: false) || Writes(text, "UPDATE ", update: true);
+        return Writes(text, "INSERT INTO ", update: false, tables) || Writes(text, "DELETE FROM ", update: false, tables) || Writes(text, "UPDATE ", update: true, tables);
     }
 
-    private static bool Writes(ReadOnlySpan<char> text, string keyword, bool update)
+    private static bool Writes(ReadOnlySpan<char> text, string keyword, bool update, string[] tables)
     {
         while (true)
         {
@@ -44,7 +54,7 @@ public sealed class ReadCacheInvalidation(ReadCache cache) : DbCommandIntercepto
             var name = text.TrimStart();
             var end = name.IndexOfAny(" \t\r\n(;");
             var table = (end < 0 ? name : name[..end]).Trim('"');
-            foreach (var candidate in Tables)
+            foreach (var candidate in tables)
                 if (table.Equals(candidate, StringComparison.OrdinalIgnoreCase) && !(update && UpdatesIgnored.Contains(candidate)))
                     return true;
         }
@@ -52,9 +62,13 @@ public sealed class ReadCacheInvalidation(ReadCache cache) : DbCommandIntercepto
 
     private void Executed(DbCommand command)
     {
-        if (!Touches(command.CommandText)) return;
-        cache.Invalidate();
-        if (command.Transaction is { } transaction) Dirty.AddOrUpdate(transaction, Mark);
+        // The pages are built from the documents' tables too: a write to those empties both caches.
+        var documents = Touches(command.CommandText);
+        if (!documents && !TouchesThreads(command.CommandText)) return;
+        if (documents) cache.Invalidate();
+        threadPages.Pages.Invalidate();
+        if (command.Transaction is { } transaction && !(Dirty.TryGetValue(transaction, out var marked) && marked == DocumentsMark))
+            Dirty.AddOrUpdate(transaction, documents ? DocumentsMark : ThreadsMark);
     }
 
     public override int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result)
@@ -96,9 +110,10 @@ public sealed class ReadCacheInvalidation(ReadCache cache) : DbCommandIntercepto
 
     private void Committed(DbTransaction transaction)
     {
-        if (!Dirty.TryGetValue(transaction, out _)) return;
+        if (!Dirty.TryGetValue(transaction, out var marked)) return;
         Dirty.Remove(transaction);
-        cache.Invalidate();
+        if (marked == DocumentsMark) cache.Invalidate();
+        threadPages.Pages.Invalidate();
     }
 
     public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Committed(transaction);

@@ -61,3 +61,13 @@ public sealed class ReadCache
         _entries.Clear();
     }
 }
+
+/// <summary>
+/// The public pages of group items (their discussion and likes included), kept like <see cref="ReadCache"/>'s documents
+/// but emptied apart: a reply or a like empties these pages (<see cref="Data.ReadCacheInvalidation"/>) and leaves the
+/// actor and object documents cached, so that a steady flow of replies does not keep every document from the cache.
+/// </summary>
+public sealed class ThreadPageCache(IOptions<FediLearnOptions> options)
+{
+    public ReadCache Pages { get; } = new(options);
+}

@@ -65,12 +65,19 @@ public static class ObjectEndpoints
     }
 
     private static async Task<IResult> ObjectAsync(string name, string kind, long id, HttpContext http, FediLearnDbContext db,
-        GroupObjectRenderer renderer, PublishingService publishing, ActorUrls urls, ReadCache cache, CancellationToken ct)
+        GroupObjectRenderer renderer, PublishingService publishing, ActorUrls urls, ReadCache cache, ThreadPageCache pageCache, CancellationToken ct)
     {
         var json = Negotiation.WantsActivityJson(http.Request);
         var key = $"object|{name}|{kind}|{id}";
         if (json && cache.TryGet(key, out var hit) && await CachedDocuments.HitAsync(hit, gated: true, http, db, ct) is { } answer) return answer;
         var generation = cache.Generation;
+        // The page, for visitors who are not logged in (as the group's page), per page of the discussion that exists (a
+        // page past the last is not stored). Only a public group's pages are stored, so a hit needs no access check; a
+        // group turned members-only empties the cache.
+        var requested = Paging.PageIn(http.Request, 100_000);
+        var pageKey = json || http.User.Identity?.IsAuthenticated == true ? null : $"itempage|{name}|{kind}|{id}|{requested}";
+        if (pageKey is not null && pageCache.Pages.TryGet(pageKey, out var cachedPage)) return CachedDocuments.Ok(cachedPage, http);
+        var pageGeneration = pageCache.Pages.Generation;
 
         var (group, item) = await FindPublishedAsync(db, name, kind, id, ct);
         // A members-only group's objects: 403 to anyone else, even for one deleted (never 404/410 what exists).
@@ -102,7 +109,10 @@ public static class ObjectEndpoints
         var related = relatedQuery is null ? null : await relatedQuery.AsNoTracking()
             .Where(i => i.GroupId == group.Id && i.PublishedAt != null && i.DeletedAt == null)
             .OrderBy(i => i.PublishedAt).ThenBy(i => i.Id).ToListAsync(ct);
-        return ItemPages.Item(item, group, await publishing.ContextAsync(group, item, ct), urls, new ThreadPage(shown, total, page, pages), likes, related);
+        var html = ItemPages.ItemHtml(item, group, await publishing.ContextAsync(group, item, ct), urls, new ThreadPage(shown, total, page, pages), likes, related);
+        if (pageKey is not null && !group.MembersOnly && page == requested)
+            return CachedDocuments.Store(pageCache.Pages, pageKey, pageGeneration, System.Text.Encoding.UTF8.GetBytes(html), CachedDocuments.HtmlType, group.Id, false, http);
+        return Results.Content(html, CachedDocuments.HtmlType);
     }
 
     /// <summary>

@@ -14,7 +14,8 @@ public static class ItemPages
     public const int RepliesPerPage = 100;
 
     /// <param name="related">A session's reflection prompts, or a reflection prompt's session (published, not deleted).</param>
-    public static IResult Item(GroupItem item, LocalActor group, ObjectContext context, ActorUrls urls, ThreadPage thread, int likes,
+    /// <returns>The whole page: the same for every visitor allowed to see it (the thread page cache keeps it).</returns>
+    public static string ItemHtml(GroupItem item, LocalActor group, ObjectContext context, ActorUrls urls, ThreadPage thread, int likes,
         IReadOnlyList<GroupItem>? related = null)
     {
         var id = urls.Item(group.Name, item.Kind, item.Id);
@@ -54,7 +55,7 @@ public static class ItemPages
             <section class="card"><h2>Reply from your fediverse account</h2>
             <p>Paste <code>{E(id)}</code> into the search box of Mastodon (or any fediverse app), then reply: your answer reaches the group.</p></section>
             """);
-        return Result($"{item.Title ?? kind} · {group.DisplayName}", body.ToString(), id);
+        return Page($"{item.Title ?? kind} · {group.DisplayName}", body.ToString(), id);
     }
 
     private static string SessionBlock(GroupItem item, string id)
