@@ -137,7 +137,7 @@ public sealed class FanoutBenchmark(BenchOptions options)
 
         Console.WriteLine();
         var pass = PrintResults(scenarios, pid, controlsPass, sinks);
-        ServerLog(node.Output);
+        ServerLog(node);
         return pass;
     }
 

@@ -137,7 +137,7 @@ public sealed class InboxBenchmark(BenchOptions options)
         var fedifyCreated = await fedify.CreatedAsync(api, ct);
         Console.WriteLine();
         var pass = PrintResults(controlsPass, pid, idleStart, idle, fedifyCreated, state, groupId, peers, fetchesAfterWarmup);
-        ServerLog(node.Output);
+        ServerLog(node);
         return pass;
     }
 

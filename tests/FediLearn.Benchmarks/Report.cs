@@ -30,17 +30,10 @@ public static class Report
 
     public static void Info(string text) => Console.WriteLine(text);
 
-    /// <summary>
-    /// How many warnings and errors a node logged, and the first with its message: the console logger writes
-    /// "warn: Category[id]" on one line and the message, indented, on the next.
-    /// </summary>
-    public static void ServerLog(string output)
+    /// <summary>How many warnings and errors a node logged, and the first with its message.</summary>
+    public static void ServerLog(FediLearn.Testing.NodeProcess node)
     {
-        var lines = output.Split('\n');
-        var starts = Enumerable.Range(0, lines.Length)
-            .Where(i => lines[i].Contains("warn:") || lines[i].Contains("fail:") || lines[i].Contains("crit:")).ToList();
-        var first = starts.Count == 0 ? "" : ", first: " + lines[starts[0]].Trim()
-            + (starts[0] + 1 < lines.Length ? " " + lines[starts[0] + 1].Trim() : "");
-        Info($"server log: {starts.Count} warning/error line(s){first}");
+        var logged = node.LogEntries(l => l.Contains("warn:") || l.Contains("fail:") || l.Contains("crit:"));
+        Info($"server log: {logged.Count} warning/error line(s){(logged.Count > 0 ? ", first: " + logged[0] : "")}");
     }
 }

@@ -170,7 +170,6 @@ public sealed class FakeRemoteServer : IAsyncDisposable
         return await client.SendAsync(request);
     }
 
-    /// <summary>Waits until a received activity matches, or fails with what did arrive.</summary>
     /// <summary><paramref name="actorName"/> follows <paramref name="group"/> at its inbox; returns once the group's Accept came.</summary>
     public async Task FollowAsync(string group, string actorName = "learner")
     {
@@ -181,6 +180,7 @@ public sealed class FakeRemoteServer : IAsyncDisposable
             && (r.Activity["object"] is JObject o ? o.Value<string>("id") : r.Activity.Value<string>("object")) == id, TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>Waits until a received activity matches, or fails with what did arrive.</summary>
     public async Task<ReceivedRequest> WaitForAsync(Func<ReceivedRequest, bool> match, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;

@@ -194,16 +194,22 @@ public sealed class NodeProcess : IAsyncDisposable
     /// </summary>
     public static bool FailOnQueryWarnings { get; set; } = true;
 
-    /// <summary>The EF Core query and model warnings in <see cref="Output"/>, each with its message line.</summary>
-    public IReadOnlyList<string> QueryWarnings()
+    /// <summary>
+    /// The entries of <see cref="Output"/> whose first line matches <paramref name="header"/>, each with its message: the
+    /// console logger writes "warn: Category[id]" on one line and the message, indented, on the next.
+    /// </summary>
+    public IReadOnlyList<string> LogEntries(Func<string, bool> header)
     {
         var lines = Output.Split('\n');
-        return Enumerable.Range(0, lines.Length)
-            .Where(i => lines[i].StartsWith("warn: Microsoft.EntityFrameworkCore.Query", StringComparison.Ordinal)
-                || lines[i].StartsWith("warn: Microsoft.EntityFrameworkCore.Model", StringComparison.Ordinal))
+        return Enumerable.Range(0, lines.Length).Where(i => header(lines[i]))
             .Select(i => lines[i].Trim() + (i + 1 < lines.Length ? " " + lines[i + 1].Trim() : ""))
             .ToList();
     }
+
+    /// <summary>The EF Core query and model warnings in <see cref="Output"/>, each with its message line.</summary>
+    public IReadOnlyList<string> QueryWarnings() => LogEntries(line =>
+        line.StartsWith("warn: Microsoft.EntityFrameworkCore.Query", StringComparison.Ordinal)
+        || line.StartsWith("warn: Microsoft.EntityFrameworkCore.Model", StringComparison.Ordinal));
 
     public async ValueTask DisposeAsync()
     {

@@ -33,9 +33,7 @@ public sealed class ThreadReader(FediLearnDbContext db, ActorUrls urls, GroupObj
             if (item is null) return null;
             // A session's reflection prompts reply to it, and the answers to them are in its thread: a node following the
             // group reads them there (each arrives with its inReplyTo), so the group's own node lists them too.
-            var reflections = item.Kind != ItemKind.Session ? [] : await db.GroupItems.AsNoTracking()
-                .Where(i => i.SessionId == item.Id && i.GroupId == group!.Id && i.PublishedAt != null && i.DeletedAt == null)
-                .OrderBy(i => i.PublishedAt).ThenBy(i => i.Id).Take(MaxEntries).ToListAsync(ct);
+            var reflections = item.Kind != ItemKind.Session ? [] : await ReflectionPrompts(db, item).Take(MaxEntries).ToListAsync(ct);
             var tops = reflections.Select(i => i.Id).Append(item.Id).ToList();
             var replies = await db.Replies.AsNoTracking().Where(r => r.TopItemId != null && tops.Contains(r.TopItemId.Value) && r.DeletedAt == null)
                 .OrderBy(r => r.PublishedAt).ThenBy(r => r.Id).Take(MaxEntries).ToListAsync(ct);
@@ -97,6 +95,12 @@ public sealed class ThreadReader(FediLearnDbContext db, ActorUrls urls, GroupObj
         return new ThreadEntry(o.Uri, o.Type, ActivityJson.GetIds(json["attributedTo"]).FirstOrDefault() ?? o.AttributedTo, o.InReplyTo,
             published, HtmlSanitizer.Sanitize(ActivityJson.GetString(json, "content") ?? ""));
     }
+
+    /// <summary>A session's reflection prompts that are published and not deleted, in publication order.</summary>
+    public static IQueryable<GroupItem> ReflectionPrompts(FediLearnDbContext db, GroupItem session) =>
+        db.GroupItems.AsNoTracking()
+            .Where(i => i.SessionId == session.Id && i.GroupId == session.GroupId && i.PublishedAt != null && i.DeletedAt == null)
+            .OrderBy(i => i.PublishedAt).ThenBy(i => i.Id);
 
     /// <summary>The ActivityStreams type the group's object is rendered as (GroupObjectRenderer), as other nodes store it.</summary>
     private static string TypeOf(GroupItem item) => item.Kind switch

@@ -103,12 +103,10 @@ public static class ObjectEndpoints
             .Skip((page - 1) * ItemPages.RepliesPerPage).Take(ItemPages.RepliesPerPage).ToListAsync(ct);
         var likes = await db.Likes.CountAsync(l => l.ObjectUri == renderer.Id(item, group), ct);
         // A session lists its reflection prompts; a reflection prompt links back to its session.
-        var relatedQuery = item.Kind == ItemKind.Session ? db.GroupItems.Where(i => i.SessionId == item.Id)
-            : item.SessionId is { } sessionId ? db.GroupItems.Where(i => i.Id == sessionId)
+        var related = item.Kind == ItemKind.Session ? await ThreadReader.ReflectionPrompts(db, item).ToListAsync(ct)
+            : item.SessionId is { } sessionId ? await db.GroupItems.AsNoTracking()
+                .Where(i => i.Id == sessionId && i.GroupId == group.Id && i.PublishedAt != null && i.DeletedAt == null).ToListAsync(ct)
             : null;
-        var related = relatedQuery is null ? null : await relatedQuery.AsNoTracking()
-            .Where(i => i.GroupId == group.Id && i.PublishedAt != null && i.DeletedAt == null)
-            .OrderBy(i => i.PublishedAt).ThenBy(i => i.Id).ToListAsync(ct);
         var html = ItemPages.ItemHtml(item, group, await publishing.ContextAsync(group, item, ct), urls, new ThreadPage(shown, total, page, pages), likes, related);
         if (pageKey is not null && !group.MembersOnly && page == requested)
             return CachedDocuments.Store(pageCache.Pages, pageKey, pageGeneration, System.Text.Encoding.UTF8.GetBytes(html), CachedDocuments.HtmlType, group.Id, false, http);
@@ -130,9 +128,7 @@ public static class ObjectEndpoints
         if (page is < 1 or > 100_000) return ErrorResponses.Json(400, "page must be between 1 and 100000");
         var objectId = renderer.Id(item, group);
         var collectionId = $"{objectId}/{collection}";
-        var reflections = item.Kind != ItemKind.Session ? [] : await db.GroupItems.AsNoTracking()
-            .Where(i => i.SessionId == item.Id && i.GroupId == group.Id && i.PublishedAt != null && i.DeletedAt == null)
-            .OrderBy(i => i.PublishedAt).ThenBy(i => i.Id).ToListAsync(ct);
+        var reflections = item.Kind != ItemKind.Session ? [] : await ThreadReader.ReflectionPrompts(db, item).ToListAsync(ct);
         var prompts = reflections.Select(i => new ThreadMerge.Entry(renderer.Id(i, group), i.PublishedAt!.Value)).ToList();
         // The context is the whole thread: a reflection prompt names the session's as its own, so replies to it belong too.
         var tops = reflections.Select(i => i.Id).Append(item.Id).ToList();
