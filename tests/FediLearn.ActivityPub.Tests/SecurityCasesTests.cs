@@ -64,4 +64,36 @@ public class SecurityCasesTests
         Assert.False(error is BlockedAddressException, error?.Message);
         if (error is not null) Assert.IsType<HttpRequestException>(error);
     }
+
+    // Principle 3: the configuration switch may allow loopback, and only loopback. A development node run with it on
+    // must still refuse the LAN, CGNAT, link-local (a cloud's metadata address) and unique-local IPv6.
+    [Theory]
+    [InlineData("http://10.1.2.3/")]
+    [InlineData("http://172.16.0.1/")]
+    [InlineData("http://192.168.1.1/")]
+    [InlineData("http://169.254.169.254/latest/meta-data/")]
+    [InlineData("http://100.64.0.1/")]
+    [InlineData("http://[fc00::1]/")]
+    [InlineData("http://[fe80::1]/")]
+    [InlineData("http://[::ffff:169.254.169.254]/")]
+    public async Task Case26_with_loopback_allowed_private_and_link_local_addresses_are_still_refused(string url)
+    {
+        using var client = SafeHttp.CreateClient(new SafeHttpOptions { AllowPrivateAddresses = true, ConnectTimeout = TimeSpan.FromSeconds(30) });
+
+        var error = await Assert.ThrowsAsync<BlockedAddressException>(() => client.GetAsync(url));
+        Assert.Contains("neither a public nor a loopback address", error.Message);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("127.8.9.10", true)]
+    [InlineData("::1", true)]
+    [InlineData("::ffff:127.0.0.1", true)]
+    [InlineData("10.0.0.1", false)]
+    [InlineData("169.254.169.254", false)]
+    [InlineData("::ffff:10.0.0.1", false)]
+    [InlineData("fe80::1", false)]
+    [InlineData("0.0.0.0", false)]
+    public void Loopback_is_127_slash_8_and_colon_colon_1_in_either_form(string address, bool loopback) =>
+        Assert.Equal(loopback, AddressPolicy.IsLoopback(IPAddress.Parse(address)));
 }

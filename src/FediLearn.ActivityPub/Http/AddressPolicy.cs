@@ -55,6 +55,13 @@ public static class AddressPolicy
         };
     }
 
+    /// <summary>127.0.0.0/8 and ::1, also written as IPv4-mapped IPv6 (<c>::ffff:127.0.0.1</c>).</summary>
+    public static bool IsLoopback(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+    }
+
     private static bool IsPublicV4(IPAddress address)
     {
         foreach (var network in DeniedV4)

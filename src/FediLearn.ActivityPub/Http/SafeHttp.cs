@@ -58,13 +58,14 @@ public static class SafeHttp
             throw new HttpRequestException($"No address for {endPoint.Host}.");
 
         // Every answer is checked before any is dialled: a mixed answer (one public, one 10.x) is refused outright.
-        if (!allowPrivate)
+        // The development switch lets loopback through, and nothing else: a node run with it on still cannot be made to
+        // call the LAN or a cloud's metadata address (security.md principle 3).
+        foreach (var address in addresses)
         {
-            foreach (var address in addresses)
-            {
-                if (!AddressPolicy.IsPublic(address))
-                    throw new BlockedAddressException($"{endPoint.Host} resolves to {address}, which is not a public address.");
-            }
+            if (AddressPolicy.IsPublic(address) || allowPrivate && AddressPolicy.IsLoopback(address)) continue;
+            throw new BlockedAddressException(allowPrivate
+                ? $"{endPoint.Host} resolves to {address}, which is neither a public nor a loopback address."
+                : $"{endPoint.Host} resolves to {address}, which is not a public address.");
         }
 
         Exception? last = null;

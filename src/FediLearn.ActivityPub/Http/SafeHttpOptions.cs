@@ -6,7 +6,8 @@ namespace FediLearn.ActivityPub.Http;
 /// </summary>
 public sealed class SafeHttpOptions
 {
-    /// <summary>False = only public unicast addresses. True only for development and tests on 127.0.0.1.</summary>
+    /// <summary>False = only public unicast addresses. True = loopback as well (127.0.0.0/8, ::1), for development and tests
+    /// on 127.0.0.1; private and other special-use ranges stay refused either way.</summary>
     public bool AllowPrivateAddresses { get; set; }
 
     public int MaxRedirects { get; set; } = 3;

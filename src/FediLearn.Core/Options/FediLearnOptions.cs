@@ -56,7 +56,8 @@ public sealed class FediLearnOptions
 
 public sealed class FederationOptions
 {
-    /// <summary>Allow outbound requests to loopback and private addresses. For local development and tests only.</summary>
+    /// <summary>Allow outbound requests to loopback addresses (127.0.0.0/8, ::1) as well as public ones; private and other
+    /// special-use ranges stay refused. For local development and tests only.</summary>
     public bool AllowPrivateAddresses { get; set; }
 
     /// <summary>Largest accepted inbox body and fetched document, in bytes.</summary>
