@@ -228,3 +228,59 @@ public sealed class SecurityCase33Tests
         return await response.Content.ReadAsStringAsync();
     }
 }
+
+/// <summary>
+/// security.md principle 6: remote HTML is sanitized when stored and when rendered. The inbox stores replies clean; a
+/// row that is not (written by an older allowlist, copied in from another database, left by a bug) must still reach
+/// no browser or API client as markup. The rows are rewritten in the node's SQLite file behind its back, with the read
+/// cache off so that the pages are built from them.
+/// </summary>
+public sealed class SecurityPrinciple6Tests
+{
+    private const string Dirty = "<p>kept text</p><script>alert(61)</script><img src=x onerror=\"alert(62)\"><a href=\"javascript:alert(63)\">a link</a>";
+
+    [Fact]
+    public async Task Stored_html_that_is_not_clean_is_cleaned_on_the_page_in_the_feed_and_in_the_api()
+    {
+        await using var a = await PublishingNode.StartAsync("principle6", new Dictionary<string, string> { ["FediLearn__ReadCache__Seconds"] = "0" });
+        await using var remote = await FakeRemoteServer.StartAsync();
+        var published = await a.PublishAsync("prompts", new { content = "What did you learn?" });
+        var prompt = published.Value<string>("id")!;
+        var reply = remote.MastodonReply("learner", $"{remote.Origin}/users/learner/statuses/1", prompt, a.Group, $"@rust@{a.Node.Authority}", "<p>an answer</p>");
+        using (var response = await remote.SendAsync($"{a.Node.Origin}/inbox", reply))
+            Assert.Equal(202, (int)response.StatusCode);
+        await EventuallyAsync(async () => (await PageAsync(prompt)).Contains("an answer"), "the reply is on the page", a.Node);
+
+        await using (var sqlite = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(a.Node.DataPath, "fedilearn.db")};Pooling=false"))
+        {
+            await sqlite.OpenAsync();
+            await using var command = sqlite.CreateCommand();
+            command.CommandText = "UPDATE replies SET content_html = $dirty; UPDATE group_items SET content_html = $dirty;";
+            command.Parameters.AddWithValue("$dirty", Dirty);
+            Assert.Equal(2, await command.ExecuteNonQueryAsync());
+        }
+
+        var outputs = new Dictionary<string, string>
+        {
+            ["item page"] = await PageAsync(prompt),
+            ["feed"] = await Http.GetStringAsync($"{a.Node.Origin}/groups/rust/feed.atom"),
+            ["responses API"] = await (await a.SendAsync(HttpMethod.Get, $"groups/rust/prompts/{published.Value<long>("localId")}/responses")).Content.ReadAsStringAsync(),
+            ["thread API"] = await (await a.SendAsync(HttpMethod.Get, $"thread?object={Uri.EscapeDataString(prompt)}")).Content.ReadAsStringAsync(),
+        };
+        foreach (var (where, text) in outputs)
+        {
+            Assert.True(text.Contains("kept text"), $"{where}: the stored text is shown\n{text}");
+            foreach (var bad in new[] { "<script", "onerror", "javascript:", "\\u003Cscript", "&lt;script" })
+                Assert.False(text.Contains(bad, StringComparison.OrdinalIgnoreCase), $"{where} has {bad}\n{text}");
+        }
+    }
+
+    private static async Task<string> PageAsync(string url)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Accept.ParseAdd("text/html");
+        using var response = await Http.SendAsync(request);
+        Assert.Equal(200, (int)response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
+    }
+}

@@ -13,7 +13,8 @@ public sealed record ThreadEntry(string Id, string Type, string? AttributedTo, s
 /// <summary>
 /// One thread as this node knows it, top object first, then every reply by publication time: for a group hosted here,
 /// the group's object and the replies it accepted; for a group followed on another server, what that group published
-/// and relayed (minus what it withdrew). Every node of a cohort should read the same list.
+/// and relayed (minus what it withdrew). Every node of a cohort should read the same list. Each entry's HTML is cleaned
+/// as it is read, whatever the row holds (security.md principle 6).
 /// </summary>
 public sealed class ThreadReader(FediLearnDbContext db, ActorUrls urls, GroupObjectRenderer renderer)
 {
@@ -38,10 +39,10 @@ public sealed class ThreadReader(FediLearnDbContext db, ActorUrls urls, GroupObj
             var replies = await db.Replies.AsNoTracking().Where(r => r.TopItemId != null && tops.Contains(r.TopItemId.Value) && r.DeletedAt == null)
                 .OrderBy(r => r.PublishedAt).ThenBy(r => r.Id).Take(MaxEntries).ToListAsync(ct);
             var headId = renderer.Id(item, group!);
-            var head = new ThreadEntry(headId, TypeOf(item), urls.Actor(group!), null, item.PublishedAt!.Value, item.ContentHtml);
-            return [head, .. reflections.Select(p => new ThreadEntry(renderer.Id(p, group!), TypeOf(p), urls.Actor(group!), headId, p.PublishedAt!.Value, p.ContentHtml))
+            var head = new ThreadEntry(headId, TypeOf(item), urls.Actor(group!), null, item.PublishedAt!.Value, HtmlSanitizer.Sanitize(item.ContentHtml));
+            return [head, .. reflections.Select(p => new ThreadEntry(renderer.Id(p, group!), TypeOf(p), urls.Actor(group!), headId, p.PublishedAt!.Value, HtmlSanitizer.Sanitize(p.ContentHtml)))
                 .Concat(replies.Select(r => new ThreadEntry(r.Uri, ActivityJson.GetTypes(ActivityJson.Parse(r.Json)).FirstOrDefault() ?? "Note",
-                    r.AuthorUri, r.InReplyTo, r.PublishedAt, r.ContentHtml)))
+                    r.AuthorUri, r.InReplyTo, r.PublishedAt, HtmlSanitizer.Sanitize(r.ContentHtml))))
                 .OrderBy(e => e.Published).ThenBy(e => e.Id, StringComparer.Ordinal).Take(MaxEntries)];
         }
 

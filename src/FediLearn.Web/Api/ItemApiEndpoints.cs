@@ -114,7 +114,7 @@ public static class ItemApiEndpoints
             {
                 id = r.Uri, author = r.AuthorUri, handle = r.AuthorName is null ? null : "@" + r.AuthorName, server = r.AuthorHost,
                 inReplyTo = r.InReplyTo, publishedAt = new DateTimeOffset(DateTime.SpecifyKind(r.PublishedAt, DateTimeKind.Utc)),
-                edited = r.UpdatedAt is not null, contentHtml = r.ContentHtml,
+                edited = r.UpdatedAt is not null, contentHtml = FediLearn.Core.Text.HtmlSanitizer.Sanitize(r.ContentHtml),
             }),
         }, Json);
     }

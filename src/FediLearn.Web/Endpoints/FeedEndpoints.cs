@@ -43,7 +43,7 @@ public static class FeedEndpoints
             var entries = items.Select(i => new FeedEntry(
                 urls.Item(group.Name, i.Kind, i.Id), urls.Item(group.Name, i.Kind, i.Id),
                 i.Title ?? PlainText.FromHtml(i.ContentHtml, 80),
-                i.Kind == ItemKind.Session ? $"<p>{System.Net.WebUtility.HtmlEncode(SessionTime.Summary(i.StartsAtLocal!.Value, i.EndsAtLocal!.Value, i.TimeZone!, i.JoinUrl, i.Place))}</p>{i.ContentHtml}" : i.ContentHtml,
+                i.Kind == ItemKind.Session ? $"<p>{System.Net.WebUtility.HtmlEncode(SessionTime.Summary(i.StartsAtLocal!.Value, i.EndsAtLocal!.Value, i.TimeZone!, i.JoinUrl, i.Place))}</p>{HtmlSanitizer.Sanitize(i.ContentHtml)}" : HtmlSanitizer.Sanitize(i.ContentHtml),
                 Utc(i.PublishedAt!.Value), Utc(i.EditedAt ?? i.PublishedAt!.Value)));
             var feedUrl = $"{urls.Base}/groups/{group.Name}/feed.atom";
             var updated = items.Count > 0 ? items.Max(i => Utc(i.EditedAt ?? i.PublishedAt!.Value)) : Utc(group.CreatedAt);

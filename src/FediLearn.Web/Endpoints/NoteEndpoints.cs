@@ -42,7 +42,7 @@ public static class NoteEndpoints
                 <p class="byline"><a href="{e(urls.Actor(author))}">{e(author.DisplayName)}</a> <span class="handle">{e(urls.Handle(author))}</span>
                 · <time datetime="{DateTime.SpecifyKind(note.PublishedAt, DateTimeKind.Utc):yyyy-MM-ddTHH:mm:ssZ}">{note.PublishedAt:yyyy-MM-dd HH:mm} UTC</time></p>
                 {(note.InReplyTo is { } parent ? $"<p class=\"context\">In reply to <a href=\"{e(parent)}\">{e(parent)}</a></p>" : "")}
-                <div class="content">{note.ContentHtml}</div>
+                <div class="content">{HtmlLayout.Stored(note.ContentHtml)}</div>
                 </article>
                 """;
             // The whole discussion it belongs to, as this node knows it: the group's object first, then every answer.
@@ -76,7 +76,7 @@ public static class NoteEndpoints
             var who = entry.AttributedTo is { } a ? handles.GetValueOrDefault(a, a) : "unknown";
             var server = entry.AttributedTo is { } u && Uri.TryCreate(u, UriKind.Absolute, out var uri) ? uri.Authority : "";
             sb.Append($"<article class=\"card{(entry.Id == current ? " current" : "")}\"><p class=\"muted\"><a href=\"{e(entry.AttributedTo)}\" rel=\"nofollow noopener\">{e(who)}</a> · {e(server)} · ");
-            sb.Append($"<a href=\"{e(entry.Id)}\" rel=\"nofollow noopener\"><time datetime=\"{entry.Published:yyyy-MM-ddTHH:mm:ssZ}\">{entry.Published:d MMM yyyy, HH:mm} UTC</time></a></p>{entry.ContentHtml}</article>");
+            sb.Append($"<a href=\"{e(entry.Id)}\" rel=\"nofollow noopener\"><time datetime=\"{entry.Published:yyyy-MM-ddTHH:mm:ssZ}\">{entry.Published:d MMM yyyy, HH:mm} UTC</time></a></p>{HtmlLayout.Stored(entry.ContentHtml)}</article>");
         }
         return sb.ToString();
     }

@@ -57,6 +57,14 @@ public static class HtmlLayout
 
     public static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
 
+    /// <summary>
+    /// Stored HTML (a reply's content, an item's body, a session's notes), cleaned again as it is written into a page
+    /// (security.md principle 6: sanitized when stored and when rendered). What the inbox and the editor store is
+    /// already clean, and cleaning is idempotent, so for those rows nothing changes; a row written by an older
+    /// allowlist, copied in from elsewhere or left by a bug is cleaned by today's rules before a browser sees it.
+    /// </summary>
+    public static string Stored(string? html) => FediLearn.Core.Text.HtmlSanitizer.Sanitize(html);
+
     public static string Page(string title, string body, string? alternateJson = null) => $$"""
         <!DOCTYPE html>
         <html lang="en">

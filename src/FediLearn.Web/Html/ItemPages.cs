@@ -35,7 +35,7 @@ public static class ItemPages
                 $"<li><a href=\"{E(urls.Item(group.Name, r.Kind, r.Id))}\">{E(GroupPage.Title(r))}</a></li>")) + "</ul>");
         if (related is [var session] && item.Kind == ItemKind.Prompt)
             body.Append($"<p class=\"muted\">A reflection on the session <a href=\"{E(urls.Item(group.Name, session.Kind, session.Id))}\">{E(session.Title ?? "Session")}</a></p>");
-        if (!string.IsNullOrWhiteSpace(item.ContentHtml)) body.Append($"<div class=\"card\">{item.ContentHtml}</div>");
+        if (!string.IsNullOrWhiteSpace(item.ContentHtml)) body.Append($"<div class=\"card\">{Stored(item.ContentHtml)}</div>");
         foreach (var choice in StoredJson.ReadStrings(item.ChoicesJson))
             body.Append($"<p>☐ {E(choice)}</p>");
         if (item.ClosesAt is { } closes) body.Append($"<p class=\"muted\">Closes {E(closes.ToString("ddd d MMMM yyyy, HH:mm"))} UTC</p>");
@@ -46,7 +46,7 @@ public static class ItemPages
             foreach (var l in StoredJson.ReadLinks(item.LinksJson)) body.Append($"<li><a href=\"{E(l.Url)}\" rel=\"nofollow noopener\">{E(l.Title ?? l.Url)}</a></li>");
             body.Append("</ul>");
         }
-        if (item.NotesHtml is { Length: > 0 } notes) body.Append($"<h2>Notes</h2><div class=\"card\">{notes}</div>");
+        if (item.NotesHtml is { Length: > 0 } notes) body.Append($"<h2>Notes</h2><div class=\"card\">{Stored(notes)}</div>");
         var published = item.PublishedAt is { } p ? $"Published {p:ddd d MMMM yyyy, HH:mm} UTC" : "";
         var edited = item.EditedAt is { } e ? $" · edited {e:d MMMM yyyy, HH:mm} UTC" : "";
         body.Append($"<p class=\"muted\">{E(published + edited)}{(likes > 0 ? $" · {likes} like{(likes == 1 ? "" : "s")}" : "")}</p>");
@@ -93,7 +93,7 @@ public static class ItemPages
             sb.Append($"<article class=\"card reply\"><p class=\"muted\"><a href=\"{E(reply.AuthorUri)}\" rel=\"nofollow noopener\">{E(who)}</a> · {E(reply.AuthorHost)} · ");
             sb.Append($"<a href=\"{E(reply.Uri)}\" rel=\"nofollow noopener\"><time datetime=\"{reply.PublishedAt:yyyy-MM-ddTHH:mm:ssZ}\">{reply.PublishedAt:d MMM yyyy, HH:mm} UTC</time></a>");
             if (reply.UpdatedAt is not null) sb.Append(" · edited");
-            sb.Append($"</p>{reply.ContentHtml}</article>");
+            sb.Append($"</p>{Stored(reply.ContentHtml)}</article>");
         }
         if (thread.Pages > 1)
         {
