@@ -569,12 +569,34 @@ public class SecurityCasesTests : IAsyncLifetime
         Assert.Equal(2, await Node.WithDbAsync(db => Task.FromResult(db.InboxItems.Count())));
     }
 
-    private async Task<FediLearn.Core.Inbox.ReceiveOutcome> ReceiveAsync(JObject activity)
+    /// <summary>
+    /// Replays are recognised by id, and ids are not checked against anything before that: a signer could send an
+    /// activity under the id another server is about to use (Mastodon's Deletes are <c>…/statuses/1#delete</c>), and the
+    /// real one was then dropped as a replay, leaving the reply it deletes in the thread.
+    /// </summary>
+    [DbFact]
+    public async Task Case31_an_id_on_another_servers_origin_cannot_be_claimed_ahead_of_that_server()
+    {
+        const string Eve = "https://a.example/users/eve", Ana = "https://b.example/users/ana";
+        const string Id = Ana + "/statuses/1#delete";
+        var squat = new JObject { ["id"] = Id, ["type"] = "Delete", ["actor"] = Eve, ["object"] = Eve + "/statuses/9" };
+        var real = new JObject { ["id"] = Id, ["type"] = "Delete", ["actor"] = Ana, ["object"] = Ana + "/statuses/1" };
+
+        Assert.Equal(FediLearn.Core.Inbox.ReceiveOutcome.Queued, await ReceiveAsync(squat, Eve));
+        Assert.Equal(FediLearn.Core.Inbox.ReceiveOutcome.Duplicate, await ReceiveAsync(squat, Eve)); // still one effect for her
+        Assert.Equal(FediLearn.Core.Inbox.ReceiveOutcome.Queued, await ReceiveAsync(real, Ana));
+        Assert.Equal(FediLearn.Core.Inbox.ReceiveOutcome.Duplicate, await ReceiveAsync(real, Ana));
+        Assert.Equal([Eve, Ana], await Node.WithDbAsync(db => db.InboxItems.OrderBy(i => i.ActorUri).Select(i => i.ActorUri).ToListAsync()));
+    }
+
+    private Task<FediLearn.Core.Inbox.ReceiveOutcome> ReceiveAsync(JObject activity) => ReceiveAsync(activity, "https://a.example/users/eve");
+
+    private async Task<FediLearn.Core.Inbox.ReceiveOutcome> ReceiveAsync(JObject activity, string signer)
     {
         await using var scope = Node.Scope();
         var receiver = scope.ServiceProvider.GetRequiredService<FediLearn.Core.Inbox.InboxReceiver>();
         var json = activity.ToString(Newtonsoft.Json.Formatting.None);
-        return await receiver.ReceiveAsync(FediLearn.ActivityPub.Json.ActivityJson.Parse(json), json, "https://a.example/users/eve", CancellationToken.None);
+        return await receiver.ReceiveAsync(FediLearn.ActivityPub.Json.ActivityJson.Parse(json), json, signer, CancellationToken.None);
     }
 
     private async Task HandleAsync(string type, JObject activity, RemoteActor signer)

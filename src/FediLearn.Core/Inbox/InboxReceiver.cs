@@ -29,8 +29,7 @@ public sealed class InboxReceiver(InboxIntake intake, TimeProvider time)
     /// </summary>
     public Task<ReceiveOutcome> ReceiveAsync(JObject activity, string rawJson, string signerUri, CancellationToken ct)
     {
-        var activityId = ActivityJson.GetId(activity)
-            ?? "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(rawJson)));
+        var activityId = ReplayKey(ActivityJson.GetId(activity), rawJson, signerUri);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         return intake.StoreAsync(new InboxItem
         {
@@ -42,6 +41,25 @@ public sealed class InboxReceiver(InboxIntake intake, TimeProvider time)
             NextAttemptAt = now,
         }, activity, ct);
     }
+
+    /// <summary>
+    /// What a replay is recognised by. An activity's own id when it is on its signer's origin: only that server can have
+    /// minted it. An id on another origin is kept apart per signer (hashed with the signer's id), so that nobody can
+    /// claim the id of an activity another server is about to send (Mastodon names a Delete <c>…/statuses/1#delete</c>)
+    /// and have the real one dropped as a replay. Without an id: the body's hash.
+    /// </summary>
+    internal static string ReplayKey(string? id, string rawJson, string signerUri)
+    {
+        if (id is null) return "sha256:" + Hash(rawJson);
+        return SameOrigin(id, signerUri) ? id : "signer-sha256:" + Hash(signerUri + "\n" + id);
+    }
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    private static bool SameOrigin(string a, string b) =>
+        Uri.TryCreate(a, UriKind.Absolute, out var x) && Uri.TryCreate(b, UriKind.Absolute, out var y)
+        && string.Equals(x.Scheme, y.Scheme, StringComparison.OrdinalIgnoreCase)
+        && string.Equals(x.IdnHost, y.IdnHost, StringComparison.OrdinalIgnoreCase) && x.Port == y.Port;
 }
 
 /// <summary>
