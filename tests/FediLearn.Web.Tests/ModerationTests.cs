@@ -59,6 +59,12 @@ public sealed class ModerationTests
         var announcedDelete = await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Announce" && (r.Activity["object"] as JObject)?.Value<string>("type") == "Delete", TimeSpan.FromSeconds(30));
         Assert.Equal("Delete", announcedDelete.Activity["object"]!.Value<string>("type"));
         Assert.Equal(noteId, announcedDelete.Activity["object"]!.Value<string>("object"));
+        // The announced Delete has an id of its own on the group's origin, and that id answers with the same Delete.
+        var deleteId = announcedDelete.Activity["object"]!.Value<string>("id");
+        Assert.StartsWith($"{a.Node.Origin}/activities/", deleteId);
+        var served = await GetActivityJsonAsync(deleteId!);
+        Assert.Equal(("Delete", a.Group, noteId), (served.Value<string>("type"), served.Value<string>("actor"), served.Value<string>("object")));
+        Assert.Null(served["summary"]); // the reason stays in the moderation log
         Assert.True(await VerifyFromNodeAsync(announcedDelete, remote.SharedInbox));
         Assert.Equal(1, (await GetActivityJsonAsync($"{prompt}/context")).Value<int>("totalItems"));
 

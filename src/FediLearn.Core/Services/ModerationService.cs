@@ -33,6 +33,14 @@ public sealed class ModerationService(
         reply.DeletedAt = time.GetUtcNow().UtcDateTime;
         var groupId = urls.Actor(group);
         await threads.WithdrawAnnounceAsync(reply, group, ct);
+        // The Delete is an activity of its own, with an id under /activities/ that answers a GET (Lemmy requires an id on
+        // an announced activity, on its actor's origin), addressed as the Announce around it. The moderator's reason
+        // stays in the moderation log: the form promises it is not sent (Lemmy would read it from a summary).
+        var delete = new JObject { ["type"] = "Delete", ["actor"] = groupId, ["object"] = replyUri, ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"), ["cc"] = new JArray(urls.Followers(group)) };
+        if (group.MembersOnly) Audience.RestrictToFollowers(delete, groupId, urls.Followers(group));
+        var stored = queue.CreateActivity(db, group, delete, isPublic: !group.MembersOnly);
+        var inner = JObject.Parse(stored.Json);
+        inner.Remove("@context");
         queue.Broadcast(db, group, new JObject
         {
             ["@context"] = JsonLdContexts.ActivityStreams,
@@ -40,7 +48,7 @@ public sealed class ModerationService(
             ["actor"] = groupId,
             ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
             ["cc"] = new JArray(urls.Followers(group)),
-            ["object"] = new JObject { ["type"] = "Delete", ["actor"] = groupId, ["object"] = replyUri, ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public") },
+            ["object"] = inner,
         });
         Log(group.Id, moderator, "remove-reply", replyUri, reason);
         await db.SaveChangesAsync(ct);
