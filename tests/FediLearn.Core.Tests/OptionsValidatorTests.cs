@@ -152,6 +152,17 @@ public sealed class OptionsValidatorTests
     }
 
     [Theory]
+    [InlineData("-00:00:01")]
+    [InlineData("01:00:01")]
+    public void VoteTotalsDelay_out_of_range_is_named_in_the_message(string delay)
+    {
+        var options = new FediLearnOptions { Delivery = { VoteTotalsDelay = TimeSpan.Parse(delay, System.Globalization.CultureInfo.InvariantCulture) } };
+        var failure = Assert.Single(Validator.Validate(null, options).Failures!);
+        Assert.Contains("FediLearn:Delivery:VoteTotalsDelay", failure);
+        Assert.True(Validator.Validate(null, new FediLearnOptions { Delivery = { VoteTotalsDelay = TimeSpan.Zero } }).Succeeded);
+    }
+
+    [Theory]
     [InlineData("ProcessedInbox", "6.00:00:00")] // shorter than a sender's retries: a retried delivery would be applied twice
     [InlineData("FinishedJobs", "00:30:00")]
     [InlineData("Interval", "00:00:30")]

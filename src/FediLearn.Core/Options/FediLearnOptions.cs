@@ -103,6 +103,13 @@ public sealed class DeliveryOptions
 
     /// <summary>How often each process looks for scheduled items whose time has come (one of them publishes each).</summary>
     public TimeSpan ScheduleInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long after a vote in a check-in its new totals are sent (one Update{Question} to every follower), so that votes
+    /// arriving meanwhile share it: without it a check-in with 300 votes and 1,000 followers meant 300,000 deliveries.
+    /// Mastodon waits 3 minutes. Sent by the scheduler, so up to <see cref="ScheduleInterval"/> later.
+    /// </summary>
+    public TimeSpan VoteTotalsDelay { get; set; } = TimeSpan.FromMinutes(3);
 }
 
 /// <summary>

@@ -32,6 +32,8 @@ public sealed class FediLearnOptionsValidator : IValidateOptions<FediLearnOption
         if (d.Lease < TimeSpan.FromSeconds(10)) errors.Add("FediLearn:Delivery:Lease must be at least 10 seconds.");
         if (d.ScheduleInterval < TimeSpan.FromSeconds(1) || d.ScheduleInterval > TimeSpan.FromHours(1))
             errors.Add("FediLearn:Delivery:ScheduleInterval must be between 00:00:01 and 01:00:00.");
+        if (d.VoteTotalsDelay < TimeSpan.Zero || d.VoteTotalsDelay > TimeSpan.FromHours(1))
+            errors.Add("FediLearn:Delivery:VoteTotalsDelay must be between 00:00:00 and 01:00:00.");
         if (options.Inbox.BatchSize is < 1 or > 1000) errors.Add("FediLearn:Inbox:BatchSize must be between 1 and 1000.");
         if (options.Inbox.Concurrency is < 1 or > 64) errors.Add("FediLearn:Inbox:Concurrency must be between 1 and 64.");
         var r = options.Retention;

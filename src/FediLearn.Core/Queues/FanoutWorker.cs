@@ -64,6 +64,8 @@ public sealed class PublishScheduler(IServiceScopeFactory scopes, IOptions<FediL
                 if (published > 0) logger.LogInformation("Published {Count} scheduled item(s)", published);
                 var archived = await scope.ServiceProvider.GetRequiredService<Services.GroupService>().AnnounceArchivesAsync(stoppingToken);
                 if (archived > 0) logger.LogInformation("Sent Update{{Group}} for {Count} group(s) archived since the last look", archived);
+                var totals = await scope.ServiceProvider.GetRequiredService<Services.PublishingService>().SendDueTotalsAsync(stoppingToken);
+                if (totals > 0) logger.LogInformation("Sent new vote totals of {Count} check-in(s)", totals);
                 await Task.Delay(_interval, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }

@@ -129,11 +129,33 @@ public sealed class PublishingService(
         return published;
     }
 
-    /// <summary>Sends an Update of a published item as it is now (e.g. a check-in's new totals), without marking it edited.</summary>
-    public async Task SendUpdateAsync(LocalActor group, GroupItem item, CancellationToken ct)
+    /// <summary>
+    /// Sends the new totals of check-ins whose votes have waited <c>Delivery:VoteTotalsDelay</c>: one Update{Question}
+    /// (not marked edited) for all the votes since the last. Run by every process's scheduler; a conditional update on
+    /// the due time lets one of them send it, and a vote arriving meanwhile starts a new wait.
+    /// </summary>
+    public async Task<int> SendDueTotalsAsync(CancellationToken ct)
     {
-        await SendAsync(item, group, "Update", ct);
-        signal.Signal.Notify();
+        var now = time.GetUtcNow().UtcDateTime;
+        var due = await db.GroupItems.AsNoTracking().Where(i => i.TotalsDueAt != null && i.TotalsDueAt <= now)
+            .OrderBy(i => i.Id).Select(i => new { i.Id, i.TotalsDueAt }).Take(100).ToListAsync(ct);
+        var sent = 0;
+        foreach (var d in due)
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var claimed = await db.GroupItems.Where(i => i.Id == d.Id && i.TotalsDueAt == d.TotalsDueAt)
+                .ExecuteUpdateAsync(s => s.SetProperty(i => i.TotalsDueAt, (DateTime?)null), ct);
+            if (claimed == 0) continue;
+            var item = await db.GroupItems.FirstAsync(i => i.Id == d.Id, ct);
+            if (item.PublishedAt is not null && item.DeletedAt is null) // a deleted check-in's Delete went out already
+            {
+                await SendAsync(item, await db.LocalActors.FirstAsync(a => a.Id == item.GroupId, ct), "Update", ct);
+                sent++;
+            }
+            await tx.CommitAsync(ct);
+        }
+        if (sent > 0) signal.Signal.Notify();
+        return sent;
     }
 
     /// <summary>The renderer's view of an item: its group, files and session.</summary>

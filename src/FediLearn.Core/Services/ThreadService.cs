@@ -5,10 +5,12 @@ using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
 using FediLearn.Core.Federation.Objects;
+using FediLearn.Core.Options;
 using FediLearn.Core.Queues;
 using FediLearn.Core.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Newtonsoft.Json.Linq;
 
 namespace FediLearn.Core.Services;
@@ -20,8 +22,8 @@ namespace FediLearn.Core.Services;
 /// signer's own (same origin, attributed to the signer).
 /// </summary>
 public sealed class ThreadService(
-    FediLearnDbContext db, ActorUrls urls, DeliveryQueue queue, OutboundDocuments outbound, FanoutSignal signal, DeliverySignal deliveries, PublishingService publishing, RemoteActorResolver resolver,
-    TimeProvider time, ILogger<ThreadService> logger)
+    FediLearnDbContext db, ActorUrls urls, DeliveryQueue queue, OutboundDocuments outbound, FanoutSignal signal, DeliverySignal deliveries, RemoteActorResolver resolver,
+    TimeProvider time, IOptions<FediLearnOptions> options, ILogger<ThreadService> logger)
 {
     private static readonly HashSet<string> ReplyTypes = ["Note", "Article", "Page"];
 
@@ -245,7 +247,9 @@ public sealed class ThreadService(
 
     /// <summary>
     /// A vote (federation.md item 12): counted once per voter and choice (once per voter in a single-choice check-in),
-    /// refused after the closing time; the group then sends the Question again with its new totals.
+    /// refused after the closing time. The group sends the Question again with its new totals
+    /// <c>Delivery:VoteTotalsDelay</c> later (<see cref="PublishingService.SendDueTotalsAsync"/>), once for every vote
+    /// that came meanwhile.
     /// </summary>
     private async Task VoteAsync(LocalActor group, GroupItem question, RemoteActor voter, string objectUri, string choice, CancellationToken ct)
     {
@@ -256,8 +260,9 @@ public sealed class ThreadService(
         if (await previous.AnyAsync(v => v.Choice == choice, ct) || (!question.MultipleChoice && await previous.AnyAsync(ct))) return;
         db.Votes.Add(new Vote { PromptId = question.Id, VoterUri = voter.Uri, Choice = choice, ObjectUri = objectUri, CreatedAt = now });
         await db.SaveChangesAsync(ct);
-        var tracked = await db.GroupItems.FirstAsync(i => i.Id == question.Id, ct);
-        await publishing.SendUpdateAsync(group, tracked, ct);
+        var due = now + options.Value.Delivery.VoteTotalsDelay;
+        await db.GroupItems.Where(i => i.Id == question.Id && i.TotalsDueAt == null) // a vote already waiting: this one joins it
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.TotalsDueAt, due), ct);
     }
 
     /// <summary>An edit by the author: the stored copy follows it; the relay of the edit is stored whole.</summary>

@@ -34,6 +34,8 @@ public sealed class GroupItem
     public string? ChoicesJson { get; set; }
     public bool MultipleChoice { get; set; }
     public DateTime? ClosesAt { get; set; }
+    /// <summary>A check-in's new vote totals go out (one Update{Question}) at this instant; null: nothing waiting.</summary>
+    public DateTime? TotalsDueAt { get; set; }
     /// <summary>A reflection prompt belongs to a session's thread.</summary>
     public long? SessionId { get; set; }
 

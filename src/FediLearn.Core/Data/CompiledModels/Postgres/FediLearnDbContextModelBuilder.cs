@@ -12,7 +12,7 @@ namespace FediLearn.Core.Data.CompiledModels.Postgres
     public partial class FediLearnDbContextModel
     {
         private FediLearnDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("a565bcf9-051d-4ec3-8d33-e9716b82fdcd"), entityTypeCount: 32)
+            : base(skipDetectChanges: false, modelId: new Guid("9fbee433-feef-4d0f-8d85-1b8166439486"), entityTypeCount: 32)
         {
         }
 

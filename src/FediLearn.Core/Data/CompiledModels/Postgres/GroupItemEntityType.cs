@@ -22,7 +22,7 @@ namespace FediLearn.Core.Data.CompiledModels.Postgres
                 "FediLearn.Core.Data.Entities.GroupItem",
                 typeof(GroupItem),
                 baseEntityType,
-                propertyCount: 32,
+                propertyCount: 33,
                 foreignKeyCount: 1,
                 unnamedIndexCount: 2,
                 keyCount: 1);
@@ -339,6 +339,18 @@ namespace FediLearn.Core.Data.CompiledModels.Postgres
                 nullable: true);
             title.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             title.AddAnnotation("Relational:ColumnName", "title");
+
+            var totalsDueAt = runtimeEntityType.AddProperty(
+                "TotalsDueAt",
+                typeof(DateTime?),
+                propertyInfo: typeof(GroupItem).GetProperty("TotalsDueAt", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(GroupItem).GetField("<TotalsDueAt>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+            totalsDueAt.SetValueConverter(new ValueConverter<DateTime, DateTime>(
+                DateTime (DateTime v) => (((int)(v.Kind)) == 2 ? v.ToUniversalTime() : DateTime.SpecifyKind(v, DateTimeKind.Utc)),
+                DateTime (DateTime v) => DateTime.SpecifyKind(v, DateTimeKind.Unspecified)));
+            totalsDueAt.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            totalsDueAt.AddAnnotation("Relational:ColumnName", "totals_due_at");
 
             var key = runtimeEntityType.AddKey(
                 new[] { id });

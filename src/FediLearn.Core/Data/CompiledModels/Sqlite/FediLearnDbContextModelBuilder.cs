@@ -11,7 +11,7 @@ namespace FediLearn.Core.Data.CompiledModels.Sqlite
     public partial class FediLearnDbContextModel
     {
         private FediLearnDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("7fce897d-db1e-445b-b6c4-aa40852e2b9d"), entityTypeCount: 32)
+            : base(skipDetectChanges: false, modelId: new Guid("94da3df5-1cd7-4744-ad57-68df81fdb33e"), entityTypeCount: 32)
         {
         }
 

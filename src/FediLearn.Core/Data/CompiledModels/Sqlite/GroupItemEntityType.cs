@@ -20,7 +20,7 @@ namespace FediLearn.Core.Data.CompiledModels.Sqlite
                 "FediLearn.Core.Data.Entities.GroupItem",
                 typeof(GroupItem),
                 baseEntityType,
-                propertyCount: 32,
+                propertyCount: 33,
                 foreignKeyCount: 1,
                 unnamedIndexCount: 2,
                 keyCount: 1);
@@ -279,6 +279,14 @@ namespace FediLearn.Core.Data.CompiledModels.Sqlite
                 fieldInfo: typeof(GroupItem).GetField("<Title>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
             title.AddAnnotation("Relational:ColumnName", "title");
+
+            var totalsDueAt = runtimeEntityType.AddProperty(
+                "TotalsDueAt",
+                typeof(DateTime?),
+                propertyInfo: typeof(GroupItem).GetProperty("TotalsDueAt", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(GroupItem).GetField("<TotalsDueAt>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+            totalsDueAt.AddAnnotation("Relational:ColumnName", "totals_due_at");
 
             var key = runtimeEntityType.AddKey(
                 new[] { id });
