@@ -10,7 +10,7 @@ namespace FediLearn.Core.Inbox;
 
 /// <summary>
 /// Accept{Follow} from an actor one of our members asked to follow (only the followee may accept), or Friendica's
-/// Accept of one of our sessions (an RSVP "yes").
+/// Accept of one of our sessions (an RSVP "yes", under the rules of a Join: <see cref="RsvpService.AnswerAsync"/>).
 /// </summary>
 public sealed class AcceptHandler(FediLearnDbContext db, ActorUrls urls, RsvpService rsvps) : IActivityHandler
 {
@@ -20,7 +20,7 @@ public sealed class AcceptHandler(FediLearnDbContext db, ActorUrls urls, RsvpSer
     {
         if (await rsvps.FindSessionAsync(ActivityJson.GetId(context.Activity["object"]), ct) is { } found)
         {
-            await rsvps.SetAsync(found.Session, context.Signer.Uri, RsvpStatus.Yes, ct);
+            await rsvps.AnswerAsync(found.Session, found.Group, context.Signer, context.Activity, RsvpStatus.Yes, ct);
             return;
         }
         var row = await FollowResponseMatcher.FindAsync(db, urls, context, ct);
@@ -30,7 +30,10 @@ public sealed class AcceptHandler(FediLearnDbContext db, ActorUrls urls, RsvpSer
     }
 }
 
-/// <summary>Reject{Follow} (the followee refused or removed one of our members), or Friendica's Reject of one of our sessions (an RSVP "no").</summary>
+/// <summary>
+/// Reject{Follow} (the followee refused or removed one of our members), or Friendica's Reject of one of our sessions (an
+/// RSVP "no", recorded from anyone: it gives no seat and no reminder).
+/// </summary>
 public sealed class RejectHandler(FediLearnDbContext db, ActorUrls urls, RsvpService rsvps) : IActivityHandler
 {
     public string Type => "Reject";

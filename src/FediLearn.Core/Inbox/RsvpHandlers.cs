@@ -28,7 +28,7 @@ public sealed class LeaveHandler(RsvpService rsvps) : IActivityHandler
     }
 }
 
-/// <summary>TentativeAccept of one of our sessions (Friendica's "maybe").</summary>
+/// <summary>TentativeAccept of one of our sessions (Friendica's "maybe"), under the rules of a Join: <see cref="RsvpService.AnswerAsync"/>.</summary>
 public sealed class TentativeAcceptHandler(RsvpService rsvps) : IActivityHandler
 {
     public string Type => "TentativeAccept";
@@ -36,6 +36,6 @@ public sealed class TentativeAcceptHandler(RsvpService rsvps) : IActivityHandler
     public async Task HandleAsync(InboxContext context, CancellationToken ct)
     {
         if (await rsvps.FindSessionAsync(ActivityJson.GetId(context.Activity["object"]), ct) is { } found)
-            await rsvps.SetAsync(found.Session, context.Signer.Uri, RsvpStatus.Maybe, ct);
+            await rsvps.AnswerAsync(found.Session, found.Group, context.Signer, context.Activity, RsvpStatus.Maybe, ct);
     }
 }

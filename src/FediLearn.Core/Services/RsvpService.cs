@@ -19,8 +19,8 @@ public sealed record AttendeeView(string ActorUri, RsvpStatus Status, DateTime S
 /// <summary>
 /// Who comes to a session (federation.md item 19). Mobilizon's Join is answered Accept{Join}, or left pending when the
 /// session needs approval, or Reject{Join} when it is full; Leave withdraws. Friendica's Accept / TentativeAccept /
-/// Reject of the Event count as yes / maybe / no. Local members answer through the API. Facilitators approve or refuse
-/// pending Joins and send reminders to those coming.
+/// Reject of the Event count as yes / maybe / no, the first two under a Join's rules. Local members answer through the
+/// API. Facilitators approve or refuse pending answers and send reminders to those coming.
 /// </summary>
 public sealed class RsvpService(
     FediLearnDbContext db, ActorUrls urls, DeliveryQueue queue, DeliverySignal signal, RemoteActorResolver resolver, TimeProvider time)
@@ -44,29 +44,51 @@ public sealed class RsvpService(
     }
 
     /// <summary>A Join from another server: accepted, pending approval, or rejected (banned, cancelled, full, or not a participant of a members-only group).</summary>
-    public async Task JoinAsync(GroupItem session, LocalActor group, RemoteActor attendee, JObject join, CancellationToken ct)
+    public Task JoinAsync(GroupItem session, LocalActor group, RemoteActor attendee, JObject join, CancellationToken ct) =>
+        AskAsync(session, group, attendee, join, RsvpStatus.Yes, ct);
+
+    /// <summary>
+    /// Friendica's yes (Accept) or maybe (TentativeAccept) of a session: asked under the rules of a Join, since a yes or
+    /// a maybe gets the reminder with the join link. Until 2026-12-06 they were recorded as sent, so a banned actor or a
+    /// non-participant of a members-only group got that link, and a yes to a full session failed in the inbox worker
+    /// until the item gave up. An admitted answer is not acknowledged (Friendica's answer stands on its own); a refused
+    /// one is answered Reject{answer}, and a pending one Accept/Reject{answer} when a facilitator decides.
+    /// </summary>
+    public Task AnswerAsync(GroupItem session, LocalActor group, RemoteActor attendee, JObject answer, RsvpStatus status, CancellationToken ct) =>
+        status is RsvpStatus.Yes or RsvpStatus.Maybe
+            ? AskAsync(session, group, attendee, answer, status, ct)
+            : throw new ArgumentOutOfRangeException(nameof(status), status, "a yes or a maybe");
+
+    /// <summary>
+    /// A remote actor asks to come (yes) or perhaps to come (maybe): refused (Reject, their answer removed) when the
+    /// session is cancelled, they are banned, the group is members-only and they are not an approved participant, or a
+    /// yes finds the session full (a maybe takes no seat); pending when the session needs approval and they were not
+    /// admitted with this answer (or with a yes) before; else recorded, and a Join is answered Accept. The activity is kept
+    /// so that a facilitator's decision answers it.
+    /// </summary>
+    private async Task AskAsync(GroupItem session, LocalActor group, RemoteActor attendee, JObject asked, RsvpStatus status, CancellationToken ct)
     {
-        await using var seats = await HoldSeatsAsync(session, counting: true, ct);
+        await using var seats = await HoldSeatsAsync(session, counting: status == RsvpStatus.Yes, ct);
         var row = await UpsertAsync(session, attendee.Uri, ct);
-        row.JoinJson = ActivityJson.Serialize(join);
+        row.JoinJson = ActivityJson.Serialize(asked);
         var refused = session.Cancelled || await ModerationService.IsBannedAsync(db, group.Id, attendee.Uri, ct)
             // A members-only group's sessions are for its approved participants.
             || (group.MembersOnly && !await db.Followers.AnyAsync(f => f.LocalActorId == group.Id && f.ActorUri == attendee.Uri && f.State == FollowState.Accepted, ct))
-            || (session.Capacity is { } capacity && row.Status != RsvpStatus.Yes
+            || (status == RsvpStatus.Yes && session.Capacity is { } capacity && row.Status != RsvpStatus.Yes
                 && await db.Rsvps.CountAsync(r => r.SessionId == session.Id && r.Status == RsvpStatus.Yes, ct) >= capacity);
         if (refused)
         {
             db.Rsvps.Remove(row);
-            Answer("Reject", group, attendee, join);
+            Answer("Reject", group, attendee, asked);
         }
-        else if (session.RequireApproval && row.Status != RsvpStatus.Yes)
+        else if (session.RequireApproval && row.Status != RsvpStatus.Yes && row.Status != status)
         {
             row.Status = RsvpStatus.Pending;
         }
         else
         {
-            row.Status = RsvpStatus.Yes;
-            Answer("Accept", group, attendee, join);
+            row.Status = status;
+            if (ActivityJson.HasType(asked, "Join")) Answer("Accept", group, attendee, asked);
         }
         await db.SaveChangesAsync(ct);
         await seats.CommitAsync(ct);
@@ -132,8 +154,9 @@ public sealed class RsvpService(
             .Select(r => new AttendeeView(r.ActorUri, r.Status, r.UpdatedAt)).ToListAsync(ct);
 
     /// <summary>
-    /// A facilitator approves (yes, within capacity; Accept{Join}) or refuses (the RSVP is removed; Reject{Join}) a pending
-    /// attendee. The stored Join is embedded unchanged; a local member, or an answer without a Join, is only updated here.
+    /// A facilitator approves (yes, within capacity, or maybe for a TentativeAccept; Accept{Join}) or refuses (the RSVP is
+    /// removed; Reject{Join}) a pending attendee. The stored Join (or Friendica answer) is embedded unchanged; a local
+    /// member, or an answer without one, is only updated here.
     /// </summary>
     public async Task DecideAsync(GroupItem session, LocalActor group, string actorUri, bool approve, CancellationToken ct)
     {
@@ -143,7 +166,9 @@ public sealed class RsvpService(
         var attendee = asked.JoinJson is not null && urls.Parse(actorUri) is null
             ? await RemoteAsync(actorUri, ct) ?? throw new FediLearnException($"cannot reach {actorUri} to send the answer; nothing was changed")
             : null;
-        await using var seats = await HoldSeatsAsync(session, counting: approve, ct);
+        // A pending maybe (Friendica's TentativeAccept) is approved as a maybe: it takes no seat.
+        var status = asked.JoinJson is { } askedJson && ActivityJson.HasType(ActivityJson.Parse(askedJson), "TentativeAccept") ? RsvpStatus.Maybe : RsvpStatus.Yes;
+        await using var seats = await HoldSeatsAsync(session, counting: approve && status == RsvpStatus.Yes, ct);
         var row = await db.Rsvps.FirstOrDefaultAsync(r => r.SessionId == session.Id && r.ActorUri == actorUri, ct)
             ?? throw new FediLearnException($"{actorUri} has not asked to attend this session");
         if (row.Status != RsvpStatus.Pending)
@@ -151,10 +176,10 @@ public sealed class RsvpService(
         if (approve)
         {
             if (session.Cancelled) throw new FediLearnException("the session is cancelled");
-            if (session.Capacity is { } capacity
+            if (status == RsvpStatus.Yes && session.Capacity is { } capacity
                 && await db.Rsvps.CountAsync(r => r.SessionId == session.Id && r.Status == RsvpStatus.Yes, ct) >= capacity)
                 throw new FediLearnException("the session is full");
-            row.Status = RsvpStatus.Yes;
+            row.Status = status;
             row.UpdatedAt = time.GetUtcNow().UtcDateTime;
         }
         else

@@ -265,13 +265,20 @@ public sealed class ThreadService(
             .ExecuteUpdateAsync(s => s.SetProperty(i => i.TotalsDueAt, due), ct);
     }
 
-    /// <summary>An edit by the author: the stored copy follows it; the relay of the edit is stored whole.</summary>
+    /// <summary>
+    /// An edit by the author: the stored copy follows it; the relay of the edit is stored whole. The group's rules for a
+    /// Create come first (<see cref="RefusedAsync(LocalActor, RemoteActor, string, CancellationToken)"/>): an author
+    /// banned since, or one its posting policy no longer allows, changes nothing and gets nothing relayed (true: the
+    /// reply is ours, the edit dealt with), else a banned troll could rewrite an accepted reply and have the group
+    /// re-broadcast it. A reply deleted or removed by a moderator is not found: not revived.
+    /// </summary>
     public async Task<bool> UpdateAsync(RemoteActor author, JObject obj, JObject? activity, CancellationToken ct)
     {
         var id = ActivityJson.GetId(obj);
         var reply = await db.Replies.FirstOrDefaultAsync(r => r.Uri == id && r.AuthorUri == author.Uri && r.DeletedAt == null, ct);
         if (reply is null) return false;
         var group = await db.LocalActors.AsNoTracking().FirstAsync(a => a.Id == reply.GroupId, ct);
+        if (await RefusedAsync(group, author, id!, ct)) return true;
         // The first relay embeds the author's Create as it was (its signature covers that version): made whole before
         // the stored reply changes.
         if (reply.AnnounceActivityId is { } announceId

@@ -9,7 +9,10 @@ public sealed class Rsvp
     public long SessionId { get; set; }
     public string ActorUri { get; set; } = "";
     public RsvpStatus Status { get; set; }
-    /// <summary>The received Join, kept verbatim so that Accept{Join}/Reject{Join} can embed it.</summary>
+    /// <summary>
+    /// The received Join (or Friendica's Accept / TentativeAccept of the session), kept verbatim so that the Accept or
+    /// Reject answering it can embed it.
+    /// </summary>
     public string? JoinJson { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
