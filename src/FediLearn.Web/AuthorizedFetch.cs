@@ -9,11 +9,13 @@ namespace FediLearn.Web;
 
 /// <summary>
 /// Secure mode (<c>FediLearn:AuthorizedFetch</c>, Mastodon's AUTHORIZED_FETCH; reference/federation.md §6). Every GET
-/// asking for ActivityPub JSON must carry a valid signature (draft-cavage or RFC 9421) from a server that is not blocked:
-/// unsigned → 401, blocked → 403, with a JSON error. Left open, so that other servers can verify our signatures and
-/// find us without a key-fetch loop: the instance actor, discovery documents (WebFinger, host-meta, NodeInfo) and a
-/// key-only view of each actor (Mastodon's restricted fields). HTML pages and the JSON API are not ActivityPub and are
-/// not affected. The verified signer is kept in <see cref="SignerOf"/> for endpoints that decide per server.
+/// asking for ActivityPub JSON, and every GET of a route that answers nothing else (collections, activities: whatever
+/// the Accept, <see cref="Negotiation.ActivityJsonOnly"/>), must carry a valid signature (draft-cavage or RFC 9421) from
+/// a server that is not blocked: unsigned → 401, blocked → 403, with a JSON error. Left open, so that other servers can
+/// verify our signatures and find us without a key-fetch loop: the instance actor, discovery documents (WebFinger,
+/// host-meta, NodeInfo) and a key-only view of each actor (Mastodon's restricted fields). HTML pages (an actor's or an
+/// item's URL asked for by a browser) and the JSON API are not ActivityPub and are not affected. The verified signer is
+/// kept in <see cref="SignerOf"/> for endpoints that decide per server.
 /// </summary>
 public static class AuthorizedFetch
 {
@@ -28,7 +30,7 @@ public static class AuthorizedFetch
         var request = context.Request;
         var options = context.RequestServices.GetRequiredService<IOptions<FediLearnOptions>>().Value;
         if (!options.AuthorizedFetch || !(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
-            || !Negotiation.WantsActivityJson(request) || IsOpen(request.Path))
+            || !Negotiation.AnswersActivityJson(context) || IsOpen(request.Path))
         {
             await next(context);
             return;

@@ -12,12 +12,32 @@ public static class Negotiation
             || accept.Contains("application/ld+json", StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>
+    /// Marks a route that answers ActivityStreams JSON whatever the Accept (collections, activities): secure mode and the
+    /// fetch budget then take every GET of it for an ActivityPub GET, so leaving out Accept, or sending <c>*/*</c>, gets
+    /// around neither. Routes that also serve people (actors, items) negotiate instead and are not marked.
+    /// </summary>
+    public static TBuilder ActivityJsonOnly<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(ActivityJsonOnlyMetadata.Instance);
+
+    /// <summary>This request is answered with ActivityStreams JSON: it asks for it, or its route has nothing else (<see cref="ActivityJsonOnly"/>).</summary>
+    public static bool AnswersActivityJson(HttpContext context) =>
+        WantsActivityJson(context.Request) || context.GetEndpoint()?.Metadata.GetMetadata<ActivityJsonOnlyMetadata>() is not null;
+
     public static bool WantsHtml(HttpRequest request) =>
         !WantsActivityJson(request) && request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The document, whatever the Accept: a route answering only this is marked <see cref="ActivityJsonOnly"/>.</summary>
     public static IResult ActivityResult(Newtonsoft.Json.Linq.JToken document, HttpContext context)
     {
         context.Response.Headers.Vary = "Accept";
         return Results.Text(document.ToString(Newtonsoft.Json.Formatting.None), ActivityJson, System.Text.Encoding.UTF8);
     }
+}
+
+/// <summary>Endpoint metadata of <see cref="Negotiation.ActivityJsonOnly"/>.</summary>
+public sealed class ActivityJsonOnlyMetadata
+{
+    public static readonly ActivityJsonOnlyMetadata Instance = new();
+    private ActivityJsonOnlyMetadata() { }
 }

@@ -10,8 +10,9 @@ namespace FediLearn.Web;
 
 /// <summary>
 /// Per-sender budgets (security.md principle 8; FediLearn:RateLimits in docs/configuration.md): inbox POSTs and
-/// ActivityPub GETs per remote host, JSON API calls per token, logins per address. Over budget: 429 with Retry-After
-/// and a JSON error; a well-behaved server retries later, and one busy host never uses up another's budget.
+/// ActivityPub GETs per remote host and client address, JSON API calls per token, logins per address. Over budget: 429
+/// with Retry-After and a JSON error; a well-behaved server retries later, and one busy host never uses up another's
+/// budget, nor can a forger naming its key.
 /// </summary>
 public static partial class RateLimits
 {
@@ -50,19 +51,25 @@ public static partial class RateLimits
             return ("api:" + Token(request), options.ApiPerTokenPerMinute);
         if (HttpMethods.IsPost(request.Method) && path.Equals("/login", StringComparison.OrdinalIgnoreCase))
             return ("login:" + Address(request), options.LoginPerAddressPerMinute);
-        if ((HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) && Negotiation.WantsActivityJson(request))
+        if ((HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) && Negotiation.AnswersActivityJson(request.HttpContext))
             return ("fetch:" + Sender(request), options.FetchPerHostPerMinute);
         return (null, 0);
     }
 
-    /// <summary>The host:port of the signing key (draft-cavage keyId or RFC 9421 keyid), else the client address. Not
-    /// yet verified: a forger can only spend the budget of the host it names, and its request then fails verification.</summary>
+    /// <summary>
+    /// The host:port of the signing key (draft-cavage keyId or RFC 9421 keyid) with the client address, else the client
+    /// address alone. The key is not verified yet (the limit runs first, to keep floods cheap), so the host alone would
+    /// let anyone spend a server's budget by naming its keyId; with the address, a forger spends only its own address's,
+    /// and a server's real deliveries, coming from its own addresses, keep theirs.
+    /// </summary>
     private static string Sender(HttpRequest request)
     {
         var header = request.Headers["Signature"].ToString();
         var match = CavageKeyId().Match(header);
         if (!match.Success) match = Rfc9421KeyId().Match(request.Headers["Signature-Input"].ToString());
-        return match.Success && Uri.TryCreate(match.Groups[1].Value, UriKind.Absolute, out var key) ? key.Authority.ToLowerInvariant() : Address(request);
+        return match.Success && Uri.TryCreate(match.Groups[1].Value, UriKind.Absolute, out var key)
+            ? key.Authority.ToLowerInvariant() + "|" + Address(request)
+            : Address(request);
     }
 
     /// <summary>A hash of the bearer token (never the token itself in memory keys), else the client address.</summary>
@@ -74,6 +81,7 @@ public static partial class RateLimits
             : Address(request);
     }
 
+    /// <summary>The client's address: behind a trusted reverse proxy, the visitor's (UseForwardedHeaders, OperationsEndpoints).</summary>
     private static string Address(HttpRequest request) => request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
     [GeneratedRegex("keyId=\"([^\"]+)\"", RegexOptions.IgnoreCase)]

@@ -155,12 +155,13 @@ public sealed class FakeRemoteServer : IAsyncDisposable
         return await client.SendAsync(request);
     }
 
-    /// <summary>A GET for ActivityPub JSON as this server's learner sends it: signed (draft-cavage, or RFC 9421) unless told not to, or with another key.</summary>
-    public async Task<HttpResponseMessage> GetAsync(string url, bool sign = true, bool rfc9421 = false, string? signWithPem = null)
+    /// <summary>A GET for ActivityPub JSON as this server's learner sends it: signed (draft-cavage, or RFC 9421) unless told not to, or with another key.
+    /// <paramref name="accept"/> replaces the Accept header; null sends none.</summary>
+    public async Task<HttpResponseMessage> GetAsync(string url, bool sign = true, bool rfc9421 = false, string? signWithPem = null, string? accept = "application/activity+json")
     {
         using var client = new HttpClient();
         var request = new HttpRequestMessage(HttpMethod.Get, url);
-        request.Headers.Accept.ParseAdd("application/activity+json");
+        if (accept is not null) request.Headers.Accept.ParseAdd(accept);
         if (sign)
         {
             using var key = SigningKey.FromPem(KeyId, signWithPem ?? PrivatePem);

@@ -70,6 +70,43 @@ public sealed class AuthorizedFetchTests
     }
 
     /// <summary>
+    /// Collections and activities answer ActivityStreams JSON whatever the request's Accept: until 2026-12-06 secure mode
+    /// only looked at the Accept, so an unsigned GET without one, or with <c>*/*</c>, read the outbox, the followers and
+    /// the threads. URLs that also serve people (the group's) still negotiate: a browser gets the page, unsigned.
+    /// </summary>
+    [Fact]
+    public async Task In_secure_mode_collections_and_activities_need_a_signature_whatever_the_accept()
+    {
+        await using var a = await PublishingNode.StartAsync("af-accept", SecureMode);
+        await using var remote = await FakeRemoteServer.StartAsync();
+        var prompt = (await a.PublishAsync("prompts", new { content = "Signed or nothing?" })).Value<string>("id")!;
+        string activity;
+        using (var outbox = await remote.GetAsync($"{a.Group}/outbox?page=1"))
+            activity = JObject.Parse(await outbox.Content.ReadAsStringAsync())["orderedItems"]![0]!.Value<string>("id")!;
+        Assert.Contains("/activities/", activity);
+
+        foreach (var url in new[] { $"{a.Group}/outbox", $"{a.Group}/followers", activity, $"{prompt}/context", $"{prompt}/replies" })
+            foreach (var accept in new[] { null, "*/*" })
+            {
+                using var unsigned = await remote.GetAsync(url, sign: false, accept: accept);
+                var body = await unsigned.Content.ReadAsStringAsync();
+                Assert.True(401 == (int)unsigned.StatusCode, $"{url}, Accept {accept ?? "(none)"}: {(int)unsigned.StatusCode} {body}");
+                Assert.Contains("signed requests", JObject.Parse(body).Value<string>("error"));
+
+                using var signed = await remote.GetAsync(url, accept: accept);
+                Assert.True(200 == (int)signed.StatusCode, $"{url}, Accept {accept ?? "(none)"}, signed: {(int)signed.StatusCode} {await signed.Content.ReadAsStringAsync()}");
+                Assert.Equal("application/activity+json", signed.Content.Headers.ContentType?.MediaType);
+            }
+
+        using var page = new HttpRequestMessage(HttpMethod.Get, a.Group);
+        page.Headers.Accept.ParseAdd("text/html");
+        using var browser = await Http.SendAsync(page);
+        Assert.Equal(200, (int)browser.StatusCode);
+        Assert.Equal("text/html", browser.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Rust circle", await browser.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>
     /// A members-only group's answers vary on Cookie as well (a facilitator's browser session may read them): in secure
     /// mode until 2026-12-05 the secure-mode header replaced that one, and Cookie was missing.
     /// </summary>

@@ -1,3 +1,8 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using FediLearn.ActivityPub.Keys;
+using FediLearn.ActivityPub.Signatures;
 using FediLearn.Testing;
 using Newtonsoft.Json.Linq;
 using static FediLearn.Web.Tests.TestHelpers;
@@ -63,6 +68,56 @@ public sealed class RateLimitTests
         Assert.Equal(429, logins[^1]);
         Assert.DoesNotContain(429, logins.Take(3));
     }
+
+    /// <summary>
+    /// The inbox budget is counted before the signature is checked, so it is the named key's host's from one client
+    /// address: until 2026-12-06 it was the host's alone, and forged POSTs naming a server's keyId used up that server's
+    /// budget, its real deliveries then getting 429. The forger here sends from 127.0.0.2, the server from 127.0.0.1.
+    /// </summary>
+    [Fact]
+    public async Task Forged_posts_naming_a_servers_key_spend_the_forgers_address_budget_not_the_servers()
+    {
+        await using var a = await PublishingNode.StartAsync("limits-forged", new Dictionary<string, string> { ["FediLearn:RateLimits:InboxPerHostPerMinute"] = "3" });
+        await using var victim = await FakeRemoteServer.StartAsync();
+        var (forgerPem, _) = KeyGenerator.NewRsa2048();
+        using var forger = From(IPAddress.Parse("127.0.0.2"));
+
+        var forged = new List<int>();
+        for (var i = 0; i < 5; i++)
+        {
+            var body = Encoding.UTF8.GetBytes(victim.Follow(a.Group).ToString(Newtonsoft.Json.Formatting.None));
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"{a.Group}/inbox") { Content = new ByteArrayContent(body) };
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/activity+json");
+            using (var key = SigningKey.FromPem(victim.KeyId, forgerPem)) HttpSignatureSigner.SignDraftCavage(request, body, key, DateTimeOffset.UtcNow);
+            using var response = await forger.SendAsync(request);
+            forged.Add((int)response.StatusCode);
+            if (i == 4) await AssertTooManyAsync(response);
+        }
+        Assert.Equal([401, 401, 401, 429, 429], forged);
+
+        using var real = await victim.SendAsync($"{a.Group}/inbox", victim.Follow(a.Group));
+        Assert.True(202 == (int)real.StatusCode, $"the server's own delivery: {(int)real.StatusCode} {await real.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>A client whose connections leave from <paramref name="local"/>: the node on 127.0.0.1 sees that address.</summary>
+    private static HttpClient From(IPAddress local) => new(new SocketsHttpHandler
+    {
+        ConnectCallback = async (context, ct) =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                socket.Bind(new IPEndPoint(local, 0));
+                await socket.ConnectAsync(context.DnsEndPoint, ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    });
 
     private static async Task AssertTooManyAsync(HttpResponseMessage response)
     {

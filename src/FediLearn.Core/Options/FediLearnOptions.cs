@@ -193,10 +193,11 @@ public sealed class MediaOptions
 /// </summary>
 public sealed class RateLimitOptions
 {
-    /// <summary>Inbox POSTs per remote host: generous, a busy Mastodon instance delivers in bursts.</summary>
+    /// <summary>Inbox POSTs per remote host (the signing key's) and client address: generous, a busy Mastodon instance
+    /// delivers in bursts. Per address too, because the key is not verified yet when it is counted (Web/RateLimits.cs).</summary>
     public int InboxPerHostPerMinute { get; set; } = 3000;
 
-    /// <summary>ActivityPub GETs (objects, collections, actors) per remote host.</summary>
+    /// <summary>ActivityPub GETs (objects, collections, actors) per remote host and client address.</summary>
     public int FetchPerHostPerMinute { get; set; } = 3000;
 
     /// <summary>JSON API requests per access token.</summary>

@@ -24,10 +24,12 @@ public static class ActorEndpoints
 
         app.MapGet("/{kind:regex(^[gu]$)}/{name}/{collection:regex(^(followers|following|outbox|featured|moderators)$)}",
             (string kind, string name, string collection, int? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, ReadCache cache, CancellationToken ct) =>
-                CollectionAsync(kind == "g" ? ActorKind.Group : ActorKind.Person, name, collection, page, http, db, urls, cache, ct));
+                CollectionAsync(kind == "g" ? ActorKind.Group : ActorKind.Person, name, collection, page, http, db, urls, cache, ct))
+            .ActivityJsonOnly();
         app.MapGet("/actor/{collection:regex(^(followers|following|outbox|featured)$)}",
             (string collection, int? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, ReadCache cache, CancellationToken ct) =>
-                CollectionAsync(ActorKind.Application, ActorUrls.InstanceActorName, collection, page, http, db, urls, cache, ct));
+                CollectionAsync(ActorKind.Application, ActorUrls.InstanceActorName, collection, page, http, db, urls, cache, ct))
+            .ActivityJsonOnly();
 
         app.MapGet("/g/{name}/icon.png", async (string name, FediLearnDbContext db, CancellationToken ct) =>
             await db.LocalActors.AnyAsync(a => a.Kind == ActorKind.Group && a.Name == name, ct)
@@ -48,7 +50,7 @@ public static class ActorEndpoints
                 if (await MembersOnlyAccess.CheckAsync(http, group, ct) is { } denied) return denied;
             }
             return Negotiation.ActivityResult(ActivityJson.Parse(await documents.JsonAsync(db, activity, ct)), http);
-        });
+        }).ActivityJsonOnly();
     }
 
     private static async Task<IResult> ActorAsync(ActorKind kind, string name, HttpContext http, FediLearnDbContext db, ActorUrls urls, ActorRenderer renderer, ReadCache cache, CancellationToken ct)

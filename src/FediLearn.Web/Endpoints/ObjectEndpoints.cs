@@ -21,7 +21,7 @@ public static class ObjectEndpoints
     {
         app.MapGet($"/g/{{name}}/{KindRoute}", ListAsync);
         app.MapGet($"/g/{{name}}/{KindRoute}/{{id:long}}", ObjectAsync);
-        app.MapGet($"/g/{{name}}/{KindRoute}/{{id:long}}/{{collection:regex(^(context|replies)$)}}", ThreadCollectionAsync);
+        app.MapGet($"/g/{{name}}/{KindRoute}/{{id:long}}/{{collection:regex(^(context|replies)$)}}", ThreadCollectionAsync).ActivityJsonOnly();
     }
 
     private static ItemKind KindOf(string kind) =>
