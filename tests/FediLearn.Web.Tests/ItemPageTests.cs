@@ -28,7 +28,7 @@ public sealed class ItemPageTests
             using var response = await remote.SendAsync($"{a.Node.Origin}/inbox", reply);
             Assert.Equal(202, (int)response.StatusCode);
         });
-        await EventuallyAsync(async () => (await PageAsync(prompt)).Contains($"Discussion ({count})"), $"all {count} replies stored", a.Node);
+        await EventuallyAsync(async () => (await GetHtmlAsync(prompt)).Contains($"Discussion ({count})"), $"all {count} replies stored", a.Node);
 
         var parser = new HtmlParser();
         var seen = new List<string>();
@@ -36,7 +36,7 @@ public sealed class ItemPageTests
         var next = prompt;
         for (var page = 1; page <= 3; page++)
         {
-            var html = parser.ParseDocument(await PageAsync(next));
+            var html = parser.ParseDocument(await GetHtmlAsync(next));
             Assert.Equal($"Discussion ({count})", html.QuerySelector("h2#discussion")!.TextContent);
             var first = (page - 1) * 100 + 1;
             Assert.Contains($"Replies {first}–{Math.Min(page * 100, count)} of {count}, oldest first; page {page} of 3.", html.Body!.TextContent);
@@ -52,8 +52,8 @@ public sealed class ItemPageTests
         Assert.Equal(times.Order(StringComparer.Ordinal), times);
 
         // A page past the last, or not a number: the nearest page, not an error.
-        Assert.Contains("page 3 of 3.", await PageAsync(prompt + "?page=99"));
-        Assert.Contains("page 1 of 3.", await PageAsync(prompt + "?page=x"));
+        Assert.Contains("page 3 of 3.", await GetHtmlAsync(prompt + "?page=99"));
+        Assert.Contains("page 1 of 3.", await GetHtmlAsync(prompt + "?page=x"));
     }
 
     /// <summary>
@@ -71,14 +71,14 @@ public sealed class ItemPageTests
             await a.PublishAsync("sessions", new { title = $"Session {i}", content = "x", startsAt = day.AddDays(i).AddHours(18).ToString("yyyy-MM-ddTHH:mm"), endsAt = day.AddDays(i).AddHours(19).ToString("yyyy-MM-ddTHH:mm"), timezone = "Europe/Amsterdam", place = "Library" });
         var parser = new HtmlParser();
 
-        var group = parser.ParseDocument(await PageAsync(a.Group));
+        var group = parser.ParseDocument(await GetHtmlAsync(a.Group));
         Assert.Equal($"{a.Group}/posts", group.QuerySelector("section[aria-labelledby=posts] a[href$='/posts']")?.GetAttribute("href"));
         Assert.Equal("All posts", group.QuerySelector("section[aria-labelledby=posts] a[href$='/posts']")!.TextContent);
         Assert.Null(group.QuerySelector("a[href$='/prompts']")); // three prompts: the group's page shows them all
         Assert.NotNull(group.QuerySelector("section[aria-labelledby=upcoming] a[href$='/sessions']"));
         Assert.Null(group.QuerySelector("section[aria-labelledby=past] a[href$='/sessions']"));
 
-        var first = parser.ParseDocument(await PageAsync($"{a.Group}/posts"));
+        var first = parser.ParseDocument(await GetHtmlAsync($"{a.Group}/posts"));
         Assert.Contains("52 in all, newest first; page 1 of 2.", first.Body!.TextContent);
         var titles = first.QuerySelectorAll("ul.items li a").Select(l => l.TextContent).ToList();
         Assert.Equal(Enumerable.Range(3, 50).Reverse().Select(i => $"Post number {i:00}"), titles);
@@ -86,16 +86,16 @@ public sealed class ItemPageTests
         var older = first.QuerySelector("a[rel=next]")!.GetAttribute("href")!;
         Assert.Equal($"{a.Group}/posts?page=2", older);
 
-        var second = parser.ParseDocument(await PageAsync(older));
+        var second = parser.ParseDocument(await GetHtmlAsync(older));
         Assert.Equal(["Post number 02", "Post number 01"], second.QuerySelectorAll("ul.items li a").Select(l => l.TextContent));
         Assert.Equal($"{a.Group}/posts", second.QuerySelector("a[rel=prev]")!.GetAttribute("href"));
         Assert.Null(second.QuerySelector("a[rel=next]"));
 
-        Assert.Contains("3 in all, newest first.", await PageAsync($"{a.Group}/prompts"));
-        var sessions = parser.ParseDocument(await PageAsync($"{a.Group}/sessions"));
+        Assert.Contains("3 in all, newest first.", await GetHtmlAsync($"{a.Group}/prompts"));
+        var sessions = parser.ParseDocument(await GetHtmlAsync($"{a.Group}/sessions"));
         Assert.Contains("10 in all, latest start first.", sessions.Body!.TextContent);
         Assert.Equal("Session 10", sessions.QuerySelector("ul.items li a")!.TextContent);
-        Assert.Contains("Nothing published here yet.", await PageAsync($"{a.Group}/materials"));
+        Assert.Contains("Nothing published here yet.", await GetHtmlAsync($"{a.Group}/materials"));
 
         // Not an ActivityPub document: the outbox is.
         using var json = new HttpRequestMessage(HttpMethod.Get, $"{a.Group}/posts");
@@ -117,14 +117,5 @@ public sealed class ItemPageTests
         Assert.Equal(403, (int)response.StatusCode);
         using var missing = await Http.GetAsync($"{node.Origin}/g/nobody/prompts");
         Assert.Equal(404, (int)missing.StatusCode);
-    }
-
-    private static async Task<string> PageAsync(string url)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        request.Headers.Accept.ParseAdd("text/html");
-        using var response = await Http.SendAsync(request);
-        Assert.Equal(200, (int)response.StatusCode);
-        return await response.Content.ReadAsStringAsync();
     }
 }

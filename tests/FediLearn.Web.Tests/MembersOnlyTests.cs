@@ -187,6 +187,27 @@ public sealed class MembersOnlyTests
         using (var sent = await outside.SendAsync($"{a.Node.Origin}/g/cohort/inbox", join)) Assert.Equal(202, (int)sent.StatusCode);
         var answer = await outside.WaitForAsync(r => r.Activity.Value<string>("type") is "Accept" or "Reject", TimeSpan.FromSeconds(30));
         Assert.Equal("Reject", answer.Activity.Value<string>("type"));
+
+        // A member of this node who is not a participant meets the same rule through the API (before, their yes was
+        // recorded and the reminder with the join link reached them); the facilitator, the twin, may come.
+        await a.Node.CliWithInputAsync("a-long-password-3\n", "users", "add", "mo", "--email", "mo@example.org").MustAsync();
+        var mo = (await a.Node.CliAsync("tokens", "add", "mo").MustAsync()).StdOut.Trim();
+        var rsvp = $"groups/cohort/sessions/{session[(session.LastIndexOf('/') + 1)..]}/rsvp";
+        using (var outsider = await a.SendAsync(HttpMethod.Post, rsvp, new { status = "yes" }, token: mo))
+        {
+            Assert.Equal(403, (int)outsider.StatusCode);
+            Assert.Contains("members-only", await outsider.Content.ReadAsStringAsync());
+        }
+        using (var facilitator = await a.SendAsync(HttpMethod.Post, rsvp, new { status = "yes" }))
+            Assert.Equal(204, (int)facilitator.StatusCode);
+        Assert.Equal([(object?)"yes"], (await AttendeesAsync(a, rsvp.Replace("/rsvp", "/attendees"))).Select(x => (object?)x.Value<string>("status")));
+    }
+
+    private static async Task<List<JObject>> AttendeesAsync(PublishingNode a, string path)
+    {
+        using var response = await a.SendAsync(HttpMethod.Get, path);
+        Assert.Equal(200, (int)response.StatusCode);
+        return JObject.Parse(await response.Content.ReadAsStringAsync())["attendees"]!.Cast<JObject>().ToList();
     }
 
     [Fact]

@@ -122,4 +122,39 @@ public sealed class ModerationTests
             ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"),
         },
     };
+
+    /// <summary>
+    /// security.md case 34 on the JSON API: each moderation call checks that its token's member facilitates the group.
+    /// A member who does not gets 403 on remove, ban and unban, and nothing reaches the bans or the moderation log; the
+    /// facilitator's own calls, the twin, are done.
+    /// </summary>
+    [Fact]
+    public async Task A_member_who_does_not_facilitate_the_group_gets_403_on_every_moderation_call_and_nothing_is_written()
+    {
+        await using var a = await PublishingNode.StartAsync("moderation-403");
+        await a.Node.CliWithInputAsync("another-password-2\n", "users", "add", "mo", "--email", "mo@example.org").MustAsync();
+        var member = (await a.Node.CliAsync("tokens", "add", "mo").MustAsync()).StdOut.Trim();
+        const string Troll = "https://remote.example/users/troll";
+        var unban = $"groups/rust/bans?actor={Uri.EscapeDataString(Troll)}";
+        var calls = new (HttpMethod Method, string Path, object? Body)[]
+        {
+            (HttpMethod.Post, "groups/rust/moderation/remove", new { reply = Troll + "/statuses/1", reason = "spam" }),
+            (HttpMethod.Post, "groups/rust/bans", new { actor = Troll, reason = "spam" }),
+            (HttpMethod.Delete, unban, null),
+        };
+        foreach (var (method, path, body) in calls)
+        {
+            using var response = await a.SendAsync(method, path, body, token: member);
+            Assert.True((int)response.StatusCode == 403, $"{method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+        Assert.Equal(0L, FaultHelpers.Query(a.Node, "SELECT (SELECT count(*) FROM group_bans) + (SELECT count(*) FROM moderation_log)").Single()[0]);
+
+        using (var ban = await a.SendAsync(HttpMethod.Post, "groups/rust/bans", new { actor = Troll, reason = "spam" }))
+            Assert.Equal(204, (int)ban.StatusCode);
+        using (var refused = await a.SendAsync(HttpMethod.Delete, unban, token: member))
+            Assert.Equal(403, (int)refused.StatusCode);
+        Assert.Equal(1L, FaultHelpers.Query(a.Node, "SELECT count(*) FROM group_bans").Single()[0]); // still banned
+        using (var lifted = await a.SendAsync(HttpMethod.Delete, unban))
+            Assert.Equal(204, (int)lifted.StatusCode);
+    }
 }

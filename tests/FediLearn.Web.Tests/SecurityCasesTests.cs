@@ -249,7 +249,7 @@ public sealed class SecurityPrinciple6Tests
         var reply = remote.MastodonReply("learner", $"{remote.Origin}/users/learner/statuses/1", prompt, a.Group, $"@rust@{a.Node.Authority}", "<p>an answer</p>");
         using (var response = await remote.SendAsync($"{a.Node.Origin}/inbox", reply))
             Assert.Equal(202, (int)response.StatusCode);
-        await EventuallyAsync(async () => (await PageAsync(prompt)).Contains("an answer"), "the reply is on the page", a.Node);
+        await EventuallyAsync(async () => (await GetHtmlAsync(prompt)).Contains("an answer"), "the reply is on the page", a.Node);
 
         await using (var sqlite = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(a.Node.DataPath, "fedilearn.db")};Pooling=false"))
         {
@@ -262,7 +262,7 @@ public sealed class SecurityPrinciple6Tests
 
         var outputs = new Dictionary<string, string>
         {
-            ["item page"] = await PageAsync(prompt),
+            ["item page"] = await GetHtmlAsync(prompt),
             ["feed"] = await Http.GetStringAsync($"{a.Node.Origin}/groups/rust/feed.atom"),
             ["responses API"] = await (await a.SendAsync(HttpMethod.Get, $"groups/rust/prompts/{published.Value<long>("localId")}/responses")).Content.ReadAsStringAsync(),
             ["thread API"] = await (await a.SendAsync(HttpMethod.Get, $"thread?object={Uri.EscapeDataString(prompt)}")).Content.ReadAsStringAsync(),
@@ -273,14 +273,5 @@ public sealed class SecurityPrinciple6Tests
             foreach (var bad in new[] { "<script", "onerror", "javascript:", "\\u003Cscript", "&lt;script" })
                 Assert.False(text.Contains(bad, StringComparison.OrdinalIgnoreCase), $"{where} has {bad}\n{text}");
         }
-    }
-
-    private static async Task<string> PageAsync(string url)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        request.Headers.Accept.ParseAdd("text/html");
-        using var response = await Http.SendAsync(request);
-        Assert.Equal(200, (int)response.StatusCode);
-        return await response.Content.ReadAsStringAsync();
     }
 }

@@ -41,6 +41,16 @@ internal static class TestHelpers
         return FediLearn.ActivityPub.Json.ActivityJson.Parse(await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>A page as a browser asks for it (Accept: text/html), which must answer 200.</summary>
+    public static async Task<string> GetHtmlAsync(string url)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Accept.ParseAdd("text/html");
+        using var response = await Http.SendAsync(request);
+        Assert.Equal(200, (int)response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
+    }
+
     /// <summary>Polls until the condition holds, or fails with the node's log.</summary>
     public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, NodeProcess? node = null, int seconds = 30)
     {

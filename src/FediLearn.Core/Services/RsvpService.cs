@@ -33,6 +33,27 @@ public sealed class RsvpService(
             ?? throw new FediLearnException($"there is no session {sessionId} in {groupName}");
     }
 
+    /// <summary>
+    /// Why an actor may not say yes or maybe to a session, or null when they may: the session is cancelled, they are
+    /// banned from its group, or the group is members-only and they are neither an approved participant nor one of its
+    /// facilitators. A Join or a Friendica answer that meets one is refused (Reject); a local member's answer gets the
+    /// reason back.
+    /// </summary>
+    public async Task<string?> RefusalAsync(GroupItem session, LocalActor group, string actorUri, CancellationToken ct)
+    {
+        if (session.Cancelled) return "the session is cancelled";
+        if (await ModerationService.IsBannedAsync(db, group.Id, actorUri, ct)) return $"you are banned from {group.Name}";
+        if (!group.MembersOnly
+            || await db.Followers.AnyAsync(f => f.LocalActorId == group.Id && f.ActorUri == actorUri && f.State == FollowState.Accepted, ct))
+            return null;
+        var person = urls.Parse(actorUri) is { Kind: ActorKind.Person } local
+            ? await db.LocalActors.AsNoTracking().Where(a => a.Kind == ActorKind.Person && a.Name == local.Name).Select(a => (long?)a.Id).FirstOrDefaultAsync(ct)
+            : null;
+        return person is { } id && await db.IsFacilitatorAsync(group.Id, id, ct)
+            ? null
+            : $"{group.Name} is members-only: its sessions are for its approved participants";
+    }
+
     /// <summary>The published, not deleted session this URL names, with its group; null when it is not one of ours.</summary>
     public async Task<(GroupItem Session, LocalActor Group)?> FindSessionAsync(string? uri, CancellationToken ct)
     {
@@ -71,9 +92,7 @@ public sealed class RsvpService(
         await using var seats = await HoldSeatsAsync(session, counting: status == RsvpStatus.Yes, ct);
         var row = await UpsertAsync(session, attendee.Uri, ct);
         row.JoinJson = ActivityJson.Serialize(asked);
-        var refused = session.Cancelled || await ModerationService.IsBannedAsync(db, group.Id, attendee.Uri, ct)
-            // A members-only group's sessions are for its approved participants.
-            || (group.MembersOnly && !await db.Followers.AnyAsync(f => f.LocalActorId == group.Id && f.ActorUri == attendee.Uri && f.State == FollowState.Accepted, ct))
+        var refused = await RefusalAsync(session, group, attendee.Uri, ct) is not null
             || (status == RsvpStatus.Yes && session.Capacity is { } capacity && row.Status != RsvpStatus.Yes
                 && await db.Rsvps.CountAsync(r => r.SessionId == session.Id && r.Status == RsvpStatus.Yes, ct) >= capacity);
         if (refused)

@@ -40,6 +40,10 @@ public static class RsvpApiEndpoints
             RsvpStatus? status = body.Status switch { "yes" => RsvpStatus.Yes, "maybe" => RsvpStatus.Maybe, "no" => RsvpStatus.No, _ => null };
             var found = await rsvps.FindSessionAsync(urls.Item(name, ItemKind.Session, id), ct);
             if (found is null) return ApiAuth.Problem(404, "Not found", $"There is no session {id} in {name}.");
+            // The rules a Join from another server meets: a member banned from the group, or not a participant of a
+            // members-only one, may not come (nor get the reminder with the join link); nobody comes to a cancelled session.
+            if (status is RsvpStatus.Yes or RsvpStatus.Maybe && await rsvps.RefusalAsync(found.Value.Session, found.Value.Group, urls.Actor(person!), ct) is { } refusal)
+                return ApiAuth.Problem(found.Value.Session.Cancelled ? 409 : 403, found.Value.Session.Cancelled ? "Not possible" : "Forbidden", refusal);
             try
             {
                 await rsvps.SetAsync(found.Value.Session, urls.Actor(person!), status, ct);
