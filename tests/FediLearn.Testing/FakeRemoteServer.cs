@@ -21,6 +21,7 @@ public sealed class FakeRemoteServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ReceivedRequest> _received = new();
     private readonly ConcurrentDictionary<string, JObject> _objects = new();
+    private readonly ConcurrentDictionary<string, int> _actorStatus = new();
     private string _publicPem;
     private int _inboxCalls;
 
@@ -62,7 +63,9 @@ public sealed class FakeRemoteServer : IAsyncDisposable
         var app = builder.Build();
         var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
         var server = new FakeRemoteServer(app, privatePem, publicPem);
-        app.MapGet("/users/{name}", (string name) => Results.Text(server.ActorDocument(name).ToString(), "application/activity+json"));
+        app.MapGet("/users/{name}", (string name) => server._actorStatus.TryGetValue(name, out var status)
+            ? Results.Text(new JObject { ["id"] = server.Actor(name), ["type"] = "Tombstone" }.ToString(), "application/activity+json", statusCode: status)
+            : Results.Text(server.ActorDocument(name).ToString(), "application/activity+json"));
         app.MapGet("/users/{name}/statuses/{n}", (HttpContext c) =>
             server._objects.TryGetValue($"{server.Origin}{c.Request.Path}", out var obj)
                 ? Results.Text(obj.ToString(), "application/activity+json")
@@ -87,6 +90,9 @@ public sealed class FakeRemoteServer : IAsyncDisposable
         ["endpoints"] = new JObject { ["sharedInbox"] = SharedInbox },
         ["publicKey"] = new JObject { ["id"] = $"{Actor(name)}#main-key", ["owner"] = Actor(name), ["publicKeyPem"] = _publicPem },
     };
+
+    /// <summary>From now on the actor's document answers <paramref name="status"/> (410 Gone for a deleted account, or 404).</summary>
+    public void RemoveActor(string name, int status) => _actorStatus[name] = status;
 
     /// <summary>Serves an object at its id (under /users/{name}/statuses/…), as the author's server does.</summary>
     public void Serve(JObject obj) => _objects[obj.Value<string>("id")!] = (JObject)obj.DeepClone();

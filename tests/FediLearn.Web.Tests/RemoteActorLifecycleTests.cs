@@ -101,6 +101,32 @@ public sealed class RemoteActorLifecycleTests
         ["object"] = obj,
     };
 
+    /// <summary>
+    /// security.md case 13 for an actor we know: its self-Delete is signed with a key we have not seen (rotated since it
+    /// followed), and fetching that key fails because the actor's document is gone. 410 Gone is its server saying it is
+    /// deleted, so the Delete is applied; 404 says nothing of the sort, so the request is a 401 and nothing changes.
+    /// Before, both were 401, and a deleted account whose key had changed stayed a follower for good.
+    /// </summary>
+    [Theory]
+    [InlineData(410, true)]
+    [InlineData(404, false)]
+    public async Task A_known_actors_self_delete_whose_key_cannot_be_fetched_is_applied_when_its_document_is_gone(int status, bool applied)
+    {
+        await using var a = await PublishingNode.StartAsync($"self-delete-{status}");
+        await using var remote = await FakeRemoteServer.StartAsync();
+        await remote.FollowAsync(a.Group);
+        remote.RotateKey();
+        remote.RemoveActor("learner", status);
+
+        var delete = Delete(remote.ActorId, remote.ActorId);
+        using (var response = await remote.SendAsync($"{a.Node.Origin}/inbox", delete))
+            Assert.Equal(applied ? 202 : 401, (int)response.StatusCode);
+        if (applied) await ProcessedAsync(a.Node, delete);
+
+        Assert.Equal(applied ? 0L : 1L, Scalar(a.Node, "SELECT count(*) FROM remote_actors WHERE uri = $p", remote.ActorId));
+        Assert.Equal(!applied, (await a.Node.CliAsync("followers", "list", "rust")).StdOut.Contains(remote.ActorId));
+    }
+
     /// <summary>Waits until the inbox worker has finished with this activity (state Done).</summary>
     private static Task ProcessedAsync(NodeProcess node, JObject activity) =>
         EventuallyAsync(() => Task.FromResult(Scalar(node, "SELECT count(*) FROM inbox_items WHERE activity_id = $p AND state = 2", activity.Value<string>("id")!) is 1L),

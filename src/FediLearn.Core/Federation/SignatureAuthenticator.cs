@@ -15,6 +15,12 @@ namespace FediLearn.Core.Federation;
 /// </summary>
 public sealed record AuthenticationResult(int StatusCode, string? Error, RemoteActor? Signer, string? SignerUri)
 {
+    /// <summary>
+    /// When the signature failed because fetching its key's document answered 410 Gone: that document's URL (the keyId
+    /// without its fragment). The actor's own server then says the actor is deleted (security.md case 13).
+    /// </summary>
+    public string? GoneDocument { get; init; }
+
     public bool Succeeded => SignerUri is not null;
     public static AuthenticationResult Fail(int status, string error) => new(status, error, null, null);
     public static AuthenticationResult Of(RemoteActor signer) => new(0, null, signer, signer.Uri);
@@ -63,7 +69,10 @@ public sealed class SignatureAuthenticator(
         catch (FetchException e)
         {
             logger.LogInformation("Could not fetch key {KeyId}: {Failure} {Message}", check.KeyId, e.Failure, e.Message);
-            return AuthenticationResult.Fail(401, $"Could not fetch the signing key {check.KeyId}: {e.Message}");
+            return AuthenticationResult.Fail(401, $"Could not fetch the signing key {check.KeyId}: {e.Message}") with
+            {
+                GoneDocument = e.Failure == FetchFailure.Gone ? keyUri.GetLeftPart(UriPartial.Query) : null,
+            };
         }
         return Verify(check, fresh, verifiedKeys.Generation)
             ? AuthenticationResult.Of(fresh)

@@ -129,6 +129,9 @@ public sealed class PublishingService(
         return published;
     }
 
+    /// <summary>Inboxes of voters who do not follow the group sent a check-in's new totals, at most.</summary>
+    internal const int MaxVoterInboxes = 5000;
+
     /// <summary>
     /// Sends the new totals of check-ins whose votes have waited <c>Delivery:VoteTotalsDelay</c>: one Update{Question}
     /// (not marked edited) for all the votes since the last. Run by every process's scheduler; a conditional update on
@@ -149,7 +152,19 @@ public sealed class PublishingService(
             var item = await db.GroupItems.FirstAsync(i => i.Id == d.Id, ct);
             if (item.PublishedAt is not null && item.DeletedAt is null) // a deleted check-in's Delete went out already
             {
-                await SendAsync(item, await db.LocalActors.FirstAsync(a => a.Id == item.GroupId, ct), "Update", ct);
+                var group = await db.LocalActors.FirstAsync(a => a.Id == item.GroupId, ct);
+                var update = await SendAsync(item, group, "Update", ct);
+                if (!group.MembersOnly) // a members-only group's voters are its participants, who follow it
+                {
+                    // Voters who do not follow the group see their vote's totals too, as Mastodon sends its polls' updates
+                    // to every remote voter; an inbox the followers' fan-out reaches already is not sent a second copy.
+                    var followed = db.Followers.Where(f => f.LocalActorId == group.Id && f.State == FollowState.Accepted).Select(f => f.DeliveryInbox);
+                    var voters = await db.Votes.AsNoTracking().Where(v => v.PromptId == item.Id)
+                        .Join(db.RemoteActors, v => v.VoterUri, a => a.Uri, (v, a) => a.SharedInbox ?? a.Inbox)
+                        .Where(inbox => !followed.Contains(inbox)).Distinct().OrderBy(inbox => inbox).Take(MaxVoterInboxes).ToListAsync(ct);
+                    queue.Enqueue(db, update, voters);
+                    await db.SaveChangesAsync(ct);
+                }
                 sent++;
             }
             await tx.CommitAsync(ct);
@@ -176,7 +191,7 @@ public sealed class PublishingService(
         return new ObjectContext(group, keys.Select(k => media.FirstOrDefault(m => m.Key == k)).OfType<MediaFile>().ToList(), session, participants, votes, voters);
     }
 
-    private async Task SendAsync(GroupItem item, LocalActor group, string type, CancellationToken ct)
+    private async Task<OutboundActivity> SendAsync(GroupItem item, LocalActor group, string type, CancellationToken ct)
     {
         await db.SaveChangesAsync(ct);
         var obj = renderer.Render(item, await ContextAsync(group, item, ct));
@@ -191,8 +206,9 @@ public sealed class PublishingService(
         };
         obj.Remove("@context");
         activity["object"] = obj;
-        queue.Broadcast(db, group, activity);
+        var stored = queue.Broadcast(db, group, activity);
         await db.SaveChangesAsync(ct);
+        return stored;
     }
 
     private void Apply(GroupItem item, ItemInput input, IReadOnlyList<MediaFile> media, GroupItem? session)
