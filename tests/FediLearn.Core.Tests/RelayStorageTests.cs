@@ -131,6 +131,43 @@ public class RelayStorageTests : NodeTest
     }
 
     /// <summary>Mastodon's shape of a reply (as in federation-fixtures), with a context array and an LD signature.</summary>
+    /// <summary>
+    /// An author's activity just under the 1 MiB body limit does not fit once the group's Announce is around it: a receiver
+    /// that enforces the limit would refuse it (413, final). Such a relay names the reply (or the edit) by its id instead,
+    /// and fits; the twin, a reply with room to spare, is still embedded.
+    /// </summary>
+    [DbFact]
+    public async Task A_reply_or_edit_close_to_the_body_limit_is_announced_by_its_id_so_that_the_relay_fits_one_body()
+    {
+        const int Limit = 1024 * 1024;
+        var (_, prompt, _) = await Node.AddGroupWithPromptAsync();
+        var author = await Node.AddRemoteActorAsync(Mia);
+        var big = Create("7", prompt, "");
+        big["object"]!["content"] = $"<p>{new string('a', Limit - 64 - Bytes(big))}</p>";
+        Assert.InRange(Bytes(big), Limit - 80, Limit - 1); // the author's Create fits in one body
+
+        var announce = await DocumentAsync(await ReceiveAsync(author, big));
+        Assert.Equal($"{Mia}/statuses/7", announce.Value<string>("object"));
+        Assert.True(Bytes(announce) < 4096);
+
+        var roomy = Create("8", prompt, new string('b', Limit - 32 * 1024)); // the twin
+        var embedded = await DocumentAsync(await ReceiveAsync(author, roomy));
+        Assert.True(JToken.DeepEquals(roomy, embedded["object"]));
+        Assert.InRange(Bytes(embedded), Limit - 32 * 1024, Limit);
+
+        // An edit of the roomy reply that grows it to the limit: announced by the Update's id.
+        var update = (JObject)big.DeepClone();
+        update["id"] = $"{Mia}/statuses/8#updates/1";
+        update["type"] = "Update";
+        update["object"]!["id"] = $"{Mia}/statuses/8";
+        await using (var scope = Node.Scope())
+            Assert.True(await scope.ServiceProvider.GetRequiredService<ThreadService>().UpdateAsync(author, (JObject)update["object"]!.DeepClone(), update, default));
+        var relayedEdit = ActivityJson.Parse(await Node.WithDbAsync(db => db.OutboundActivities.AsNoTracking().Where(a => a.Type == "Announce").OrderBy(a => a.Id).Select(a => a.Json).LastAsync()));
+        Assert.Equal($"{Mia}/statuses/8#updates/1", relayedEdit.Value<string>("object"));
+    }
+
+    private static int Bytes(JObject json) => System.Text.Encoding.UTF8.GetByteCount(json.ToString(Newtonsoft.Json.Formatting.None));
+
     private static JObject Create(string n, string inReplyTo, string text) => new()
     {
         ["@context"] = new JArray("https://www.w3.org/ns/activitystreams", new JObject { ["sensitive"] = "as:sensitive" }),

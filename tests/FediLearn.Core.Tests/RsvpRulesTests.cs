@@ -131,6 +131,107 @@ public class RsvpRulesTests : NodeTest
         await AssertRejectedAsync(Mia, "Accept");
     }
 
+    [DbFact]
+    public async Task A_ban_withdraws_the_actors_answers_to_sessions_to_come_with_a_reject_and_keeps_those_over()
+    {
+        var (group, session, eventId) = await SessionAsync();
+        var (_, past, pastId) = await SessionInGroupAsync(group);
+        await Node.AddRemoteActorAsync(Mia);
+        await Node.AddRemoteActorAsync(Bo);
+        await ApplyAsync(Answer("Accept", Mia, eventId, "1"));
+        await ApplyAsync(Answer("Accept", Bo, eventId, "1")); // the twin: not banned
+        await ApplyAsync(Answer("Accept", Mia, pastId, "2"));
+        // The second session is over by the time of the ban (its answer came before it ended).
+        await Node.WithDbAsync(async db =>
+        {
+            var row = await db.GroupItems.SingleAsync(i => i.Id == past.Id);
+            row.StartsAtLocal = DateTime.UtcNow.AddDays(-2).Date.AddHours(18);
+            row.EndsAtLocal = row.StartsAtLocal.Value.AddHours(1);
+            return await db.SaveChangesAsync();
+        });
+
+        await using (var scope = Node.Scope())
+            await scope.ServiceProvider.GetRequiredService<ModerationService>().BanAsync(group.Name, Mia, null, "troll", default);
+
+        Assert.Equal([(Bo, RsvpStatus.Yes)], await AnswersAsync(session));
+        Assert.Equal([(Mia, RsvpStatus.Yes)], await AnswersAsync(past)); // the record of who came stays
+        await AssertRejectedAsync(Mia, "Accept");
+        var reject = await Node.WithDbAsync(db => db.OutboundActivities.AsNoTracking().SingleAsync(a => a.Type == "Reject"));
+        Assert.Equal(eventId, JObject.Parse(reject.Json)["object"]!.Value<string>("object"));
+        int reminded;
+        await using (var scope = Node.Scope())
+            reminded = await scope.ServiceProvider.GetRequiredService<RsvpService>().RemindAsync(session, group, null, default);
+        Assert.Equal(1, reminded);
+    }
+
+    [DbFact]
+    public async Task A_reminder_never_goes_to_someone_banned_after_answering_even_if_the_answer_is_still_there()
+    {
+        var (group, session, eventId) = await SessionAsync();
+        await Node.AddRemoteActorAsync(Mia);
+        await Node.AddRemoteActorAsync(Bo);
+        await ApplyAsync(Answer("Accept", Mia, eventId, "1"));
+        await ApplyAsync(Answer("Accept", Bo, eventId, "1"));
+        // A ban written before bans withdrew answers (or by hand): the answer is still there.
+        await Node.WithDbAsync(db =>
+        {
+            db.GroupBans.Add(new GroupBan { GroupId = group.Id, ActorUri = Mia, CreatedAt = DateTime.UtcNow });
+            return db.SaveChangesAsync();
+        });
+
+        await using (var scope = Node.Scope())
+            Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<RsvpService>().RemindAsync(session, group, null, default));
+        var reminder = await Node.WithDbAsync(db => db.OutboundActivities.AsNoTracking().SingleAsync(a => a.Type == "Create" && !a.IsPublic));
+        Assert.DoesNotContain(Mia, reminder.Json);
+        Assert.Contains(Bo, reminder.Json);
+    }
+
+    [DbFact]
+    public async Task A_members_yes_to_a_session_needing_approval_waits_for_a_facilitator_unless_they_facilitate()
+    {
+        var (group, session, _) = await SessionAsync(requireApproval: true);
+        var lea = await Node.AddActorAsync(ActorKind.Person, "lea");
+        var urls = Node.Services.GetRequiredService<ActorUrls>();
+        var anaActor = await Node.WithDbAsync(db => db.LocalActors.AsNoTracking().SingleAsync(a => a.Kind == ActorKind.Person && a.Name == "ana"));
+        await Node.WithDbAsync(db =>
+        {
+            db.GroupFacilitators.Add(new GroupFacilitator { GroupId = group.Id, PersonId = anaActor.Id, AddedAt = DateTime.UtcNow });
+            return db.SaveChangesAsync();
+        });
+        var ana = urls.Actor(anaActor);
+
+        await using (var scope = Node.Scope())
+        {
+            var rsvps = scope.ServiceProvider.GetRequiredService<RsvpService>();
+            Assert.Equal(RsvpStatus.Pending, await rsvps.MemberAnswerAsync(session, group, urls.Actor(lea), RsvpStatus.Yes, default));
+            Assert.Equal(RsvpStatus.Yes, await rsvps.MemberAnswerAsync(session, group, ana, RsvpStatus.Yes, default)); // a facilitator
+            Assert.Equal(1, await rsvps.RemindAsync(session, group, null, default)); // ana only: lea waits
+        }
+        await using (var scope = Node.Scope())
+            await scope.ServiceProvider.GetRequiredService<RsvpService>().DecideAsync(session, group, urls.Actor(lea), approve: true, default);
+        await using (var scope = Node.Scope())
+        {
+            var rsvps = scope.ServiceProvider.GetRequiredService<RsvpService>();
+            Assert.Equal(RsvpStatus.Maybe, await rsvps.MemberAnswerAsync(session, group, urls.Actor(lea), RsvpStatus.Maybe, default)); // from yes: not asked again
+            Assert.Equal(RsvpStatus.Pending, await rsvps.MemberAnswerAsync(session, group, urls.Actor(lea), RsvpStatus.Yes, default)); // a maybe turning into a yes is
+            Assert.Equal(RsvpStatus.No, await rsvps.MemberAnswerAsync(session, group, urls.Actor(lea), RsvpStatus.No, default));
+            Assert.Null(await rsvps.MemberAnswerAsync(session, group, urls.Actor(lea), null, default));
+        }
+    }
+
+    /// <summary>A second session in the same group.</summary>
+    private async Task<(LocalActor Group, GroupItem Session, string EventId)> SessionInGroupAsync(LocalActor group)
+    {
+        await using var scope = Node.Scope();
+        var ana = await scope.ServiceProvider.GetRequiredService<Data.FediLearnDbContext>().LocalActors.AsNoTracking().SingleAsync(a => a.Kind == ActorKind.Person && a.Name == "ana");
+        var start = DateTime.UtcNow.AddDays(1).Date.AddHours(18);
+        var session = await scope.ServiceProvider.GetRequiredService<PublishingService>().CreateAsync(group, ana, ItemKind.Session, new ItemInput
+        {
+            Title = "Retro", Content = "Looking back", StartsAt = start, EndsAt = start.AddHours(1), Timezone = "Europe/Berlin", Place = "Room 2",
+        }, default);
+        return (group, session, Node.Services.GetRequiredService<ActorUrls>().Item(group.Name, ItemKind.Session, session.Id));
+    }
+
     private static JObject Answer(string type, string actor, string eventId, string n) => new()
     {
         ["@context"] = "https://www.w3.org/ns/activitystreams",

@@ -72,6 +72,16 @@ public sealed class MembersOnlyTests
             await AssertForbiddenAsync(await inside.GetAsync(url, sign: false), url, "sign the request");
             await AssertForbiddenAsync(await inside.GetAsync(url, signWithPem: forgedKey), url, "sign the request");
         }
+        // Routes that answer only ActivityPub JSON: a signed GET with no Accept (or */*) is still the server's, read or
+        // refused by its signer, as with the Accept (until 2026-12-06 it got 403 whoever signed it).
+        foreach (var url in new[] { $"{group}/outbox?page=1", createActivity, $"{group}/followers" })
+        foreach (var accept in new[] { null, "*/*" })
+        {
+            using var allowed = await inside.GetAsync(url, accept: accept);
+            Assert.True(200 == (int)allowed.StatusCode, $"{url}, Accept {accept ?? "none"}, for a participant's server: {(int)allowed.StatusCode} {await allowed.Content.ReadAsStringAsync()}");
+            await AssertForbiddenAsync(await outside.GetAsync(url, accept: accept), url, "none of its participants");
+            await AssertForbiddenAsync(await inside.GetAsync(url, sign: false, accept: accept), url, "members-only");
+        }
         using (var outbox = await inside.GetAsync($"{group}/outbox?page=1"))
             Assert.Contains(prompt, await outbox.Content.ReadAsStringAsync());
         using (var context = await inside.GetAsync($"{prompt}/context?page=1"))

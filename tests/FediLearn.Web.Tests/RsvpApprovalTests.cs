@@ -164,6 +164,32 @@ public sealed class RsvpApprovalTests
     }
 
     [Fact]
+    public async Task A_members_yes_to_a_session_needing_approval_is_pending_until_approved_and_a_facilitators_is_not()
+    {
+        await using var a = await PublishingNode.StartAsync("rsvp-member-approval");
+        var session = await a.PublishAsync("sessions", Session("Lab", requireApproval: true));
+        var path = $"groups/rust/sessions/{session.Value<long>("localId").ToString(CultureInfo.InvariantCulture)}";
+        var mo = await MemberTokenAsync(a, "mo");
+
+        using (var member = await a.SendAsync(HttpMethod.Post, $"{path}/rsvp", new { status = "yes" }, token: mo))
+        {
+            var text = await member.Content.ReadAsStringAsync();
+            Assert.True((int)member.StatusCode == 202, $"{(int)member.StatusCode}: {text}");
+            Assert.Equal("pending", JObject.Parse(text).Value<string>("status"));
+        }
+        using (var facilitator = await a.SendAsync(HttpMethod.Post, $"{path}/rsvp", new { status = "yes" }))
+            Assert.Equal(204, (int)facilitator.StatusCode);
+        Assert.Equal(new Dictionary<string, string> { [$"{a.Node.Origin}/u/mo"] = "pending", [$"{a.Node.Origin}/u/ana"] = "yes" },
+            await AttendeesAsync(a, $"{path}/attendees"));
+
+        using (var approve = await a.SendAsync(HttpMethod.Post, $"{path}/attendees/approve", new { actor = $"{a.Node.Origin}/u/mo" }))
+            Assert.Equal(204, (int)approve.StatusCode);
+        Assert.Equal("yes", (await AttendeesAsync(a, $"{path}/attendees"))[$"{a.Node.Origin}/u/mo"]);
+        using (var again = await a.SendAsync(HttpMethod.Post, $"{path}/rsvp", new { status = "yes" }, token: mo))
+            Assert.Equal(204, (int)again.StatusCode); // admitted: not asked again
+    }
+
+    [Fact]
     public async Task Cli_sessions_attendees_lists_each_answer_and_names_a_missing_session()
     {
         await using var a = await PublishingNode.StartAsync("cli-attendees");

@@ -40,6 +40,12 @@ public sealed class VoteTests
         (await remote.SendAsync($"{a.Node.Origin}/inbox", VoteFor("mia", "fast", 2))).Dispose(); // a second choice in a single-choice check-in
         (await remote.SendAsync($"{a.Node.Origin}/inbox", VoteFor("bea", "right", 3))).Dispose();
         (await elsewhere.SendAsync($"{a.Node.Origin}/inbox", VoteFor("zoe", "slow", 5, elsewhere))).Dispose();
+        // Not a Note: an Article titled like a choice, with no body, is a reply in the thread, not a vote.
+        var article = VoteFor("ivy", "slow", 6);
+        article["object"]!["type"] = "Article";
+        article["object"]!["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public");
+        article["object"]!["cc"] = new JArray(a.Group);
+        (await remote.SendAsync($"{a.Node.Origin}/inbox", article)).Dispose();
         await EventuallyAsync(async () => Totals(await GetActivityJsonAsync(question)) == "slow:1 right:2 fast:0", "two votes for right, one for slow, none for fast", a.Node);
         var votes = await GetActivityJsonAsync(question);
         Assert.Equal(3, votes.Value<int>("votersCount"));
@@ -54,7 +60,8 @@ public sealed class VoteTests
         await Task.Delay(4000);
         Assert.Single(remote.Received, r => r.Activity.Value<string>("type") == "Update");
         Assert.Single(elsewhere.Received, r => r.Activity.Value<string>("type") == "Update");
-        Assert.Equal(1, (await GetActivityJsonAsync($"{question}/context")).Value<int>("totalItems")); // votes are not discussion
+        // Votes are not discussion; the Article is.
+        Assert.Equal(2, (await GetActivityJsonAsync($"{question}/context")).Value<int>("totalItems"));
 
         var wait = closes - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1);
         if (wait > TimeSpan.Zero) await Task.Delay(wait);

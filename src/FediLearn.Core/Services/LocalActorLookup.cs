@@ -1,5 +1,6 @@
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Federation;
 using Microsoft.EntityFrameworkCore;
 
 namespace FediLearn.Core.Services;
@@ -18,4 +19,14 @@ public static class LocalActorLookup
     /// <summary>Whether the member facilitates the group (publishes, moderates, reads it when it is members-only).</summary>
     public static Task<bool> IsFacilitatorAsync(this FediLearnDbContext db, long groupId, long personId, CancellationToken ct) =>
         db.GroupFacilitators.AnyAsync(f => f.GroupId == groupId && f.PersonId == personId, ct);
+
+    /// <summary>
+    /// Whether an actor URL is one of our members who facilitates the group. A remote actor, or a URL of ours that names
+    /// no member, is not.
+    /// </summary>
+    public static Task<bool> IsFacilitatorAsync(this FediLearnDbContext db, ActorUrls urls, long groupId, string actorUri, CancellationToken ct) =>
+        urls.Parse(actorUri) is { Kind: ActorKind.Person } person
+            ? db.GroupFacilitators.AnyAsync(f => f.GroupId == groupId
+                && db.LocalActors.Any(a => a.Id == f.PersonId && a.Kind == ActorKind.Person && a.Name == person.Name), ct)
+            : Task.FromResult(false);
 }

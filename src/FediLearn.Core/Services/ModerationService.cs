@@ -18,12 +18,12 @@ public sealed record ReportView(long Id, string? GroupName, string? GroupTitle, 
 /// <summary>
 /// Facilitators moderate their group (federation.md items 16, 18): remove a reply (the group withdraws its Announce,
 /// which Mastodon honours, and announces a Delete, FEP-1b12), ban an actor (refused from then on, and removed as a
-/// follower with Reject{Follow}), report a remote reply to its author's server (a Flag from the instance actor), and read
+/// follower with Reject{Follow}, their answers to its sessions to come withdrawn with Reject{Join}), report a remote reply to its author's server (a Flag from the instance actor), and read
 /// the reports and the moderation log. Every action is logged.
 /// </summary>
 public sealed class ModerationService(
     FediLearnDbContext db, ActorUrls urls, DeliveryQueue queue, FollowerService followers, ThreadService threads, FanoutSignal signal,
-    DeliverySignal delivery, RemoteActorResolver resolver, TimeProvider time)
+    DeliverySignal delivery, RemoteActorResolver resolver, RsvpService rsvps, TimeProvider time)
 {
     public async Task RemoveReplyAsync(string groupName, string replyUri, LocalActor? moderator, string? reason, CancellationToken ct)
     {
@@ -98,7 +98,9 @@ public sealed class ModerationService(
             throw new FediLearnException($"{actorUri} is already banned from {groupName}");
         db.GroupBans.Add(new GroupBan { GroupId = group.Id, ActorUri = actorUri, Reason = reason, CreatedAt = time.GetUtcNow().UtcDateTime });
         Log(group.Id, moderator, "ban", actorUri, reason);
+        var withdrawn = await rsvps.WithdrawBannedAsync(group, actorUri, ct); // their seats and the reminder with the join link
         await db.SaveChangesAsync(ct);
+        if (withdrawn > 0) delivery.Signal.Notify();
         if (await db.Followers.AnyAsync(f => f.LocalActorId == group.Id && f.ActorUri == actorUri, ct))
             await followers.RemoveAsync(groupName, actorUri, ct); // Reject{Follow}: their server unfollows
     }

@@ -46,10 +46,7 @@ public sealed class RsvpService(
         if (!group.MembersOnly
             || await db.Followers.AnyAsync(f => f.LocalActorId == group.Id && f.ActorUri == actorUri && f.State == FollowState.Accepted, ct))
             return null;
-        var person = urls.Parse(actorUri) is { Kind: ActorKind.Person } local
-            ? await db.LocalActors.AsNoTracking().Where(a => a.Kind == ActorKind.Person && a.Name == local.Name).Select(a => (long?)a.Id).FirstOrDefaultAsync(ct)
-            : null;
-        return person is { } id && await db.IsFacilitatorAsync(group.Id, id, ct)
+        return await db.IsFacilitatorAsync(urls, group.Id, actorUri, ct)
             ? null
             : $"{group.Name} is members-only: its sessions are for its approved participants";
     }
@@ -135,21 +132,39 @@ public sealed class RsvpService(
     /// (a double click, a client's retry) is answered the same both times: the request that finds the other's row just
     /// inserted, or already deleted, answers again against what is there now.
     /// </summary>
-    public async Task SetAsync(GroupItem session, string actorUri, RsvpStatus? status, CancellationToken ct)
+    public Task SetAsync(GroupItem session, string actorUri, RsvpStatus? status, CancellationToken ct) =>
+        SetRetryingAsync(session, actorUri, status, approval: false, ct);
+
+    /// <summary>
+    /// A local member's own answer (the API): under the rules of a Join. <see cref="RefusalAsync"/> first (the caller
+    /// answers its reason); a full session is a <see cref="FediLearnException"/>; and when the session needs approval, a
+    /// yes or maybe waits for a facilitator (pending) unless the member facilitates the group or was admitted with this
+    /// answer (or with a yes) before, as a remote Join does. Returns what is recorded: null after a withdrawal.
+    /// </summary>
+    public async Task<RsvpStatus?> MemberAnswerAsync(GroupItem session, LocalActor group, string actorUri, RsvpStatus? status, CancellationToken ct)
+    {
+        var approval = session.RequireApproval && status is RsvpStatus.Yes or RsvpStatus.Maybe
+            && !await db.IsFacilitatorAsync(urls, group.Id, actorUri, ct);
+        await SetRetryingAsync(session, actorUri, status, approval, ct);
+        return status is null ? null
+            : await db.Rsvps.AsNoTracking().Where(r => r.SessionId == session.Id && r.ActorUri == actorUri).Select(r => (RsvpStatus?)r.Status).FirstOrDefaultAsync(ct);
+    }
+
+    private async Task SetRetryingAsync(GroupItem session, string actorUri, RsvpStatus? status, bool approval, CancellationToken ct)
     {
         var callersTransaction = db.Database.CurrentTransaction is not null;
         try
         {
-            await SetOnceAsync(session, actorUri, status, ct);
+            await SetOnceAsync(session, actorUri, status, approval, ct);
         }
         catch (DbUpdateException e) when (!callersTransaction && DatabaseConflicts.IsConflict(e))
         {
             foreach (var entry in db.ChangeTracker.Entries<Rsvp>().ToList()) entry.State = EntityState.Detached;
-            await SetOnceAsync(session, actorUri, status, ct);
+            await SetOnceAsync(session, actorUri, status, approval, ct);
         }
     }
 
-    private async Task SetOnceAsync(GroupItem session, string actorUri, RsvpStatus? status, CancellationToken ct)
+    private async Task SetOnceAsync(GroupItem session, string actorUri, RsvpStatus? status, bool approval, CancellationToken ct)
     {
         await using var seats = await HoldSeatsAsync(session, counting: status == RsvpStatus.Yes, ct);
         if (status is null)
@@ -162,7 +177,9 @@ public sealed class RsvpService(
                 && !await db.Rsvps.AnyAsync(r => r.SessionId == session.Id && r.ActorUri == actorUri && r.Status == RsvpStatus.Yes, ct)
                 && await db.Rsvps.CountAsync(r => r.SessionId == session.Id && r.Status == RsvpStatus.Yes, ct) >= capacity)
                 throw new FediLearnException("the session is full");
-            (await UpsertAsync(session, actorUri, ct)).Status = status.Value;
+            var row = await UpsertAsync(session, actorUri, ct);
+            // Waiting for a facilitator, as a Join to such a session does: admitted before with this answer or a yes, not again.
+            row.Status = approval && row.Status != RsvpStatus.Yes && row.Status != status ? RsvpStatus.Pending : status.Value;
         }
         await db.SaveChangesAsync(ct);
         await seats.CommitAsync(ct);
@@ -213,6 +230,31 @@ public sealed class RsvpService(
     }
 
     /// <summary>
+    /// An actor banned from the group no longer comes to its sessions that are not over: their answers are removed (a
+    /// pending one too), and a remote attendee whose Join or answer is kept gets Reject{it}, as Mobilizon tells a
+    /// participant it has rejected, so that their own server no longer shows them as coming. The answers to sessions
+    /// already over stay, as the record of who came. Part of the caller's unit of work: saved (and the delivery worker
+    /// woken) by it. Returns how many
+    /// answers were removed.
+    /// </summary>
+    public async Task<int> WithdrawBannedAsync(LocalActor group, string actorUri, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var answers = await db.Rsvps.Where(r => r.ActorUri == actorUri)
+            .Join(db.GroupItems.Where(i => i.GroupId == group.Id && i.Kind == ItemKind.Session), r => r.SessionId, i => i.Id, (r, i) => new { Rsvp = r, Session = i })
+            .ToListAsync(ct);
+        var open = answers.Where(a => a.Session.EndsAtLocal is not { } end || a.Session.TimeZone is not { } zone || SessionTime.ToInstant(end, zone) > now).ToList();
+        if (open.Count == 0) return 0;
+        var attendee = urls.Parse(actorUri) is null && open.Any(a => a.Rsvp.JoinJson is not null) ? await RemoteAsync(actorUri, ct) : null;
+        foreach (var answer in open)
+        {
+            db.Rsvps.Remove(answer.Rsvp);
+            if (answer.Rsvp.JoinJson is { } json && attendee is not null) Answer("Reject", group, attendee, ActivityJson.Parse(json));
+        }
+        return open.Count;
+    }
+
+    /// <summary>
     /// Reminds those who answered yes or maybe with one direct Create{Note} from the group, in reply to the session,
     /// addressed to them only (never Public) and mentioning each. Remote attendees get it in their (shared) inbox, one
     /// delivery per inbox; local members are addressed but nothing is sent over HTTP. Returns how many were addressed.
@@ -226,6 +268,8 @@ public sealed class RsvpService(
             throw new FediLearnException("the session is over: there is nothing to remind of");
         var attendees = await db.Rsvps.AsNoTracking()
             .Where(r => r.SessionId == session.Id && (r.Status == RsvpStatus.Yes || r.Status == RsvpStatus.Maybe))
+            // Never the join link to someone banned since they answered (a ban removes their answers; this holds anyway).
+            .Where(r => !db.GroupBans.Any(b => b.GroupId == group.Id && b.ActorUri == r.ActorUri))
             .OrderBy(r => r.Id).Select(r => r.ActorUri).ToListAsync(ct);
         if (attendees.Count == 0) return 0;
 

@@ -1,3 +1,4 @@
+using System.Text;
 using FediLearn.ActivityPub.Http;
 using FediLearn.ActivityPub.Json;
 using FediLearn.ActivityPub.Vocabulary;
@@ -123,10 +124,27 @@ public sealed class ThreadService(
         var relayed = activity is not null && ActivityJson.GetId(activity) is not null ? activity : null;
         // The reply is stored once: the Announce row keeps only the author's activity around it (OutboundDocuments).
         if (relayed is not null && OutboundDocuments.CompactEnvelope(relayed, obj) is { } envelope)
-            return new StagedReply(group, top, reply, queue.NewCompactRelay(group, envelope, out var relay), relay, Compact: true);
+        {
+            if (FitsOneBody(Encoding.UTF8.GetByteCount(envelope) + Encoding.UTF8.GetByteCount(reply.Json) + AnnounceWrapperBytes))
+                return new StagedReply(group, top, reply, queue.NewCompactRelay(group, envelope, out var relay), relay, Compact: true);
+            relayed = null;
+        }
         var stored = queue.NewBroadcast(group, Announce(group, author.Uri, relayed, id), out var fanout);
+        if (relayed is not null && !FitsOneBody(Encoding.UTF8.GetByteCount(stored.Json)))
+            stored = queue.NewBroadcast(group, Announce(group, author.Uri, null, id), out fanout);
         return new StagedReply(group, top, reply, stored, fanout, Compact: false);
     }
+
+    /// <summary>What the group's Announce adds around the author's activity, generously (ids, addressing, published).</summary>
+    private const int AnnounceWrapperBytes = 2048;
+
+    /// <summary>
+    /// Whether a relay of this size fits in one request body as receivers bound it (ours: <c>Federation:MaxBodyBytes</c>,
+    /// 1 MiB). An author's activity just under that limit no longer fits once the Announce is around it, and a receiver
+    /// that enforces it answers 413, a final failure: such a relay names the reply by its id instead (FEP-1b12 allows
+    /// both), and each server fetches it.
+    /// </summary>
+    private bool FitsOneBody(int bytes) => bytes <= options.Value.Federation.MaxBodyBytes;
 
     /// <summary>
     /// The staged replies, their Announces, the Announces' fan-out marks and delivery jobs together or not at all, in one
@@ -218,17 +236,28 @@ public sealed class ThreadService(
         return false;
     }
 
-    /// <summary>A vote in a check-in is a Note with a name and no content (Mastodon); votes are not discussion.</summary>
+    /// <summary>
+    /// A vote in a check-in is a Note with a name and no content (Mastodon); votes are not discussion. An Article or a
+    /// Page with a title and no body is not a vote: it is a reply.
+    /// </summary>
     private static bool IsVote(GroupItem? top, JObject obj, out string choice)
     {
         var name = ActivityJson.GetString(obj, "name");
         choice = name ?? "";
-        return top is { Kind: ItemKind.Prompt, ChoicesJson: not null } && name is not null && string.IsNullOrEmpty(ActivityJson.GetString(obj, "content"));
+        return top is { Kind: ItemKind.Prompt, ChoicesJson: not null } && name is not null && ActivityJson.HasType(obj, "Note")
+            && string.IsNullOrEmpty(ActivityJson.GetString(obj, "content"));
     }
 
     /// <summary>The group's Announce to its followers (FEP-1b12): of the author's activity, or of the object id when there is none.</summary>
-    private OutboundActivity Relay(LocalActor group, string authorUri, JObject? activity, string objectId) =>
-        queue.Broadcast(db, group, Announce(group, authorUri, activity, objectId));
+    private OutboundActivity Relay(LocalActor group, string authorUri, JObject? activity, string objectId)
+    {
+        var announce = Announce(group, authorUri, activity, objectId);
+        // An edit near the body limit would not fit once announced (FitsOneBody): announced by its id, which its
+        // author's server serves, as Lemmy relays activities it does not embed.
+        if (activity is not null && !FitsOneBody(Encoding.UTF8.GetByteCount(ActivityJson.Serialize(announce))))
+            announce = Announce(group, authorUri, null, ActivityJson.GetId(activity) ?? objectId);
+        return queue.Broadcast(db, group, announce);
+    }
 
     private JObject Announce(LocalActor group, string authorUri, JObject? activity, string objectId) =>
         outbound.Announce(group, authorUri, activity is null ? objectId : activity.DeepClone(), time.GetUtcNow().UtcDateTime);
@@ -238,9 +267,7 @@ public sealed class ThreadService(
     {
         var policy = group.PostingPolicyAt(time.GetUtcNow());
         if (policy == PostingPolicy.Open) return true;
-        if (urls.Parse(authorUri) is { Kind: ActorKind.Person } person
-            && await db.GroupFacilitators.AnyAsync(f => f.GroupId == group.Id && db.LocalActors.Any(a => a.Id == f.PersonId && a.Kind == ActorKind.Person && a.Name == person.Name), ct))
-            return true;
+        if (await db.IsFacilitatorAsync(urls, group.Id, authorUri, ct)) return true;
         return policy == PostingPolicy.Participants
             && await db.Followers.AnyAsync(f => f.LocalActorId == group.Id && f.ActorUri == authorUri && f.State == FollowState.Accepted, ct);
     }

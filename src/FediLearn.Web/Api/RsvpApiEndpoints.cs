@@ -46,10 +46,13 @@ public static class RsvpApiEndpoints
                 return ApiAuth.Problem(found.Value.Session.Cancelled ? 409 : 403, found.Value.Session.Cancelled ? "Not possible" : "Forbidden", refusal);
             try
             {
-                await rsvps.SetAsync(found.Value.Session, urls.Actor(person!), status, ct);
+                // A session that needs approval: the answer waits for a facilitator (202, pending), as a Join does.
+                var recorded = await rsvps.MemberAnswerAsync(found.Value.Session, found.Value.Group, urls.Actor(person!), status, ct);
+                return recorded == RsvpStatus.Pending && status != RsvpStatus.Pending
+                    ? Results.Json(new { status = "pending" }, ItemApiEndpoints.Json, statusCode: 202)
+                    : Results.NoContent();
             }
             catch (FediLearnException e) { return ApiAuth.Problem(409, "Not possible", e.Message); }
-            return Results.NoContent();
         });
 
         app.MapPost("/api/groups/{name}/sessions/{id:long}/attendees/{decision:regex(^(approve|reject)$)}",

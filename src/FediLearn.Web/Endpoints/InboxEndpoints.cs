@@ -37,7 +37,10 @@ public static class InboxEndpoints
 
         var max = options.Federation.MaxBodyBytes;
         if (http.Request.ContentLength > max) return ErrorResponses.Json(413, $"The body is larger than {max} bytes");
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = max;
+        // The limit is on the body's own bytes, counted as it is read (ReadBodyAsync). Kestrel counts a chunked body's
+        // framing too (a few bytes per chunk), so its limit at the same figure refused chunked bodies just under it: it is
+        // the backstop, with room for the framing.
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = 2L * max;
         byte[] body;
         try
         {
