@@ -30,6 +30,21 @@ public class GroupAndUserServiceTests : NodeTest
         Assert.Equal(0, await CountAsync(db => db.Users.CountAsync()));
     }
 
+    /// <summary>
+    /// WebFinger gives <c>acct:coop.example@coop.example</c> to the instance actor (Lemmy looks it up so): a group or member
+    /// of that name could never be found, so the name is refused. The twin, a name that only contains the host, is fine.
+    /// </summary>
+    [DbFact]
+    public async Task The_nodes_own_host_name_is_refused_for_a_group_or_a_member()
+    {
+        var group = await Assert.ThrowsAsync<FediLearnException>(() => AddGroupAsync("coop.example"));
+        Assert.Contains("host name", group.Message);
+        var member = await Assert.ThrowsAsync<FediLearnException>(() => AddUserAsync("coop.example", "c@coop.example"));
+        Assert.Contains("host name", member.Message);
+        await AddGroupAsync("coop.example.circle");
+        Assert.Equal(["coop.example.circle"], await Node.WithDbAsync(db => db.LocalActors.Where(a => a.Kind != ActorKind.Application).Select(a => a.Name).ToListAsync()));
+    }
+
     [DbFact]
     public async Task Second_group_with_the_same_name_is_refused()
     {

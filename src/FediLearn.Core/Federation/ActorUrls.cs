@@ -13,6 +13,9 @@ public sealed class ActorUrls(IOptions<FediLearnOptions> options)
 
     public string Base => _base;
     public string Authority { get; } = options.Value.Authority;
+
+    /// <summary>The host name of <see cref="Base"/>, without a port: the instance actor's WebFinger name (<c>acct:{host}@{authority}</c>).</summary>
+    public string Host { get; } = new Uri(options.Value.BaseUrl).Host;
     public string SharedInbox => $"{_base}/inbox";
     public string InstanceActor => $"{_base}/actor";
 

@@ -187,7 +187,7 @@ public sealed class GroupService(
 
     public async Task<LocalActor> AddAsync(string name, string title, string? summary, bool approval, string? facilitator, CancellationToken ct)
     {
-        if (NameRules.Validate(name) is { } problem) throw new FediLearnException(problem);
+        if (NameRules.Validate(name, urls) is { } problem) throw new FediLearnException(problem);
         if (string.IsNullOrWhiteSpace(title)) throw new FediLearnException("a group needs a --title");
         if (title.Length > 200) throw new FediLearnException("the title is longer than 200 characters");
         if (await db.LocalActors.AnyAsync(a => a.Name == name, ct))

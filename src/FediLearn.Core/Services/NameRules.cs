@@ -27,4 +27,13 @@ public static partial class NameRules
         if (Reserved.Contains(name)) return $"\"{name}\" is reserved";
         return null;
     }
+
+    /// <summary>
+    /// <see cref="Validate(string?)"/>, and not this node's own host name: WebFinger answers <c>acct:{host}@{host}</c>
+    /// with the instance actor (Lemmy and others look it up so), so a group or member of that name could not be found.
+    /// </summary>
+    public static string? Validate(string? name, ActorUrls urls) =>
+        Validate(name) ?? (string.Equals(name, urls.Host, StringComparison.OrdinalIgnoreCase)
+            ? $"\"{name}\" is this node's own host name, which names the node itself (its instance actor)"
+            : null);
 }

@@ -1,4 +1,5 @@
 using FediLearn.Core.Data;
+using FediLearn.Core.Federation;
 using FediLearn.Core.Data.Entities;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -6,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 namespace FediLearn.Core.Services;
 
 /// <summary>Login accounts (ASP.NET Core Identity, its password hasher) and the Person actor each one has.</summary>
-public sealed class UserService(FediLearnDbContext db, UserManager<AppUser> users, RoleManager<IdentityRole> roles, TimeProvider time)
+public sealed class UserService(FediLearnDbContext db, UserManager<AppUser> users, RoleManager<IdentityRole> roles, ActorUrls urls, TimeProvider time)
 {
     /// <summary>The Identity role of node admins (a row in asp_net_roles, created by migration 0008). Facilitators are per group: group_facilitators.</summary>
     public const string AdminRole = "admin";
@@ -16,7 +17,7 @@ public sealed class UserService(FediLearnDbContext db, UserManager<AppUser> user
 
     public async Task<LocalActor> AddAsync(string name, string email, string password, bool admin, CancellationToken ct)
     {
-        if (NameRules.Validate(name) is { } problem) throw new FediLearnException(problem);
+        if (NameRules.Validate(name, urls) is { } problem) throw new FediLearnException(problem);
         if (string.IsNullOrWhiteSpace(email) || !email.Contains('@') || email.Length > 254)
             throw new FediLearnException($"\"{email}\" is not an e-mail address");
         if (await db.LocalActors.AnyAsync(a => a.Name == name, ct))

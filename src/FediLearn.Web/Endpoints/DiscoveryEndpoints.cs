@@ -54,7 +54,7 @@ public static class DiscoveryEndpoints
             {
                 var name = acct[..at].ToLowerInvariant();
                 // Lemmy and others look up the instance actor as acct:host@host.
-                actor = name == new Uri(urls.Base).Host
+                actor = name == urls.Host
                     ? await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Kind == ActorKind.Application, ct)
                     : await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Name == name, ct);
             }
