@@ -157,4 +157,19 @@ public sealed class DiscoveryTests : IAsyncLifetime
         var list = await _node.CliAsync("groups", "list").MustAsync();
         Assert.Contains("rust-circle", list.StdOut);
     }
+
+    [Fact]
+    public async Task A_mistyped_verb_is_refused_by_the_cli_and_help_takes_a_verb()
+    {
+        // A first word that is no verb used to start the server (here: "the server did not start", the node's port taken).
+        var typo = await _node.CliAsync("grups", "list");
+        Assert.Equal(1, typo.ExitCode);
+        Assert.Contains("Unrecognized command or argument 'grups'", typo.StdErr);
+        Assert.Contains("groups", typo.StdOut);
+        RsvpApprovalTests.AssertNoStackTrace(typo);
+        var help = await _node.CliAsync("help", "groups");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("Manage learning groups", help.StdOut);
+        Assert.Empty(help.StdErr);
+    }
 }

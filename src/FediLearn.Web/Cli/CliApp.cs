@@ -12,7 +12,12 @@ public static class CliApp
 {
     private static readonly HashSet<string> Verbs = ["users", "groups", "facilitators", "followers", "following", "deliveries", "domains", "schema", "tokens", "timeline", "moderation", "sessions", "database", "--help", "-h", "-?", "help", "--version"];
 
-    public static bool IsCliInvocation(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
+    /// <summary>
+    /// A known verb, or a first word that is no server argument (<c>--key value</c>, <c>/key value</c>, <c>key=value</c>):
+    /// a mistyped verb (<c>grups list</c>) is then refused by the CLI, where it used to start the server.
+    /// </summary>
+    public static bool IsCliInvocation(string[] args) =>
+        args.Length > 0 && (Verbs.Contains(args[0]) || !args[0].StartsWith('-') && !args[0].StartsWith('/') && !args[0].Contains('='));
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -30,7 +35,7 @@ public static class CliApp
         root.Subcommands.Add(ModerationCommands.Build());
         root.Subcommands.Add(SessionCommands.Build());
         root.Subcommands.Add(DatabaseCommands.Build());
-        if (args is ["help"]) args = ["--help"];
+        if (args is ["help", .. var verb]) args = [.. verb, "--help"];
         return await root.Parse(args).InvokeAsync();
     }
 
