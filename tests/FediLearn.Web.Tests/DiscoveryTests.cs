@@ -148,6 +148,9 @@ public sealed class DiscoveryTests : IAsyncLifetime
         var unknown = await _node.CliAsync("followers", "list", "nope");
         Assert.Equal(1, unknown.ExitCode);
         Assert.Equal("error: no group or member named \"nope\"", unknown.StdErr.Trim());
+        var groupForMember = await _node.CliAsync("tokens", "add", "rust-circle");
+        Assert.Equal(1, groupForMember.ExitCode);
+        Assert.Equal("error: \"rust-circle\" is a group, not a member", groupForMember.StdErr.Trim());
         var noPassword = await _node.CliWithInputAsync("", "users", "add", "bea", "--email", "bea@example.org");
         Assert.Equal(1, noPassword.ExitCode);
         Assert.Contains("no password on standard input", noPassword.StdErr);
