@@ -151,6 +151,12 @@ public sealed class DiscoveryTests : IAsyncLifetime
         var groupForMember = await _node.CliAsync("tokens", "add", "rust-circle");
         Assert.Equal(1, groupForMember.ExitCode);
         Assert.Equal("error: \"rust-circle\" is a group, not a member", groupForMember.StdErr.Trim());
+        var noRows = await _node.CliAsync("deliveries", "list", "--limit", "0");
+        Assert.Equal(1, noRows.ExitCode);
+        Assert.Equal("--limit must be between 1 and 10000 (got 0)", noRows.StdErr.Trim());
+        var tooMany = await _node.CliAsync("timeline", "ana", "--limit", "5000");
+        Assert.Equal(1, tooMany.ExitCode);
+        Assert.Equal("--limit must be between 1 and 1000 (got 5000)", tooMany.StdErr.Trim());
         var noPassword = await _node.CliWithInputAsync("", "users", "add", "bea", "--email", "bea@example.org");
         Assert.Equal(1, noPassword.ExitCode);
         Assert.Contains("no password on standard input", noPassword.StdErr);

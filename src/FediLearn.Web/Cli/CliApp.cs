@@ -39,6 +39,17 @@ public static class CliApp
         return await root.Parse(args).InvokeAsync();
     }
 
+    /// <summary>A --limit option refused outside 1..<paramref name="max"/>, where a 0 or a negative count was quietly taken as 1.</summary>
+    internal static Option<int> Limit(string description, int defaultValue, int max)
+    {
+        var limit = new Option<int>("--limit") { Description = $"{description} (1 to {max})", DefaultValueFactory = _ => defaultValue };
+        limit.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is var n && (n < 1 || n > max)) result.AddError($"--limit must be between 1 and {max} (got {n})");
+        });
+        return limit;
+    }
+
     /// <summary>
     /// A host builder on the node's configuration (appsettings.json next to the executable, then the environment), or
     /// null after one <c>Configuration error: …</c> line per problem when the settings cannot be read or are invalid.
