@@ -168,6 +168,15 @@ public sealed class DiscoveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Following_remove_asks_for_the_actor_id_it_matches()
+    {
+        var help = await _node.CliAsync("following", "remove", "--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("<user> <actor-id>", help.StdOut);
+        Assert.DoesNotContain("name@host", help.StdOut);
+    }
+
+    [Fact]
     public async Task A_mistyped_verb_is_refused_by_the_cli_and_help_takes_a_verb()
     {
         // A first word that is no verb used to start the server (here: "the server did not start", the node's port taken).
