@@ -148,6 +148,15 @@ public sealed class DiscoveryTests : IAsyncLifetime
         var unknown = await _node.CliAsync("followers", "list", "nope");
         Assert.Equal(1, unknown.ExitCode);
         Assert.Equal("error: no group or member named \"nope\"", unknown.StdErr.Trim());
+        var groupForMember = await _node.CliAsync("tokens", "add", "rust-circle");
+        Assert.Equal(1, groupForMember.ExitCode);
+        Assert.Equal("error: \"rust-circle\" is a group, not a member", groupForMember.StdErr.Trim());
+        var noRows = await _node.CliAsync("deliveries", "list", "--limit", "0");
+        Assert.Equal(1, noRows.ExitCode);
+        Assert.Equal("--limit must be between 1 and 10000 (got 0)", noRows.StdErr.Trim());
+        var tooMany = await _node.CliAsync("timeline", "ana", "--limit", "5000");
+        Assert.Equal(1, tooMany.ExitCode);
+        Assert.Equal("--limit must be between 1 and 1000 (got 5000)", tooMany.StdErr.Trim());
         var noPassword = await _node.CliWithInputAsync("", "users", "add", "bea", "--email", "bea@example.org");
         Assert.Equal(1, noPassword.ExitCode);
         Assert.Contains("no password on standard input", noPassword.StdErr);
@@ -156,5 +165,29 @@ public sealed class DiscoveryTests : IAsyncLifetime
         Assert.Contains("actor-id", help.StdOut);
         var list = await _node.CliAsync("groups", "list").MustAsync();
         Assert.Contains("rust-circle", list.StdOut);
+    }
+
+    [Fact]
+    public async Task Following_remove_asks_for_the_actor_id_it_matches()
+    {
+        var help = await _node.CliAsync("following", "remove", "--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("<user> <actor-id>", help.StdOut);
+        Assert.DoesNotContain("name@host", help.StdOut);
+    }
+
+    [Fact]
+    public async Task A_mistyped_verb_is_refused_by_the_cli_and_help_takes_a_verb()
+    {
+        // A first word that is no verb used to start the server (here: "the server did not start", the node's port taken).
+        var typo = await _node.CliAsync("grups", "list");
+        Assert.Equal(1, typo.ExitCode);
+        Assert.Contains("Unrecognized command or argument 'grups'", typo.StdErr);
+        Assert.Contains("groups", typo.StdOut);
+        RsvpApprovalTests.AssertNoStackTrace(typo);
+        var help = await _node.CliAsync("help", "groups");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("Manage learning groups", help.StdOut);
+        Assert.Empty(help.StdErr);
     }
 }

@@ -8,9 +8,12 @@ namespace FediLearn.Core.Services;
 /// <summary>Finding our members and groups by name, with the one-line error a user sees when there is none.</summary>
 public static class LocalActorLookup
 {
+    /// <summary>A group's name given for a member is said so: "users add" would refuse that taken name.</summary>
     public static async Task<LocalActor> FindPersonAsync(this FediLearnDbContext db, string userName, CancellationToken ct) =>
         await db.LocalActors.FirstOrDefaultAsync(a => a.Name == userName && a.Kind == ActorKind.Person, ct)
-        ?? throw new FediLearnException($"no member named \"{userName}\" (add one with: users add {userName} --email …)");
+        ?? throw new FediLearnException(await db.LocalActors.AnyAsync(a => a.Name == userName && a.Kind == ActorKind.Group, ct)
+            ? $"\"{userName}\" is a group, not a member"
+            : $"no member named \"{userName}\" (add one with: users add {userName} --email …)");
 
     public static async Task<LocalActor> FindGroupAsync(this FediLearnDbContext db, string groupName, CancellationToken ct) =>
         await db.LocalActors.FirstOrDefaultAsync(a => a.Name == groupName && a.Kind == ActorKind.Group, ct)

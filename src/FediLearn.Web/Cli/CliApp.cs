@@ -12,7 +12,12 @@ public static class CliApp
 {
     private static readonly HashSet<string> Verbs = ["users", "groups", "facilitators", "followers", "following", "deliveries", "domains", "schema", "tokens", "timeline", "moderation", "sessions", "database", "--help", "-h", "-?", "help", "--version"];
 
-    public static bool IsCliInvocation(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
+    /// <summary>
+    /// A known verb, or a first word that is no server argument (<c>--key value</c>, <c>/key value</c>, <c>key=value</c>):
+    /// a mistyped verb (<c>grups list</c>) is then refused by the CLI, where it used to start the server.
+    /// </summary>
+    public static bool IsCliInvocation(string[] args) =>
+        args.Length > 0 && (Verbs.Contains(args[0]) || !args[0].StartsWith('-') && !args[0].StartsWith('/') && !args[0].Contains('='));
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -30,8 +35,19 @@ public static class CliApp
         root.Subcommands.Add(ModerationCommands.Build());
         root.Subcommands.Add(SessionCommands.Build());
         root.Subcommands.Add(DatabaseCommands.Build());
-        if (args is ["help"]) args = ["--help"];
+        if (args is ["help", .. var verb]) args = [.. verb, "--help"];
         return await root.Parse(args).InvokeAsync();
+    }
+
+    /// <summary>A --limit option refused outside 1..<paramref name="max"/>, where a 0 or a negative count was quietly taken as 1.</summary>
+    internal static Option<int> Limit(string description, int defaultValue, int max)
+    {
+        var limit = new Option<int>("--limit") { Description = $"{description} (1 to {max})", DefaultValueFactory = _ => defaultValue };
+        limit.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is var n && (n < 1 || n > max)) result.AddError($"--limit must be between 1 and {max} (got {n})");
+        });
+        return limit;
     }
 
     /// <summary>

@@ -9,12 +9,12 @@ internal static class DeliveryCommands
     public static Command Build()
     {
         var failed = new Option<bool>("--failed") { Description = "Only deliveries that failed for good" };
-        var limit = new Option<int>("--limit") { Description = "How many to show (newest first)", DefaultValueFactory = _ => 50 };
+        var limit = CliApp.Limit("How many to show, newest first", 50, 10_000);
         var list = new Command("list", "List queued, running and failed deliveries with their last error and next attempt") { failed, limit };
         list.SetAction((parse, ct) => CliApp.ExecuteAsync(async (services, token) =>
         {
             var admin = services.GetRequiredService<DeliveryAdminService>();
-            var rows = await admin.ListAsync(parse.GetValue(failed), Math.Clamp(parse.GetValue(limit), 1, 10_000), token);
+            var rows = await admin.ListAsync(parse.GetValue(failed), parse.GetValue(limit), token);
             var counts = await admin.CountsAsync(token);
             Console.WriteLine($"{"ID",8}  {"STATE",-9} {"TRIES",5}  {"NEXT ATTEMPT (UTC)",-19}  {"TYPE",-8} INBOX / LAST ERROR");
             foreach (var r in rows)

@@ -53,11 +53,13 @@ internal static class FollowerCommands
                 Console.WriteLine($"{f.ActorUri} {f.State.ToString().ToLowerInvariant()} {f.Handle}".TrimEnd());
         }, ct));
 
-        var remove = new Command("remove", "Stop following (sends Undo{Follow})") { user, target };
+        // Not add's <target>: a name@host is never matched here, only the actor id that following list shows.
+        var followed = new Argument<string>("actor-id") { Description = "The followed actor's id (URL), as shown by following list" };
+        var remove = new Command("remove", "Stop following (sends Undo{Follow})") { user, followed };
         remove.SetAction((parse, ct) => CliApp.ExecuteAsync(async (services, token) =>
         {
-            await services.GetRequiredService<FollowingService>().UnfollowAsync(parse.GetValue(user)!, parse.GetValue(target)!, token);
-            Console.WriteLine($"Unfollowed {parse.GetValue(target)}");
+            await services.GetRequiredService<FollowingService>().UnfollowAsync(parse.GetValue(user)!, parse.GetValue(followed)!, token);
+            Console.WriteLine($"Unfollowed {parse.GetValue(followed)}");
         }, ct));
         return new Command("following", "What a member follows on other servers") { add, list, remove };
     }

@@ -24,7 +24,7 @@ internal static class TokenCommands
     public static Command BuildTimeline()
     {
         var user = new Argument<string>("user") { Description = "The member" };
-        var limit = new Option<int>("--limit") { Description = "How many, newest first", DefaultValueFactory = _ => 20 };
+        var limit = CliApp.Limit("How many, newest first", 20, 1000);
         var timeline = new Command("timeline", "What the groups a member follows elsewhere have published: <type> <id> <name>") { user, limit };
         timeline.SetAction((parse, ct) => CliApp.ExecuteAsync(async (services, token) =>
         {
@@ -33,7 +33,7 @@ internal static class TokenCommands
             var person = await db.FindPersonAsync(userName, token);
             var followed = db.Followings.Where(f => f.LocalActorId == person.Id).Select(f => f.RemoteActor!.Uri);
             var rows = await db.RemoteObjects.AsNoTracking().Where(o => followed.Contains(o.AttributedTo))
-                .OrderByDescending(o => o.Id).Take(Math.Clamp(parse.GetValue(limit), 1, 1000)).ToListAsync(token);
+                .OrderByDescending(o => o.Id).Take(parse.GetValue(limit)).ToListAsync(token);
             foreach (var o in rows)
                 Console.WriteLine($"{o.Type} {o.Uri} {(o.DeletedAt is null ? "" : "[deleted] ")}{(o.UpdatedAt is null ? "" : "[edited] ")}{o.Name}".TrimEnd());
         }, ct));
