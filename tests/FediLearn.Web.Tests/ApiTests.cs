@@ -175,6 +175,65 @@ public sealed class ApiTests : IAsyncLifetime
         Assert.Equal("https://example.org/notes", article["attachment"]![1]!.Value<string>("href"));
     }
 
+    /// <summary>
+    /// A <c>?page=</c> that is not a whole number (a typo, one past int.MaxValue, <c>page</c> twice) failed the int binding
+    /// before the handler ran: <c>{"error":"HTTP 400"}</c>, which said nothing (Paging.Requested). Now the collections say
+    /// what a page is, and the API names the field.
+    /// </summary>
+    [Fact]
+    public async Task A_page_that_is_not_a_whole_number_is_a_400_that_says_what_a_page_is()
+    {
+        var post = await _a.PublishAsync("posts", new { content = "Paged" });
+        var origin = _a.Node.Origin;
+        foreach (var url in new[] { $"{origin}/g/rust/outbox?page=abc", $"{origin}/g/rust/followers?page=99999999999999999999",
+            $"{origin}/g/rust/outbox?page=1&page=2", $"{origin}/actor/following?page=abc", $"{post.Value<string>("id")}/replies?page=abc" })
+        {
+            using var response = await Http.GetAsync(url);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(400 == (int)response.StatusCode, $"{url}: {(int)response.StatusCode} {body}");
+            Assert.Contains("page must be between 1 and 100000", body);
+        }
+        using (var ok = await Http.GetAsync($"{origin}/g/rust/outbox?page="))
+            Assert.Equal(200, (int)ok.StatusCode); // empty: no page asked for, the collection itself
+        using var api = await _a.SendAsync(HttpMethod.Get, "groups/rust/posts?page=abc");
+        var problem = JObject.Parse(await api.Content.ReadAsStringAsync());
+        Assert.True(400 == (int)api.StatusCode, problem.ToString());
+        Assert.NotNull(problem["errors"]!["page"]);
+    }
+
+    /// <summary>
+    /// HEAD is answered wherever GET is, with GET's status and type and no body (HeadRequests): every MapGet route answered
+    /// it 405, so an uptime probe of /health or a link checker took live addresses for broken ones. Razor Pages did already.
+    /// </summary>
+    [Fact]
+    public async Task Head_is_answered_wherever_get_is()
+    {
+        var post = await _a.PublishAsync("posts", new { content = "Heads up" });
+        var origin = _a.Node.Origin;
+        var cases = new (string Url, string? Accept, int Status)[]
+        {
+            ($"{origin}/", null, 200), ($"{origin}/g/rust", "text/html", 200), ($"{origin}/g/rust", "application/activity+json", 200),
+            ($"{post.Value<string>("id")}", "application/activity+json", 200), ($"{origin}/g/rust/outbox", null, 200),
+            ($"{origin}/groups/rust/feed.atom", null, 200), ($"{origin}/groups/rust/sessions.ics", null, 200),
+            ($"{origin}/.well-known/webfinger?resource=acct:rust@{_a.Node.Authority}", null, 200), ($"{origin}/health", null, 200),
+            ($"{origin}/login", "text/html", 200), ($"{origin}/g/no-such-group", "text/html", 404),
+        };
+        foreach (var (url, accept, status) in cases)
+        {
+            using var head = new HttpRequestMessage(HttpMethod.Head, url);
+            using var get = new HttpRequestMessage(HttpMethod.Get, url);
+            if (accept is not null) { head.Headers.Accept.ParseAdd(accept); get.Headers.Accept.ParseAdd(accept); }
+            using var headResponse = await Http.SendAsync(head);
+            using var getResponse = await Http.SendAsync(get);
+            Assert.True(status == (int)headResponse.StatusCode, $"HEAD {url} ({accept}): {(int)headResponse.StatusCode}");
+            Assert.Equal((int)getResponse.StatusCode, (int)headResponse.StatusCode);
+            Assert.Equal(getResponse.Content.Headers.ContentType?.MediaType, headResponse.Content.Headers.ContentType?.MediaType);
+            Assert.Empty(await headResponse.Content.ReadAsByteArrayAsync());
+        }
+        using var post405 = await Http.PostAsync($"{origin}/health", null);
+        Assert.Equal(405, (int)post405.StatusCode); // only HEAD joins GET
+    }
+
     [Fact]
     public async Task The_calendar_parses_in_a_real_parser_with_the_right_instants_across_a_DST_change_and_the_feed_is_Atom()
     {
