@@ -15,9 +15,12 @@ public static class HeadRequests
     {
         routes.Finally(endpoint =>
         {
-            // The matcher reads the last HttpMethodMetadata: added last, this one replaces MapGet's.
-            if (endpoint.Metadata.OfType<HttpMethodMetadata>().LastOrDefault() is { HttpMethods: [var only] } && HttpMethods.IsGet(only))
+            // Replaced, not added to: the 405 of another method lists every method metadata names in its Allow header.
+            if (endpoint.Metadata.OfType<HttpMethodMetadata>().LastOrDefault() is { HttpMethods: [var only] } get && HttpMethods.IsGet(only))
+            {
+                endpoint.Metadata.Remove(get);
                 endpoint.Metadata.Add(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]));
+            }
         });
         return routes;
     }

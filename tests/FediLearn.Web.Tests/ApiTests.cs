@@ -234,6 +234,27 @@ public sealed class ApiTests : IAsyncLifetime
         Assert.Equal(405, (int)post405.StatusCode); // only HEAD joins GET
     }
 
+    /// <summary>
+    /// A method an address does not take is a 405 that says which it does (ErrorResponses.MethodNotAllowed), where the
+    /// answer was <c>{"error":"HTTP 405"}</c> or "Error 405"; and a page's <c>Allow</c> names HEAD too.
+    /// </summary>
+    [Fact]
+    public async Task A_method_an_address_does_not_take_is_a_405_naming_the_ones_it_does()
+    {
+        using var api = await _a.SendAsync(HttpMethod.Get, "groups/rust");
+        var body = await api.Content.ReadAsStringAsync();
+        Assert.True(405 == (int)api.StatusCode, body);
+        Assert.Contains("does not take GET requests; it takes PATCH", body);
+
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, _a.Group);
+        delete.Headers.Accept.ParseAdd("text/html");
+        using var page = await Http.SendAsync(delete);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Equal(405, (int)page.StatusCode);
+        Assert.Equal(["GET", "HEAD"], page.Content.Headers.Allow.OrderBy(m => m, StringComparer.Ordinal));
+        Assert.Contains("does not take DELETE requests; it takes GET, HEAD.", html);
+    }
+
     [Fact]
     public async Task The_calendar_parses_in_a_real_parser_with_the_right_instants_across_a_DST_change_and_the_feed_is_Atom()
     {
