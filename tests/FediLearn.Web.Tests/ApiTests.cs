@@ -255,6 +255,34 @@ public sealed class ApiTests : IAsyncLifetime
         Assert.Contains("does not take DELETE requests; it takes GET, HEAD.", html);
     }
 
+    /// <summary>
+    /// A feed, file or icon that is not there is a readable page for a browser (a visitor's "add to calendar" link to a
+    /// session since deleted) and JSON for calendar apps and scripts; the browser got raw JSON until 2026-12-06.
+    /// </summary>
+    [Fact]
+    public async Task Missing_feeds_files_and_icons_are_a_page_for_browsers_and_json_for_the_rest()
+    {
+        var session = await _a.PublishAsync("sessions", new { title = "Soon gone", content = "x", startsAt = "2027-03-25T19:00", endsAt = "2027-03-25T20:00", timezone = "Europe/Amsterdam", place = "Library" });
+        using (var delete = await _a.SendAsync(HttpMethod.Delete, $"groups/rust/sessions/{session.Value<long>("localId")}"))
+            Assert.Equal(204, (int)delete.StatusCode);
+        var origin = _a.Node.Origin;
+        foreach (var url in new[] { $"{session.Value<string>("id")}.ics", $"{origin}/groups/no-such-group/sessions.ics",
+            $"{origin}/groups/no-such-group/feed.atom", $"{origin}/media/0123456789abcdef0123456789abcdef.png", $"{origin}/g/no-such-group/icon.png" })
+        {
+            using var browser = new HttpRequestMessage(HttpMethod.Get, url);
+            browser.Headers.Accept.ParseAdd("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+            using var page = await Http.SendAsync(browser);
+            var html = await page.Content.ReadAsStringAsync();
+            Assert.Equal(404, (int)page.StatusCode);
+            Assert.True("text/html" == page.Content.Headers.ContentType?.MediaType, $"{url}: {html}");
+            Assert.Contains("<h1>Not found</h1>", html);
+            using var other = await Http.GetAsync(url);
+            Assert.Equal(404, (int)other.StatusCode);
+            Assert.Equal("application/json", other.Content.Headers.ContentType?.MediaType);
+            Assert.NotNull(JObject.Parse(await other.Content.ReadAsStringAsync())["error"]);
+        }
+    }
+
     [Fact]
     public async Task The_calendar_parses_in_a_real_parser_with_the_right_instants_across_a_DST_change_and_the_feed_is_Atom()
     {

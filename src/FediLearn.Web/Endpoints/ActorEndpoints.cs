@@ -31,10 +31,10 @@ public static class ActorEndpoints
                 CollectionAsync(ActorKind.Application, ActorUrls.InstanceActorName, collection, Paging.Requested(page), http, db, urls, cache, ct))
             .ActivityJsonOnly();
 
-        app.MapGet("/g/{name}/icon.png", async (string name, FediLearnDbContext db, CancellationToken ct) =>
+        app.MapGet("/g/{name}/icon.png", async (string name, HttpContext http, FediLearnDbContext db, CancellationToken ct) =>
             await db.LocalActors.AnyAsync(a => a.Kind == ActorKind.Group && a.Name == name, ct)
                 ? Results.File(GroupIcon.Png(name), "image/png")
-                : ErrorResponses.Json(404, $"No group named {name}"));
+                : NotFound(http, $"No group named {name}"));
 
         app.MapGet("/activities/{key}", async (string key, HttpContext http, FediLearnDbContext db, OutboundDocuments documents, CancellationToken ct) =>
         {
