@@ -40,6 +40,6 @@ public static class Paging
     /// </summary>
     public static int? Requested(string? page) =>
         string.IsNullOrEmpty(page) ? null
-        : int.TryParse(page, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var p) ? p
+        : int.TryParse(page, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? p
         : 0;
 }

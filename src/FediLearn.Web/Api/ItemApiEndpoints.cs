@@ -58,7 +58,7 @@ public static class ItemApiEndpoints
         var (_, group, error) = await ApiAuth.FacilitatorAsync(http, name, ct);
         if (error is not null) return error;
         // Read by hand (Paging.Requested): bound as int?, ?page=abc was an empty 400 that named nothing.
-        if (!string.IsNullOrEmpty(page) && !int.TryParse(page, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _))
+        if (!string.IsNullOrEmpty(page) && !int.TryParse(page, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out _))
             return ApiAuth.Invalid(new Dictionary<string, string[]> { ["page"] = ["A whole number: 1 (the default) for the newest 50."] });
         var k = KindOf(kind);
         var p = Math.Max(Paging.Requested(page) ?? 1, 1);
