@@ -68,12 +68,17 @@ public static class ErrorResponses
         var code = context.Response.StatusCode;
         if (Negotiation.WantsHtml(context.Request))
         {
-            var title = code == 404 ? "Not found" : $"Error {code}";
-            var text = code == 404 ? "There is nothing at this address on this node." : "The request could not be handled.";
+            var title = code switch { 404 => "Not found", 405 => "Not done here", _ => $"Error {code}" };
+            var text = code switch
+            {
+                404 => "There is nothing at this address on this node.",
+                405 => Html.HtmlLayout.E(MethodNotAllowed(context)),
+                _ => "The request could not be handled.",
+            };
             await Html.HtmlLayout.WriteAsync(context, code, title, $"<h1>{title}</h1><p>{text}</p><p><a href=\"/\">Back to the groups on this node</a></p>");
             return;
         }
-        await context.Response.WriteAsJsonAsync(new { error = code switch { 404 => "Not found", 415 => SendJson, _ => $"HTTP {code}" } });
+        await context.Response.WriteAsJsonAsync(new { error = code switch { 404 => "Not found", 405 => MethodNotAllowed(context), 415 => SendJson, _ => $"HTTP {code}" } });
     }
 
     /// <summary>A plain message as a page (title, text, then <paramref name="moreHtml"/>) or as JSON's <c>error</c>.</summary>
@@ -84,6 +89,16 @@ public static class ErrorResponses
             await Html.HtmlLayout.WriteAsync(context, status, title, $"<h1>{title}</h1><p>{text}</p><p>{moreHtml}</p>");
         else
             await context.Response.WriteAsJsonAsync(new { error = text });
+    }
+
+    /// <summary>
+    /// A 405 names the method refused and those the address takes (routing's <c>Allow</c> header), where it said only
+    /// "HTTP 405" (a GET of a PATCH-only API address, a DELETE of a page).
+    /// </summary>
+    private static string MethodNotAllowed(HttpContext context)
+    {
+        var allow = context.Response.Headers.Allow.ToString();
+        return $"This address does not take {context.Request.Method} requests" + (allow.Length > 0 ? $"; it takes {allow}." : ".");
     }
 
     /// <summary>What a JSON API client sent in the wrong content type is told (a 415 is answered without an exception).</summary>

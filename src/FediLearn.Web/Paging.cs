@@ -31,4 +31,15 @@ public static class Paging
         var all = string.Join('&', new[] { pageQuery, query }.Where(q => q is not null));
         return all.Length == 0 ? path : $"{path}?{all}";
     }
+
+    /// <summary>
+    /// The <c>?page=</c> of an ActivityPub collection or an API list, as sent: null when there is none (absent or empty),
+    /// 0, which none of them accepts, when it is not a whole number (<c>abc</c>, one past <see cref="int.MaxValue"/>,
+    /// <c>page</c> twice). Bound as <c>int?</c>, such a value failed the binding before the handler ran, and the client
+    /// got <c>{"error":"HTTP 400"}</c> or an "Error 400" page that did not say what was wrong; now the handler's message.
+    /// </summary>
+    public static int? Requested(string? page) =>
+        string.IsNullOrEmpty(page) ? null
+        : int.TryParse(page, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? p
+        : 0;
 }

@@ -73,21 +73,23 @@ app.UseRateLimiter();
 app.UseAuthorizedFetch();
 app.UseAuthentication();
 app.UseAuthorization();
-app.MapDiscoveryEndpoints();
-app.MapActorEndpoints();
-app.MapInboxEndpoints();
-app.MapHomeEndpoints();
-app.MapOperationsEndpoints();
-app.MapObjectEndpoints();
-app.MapFeedEndpoints();
-app.MapItemApiEndpoints();
-app.MapMediaEndpoints();
-app.MapModerationApiEndpoints();
-app.MapRsvpApiEndpoints();
-app.MapNoteEndpoints();
-app.MapFollowEndpoints();
-app.MapNoteApiEndpoints();
-app.MapGroupApiEndpoints();
+// HEAD wherever GET (HeadRequests): MapGet alone answered a HEAD of a live page, feed or file with 405.
+var routes = app.MapGroup("").AnswerHeadLikeGet();
+routes.MapDiscoveryEndpoints();
+routes.MapActorEndpoints();
+routes.MapInboxEndpoints();
+routes.MapHomeEndpoints();
+routes.MapOperationsEndpoints();
+routes.MapObjectEndpoints();
+routes.MapFeedEndpoints();
+routes.MapItemApiEndpoints();
+routes.MapMediaEndpoints();
+routes.MapModerationApiEndpoints();
+routes.MapRsvpApiEndpoints();
+routes.MapNoteEndpoints();
+routes.MapFollowEndpoints();
+routes.MapNoteApiEndpoints();
+routes.MapGroupApiEndpoints();
 app.MapRazorPages();
 await using (app)
 {

@@ -175,6 +175,114 @@ public sealed class ApiTests : IAsyncLifetime
         Assert.Equal("https://example.org/notes", article["attachment"]![1]!.Value<string>("href"));
     }
 
+    /// <summary>
+    /// A <c>?page=</c> that is not a whole number (a typo, one past int.MaxValue, <c>page</c> twice) failed the int binding
+    /// before the handler ran: <c>{"error":"HTTP 400"}</c>, which said nothing (Paging.Requested). Now the collections say
+    /// what a page is, and the API names the field.
+    /// </summary>
+    [Fact]
+    public async Task A_page_that_is_not_a_whole_number_is_a_400_that_says_what_a_page_is()
+    {
+        var post = await _a.PublishAsync("posts", new { content = "Paged" });
+        var origin = _a.Node.Origin;
+        foreach (var url in new[] { $"{origin}/g/rust/outbox?page=abc", $"{origin}/g/rust/followers?page=99999999999999999999",
+            $"{origin}/g/rust/outbox?page=1&page=2", $"{origin}/actor/following?page=abc", $"{post.Value<string>("id")}/replies?page=abc" })
+        {
+            using var response = await Http.GetAsync(url);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(400 == (int)response.StatusCode, $"{url}: {(int)response.StatusCode} {body}");
+            Assert.Contains("page must be between 1 and 100000", body);
+        }
+        using (var ok = await Http.GetAsync($"{origin}/g/rust/outbox?page="))
+            Assert.Equal(200, (int)ok.StatusCode); // empty: no page asked for, the collection itself
+        using var api = await _a.SendAsync(HttpMethod.Get, "groups/rust/posts?page=abc");
+        var problem = JObject.Parse(await api.Content.ReadAsStringAsync());
+        Assert.True(400 == (int)api.StatusCode, problem.ToString());
+        Assert.NotNull(problem["errors"]!["page"]);
+    }
+
+    /// <summary>
+    /// HEAD is answered wherever GET is, with GET's status and type and no body (HeadRequests): every MapGet route answered
+    /// it 405, so an uptime probe of /health or a link checker took live addresses for broken ones. Razor Pages did already.
+    /// </summary>
+    [Fact]
+    public async Task Head_is_answered_wherever_get_is()
+    {
+        var post = await _a.PublishAsync("posts", new { content = "Heads up" });
+        var origin = _a.Node.Origin;
+        var cases = new (string Url, string? Accept, int Status)[]
+        {
+            ($"{origin}/", null, 200), ($"{origin}/g/rust", "text/html", 200), ($"{origin}/g/rust", "application/activity+json", 200),
+            ($"{post.Value<string>("id")}", "application/activity+json", 200), ($"{origin}/g/rust/outbox", null, 200),
+            ($"{origin}/groups/rust/feed.atom", null, 200), ($"{origin}/groups/rust/sessions.ics", null, 200),
+            ($"{origin}/.well-known/webfinger?resource=acct:rust@{_a.Node.Authority}", null, 200), ($"{origin}/health", null, 200),
+            ($"{origin}/login", "text/html", 200), ($"{origin}/g/no-such-group", "text/html", 404),
+        };
+        foreach (var (url, accept, status) in cases)
+        {
+            using var head = new HttpRequestMessage(HttpMethod.Head, url);
+            using var get = new HttpRequestMessage(HttpMethod.Get, url);
+            if (accept is not null) { head.Headers.Accept.ParseAdd(accept); get.Headers.Accept.ParseAdd(accept); }
+            using var headResponse = await Http.SendAsync(head);
+            using var getResponse = await Http.SendAsync(get);
+            Assert.True(status == (int)headResponse.StatusCode, $"HEAD {url} ({accept}): {(int)headResponse.StatusCode}");
+            Assert.Equal((int)getResponse.StatusCode, (int)headResponse.StatusCode);
+            Assert.Equal(getResponse.Content.Headers.ContentType?.MediaType, headResponse.Content.Headers.ContentType?.MediaType);
+            Assert.Empty(await headResponse.Content.ReadAsByteArrayAsync());
+        }
+        using var post405 = await Http.PostAsync($"{origin}/health", null);
+        Assert.Equal(405, (int)post405.StatusCode); // only HEAD joins GET
+    }
+
+    /// <summary>
+    /// A method an address does not take is a 405 that says which it does (ErrorResponses.MethodNotAllowed), where the
+    /// answer was <c>{"error":"HTTP 405"}</c> or "Error 405"; and a page's <c>Allow</c> names HEAD too.
+    /// </summary>
+    [Fact]
+    public async Task A_method_an_address_does_not_take_is_a_405_naming_the_ones_it_does()
+    {
+        using var api = await _a.SendAsync(HttpMethod.Get, "groups/rust");
+        var body = await api.Content.ReadAsStringAsync();
+        Assert.True(405 == (int)api.StatusCode, body);
+        Assert.Contains("does not take GET requests; it takes PATCH", body);
+
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, _a.Group);
+        delete.Headers.Accept.ParseAdd("text/html");
+        using var page = await Http.SendAsync(delete);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Equal(405, (int)page.StatusCode);
+        Assert.Equal(["GET", "HEAD"], page.Content.Headers.Allow.OrderBy(m => m, StringComparer.Ordinal));
+        Assert.Contains("does not take DELETE requests; it takes GET, HEAD.", html);
+    }
+
+    /// <summary>
+    /// A feed, file or icon that is not there is a readable page for a browser (a visitor's "add to calendar" link to a
+    /// session since deleted) and JSON for calendar apps and scripts; the browser got raw JSON until 2026-12-06.
+    /// </summary>
+    [Fact]
+    public async Task Missing_feeds_files_and_icons_are_a_page_for_browsers_and_json_for_the_rest()
+    {
+        var session = await _a.PublishAsync("sessions", new { title = "Soon gone", content = "x", startsAt = "2027-03-25T19:00", endsAt = "2027-03-25T20:00", timezone = "Europe/Amsterdam", place = "Library" });
+        using (var delete = await _a.SendAsync(HttpMethod.Delete, $"groups/rust/sessions/{session.Value<long>("localId")}"))
+            Assert.Equal(204, (int)delete.StatusCode);
+        var origin = _a.Node.Origin;
+        foreach (var url in new[] { $"{session.Value<string>("id")}.ics", $"{origin}/groups/no-such-group/sessions.ics",
+            $"{origin}/groups/no-such-group/feed.atom", $"{origin}/media/0123456789abcdef0123456789abcdef.png", $"{origin}/g/no-such-group/icon.png" })
+        {
+            using var browser = new HttpRequestMessage(HttpMethod.Get, url);
+            browser.Headers.Accept.ParseAdd("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+            using var page = await Http.SendAsync(browser);
+            var html = await page.Content.ReadAsStringAsync();
+            Assert.Equal(404, (int)page.StatusCode);
+            Assert.True("text/html" == page.Content.Headers.ContentType?.MediaType, $"{url}: {html}");
+            Assert.Contains("<h1>Not found</h1>", html);
+            using var other = await Http.GetAsync(url);
+            Assert.Equal(404, (int)other.StatusCode);
+            Assert.Equal("application/json", other.Content.Headers.ContentType?.MediaType);
+            Assert.NotNull(JObject.Parse(await other.Content.ReadAsStringAsync())["error"]);
+        }
+    }
+
     [Fact]
     public async Task The_calendar_parses_in_a_real_parser_with_the_right_instants_across_a_DST_change_and_the_feed_is_Atom()
     {

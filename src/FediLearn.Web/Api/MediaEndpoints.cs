@@ -12,7 +12,8 @@ public static class MediaEndpoints
         app.MapPost("/api/media", UploadAsync).DisableAntiforgery();
         app.MapGet("/media/{key}", async (string key, HttpContext http, MediaService media, CancellationToken ct) =>
         {
-            if (await media.FindAsync(key, ct) is not { } found) return ErrorResponses.Json(404, "No such file");
+            // A missing file is a page for a browser that followed a link, JSON for the rest (as the feeds).
+            if (await media.FindAsync(key, ct) is not { } found) return Endpoints.ActorEndpoints.NotFound(http, "No such file");
             // Uploaded files never run as pages on our origin (reference/signatures.md §4, CVE-2024-25623).
             http.Response.Headers.XContentTypeOptions = "nosniff";
             http.Response.Headers.ContentSecurityPolicy = "sandbox; default-src 'none'";

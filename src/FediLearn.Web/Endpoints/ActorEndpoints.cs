@@ -23,18 +23,18 @@ public static class ActorEndpoints
             ActorAsync(ActorKind.Application, ActorUrls.InstanceActorName, http, db, urls, renderer, cache, ct));
 
         app.MapGet("/{kind:regex(^[gu]$)}/{name}/{collection:regex(^(followers|following|outbox|featured|moderators)$)}",
-            (string kind, string name, string collection, int? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, ReadCache cache, CancellationToken ct) =>
-                CollectionAsync(kind == "g" ? ActorKind.Group : ActorKind.Person, name, collection, page, http, db, urls, cache, ct))
+            (string kind, string name, string collection, string? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, ReadCache cache, CancellationToken ct) =>
+                CollectionAsync(kind == "g" ? ActorKind.Group : ActorKind.Person, name, collection, Paging.Requested(page), http, db, urls, cache, ct))
             .ActivityJsonOnly();
         app.MapGet("/actor/{collection:regex(^(followers|following|outbox|featured)$)}",
-            (string collection, int? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, ReadCache cache, CancellationToken ct) =>
-                CollectionAsync(ActorKind.Application, ActorUrls.InstanceActorName, collection, page, http, db, urls, cache, ct))
+            (string collection, string? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, ReadCache cache, CancellationToken ct) =>
+                CollectionAsync(ActorKind.Application, ActorUrls.InstanceActorName, collection, Paging.Requested(page), http, db, urls, cache, ct))
             .ActivityJsonOnly();
 
-        app.MapGet("/g/{name}/icon.png", async (string name, FediLearnDbContext db, CancellationToken ct) =>
+        app.MapGet("/g/{name}/icon.png", async (string name, HttpContext http, FediLearnDbContext db, CancellationToken ct) =>
             await db.LocalActors.AnyAsync(a => a.Kind == ActorKind.Group && a.Name == name, ct)
                 ? Results.File(GroupIcon.Png(name), "image/png")
-                : ErrorResponses.Json(404, $"No group named {name}"));
+                : NotFound(http, $"No group named {name}"));
 
         app.MapGet("/activities/{key}", async (string key, HttpContext http, FediLearnDbContext db, OutboundDocuments documents, CancellationToken ct) =>
         {

@@ -13,12 +13,16 @@ namespace FediLearn.Web.Endpoints;
 /// <summary>Calendars (RFC 5545) and the Atom feed of a group, for people who live in their calendar or feed reader.</summary>
 public static class FeedEndpoints
 {
+    /// <remarks>
+    /// A feed that is not there is a page for a browser (a visitor's "add to calendar" or feed link) and JSON for the rest
+    /// (ActorEndpoints.NotFound), where it was JSON for everyone, while the same feeds' 403 was already a page.
+    /// </remarks>
     public static void MapFeedEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/groups/{name}/sessions.ics", async (string name, HttpContext http, FediLearnDbContext db, ActorUrls urls, TimeProvider time, CancellationToken ct) =>
         {
             var group = await FindGroupAsync(db, name, ct);
-            if (group is null) return ErrorResponses.Json(404, $"No group named {name}");
+            if (group is null) return ActorEndpoints.NotFound(http, $"No group named {name}");
             if (await MembersOnlyAccess.CheckAsync(http, group, ct) is { } denied) return denied;
             var sessions = await db.GroupItems.AsNoTracking()
                 .Where(i => i.GroupId == group.Id && i.Kind == ItemKind.Session && i.PublishedAt != null && i.DeletedAt == null)
@@ -29,13 +33,13 @@ public static class FeedEndpoints
         {
             var (group, item) = await ObjectEndpoints.FindPublishedAsync(db, name, "sessions", id, ct);
             if (group is not null && await MembersOnlyAccess.CheckAsync(http, group, ct) is { } denied) return denied;
-            if (group is null || item is null || item.DeletedAt is not null) return ErrorResponses.Json(404, "No such session");
+            if (group is null || item is null || item.DeletedAt is not null) return ActorEndpoints.NotFound(http, "No such session");
             return Calendar(item.Title ?? group.DisplayName, [ToEvent(item, group, urls)], time);
         });
         app.MapGet("/groups/{name}/feed.atom", async (string name, HttpContext http, FediLearnDbContext db, ActorUrls urls, IOptions<FediLearnOptions> options, TimeProvider time, CancellationToken ct) =>
         {
             var group = await FindGroupAsync(db, name, ct);
-            if (group is null) return ErrorResponses.Json(404, $"No group named {name}");
+            if (group is null) return ActorEndpoints.NotFound(http, $"No group named {name}");
             if (await MembersOnlyAccess.CheckAsync(http, group, ct) is { } denied) return denied;
             var items = await db.GroupItems.AsNoTracking()
                 .Where(i => i.GroupId == group.Id && i.PublishedAt != null && i.DeletedAt == null)

@@ -119,9 +119,10 @@ public static class ObjectEndpoints
     /// prompts reply to it and share its context, so both of its collections list them with the replies, and its context
     /// holds the replies to them too.
     /// </summary>
-    private static async Task<IResult> ThreadCollectionAsync(string name, string kind, long id, string collection, int? page,
+    private static async Task<IResult> ThreadCollectionAsync(string name, string kind, long id, string collection, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "page")] string? pageParameter,
         HttpContext http, FediLearnDbContext db, GroupObjectRenderer renderer, CancellationToken ct)
     {
+        var page = Paging.Requested(pageParameter);
         var (group, item) = await FindPublishedAsync(db, name, kind, id, ct);
         if (group is not null && await MembersOnlyAccess.CheckAsync(http, group, ct) is { } denied) return denied;
         if (group is null || item is null || item.DeletedAt is not null) return NotFound(http);
