@@ -90,6 +90,7 @@ routes.MapNoteEndpoints();
 routes.MapFollowEndpoints();
 routes.MapNoteApiEndpoints();
 routes.MapGroupApiEndpoints();
+routes.MapTagEndpoints();
 app.MapRazorPages();
 await using (app)
 {

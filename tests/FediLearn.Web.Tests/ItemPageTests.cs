@@ -105,6 +105,45 @@ public sealed class ItemPageTests
         Assert.Contains("/outbox", await refused.Content.ReadAsStringAsync());
     }
 
+    /// <summary>
+    /// A hashtag in an item links to <c>/tags/{tag}</c>, as Mastodon's link to its tag pages: that page lists what the
+    /// node's public groups published with the tag, newest first, and an ActivityPub client gets the collection of their
+    /// ids. Until 2026-12-06 every such link answered 404. A members-only group's item and a deleted one are left out.
+    /// </summary>
+    [Fact]
+    public async Task A_hashtag_links_to_a_page_of_what_the_public_groups_published_with_it()
+    {
+        await using var a = await PublishingNode.StartAsync("tags");
+        await a.Node.CliAsync("groups", "add", "cohort", "--title", "Closed cohort", "--facilitator", "ana", "--members-only").MustAsync();
+        var older = (await a.PublishAsync("posts", new { content = "Lifetimes, slowly #rust" })).Value<string>("id")!;
+        var post = (await a.PublishAsync("posts", new { content = "Borrowing explained #Rust #ownership" })).Value<string>("id")!;
+        var gone = await a.PublishAsync("posts", new { content = "Withdrawn notes #rust" });
+        using (var delete = await a.SendAsync(HttpMethod.Delete, $"groups/rust/posts/{gone.Value<long>("localId")}"))
+            Assert.True(delete.IsSuccessStatusCode, $"{(int)delete.StatusCode}");
+        using (var closed = await a.SendAsync(HttpMethod.Post, "groups/cohort/posts", new { content = "Secret handshake #rust" }))
+            Assert.Equal(201, (int)closed.StatusCode);
+
+        var link = new HtmlParser().ParseDocument(await GetHtmlAsync(post)).QuerySelector("a[rel~=tag][href$='/tags/rust']");
+        Assert.NotNull(link);
+        var tag = link.GetAttribute("href")!;
+        Assert.Equal($"{a.Node.Origin}/tags/rust", tag);
+
+        var page = new HtmlParser().ParseDocument(await GetHtmlAsync(tag));
+        Assert.Equal("#rust", page.QuerySelector("h1")!.TextContent);
+        Assert.Equal([post, older], page.QuerySelectorAll("ul.items li > a:first-child").Select(x => x.GetAttribute("href")));
+        Assert.DoesNotContain("Secret handshake", page.Body!.TextContent);
+        Assert.DoesNotContain("Withdrawn", page.Body.TextContent);
+        Assert.Contains("Borrowing explained", await GetHtmlAsync($"{a.Node.Origin}/tags/RUST")); // a tag is one tag in any case
+
+        var collection = await GetActivityJsonAsync(tag);
+        Assert.Equal(("OrderedCollection", 2), (collection.Value<string>("type"), collection.Value<int>("totalItems")));
+        Assert.Equal([post, older], collection["orderedItems"]!.Values<string>());
+
+        Assert.Contains("Nothing published with #knitting", await GetHtmlAsync($"{a.Node.Origin}/tags/knitting"));
+        using var notATag = await Http.GetAsync($"{a.Node.Origin}/tags/not-a-tag");
+        Assert.Equal(404, (int)notATag.StatusCode);
+    }
+
     [Fact]
     public async Task A_members_only_groups_lists_are_refused_to_visitors_with_403()
     {
