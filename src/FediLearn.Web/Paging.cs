@@ -33,6 +33,19 @@ public static class Paging
     }
 
     /// <summary>
+    /// A public list's <i>Newer</i> / <i>Older</i> links (newest first), or nothing when it has one page. The caller's
+    /// <paramref name="label"/> is HTML-encoded here.
+    /// </summary>
+    public static string NewerOlder(string label, string path, int page, int pages)
+    {
+        if (pages <= 1) return "";
+        var nav = new System.Text.StringBuilder($"<nav aria-label=\"{Html.HtmlLayout.E(label)}\"><p>");
+        if (page > 1) nav.Append($"<a href=\"{Html.HtmlLayout.E(Link(path, page - 1))}\" rel=\"prev\">Newer</a> ");
+        if (page < pages) nav.Append($"<a href=\"{Html.HtmlLayout.E(Link(path, page + 1))}\" rel=\"next\">Older</a>");
+        return nav.Append("</p></nav>").ToString();
+    }
+
+    /// <summary>
     /// The <c>?page=</c> of an ActivityPub collection or an API list, as sent: null when there is none (absent or empty),
     /// 0, which none of them accepts, when it is not a whole number (<c>abc</c>, one past <see cref="int.MaxValue"/>,
     /// <c>page</c> twice). Bound as <c>int?</c>, such a value failed the binding before the handler ran, and the client

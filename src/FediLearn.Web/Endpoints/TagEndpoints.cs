@@ -71,13 +71,7 @@ public static partial class TagEndpoints
             }
             body.Append("</ul>");
         }
-        if (pages > 1)
-        {
-            body.Append($"<nav aria-label=\"Pages of #{E(name)}\"><p>");
-            if (requested > 1) body.Append($"<a href=\"{E(Paging.Link(self, requested - 1))}\" rel=\"prev\">Newer</a> ");
-            if (requested < pages) body.Append($"<a href=\"{E(Paging.Link(self, requested + 1))}\" rel=\"next\">Older</a>");
-            body.Append("</p></nav>");
-        }
+        body.Append(Paging.NewerOlder($"Pages of #{name}", self, requested, pages));
         return HtmlLayout.Result($"#{name}", body.ToString(), self);
     }
 

@@ -44,13 +44,7 @@ public static class ItemListPage
             }
             body.Append("</ul>");
         }
-        if (pages > 1)
-        {
-            body.Append($"<nav aria-label=\"Pages of {what.ToLowerInvariant()}\"><p>");
-            if (page > 1) body.Append($"<a href=\"{E(Paging.Link(self, page - 1))}\" rel=\"prev\">Newer</a> ");
-            if (page < pages) body.Append($"<a href=\"{E(Paging.Link(self, page + 1))}\" rel=\"next\">Older</a>");
-            body.Append("</p></nav>");
-        }
+        body.Append(Paging.NewerOlder($"Pages of {what.ToLowerInvariant()}", self, page, pages));
         return HtmlLayout.Result($"{what} · {group.DisplayName}", body.ToString(), urls.Actor(group) + "/outbox");
     }
 }
