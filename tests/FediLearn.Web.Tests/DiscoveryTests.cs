@@ -21,7 +21,8 @@ public sealed class DiscoveryTests : IAsyncLifetime
     [Fact]
     public async Task WebFinger_answers_the_acct_and_the_actor_url_with_exactly_one_self_link()
     {
-        foreach (var resource in new[] { $"acct:rust-circle@{_node.Authority}", $"{_node.Origin}/g/rust-circle" })
+        // The actor URL with a trailing slash too: the page answers it, so a client copying the address bar finds it.
+        foreach (var resource in new[] { $"acct:rust-circle@{_node.Authority}", $"{_node.Origin}/g/rust-circle", $"{_node.Origin}/g/rust-circle/" })
         {
             using var response = await Http.GetAsync($"{_node.Origin}/.well-known/webfinger?resource={Uri.EscapeDataString(resource)}");
             Assert.Equal(200, (int)response.StatusCode);
@@ -189,5 +190,9 @@ public sealed class DiscoveryTests : IAsyncLifetime
         Assert.Equal(0, help.ExitCode);
         Assert.Contains("Manage learning groups", help.StdOut);
         Assert.Empty(help.StdErr);
+        var helpTypo = await _node.CliAsync("help", "grups"); // the twin: no such verb to help with
+        Assert.Equal(1, helpTypo.ExitCode);
+        Assert.Contains("Unrecognized command or argument 'grups'", helpTypo.StdErr);
+        RsvpApprovalTests.AssertNoStackTrace(helpTypo);
     }
 }

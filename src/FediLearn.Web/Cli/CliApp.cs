@@ -35,7 +35,9 @@ public static class CliApp
         root.Subcommands.Add(ModerationCommands.Build());
         root.Subcommands.Add(SessionCommands.Build());
         root.Subcommands.Add(DatabaseCommands.Build());
-        if (args is ["help", .. var verb]) args = [.. verb, "--help"];
+        // help <verb>: that verb's help. help <no verb>: refused as the word alone is, where it printed the main help, exit 0.
+        if (args is ["help", var word, ..] && !Verbs.Contains(word)) args = args[1..];
+        else if (args is ["help", .. var verb]) args = [.. verb, "--help"];
         return await root.Parse(args).InvokeAsync();
     }
 

@@ -63,7 +63,7 @@ public static class DiscoveryEndpoints
         {
             actor = await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Kind == ActorKind.Application, ct); // FEP-d556
         }
-        else if (urls.Parse(resource) is { } parsed)
+        else if (urls.Parse(resource.TrimEnd('/')) is { } parsed) // with a trailing slash too, as the page itself answers
         {
             actor = await db.LocalActors.AsNoTracking().FirstOrDefaultAsync(a => a.Kind == parsed.Kind && a.Name == parsed.Name, ct);
         }
