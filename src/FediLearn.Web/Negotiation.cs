@@ -5,11 +5,17 @@ public static class Negotiation
 {
     public const string ActivityJson = "application/activity+json";
 
+    /// <summary>
+    /// The request asks for ActivityStreams JSON: <c>application/activity+json</c>, <c>application/ld+json</c>, or plain
+    /// <c>application/json</c> from a client that does not also take HTML (scripts, feed tools, some servers' fetchers;
+    /// Mastodon answers it with its ActivityPub JSON too). A browser's Accept names text/html and never application/json.
+    /// </summary>
     public static bool WantsActivityJson(HttpRequest request)
     {
         var accept = request.Headers.Accept.ToString();
         return accept.Contains("application/activity+json", StringComparison.OrdinalIgnoreCase)
-            || accept.Contains("application/ld+json", StringComparison.OrdinalIgnoreCase);
+            || accept.Contains("application/ld+json", StringComparison.OrdinalIgnoreCase)
+            || (accept.Contains("application/json", StringComparison.OrdinalIgnoreCase) && !accept.Contains("text/html", StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>

@@ -53,6 +53,7 @@ public sealed class DiscoveryTests : IAsyncLifetime
     [InlineData("application/activity+json")]
     [InlineData("application/ld+json")]
     [InlineData("application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"")]
+    [InlineData("application/json")]
     public async Task The_group_url_serves_its_Group_document_to_activitypub_clients(string accept)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"{_node.Origin}/g/rust-circle");

@@ -1,5 +1,6 @@
 using AngleSharp.Html.Parser;
 using FediLearn.Testing;
+using Newtonsoft.Json.Linq;
 using static FediLearn.Web.Tests.TestHelpers;
 
 namespace FediLearn.Web.Tests;
@@ -133,7 +134,17 @@ public sealed class ItemPageTests
         Assert.Equal([post, older], page.QuerySelectorAll("ul.items li > a:first-child").Select(x => x.GetAttribute("href")));
         Assert.DoesNotContain("Secret handshake", page.Body!.TextContent);
         Assert.DoesNotContain("Withdrawn", page.Body.TextContent);
+        Assert.All(page.QuerySelectorAll("ul.items li"), li => Assert.Equal($"{a.Node.Origin}/g/rust", li.QuerySelector("span.muted a")?.GetAttribute("href")));
         Assert.Contains("Borrowing explained", await GetHtmlAsync($"{a.Node.Origin}/tags/RUST")); // a tag is one tag in any case
+
+        // Plain application/json (scripts, some fetchers) gets the object, as from Mastodon, not the page.
+        using (var plain = new HttpRequestMessage(HttpMethod.Get, post))
+        {
+            plain.Headers.Accept.ParseAdd("application/json");
+            using var answer = await Http.SendAsync(plain);
+            Assert.Equal("application/activity+json", answer.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(post, JObject.Parse(await answer.Content.ReadAsStringAsync()).Value<string>("id"));
+        }
 
         var collection = await GetActivityJsonAsync(tag);
         Assert.Equal(("OrderedCollection", 2), (collection.Value<string>("type"), collection.Value<int>("totalItems")));

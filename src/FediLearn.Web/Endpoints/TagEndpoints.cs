@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
-using FediLearn.Core.Text;
 using FediLearn.Web.Html;
 using Microsoft.EntityFrameworkCore;
 using Newtonsoft.Json.Linq;
@@ -66,8 +65,8 @@ public static partial class TagEndpoints
             foreach (var x in shown)
             {
                 var link = E(urls.Item(x.Group.Name, x.Item.Kind, x.Item.Id));
-                body.Append(x.Item.Kind == ItemKind.Session ? GroupPage.SessionLine(x.Item, link) : GroupPage.ItemLine(x.Item, link));
-                body.Insert(body.Length - "</li>".Length, $" <span class=\"muted\">in <a href=\"{E(urls.Actor(x.Group))}\">{E(x.Group.DisplayName)}</a></span>");
+                var where = $" <span class=\"muted\">in <a href=\"{E(urls.Actor(x.Group))}\">{E(x.Group.DisplayName)}</a></span>";
+                body.Append(x.Item.Kind == ItemKind.Session ? GroupPage.SessionLine(x.Item, link, where) : GroupPage.ItemLine(x.Item, link, where));
             }
             body.Append("</ul>");
         }

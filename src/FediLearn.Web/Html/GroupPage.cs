@@ -82,15 +82,18 @@ public static class GroupPage
             ? $"<p class=\"muted\">{E(empty)}</p>"
             : "<ul class=\"items\">" + string.Concat(items.Select(i => ItemLine(i, link(i)))) + "</ul>";
 
-    /// <summary>A prompt, post or material in a list: pinned badge, title (or the start of its text), date and state.</summary>
-    internal static string ItemLine(GroupItem i, string encodedLink) =>
-        $"<li>{(i.Pinned ? "<span class=\"badge\">Pinned</span> " : "")}<a href=\"{encodedLink}\">{E(Title(i))}</a> <span class=\"muted\">{Meta(i)}</span></li>";
+    /// <summary>
+    /// A prompt, post or material in a list: pinned badge, title (or the start of its text), date and state;
+    /// <paramref name="encodedSuffix"/> (HTML) ends the line.
+    /// </summary>
+    internal static string ItemLine(GroupItem i, string encodedLink, string encodedSuffix = "") =>
+        $"<li>{(i.Pinned ? "<span class=\"badge\">Pinned</span> " : "")}<a href=\"{encodedLink}\">{E(Title(i))}</a> <span class=\"muted\">{Meta(i)}</span>{encodedSuffix}</li>";
 
     /// <summary>A session in a list: title, its time in its own zone, and whether it was cancelled or has a recording or notes.</summary>
-    internal static string SessionLine(GroupItem s, string encodedLink) =>
+    internal static string SessionLine(GroupItem s, string encodedLink, string encodedSuffix = "") =>
         $"<li><a href=\"{encodedLink}\">{E(s.Title ?? "Session")}</a> <span class=\"muted\">{E(SessionTime.Summary(s.StartsAtLocal!.Value, s.EndsAtLocal!.Value, s.TimeZone!, null, null))}</span>"
         + (s.Cancelled ? " <strong>cancelled</strong>" : "")
-        + (s.RecordingUrl is not null ? " · recording" : "") + (s.NotesHtml is { Length: > 0 } ? " · notes" : "") + "</li>";
+        + (s.RecordingUrl is not null ? " · recording" : "") + (s.NotesHtml is { Length: > 0 } ? " · notes" : "") + encodedSuffix + "</li>";
 
     internal static string Title(GroupItem i) => i.Title is { Length: > 0 } t ? t : PlainText.FromHtml(i.ContentHtml, 90);
 
