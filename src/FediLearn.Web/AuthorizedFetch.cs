@@ -50,7 +50,7 @@ public static class AuthorizedFetch
             return Task.CompletedTask;
         });
 
-        var signed = request.Headers.ContainsKey("Signature") || request.Headers.ContainsKey("Signature-Input");
+        var signed = IsSigned(request);
         if (!signed && IsActorPath(request.Path))
         {
             context.Items[KeyOnlyItem] = true;
@@ -83,12 +83,16 @@ public static class AuthorizedFetch
     public static async Task<RemoteActor?> VerifiedSignerAsync(HttpContext context)
     {
         if (SignerOf(context) is { } known) return known;
-        if (!context.Request.Headers.ContainsKey("Signature") && !context.Request.Headers.ContainsKey("Signature-Input")) return null;
+        if (!IsSigned(context.Request)) return null;
         var auth = await VerifyAsync(context);
         if (!auth.Succeeded) return null;
         context.Items[SignerItem] = auth.Signer;
         return auth.Signer;
     }
+
+    /// <summary>The request carries an HTTP signature header of either kind (draft-cavage or RFC 9421); not yet verified.</summary>
+    public static bool IsSigned(HttpRequest request) =>
+        request.Headers.ContainsKey("Signature") || request.Headers.ContainsKey("Signature-Input");
 
     private static Task<AuthenticationResult> VerifyAsync(HttpContext context)
     {

@@ -25,7 +25,7 @@ public static class MembersOnlyAccess
         // An ActivityPub GET: it asks for ActivityPub JSON, or it is a signed GET of a route that answers nothing else
         // (collections, activities: Negotiation.ActivityJsonOnly), where a server may leave the Accept out.
         if (Negotiation.WantsActivityJson(http.Request)
-            || (Negotiation.AnswersActivityJson(http) && (http.Request.Headers.ContainsKey("Signature") || http.Request.Headers.ContainsKey("Signature-Input"))))
+            || (Negotiation.AnswersActivityJson(http) && AuthorizedFetch.IsSigned(http.Request)))
         {
             var signer = await AuthorizedFetch.VerifiedSignerAsync(http);
             if (signer is null)

@@ -145,28 +145,28 @@ public sealed class RsvpService(
     {
         var approval = session.RequireApproval && status is RsvpStatus.Yes or RsvpStatus.Maybe
             && !await db.IsFacilitatorAsync(urls, group.Id, actorUri, ct);
-        await SetRetryingAsync(session, actorUri, status, approval, ct);
-        return status is null ? null
-            : await db.Rsvps.AsNoTracking().Where(r => r.SessionId == session.Id && r.ActorUri == actorUri).Select(r => (RsvpStatus?)r.Status).FirstOrDefaultAsync(ct);
+        return await SetRetryingAsync(session, actorUri, status, approval, ct);
     }
 
-    private async Task SetRetryingAsync(GroupItem session, string actorUri, RsvpStatus? status, bool approval, CancellationToken ct)
+    /// <summary>Returns what is recorded: null after a withdrawal.</summary>
+    private async Task<RsvpStatus?> SetRetryingAsync(GroupItem session, string actorUri, RsvpStatus? status, bool approval, CancellationToken ct)
     {
         var callersTransaction = db.Database.CurrentTransaction is not null;
         try
         {
-            await SetOnceAsync(session, actorUri, status, approval, ct);
+            return await SetOnceAsync(session, actorUri, status, approval, ct);
         }
         catch (DbUpdateException e) when (!callersTransaction && DatabaseConflicts.IsConflict(e))
         {
             foreach (var entry in db.ChangeTracker.Entries<Rsvp>().ToList()) entry.State = EntityState.Detached;
-            await SetOnceAsync(session, actorUri, status, approval, ct);
+            return await SetOnceAsync(session, actorUri, status, approval, ct);
         }
     }
 
-    private async Task SetOnceAsync(GroupItem session, string actorUri, RsvpStatus? status, bool approval, CancellationToken ct)
+    private async Task<RsvpStatus?> SetOnceAsync(GroupItem session, string actorUri, RsvpStatus? status, bool approval, CancellationToken ct)
     {
         await using var seats = await HoldSeatsAsync(session, counting: status == RsvpStatus.Yes, ct);
+        RsvpStatus? recorded = null;
         if (status is null)
         {
             db.Rsvps.RemoveRange(await db.Rsvps.Where(r => r.SessionId == session.Id && r.ActorUri == actorUri).ToListAsync(ct));
@@ -180,9 +180,11 @@ public sealed class RsvpService(
             var row = await UpsertAsync(session, actorUri, ct);
             // Waiting for a facilitator, as a Join to such a session does: admitted before with this answer or a yes, not again.
             row.Status = approval && row.Status != RsvpStatus.Yes && row.Status != status ? RsvpStatus.Pending : status.Value;
+            recorded = row.Status;
         }
         await db.SaveChangesAsync(ct);
         await seats.CommitAsync(ct);
+        return recorded;
     }
 
     public async Task<IReadOnlyList<AttendeeView>> AttendeesAsync(long sessionId, CancellationToken ct) =>

@@ -125,12 +125,12 @@ public sealed class ThreadService(
         // The reply is stored once: the Announce row keeps only the author's activity around it (OutboundDocuments).
         if (relayed is not null && OutboundDocuments.CompactEnvelope(relayed, obj) is { } envelope)
         {
-            if (FitsOneBody(Encoding.UTF8.GetByteCount(envelope) + Encoding.UTF8.GetByteCount(reply.Json) + AnnounceWrapperBytes))
+            if (FitsOneBody(AnnounceWrapperBytes, envelope, reply.Json))
                 return new StagedReply(group, top, reply, queue.NewCompactRelay(group, envelope, out var relay), relay, Compact: true);
             relayed = null;
         }
         var stored = queue.NewBroadcast(group, Announce(group, author.Uri, relayed, id), out var fanout);
-        if (relayed is not null && !FitsOneBody(Encoding.UTF8.GetByteCount(stored.Json)))
+        if (relayed is not null && !FitsOneBody(0, stored.Json))
             stored = queue.NewBroadcast(group, Announce(group, author.Uri, null, id), out fanout);
         return new StagedReply(group, top, reply, stored, fanout, Compact: false);
     }
@@ -139,12 +139,20 @@ public sealed class ThreadService(
     private const int AnnounceWrapperBytes = 2048;
 
     /// <summary>
-    /// Whether a relay of this size fits in one request body as receivers bound it (ours: <c>Federation:MaxBodyBytes</c>,
-    /// 1 MiB). An author's activity just under that limit no longer fits once the Announce is around it, and a receiver
+    /// Whether a relay made of these parts, and <paramref name="extraBytes"/> around them, fits in one request body as
+    /// receivers bound it (ours: <c>Federation:MaxBodyBytes</c>, 1 MiB). An author's activity just under that limit no longer fits once the Announce is around it, and a receiver
     /// that enforces it answers 413, a final failure: such a relay names the reply by its id instead (FEP-1b12 allows
     /// both), and each server fetches it.
     /// </summary>
-    private bool FitsOneBody(int bytes) => bytes <= options.Value.Federation.MaxBodyBytes;
+    private bool FitsOneBody(int extraBytes, params ReadOnlySpan<string> parts)
+    {
+        long limit = options.Value.Federation.MaxBodyBytes - extraBytes, chars = 0, bytes = 0;
+        foreach (var part in parts) chars += part.Length;
+        // UTF-8 takes at most 3 bytes per UTF-16 unit: a reply of ordinary size needs no count.
+        if (chars * 3 <= limit) return true;
+        foreach (var part in parts) bytes += Encoding.UTF8.GetByteCount(part);
+        return bytes <= limit;
+    }
 
     /// <summary>
     /// The staged replies, their Announces, the Announces' fan-out marks and delivery jobs together or not at all, in one
@@ -254,7 +262,7 @@ public sealed class ThreadService(
         var announce = Announce(group, authorUri, activity, objectId);
         // An edit near the body limit would not fit once announced (FitsOneBody): announced by its id, which its
         // author's server serves, as Lemmy relays activities it does not embed.
-        if (activity is not null && !FitsOneBody(Encoding.UTF8.GetByteCount(ActivityJson.Serialize(announce))))
+        if (activity is not null && !FitsOneBody(0, ActivityJson.Serialize(announce)))
             announce = Announce(group, authorUri, null, ActivityJson.GetId(activity) ?? objectId);
         return queue.Broadcast(db, group, announce);
     }

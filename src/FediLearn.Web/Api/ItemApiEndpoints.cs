@@ -57,11 +57,12 @@ public static class ItemApiEndpoints
     {
         var (_, group, error) = await ApiAuth.FacilitatorAsync(http, name, ct);
         if (error is not null) return error;
-        // Read by hand (Paging.Requested): bound as int?, ?page=abc was an empty 400 that named nothing.
-        if (!string.IsNullOrEmpty(page) && !int.TryParse(page, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out _))
+        // Read by hand: bound as int?, ?page=abc was an empty 400 that named nothing.
+        var p = 1;
+        if (!string.IsNullOrEmpty(page) && !int.TryParse(page, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out p))
             return ApiAuth.Invalid(new Dictionary<string, string[]> { ["page"] = ["A whole number: 1 (the default) for the newest 50."] });
         var k = KindOf(kind);
-        var p = Math.Max(Paging.Requested(page) ?? 1, 1);
+        p = Math.Max(p, 1);
         var items = await db.GroupItems.AsNoTracking().Where(i => i.GroupId == group!.Id && i.Kind == k && i.DeletedAt == null)
             .OrderByDescending(i => i.Id).Skip((p - 1) * 50).Take(50).ToListAsync(ct);
         return Results.Json(new { items = items.Select(i => ItemResponse.From(i, group!, urls)), page = p }, Json);
