@@ -231,6 +231,28 @@ public sealed class GroupService(
         await db.SaveChangesAsync(ct);
     }
 
+    /// <summary>Who facilitates the group: each member's name and when they became one, in that order.</summary>
+    public async Task<IReadOnlyList<(string Name, DateTime Since)>> FacilitatorsAsync(string groupName, CancellationToken ct)
+    {
+        var group = await db.FindGroupAsync(groupName, ct);
+        var rows = await db.GroupFacilitators.AsNoTracking().Where(f => f.GroupId == group.Id)
+            .Join(db.LocalActors, f => f.PersonId, p => p.Id, (f, p) => new { p.Name, f.AddedAt })
+            .OrderBy(f => f.AddedAt).ThenBy(f => f.Name).ToListAsync(ct);
+        return rows.Select(f => (f.Name, f.AddedAt)).ToList();
+    }
+
+    /// <summary>A member stops facilitating the group; refused for the last one, which would leave nobody to run it.</summary>
+    public async Task RemoveFacilitatorAsync(string groupName, string userName, CancellationToken ct)
+    {
+        var group = await db.FindGroupAsync(groupName, ct);
+        var person = await FindPersonAsync(userName, ct);
+        if (!await db.IsFacilitatorAsync(group.Id, person.Id, ct))
+            throw new FediLearnException($"{userName} does not facilitate {groupName}");
+        if (await db.GroupFacilitators.CountAsync(f => f.GroupId == group.Id, ct) == 1)
+            throw new FediLearnException($"{userName} is the last facilitator of {groupName}: make another member one first (facilitators add {groupName} <user>)");
+        await db.GroupFacilitators.Where(f => f.GroupId == group.Id && f.PersonId == person.Id).ExecuteDeleteAsync(ct);
+    }
+
     /// <summary>Who may reply in the group's threads: open, participants (approved followers) or facilitators.</summary>
     public async Task<PostingPolicy> SetPostingPolicyAsync(string groupName, string policy, CancellationToken ct)
     {

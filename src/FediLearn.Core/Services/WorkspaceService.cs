@@ -42,16 +42,6 @@ public sealed class WorkspaceService(FediLearnDbContext db, ActorUrls urls, Time
         var now = time.GetUtcNow();
         var items = db.GroupItems.AsNoTracking().Where(i => i.GroupId == group.Id && i.PublishedAt != null && i.DeletedAt == null);
 
-        var sessions = await items.Where(i => i.Kind == ItemKind.Session).OrderByDescending(i => i.Id).Take(500).ToListAsync(ct);
-        var upcoming = sessions
-            .Where(s => s.StartsAtLocal is not null && s.EndsAtLocal is not null && s.TimeZone is not null && SessionTime.IsValidZone(s.TimeZone))
-            .Select(s => (Session: s, Start: SessionTime.ToInstant(s.StartsAtLocal!.Value, s.TimeZone!), End: SessionTime.ToInstant(s.EndsAtLocal!.Value, s.TimeZone!)))
-            .Where(s => s.End > now).OrderBy(s => s.Start).Take(ListSize).ToList();
-        var ids = upcoming.Select(s => s.Session.Id).ToList();
-        var answers = await db.Rsvps.AsNoTracking().Where(r => ids.Contains(r.SessionId))
-            .GroupBy(r => new { r.SessionId, r.Status }).Select(g => new { g.Key.SessionId, g.Key.Status, Count = g.Count() }).ToListAsync(ct);
-        int Count(long id, RsvpStatus status) => answers.Where(a => a.SessionId == id && a.Status == status).Sum(a => a.Count);
-
         var prompts = await items.Where(i => i.Kind == ItemKind.Prompt && (i.ClosesAt == null || i.ClosesAt > now.UtcDateTime))
             .OrderByDescending(i => i.PublishedAt).Take(ListSize)
             .Select(i => new
@@ -69,13 +59,35 @@ public sealed class WorkspaceService(FediLearnDbContext db, ActorUrls urls, Time
             .OrderByDescending(r => r.Id).Take(ListSize).ToListAsync(ct);
 
         return new Dashboard(
-            upcoming.Select(s => new UpcomingSession(s.Session.Id, urls.Item(group.Name, ItemKind.Session, s.Session.Id), TitleOf(s.Session), s.Start,
-                s.Session.StartsAtLocal!.Value, s.Session.TimeZone!, Count(s.Session.Id, RsvpStatus.Yes), Count(s.Session.Id, RsvpStatus.Maybe),
-                Count(s.Session.Id, RsvpStatus.Pending), s.Session.Cancelled)).ToList(),
+            await SessionsAsync(group, past: false, ListSize, ct),
             prompts.Select(p => new OpenPrompt(p.Item.Id, urls.Item(group.Name, ItemKind.Prompt, p.Item.Id), TitleOf(p.Item), p.Item.PublishedAt!.Value,
                 p.Item.ClosesAt, p.Item.ChoicesJson is not null, p.Responses, p.Respondents, p.Votes)).ToList(),
             pending.Select(f => new FollowRequest(f.ActorUri, f.Username is null ? null : $"@{f.Username}@{f.Host}", f.CreatedAt)).ToList(),
             reports.Select(r => new OpenReport(r.Id, r.ReporterUri, StoredJson.ReadStrings(r.ObjectsJson), r.Content, r.CreatedAt)).ToList());
+    }
+
+    /// <summary>
+    /// The group's published sessions (among its newest 500) with their answers: those not yet ended, soonest first,
+    /// or with <paramref name="past"/> those that have ended, latest first. Cancelled ones are included.
+    /// </summary>
+    public async Task<IReadOnlyList<UpcomingSession>> SessionsAsync(LocalActor group, bool past, int limit, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var sessions = await db.GroupItems.AsNoTracking()
+            .Where(i => i.GroupId == group.Id && i.Kind == ItemKind.Session && i.PublishedAt != null && i.DeletedAt == null)
+            .OrderByDescending(i => i.Id).Take(500).ToListAsync(ct);
+        var timed = sessions
+            .Where(s => s.StartsAtLocal is not null && s.EndsAtLocal is not null && s.TimeZone is not null && SessionTime.IsValidZone(s.TimeZone))
+            .Select(s => (Session: s, Start: SessionTime.ToInstant(s.StartsAtLocal!.Value, s.TimeZone!), End: SessionTime.ToInstant(s.EndsAtLocal!.Value, s.TimeZone!)))
+            .Where(s => (s.End > now) != past);
+        var chosen = (past ? timed.OrderByDescending(s => s.Start) : timed.OrderBy(s => s.Start)).Take(limit).ToList();
+        var ids = chosen.Select(s => s.Session.Id).ToList();
+        var answers = await db.Rsvps.AsNoTracking().Where(r => ids.Contains(r.SessionId))
+            .GroupBy(r => new { r.SessionId, r.Status }).Select(g => new { g.Key.SessionId, g.Key.Status, Count = g.Count() }).ToListAsync(ct);
+        int Count(long id, RsvpStatus status) => answers.Where(a => a.SessionId == id && a.Status == status).Sum(a => a.Count);
+        return chosen.Select(s => new UpcomingSession(s.Session.Id, urls.Item(group.Name, ItemKind.Session, s.Session.Id), TitleOf(s.Session), s.Start,
+            s.Session.StartsAtLocal!.Value, s.Session.TimeZone!, Count(s.Session.Id, RsvpStatus.Yes), Count(s.Session.Id, RsvpStatus.Maybe),
+            Count(s.Session.Id, RsvpStatus.Pending), s.Session.Cancelled)).ToList();
     }
 
     /// <summary>The last <paramref name="days"/> days: who answered which prompt, and the replies still waiting for an answer.</summary>

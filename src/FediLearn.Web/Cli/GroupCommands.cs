@@ -2,6 +2,7 @@ using System.CommandLine;
 using FediLearn.Core.Federation;
 using FediLearn.Core.Data;
 using FediLearn.Core.Services;
+using FediLearn.Web.Html;
 
 namespace FediLearn.Web.Cli;
 
@@ -90,6 +91,22 @@ internal static class GroupCommands
             await services.GetRequiredService<GroupService>().AddFacilitatorAsync(parse.GetValue(group)!, parse.GetValue(user)!, token);
             Console.WriteLine($"{parse.GetValue(user)} now facilitates {parse.GetValue(group)}");
         }, ct));
-        return new Command("facilitators", "Manage who facilitates a group") { add };
+
+        var list = new Command("list", "List who facilitates a group: <user> <since, UTC>") { group };
+        list.SetAction((parse, ct) => CliApp.ExecuteAsync(async (services, token) =>
+        {
+            var facilitators = await services.GetRequiredService<GroupService>().FacilitatorsAsync(parse.GetValue(group)!, token);
+            foreach (var (name, since) in facilitators)
+                Console.WriteLine($"{name} {ViewerTime.Iso(since)}");
+            Console.Error.WriteLine($"{facilitators.Count} facilitator(s)");
+        }, ct));
+
+        var remove = new Command("remove", "Stop a member facilitating a group (not its last facilitator)") { group, user };
+        remove.SetAction((parse, ct) => CliApp.ExecuteAsync(async (services, token) =>
+        {
+            await services.GetRequiredService<GroupService>().RemoveFacilitatorAsync(parse.GetValue(group)!, parse.GetValue(user)!, token);
+            Console.WriteLine($"{parse.GetValue(user)} no longer facilitates {parse.GetValue(group)}");
+        }, ct));
+        return new Command("facilitators", "Manage who facilitates a group") { add, list, remove };
     }
 }

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using FediLearn.Core.Data;
+using FediLearn.Core.Feeds;
 using FediLearn.Core.Services;
 
 namespace FediLearn.Web.Cli;
@@ -12,6 +14,20 @@ internal static class SessionCommands
         var session = new Argument<long>("session-id") { Description = "The session's number (the last part of its URL, the API's localId)" };
         var actor = new Argument<string>("actor") { Description = "The attendee's actor id (URL), as shown by sessions attendees" };
         var message = new Option<string?>("--message") { Description = "The reminder's text (plain text); by default the title and start time" };
+
+        var past = new Option<bool>("--past") { Description = "Sessions that have ended, latest first" };
+        var limit = CliApp.Limit("How many", 20, 500);
+        var list = new Command("list", "List a group's published sessions not yet ended, soonest first: <session-id> <start, local> <zone abbreviation> (<IANA zone>) <scheduled|ended|cancelled> <title>") { group, past, limit };
+        list.SetAction((parse, ct) => CliApp.ExecuteAsync(async (services, token) =>
+        {
+            var found = await services.GetRequiredService<FediLearnDbContext>().FindGroupAsync(parse.GetValue(group)!, token);
+            var ended = parse.GetValue(past);
+            var sessions = await services.GetRequiredService<WorkspaceService>().SessionsAsync(found, ended, parse.GetValue(limit), token);
+            foreach (var s in sessions)
+                Console.WriteLine($"{s.Id} {s.StartsAtLocal.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture)} {SessionTime.Abbreviation(s.TimeZone, s.StartsAtLocal)} ({s.TimeZone}) "
+                    + $"{(s.Cancelled ? "cancelled" : ended ? "ended" : "scheduled")} {s.Title}");
+            Console.Error.WriteLine($"{sessions.Count} {(ended ? "past" : "upcoming")} session(s)");
+        }, ct));
 
         var attendees = new Command("attendees", "List a session's RSVPs: <actor> <yes|maybe|no|pending> <since, UTC>") { group, session };
         attendees.SetAction((parse, ct) => CliApp.ExecuteAsync(async (services, token) =>
@@ -50,6 +66,6 @@ internal static class SessionCommands
             var count = await rsvps.RemindAsync(found, owner, parse.GetValue(message), token);
             Console.WriteLine(count == 0 ? "Nobody has answered yes or maybe: no reminder sent" : $"Reminded {count} attendee(s)");
         }, ct));
-        return new Command("sessions", "A session's attendees: list, approve or refuse pending ones, send reminders") { attendees, approve, reject, remind };
+        return new Command("sessions", "A group's sessions and their attendees: list them, approve or refuse pending ones, send reminders") { list, attendees, approve, reject, remind };
     }
 }

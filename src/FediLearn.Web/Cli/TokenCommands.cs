@@ -2,6 +2,7 @@ using System.CommandLine;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Services;
+using FediLearn.Web.Html;
 using Microsoft.EntityFrameworkCore;
 
 namespace FediLearn.Web.Cli;
@@ -18,7 +19,29 @@ internal static class TokenCommands
             var value = await services.GetRequiredService<TokenService>().CreateAsync(parse.GetValue(user)!, parse.GetValue(name), token);
             Console.WriteLine(value);
         }, ct));
-        return new Command("tokens", "Personal access tokens for the JSON API (docs/api.md)") { add };
+
+        var owner = new Argument<string>("user") { Description = "The member" };
+        var list = new Command("list", "List a member's tokens, newest first, never their secret: <id> <created, UTC> <last used, UTC, or never> <name>") { owner };
+        list.SetAction((parse, ct) => CliApp.ExecuteAsync(async (services, token) =>
+        {
+            var person = await services.GetRequiredService<FediLearnDbContext>().FindPersonAsync(parse.GetValue(owner)!, token);
+            var tokens = await services.GetRequiredService<UserService>().ListTokensAsync(person.Id, token);
+            foreach (var t in tokens)
+                Console.WriteLine($"{t.Id} {ViewerTime.Iso(t.CreatedAt)} {(t.LastUsedAt is { } used ? ViewerTime.Iso(used) : "never")} {t.Name}");
+            Console.Error.WriteLine($"{tokens.Count} token(s)");
+        }, ct));
+
+        var id = new Argument<long>("id") { Description = "The token's id, as shown by tokens list" };
+        var revoke = new Command("revoke", "Delete one of a member's tokens: the API refuses it from then on") { owner, id };
+        revoke.SetAction((parse, ct) => CliApp.ExecuteAsync(async (services, token) =>
+        {
+            var userName = parse.GetValue(owner)!;
+            var person = await services.GetRequiredService<FediLearnDbContext>().FindPersonAsync(userName, token);
+            if (!await services.GetRequiredService<UserService>().RevokeTokenAsync(person.Id, parse.GetValue(id), token))
+                throw new FediLearnException($"{userName} has no token {parse.GetValue(id)} (see tokens list {userName})");
+            Console.WriteLine($"Revoked token {parse.GetValue(id)} of {userName}");
+        }, ct));
+        return new Command("tokens", "Personal access tokens for the JSON API (docs/api.md)") { add, list, revoke };
     }
 
     public static Command BuildTimeline()
