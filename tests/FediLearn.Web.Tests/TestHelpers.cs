@@ -16,6 +16,14 @@ internal static class TestHelpers
         return result;
     }
 
+    /// <summary>The CLI refused with exit code 1 and exactly this message on standard error.</summary>
+    public static async Task RefusedAsync(this Task<CliResult> run, string error)
+    {
+        var result = await run;
+        Assert.True(result.ExitCode == 1, $"expected exit 1, got {result.ExitCode}: {result.StdOut}\n{result.StdErr}");
+        Assert.Equal(error, result.StdErr.Trim());
+    }
+
     /// <summary>
     /// The object a group's Announce relays: FEP-1b12 embeds the author's Create/Update (its object's id), a plain
     /// boost names the object. Null for anything else (e.g. an announced Delete).
