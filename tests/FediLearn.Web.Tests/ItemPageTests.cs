@@ -168,4 +168,75 @@ public sealed class ItemPageTests
         using var missing = await Http.GetAsync($"{node.Origin}/g/nobody/prompts");
         Assert.Equal(404, (int)missing.StatusCode);
     }
+
+    /// <summary>
+    /// What hangs off a deleted item is gone with it: a session's <c>.ics</c> and an item's <c>replies</c> and
+    /// <c>context</c> answer 410 as the item's own address does (a page for a browser, a Tombstone for an ActivityPub
+    /// client, a JSON error for a calendar app), where they answered 404 ("never existed") until 2026-12-06. An id that
+    /// never existed is still 404.
+    /// </summary>
+    [Fact]
+    public async Task A_deleted_items_calendar_and_thread_collections_answer_410_and_an_unknown_ids_404()
+    {
+        await using var a = await PublishingNode.StartAsync("item-gone");
+        var session = await a.PublishAsync("sessions", new { title = "Soon gone", content = "x", startsAt = "2027-03-25T19:00", endsAt = "2027-03-25T20:00", timezone = "Europe/Amsterdam", place = "Library" });
+        var post = await a.PublishAsync("posts", new { content = "Withdrawn notes" });
+        foreach (var (kind, item) in new[] { ("sessions", session), ("posts", post) })
+            using (var delete = await a.SendAsync(HttpMethod.Delete, $"groups/rust/{kind}/{item.Value<long>("localId")}"))
+                Assert.Equal(204, (int)delete.StatusCode);
+        var sessionId = session.Value<string>("id")!;
+        var postId = post.Value<string>("id")!;
+
+        // The calendar: a page for the visitor's browser, JSON for the calendar app, as the item's address and its 404.
+        var ics = $"{sessionId}.ics";
+        using (var page = await SendAsync(ics, "text/html,application/xhtml+xml,*/*;q=0.8"))
+        {
+            Assert.Equal(410, (int)page.StatusCode);
+            Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("<h1>Deleted</h1>", await page.Content.ReadAsStringAsync());
+        }
+        using (var app = await Http.GetAsync(ics))
+        {
+            Assert.Equal(410, (int)app.StatusCode);
+            Assert.Equal("application/json", app.Content.Headers.ContentType?.MediaType);
+            Assert.NotNull(JObject.Parse(await app.Content.ReadAsStringAsync())["error"]);
+        }
+
+        // The thread collections: a Tombstone of the collection, with or without the Accept, and a page for a browser.
+        foreach (var url in new[] { $"{sessionId}/replies", $"{sessionId}/context", $"{postId}/replies", $"{postId}/context?page=1" })
+        {
+            foreach (var accept in new[] { "application/activity+json", null })
+            {
+                using var response = await SendAsync(url, accept);
+                var body = await response.Content.ReadAsStringAsync();
+                Assert.True(410 == (int)response.StatusCode, $"{url}, Accept {accept ?? "none"}: {(int)response.StatusCode} {body}");
+                Assert.Equal("application/activity+json", response.Content.Headers.ContentType?.MediaType);
+                var tombstone = JObject.Parse(body);
+                Assert.Equal(("Tombstone", "OrderedCollection", url.Split('?')[0]),
+                    (tombstone.Value<string>("type"), tombstone.Value<string>("formerType"), tombstone.Value<string>("id")));
+                Assert.NotNull(tombstone["deleted"]);
+            }
+            using var browser = await SendAsync(url, "text/html");
+            Assert.Equal(410, (int)browser.StatusCode);
+            Assert.Contains("<h1>Deleted</h1>", await browser.Content.ReadAsStringAsync());
+        }
+        using (var item = await SendAsync(sessionId, "application/activity+json"))
+            Assert.Equal(410, (int)item.StatusCode); // as the item itself
+
+        // Never there: 404.
+        var unknownSession = $"{a.Group}/sessions/999999";
+        foreach (var url in new[] { $"{unknownSession}.ics", $"{unknownSession}/replies", $"{unknownSession}/context", $"{a.Group}/posts/999999/replies" })
+        {
+            using var response = await SendAsync(url, "application/activity+json");
+            Assert.True(404 == (int)response.StatusCode, $"{url}: {(int)response.StatusCode}");
+        }
+        Assert.DoesNotContain("Unhandled", a.Node.Output);
+
+        static async Task<HttpResponseMessage> SendAsync(string url, string? accept)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            if (accept is not null) request.Headers.Accept.ParseAdd(accept);
+            return await Http.SendAsync(request);
+        }
+    }
 }

@@ -141,8 +141,12 @@ public sealed class MembersOnlyTests
         // Deleted: the participant's server sees the Tombstone (410); everyone else still 403, never 404 or 410.
         using (var deleted = await SendApiAsync(node, token, HttpMethod.Delete, $"groups/cohort/prompts/{prompt.Split('/').Last()}"))
             Assert.True(deleted.IsSuccessStatusCode, $"{(int)deleted.StatusCode}");
-        using (var gone = await inside.GetAsync(prompt)) Assert.Equal(410, (int)gone.StatusCode);
-        await AssertForbiddenAsync(await outside.GetAsync(prompt), prompt, "none of its participants");
+        foreach (var url in new[] { prompt, $"{prompt}/replies", $"{prompt}/context?page=1" })
+        {
+            using (var gone = await inside.GetAsync(url)) Assert.True(410 == (int)gone.StatusCode, $"{url}: {(int)gone.StatusCode}");
+            await AssertForbiddenAsync(await outside.GetAsync(url), url, "none of its participants");
+            await AssertForbiddenAsync(await inside.GetAsync(url, sign: false), url, "sign the request");
+        }
         Assert.DoesNotContain("Unhandled", node.Output);
     }
 

@@ -191,6 +191,47 @@ public sealed class ThreadTests
         await EventuallyAsync(async () => !(await PageAsync(postId)).Contains("like"), "Undo{Like} removed it", a.Node);
     }
 
+    /// <summary>
+    /// A cohort's discussion from Mastodon, where people answer each other: a reply to a reply is on the page of the
+    /// session or post it belongs to, after its parent, as soon as it is relayed (the page's cache is emptied, not
+    /// waited out). Checked 2026-12-06 after a report that a session's page showed direct replies only: it never did.
+    /// </summary>
+    [Fact]
+    public async Task A_reply_to_a_reply_is_on_the_session_and_post_pages_at_once()
+    {
+        await using var a = await PublishingNode.StartAsync("nested", LongReadCache);
+        await using var remote = await FakeRemoteServer.StartAsync();
+        await remote.FollowAsync(a.Group);
+        var session = (await a.PublishAsync("sessions", new
+        {
+            title = "Week 3", startsAt = "2027-03-29T16:30", endsAt = "2027-03-29T18:00", timezone = "Europe/Amsterdam", place = "Room 4",
+        })).Value<string>("id")!;
+        var post = (await a.PublishAsync("posts", new { content = "Slides are up" })).Value<string>("id")!;
+        var n = 0;
+        async Task<string> ReplyAsync(string to, string text)
+        {
+            var noteId = $"{remote.Origin}/users/mia/statuses/{++n}";
+            var relayed = remote.Received.Count(r => r.Activity.Value<string>("type") == "Announce");
+            using (var response = await remote.SendAsync($"{a.Node.Origin}/inbox",
+                remote.MastodonReply("mia", noteId, to, a.Group, $"@rust@{a.Node.Authority}", $"<p>{text}</p>")))
+                Assert.Equal(202, (int)response.StatusCode);
+            await EventuallyAsync(() => Task.FromResult(remote.Received.Count(r => r.Activity.Value<string>("type") == "Announce") > relayed), "the reply relayed", a.Node);
+            return noteId;
+        }
+        foreach (var top in new[] { session, post })
+        {
+            var direct = await ReplyAsync(top, $"Direct {top}");
+            Assert.Contains($"Direct {top}", await PageAsync(top)); // now in the page cache
+            await ReplyAsync(direct, $"Nested {top}");
+            var page = await PageAsync(top);
+            Assert.Contains("Discussion (2)", page);
+            var nested = page.IndexOf($"Nested {top}", StringComparison.Ordinal);
+            Assert.True(nested > page.IndexOf($"Direct {top}", StringComparison.Ordinal), page);
+        }
+        Assert.Equal(3, (await GetActivityJsonAsync($"{session}/context")).Value<int>("totalItems"));
+        Assert.Equal(1, (await GetActivityJsonAsync($"{session}/replies")).Value<int>("totalItems"));
+    }
+
     private static readonly Dictionary<string, string> LongReadCache = new() { ["FediLearn__ReadCache__Seconds"] = "60" };
 
     private static async Task<string> PageAsync(string url)

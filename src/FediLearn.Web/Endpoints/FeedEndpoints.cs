@@ -15,7 +15,8 @@ public static class FeedEndpoints
 {
     /// <remarks>
     /// A feed that is not there is a page for a browser (a visitor's "add to calendar" or feed link) and JSON for the rest
-    /// (ActorEndpoints.NotFound), where it was JSON for everyone, while the same feeds' 403 was already a page.
+    /// (ActorEndpoints.NotFound), where it was JSON for everyone, while the same feeds' 403 was already a page. A deleted
+    /// session's <c>.ics</c> answers 410 the same two ways (the page its own address gives a browser).
     /// </remarks>
     public static void MapFeedEndpoints(this IEndpointRouteBuilder app)
     {
@@ -33,7 +34,10 @@ public static class FeedEndpoints
         {
             var (group, item) = await ObjectEndpoints.FindPublishedAsync(db, name, "sessions", id, ct);
             if (group is not null && await MembersOnlyAccess.CheckAsync(http, group, ct) is { } denied) return denied;
-            if (group is null || item is null || item.DeletedAt is not null) return ActorEndpoints.NotFound(http, "No such session");
+            if (group is null || item is null) return ActorEndpoints.NotFound(http, "No such session");
+            // Deleted: 410 as the session's own address, where it answered 404 as if it had never been there until 2026-12-06.
+            if (item.DeletedAt is not null)
+                return Negotiation.WantsHtml(http.Request) ? ObjectEndpoints.DeletedPage() : ErrorResponses.Json(StatusCodes.Status410Gone, "This session was deleted");
             return Calendar(item.Title ?? group.DisplayName, [ToEvent(item, group, urls)], time);
         });
         app.MapGet("/groups/{name}/feed.atom", async (string name, HttpContext http, FediLearnDbContext db, ActorUrls urls, IOptions<FediLearnOptions> options, TimeProvider time, CancellationToken ct) =>

@@ -11,7 +11,8 @@ namespace FediLearn.Web.Endpoints;
 
 /// <summary>
 /// Every published group object at its id: JSON for ActivityPub clients, a page for people (federation.md items 4, 13, 17).
-/// Deleted objects answer 410 with a Tombstone; scheduled ones do not exist publicly yet (404).
+/// Deleted objects answer 410 with a Tombstone, and so do their thread collections; scheduled ones do not exist
+/// publicly yet (404).
 /// </summary>
 public static class ObjectEndpoints
 {
@@ -88,12 +89,10 @@ public static class ObjectEndpoints
         {
             var doc = renderer.Render(item, await publishing.ContextAsync(group, item, ct));
             // A Tombstone answers 410 and is never stored: the cache holds successes only.
-            if (item.DeletedAt is not null)
-                return Results.Text(doc.ToString(Newtonsoft.Json.Formatting.None), Negotiation.ActivityJson, System.Text.Encoding.UTF8, StatusCodes.Status410Gone);
+            if (item.DeletedAt is not null) return TombstoneResult(doc);
             return CachedDocuments.Store(cache, key, generation, CachedDocuments.Utf8(doc), CachedDocuments.ActivityJsonType, group.Id, group.MembersOnly, http);
         }
-        if (item.DeletedAt is not null)
-            return HtmlLayout.Result("Deleted", "<h1>Deleted</h1><p>The group deleted this.</p>", status: 410);
+        if (item.DeletedAt is not null) return DeletedPage();
         // The discussion, oldest first, a page at a time (?page=N): every reply is reachable, and a page stays readable.
         var replies = db.Replies.AsNoTracking().Where(r => r.TopItemId == item.Id && r.DeletedAt == null);
         var total = await replies.CountAsync(ct);
@@ -125,10 +124,20 @@ public static class ObjectEndpoints
         var page = Paging.Requested(pageParameter);
         var (group, item) = await FindPublishedAsync(db, name, kind, id, ct);
         if (group is not null && await MembersOnlyAccess.CheckAsync(http, group, ct) is { } denied) return denied;
-        if (group is null || item is null || item.DeletedAt is not null) return NotFound(http);
-        if (page is < 1 or > 100_000) return ErrorResponses.Json(400, "page must be between 1 and 100000");
+        if (group is null || item is null) return NotFound(http);
         var objectId = renderer.Id(item, group);
         var collectionId = $"{objectId}/{collection}";
+        if (item.DeletedAt is not null)
+        {
+            // Gone with its item (410, as the item), where it answered 404 as if it had never been there until 2026-12-06.
+            http.Response.Headers.Vary = "Accept";
+            if (Negotiation.WantsHtml(http.Request)) return DeletedPage();
+            var tombstone = renderer.Tombstone(item, group);
+            tombstone["id"] = collectionId;
+            tombstone["formerType"] = "OrderedCollection";
+            return TombstoneResult(tombstone);
+        }
+        if (page is < 1 or > 100_000) return ErrorResponses.Json(400, "page must be between 1 and 100000");
         var reflections = item.Kind != ItemKind.Session ? [] : await ThreadReader.ReflectionPrompts(db, item).ToListAsync(ct);
         var prompts = reflections.Select(i => new ThreadMerge.Entry(renderer.Id(i, group), i.PublishedAt!.Value)).ToList();
         // The context is the whole thread: a reflection prompt names the session's as its own, so replies to it belong too.
@@ -159,6 +168,17 @@ public static class ObjectEndpoints
         var items = (p == 1 && head == 1 ? new[] { objectId } : []).Concat(uris.Take(take)).Select(u => (JToken)new JValue(u));
         return Negotiation.ActivityResult(CollectionRenderer.Page(collectionId, p, items, uris.Count > take), http);
     }
+
+    /// <summary>
+    /// What a browser gets at a deleted item's address, and at what hangs off it (its thread collections, a session's
+    /// <c>.ics</c>): 410 with a page saying so. Never stored: the caches hold successes only.
+    /// </summary>
+    internal static IResult DeletedPage() =>
+        HtmlLayout.Result("Deleted", "<h1>Deleted</h1><p>The group deleted this.</p>", status: StatusCodes.Status410Gone);
+
+    /// <summary>What an ActivityPub client gets at a deleted item's address and its thread collections: 410 with a Tombstone.</summary>
+    private static IResult TombstoneResult(JObject tombstone) =>
+        Results.Text(tombstone.ToString(Newtonsoft.Json.Formatting.None), Negotiation.ActivityJson, System.Text.Encoding.UTF8, StatusCodes.Status410Gone);
 
     private static IResult NotFound(HttpContext http) =>
         Negotiation.WantsHtml(http.Request)
