@@ -104,16 +104,70 @@ public sealed class DiscoveryTests : IAsyncLifetime
         Assert.Equal([$"{_node.Origin}/nodeinfo/2.1", $"{_node.Origin}/nodeinfo/2.0"], hrefs);
         foreach (var href in hrefs)
         {
-            var info = JObject.Parse(await Http.GetStringAsync(href));
+            using var response = await Http.GetAsync(href);
+            var version = href.EndsWith("2.1") ? "2.1" : "2.0";
+            Assert.Equal($"\"http://nodeinfo.diaspora.software/ns/schema/{version}#\"",
+                response.Content.Headers.ContentType?.Parameters.Single(p => p.Name == "profile").Value);
+            var info = JObject.Parse(await response.Content.ReadAsStringAsync());
+            AssertValidNodeInfo(info, version);
             Assert.Equal("fedilearn", info["software"]!.Value<string>("name"));
             Assert.Equal(["activitypub"], info["protocols"]!.Values<string>());
             Assert.Equal(0, info["usage"]!["users"]!.Value<int>("total"));
             Assert.False(info.Value<bool>("openRegistrations"));
-            Assert.Equal(href.EndsWith("2.1") ? "2.1" : "2.0", info.Value<string>("version"));
+            // The check refuses what the schema refuses.
+            foreach (var tamper in new Action<JObject>[]
+            {
+                d => d["groups"] = 1, // counts of our own belong in metadata
+                d => d["usage"]!["users"]!["total"] = -1,
+                d => d["software"]!["name"] = "FediLearn",
+                d => d["software"]!["build"] = "1",
+                d => d["protocols"] = new JArray(),
+            })
+            {
+                var tampered = (JObject)info.DeepClone();
+                tamper(tampered);
+                Assert.ThrowsAny<Exception>(() => AssertValidNodeInfo(tampered, version));
+            }
         }
         var xrd = XDocument.Parse(await Http.GetStringAsync($"{_node.Origin}/.well-known/host-meta"));
         var template = xrd.Descendants().Single(e => e.Name.LocalName == "Link").Attribute("template")!.Value;
         Assert.Equal($"{_node.Origin}/.well-known/webfinger?resource={{uri}}", template);
+    }
+
+    /// <summary>
+    /// The constraints of the NodeInfo 2.0 and 2.1 JSON schemas (jhass/nodeinfo schemas/2.1/schema.json, written out
+    /// here): crawlers that validate drop a document with any property the schema does not name, below the free-form
+    /// <c>metadata</c>. 2.0 differs only in not allowing <c>software.repository</c> and <c>homepage</c>.
+    /// </summary>
+    private static void AssertValidNodeInfo(JObject info, string version)
+    {
+        static void Properties(JToken? o, string[] allowed, string[] required, string where)
+        {
+            var names = Assert.IsType<JObject>(o).Properties().Select(p => p.Name).ToList();
+            Assert.True(names.All(allowed.Contains), $"{where}: {string.Join(", ", names.Except(allowed))} not in the schema");
+            Assert.True(required.All(names.Contains), $"{where}: missing {string.Join(", ", required.Except(names))}");
+        }
+        static void Count(JToken? n, string where) =>
+            Assert.True(n is null || (n.Type == JTokenType.Integer && n.Value<long>() >= 0), $"{where}: a whole number ≥ 0");
+        string[] top = ["version", "software", "protocols", "services", "openRegistrations", "usage", "metadata"];
+        Properties(info, top, top, "document");
+        Assert.Equal(version, info.Value<string>("version"));
+        Properties(info["software"], version == "2.1" ? ["name", "version", "repository", "homepage"] : ["name", "version"], ["name", "version"], "software");
+        Assert.Matches("^[a-z0-9-]+$", info["software"]!.Value<string>("name"));
+        Assert.Equal(JTokenType.String, info["software"]!["version"]!.Type);
+        var protocols = Assert.IsType<JArray>(info["protocols"]);
+        Assert.NotEmpty(protocols);
+        Assert.All(protocols, p => Assert.Contains(p.Value<string>(), (string[])["activitypub", "buddycloud", "dfrn", "diaspora", "libertree", "ostatus", "pumpio", "tent", "xmpp", "zot"]));
+        Properties(info["services"], ["inbound", "outbound"], ["inbound", "outbound"], "services");
+        Assert.IsType<JArray>(info["services"]!["inbound"]);
+        Assert.IsType<JArray>(info["services"]!["outbound"]);
+        Assert.Equal(JTokenType.Boolean, info["openRegistrations"]!.Type);
+        Properties(info["usage"], ["users", "localPosts", "localComments"], ["users"], "usage");
+        Properties(info["usage"]!["users"], ["total", "activeHalfyear", "activeMonth"], [], "usage.users");
+        foreach (var n in new[] { "total", "activeHalfyear", "activeMonth" }) Count(info["usage"]!["users"]![n], $"usage.users.{n}");
+        Count(info["usage"]!["localPosts"], "usage.localPosts");
+        Count(info["usage"]!["localComments"], "usage.localComments");
+        Assert.IsType<JObject>(info["metadata"]);
     }
 
     [Fact]
