@@ -52,6 +52,16 @@ public sealed class ItemPageTests
         Assert.Equal(Enumerable.Range(1, count).Select(i => $"answer {i:000}"), seen.Order());
         Assert.Equal(times.Order(StringComparer.Ordinal), times);
 
+        // An answer to a reply on an earlier page names it and links to it where it was published.
+        var oldest = $"{remote.Origin}/users/learner/statuses/1";
+        using (var response = await remote.SendAsync($"{a.Node.Origin}/inbox",
+            remote.MastodonReply("learner", $"{remote.Origin}/users/learner/statuses/{count + 1}", oldest, a.Group, handle, "<p>answering the first</p>")))
+            Assert.Equal(202, (int)response.StatusCode);
+        await EventuallyAsync(async () => (await GetHtmlAsync(prompt)).Contains($"Discussion ({count + 1})"), "the answer to a reply stored", a.Node);
+        var last = parser.ParseDocument(await GetHtmlAsync(prompt + "?page=3")).QuerySelectorAll("article.reply").Last();
+        Assert.Contains("answering the first", last.TextContent);
+        Assert.Equal(oldest, last.QuerySelector("a.parent")!.GetAttribute("href"));
+
         // A page past the last, or not a number: the nearest page, not an error.
         Assert.Contains("page 3 of 3.", await GetHtmlAsync(prompt + "?page=99"));
         Assert.Contains("page 1 of 3.", await GetHtmlAsync(prompt + "?page=x"));

@@ -227,6 +227,14 @@ public sealed class ThreadTests
             Assert.Contains("Discussion (2)", page);
             var nested = page.IndexOf($"Nested {top}", StringComparison.Ordinal);
             Assert.True(nested > page.IndexOf($"Direct {top}", StringComparison.Ordinal), page);
+            // It says whose reply it answers, linked to it on the page; the direct reply answers the item, no one's reply.
+            var doc = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(page);
+            var articles = doc.QuerySelectorAll("article.reply").ToList();
+            Assert.Null(articles[0].QuerySelector("a.parent"));
+            var parent = articles[1].QuerySelector("a.parent")!;
+            Assert.Equal(articles[0].QuerySelector("p.muted a")!.TextContent, parent.TextContent); // mia, as she is named on hers
+            Assert.Equal(articles[0].Id, parent.GetAttribute("href")!.TrimStart('#'));
+            Assert.Contains($"Direct {top}", doc.GetElementById(articles[0].Id!)!.TextContent);
         }
         Assert.Equal(3, (await GetActivityJsonAsync($"{session}/context")).Value<int>("totalItems"));
         Assert.Equal(1, (await GetActivityJsonAsync($"{session}/replies")).Value<int>("totalItems"));

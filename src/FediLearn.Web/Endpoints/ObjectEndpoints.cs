@@ -100,13 +100,18 @@ public static class ObjectEndpoints
         var page = Paging.PageIn(http.Request, pages);
         var shown = await replies.OrderBy(r => r.PublishedAt).ThenBy(r => r.Id)
             .Skip((page - 1) * ItemPages.RepliesPerPage).Take(ItemPages.RepliesPerPage).ToListAsync(ct);
+        // The replies some of these answer (a cohort's members answer each other): named on each, and linked on the page.
+        var parents = shown.ToDictionary(r => r.Uri);
+        var offPage = shown.Select(r => r.InReplyTo).OfType<string>().Where(u => !parents.ContainsKey(u)).Distinct().ToList();
+        if (offPage.Count > 0)
+            foreach (var parent in await replies.Where(r => offPage.Contains(r.Uri)).ToListAsync(ct)) parents.TryAdd(parent.Uri, parent);
         var likes = await db.Likes.CountAsync(l => l.ObjectUri == renderer.Id(item, group), ct);
         // A session lists its reflection prompts; a reflection prompt links back to its session.
         var related = item.Kind == ItemKind.Session ? await ThreadReader.ReflectionPrompts(db, item).ToListAsync(ct)
             : item.SessionId is { } sessionId ? await db.GroupItems.AsNoTracking()
                 .Where(i => i.Id == sessionId && i.GroupId == group.Id && i.PublishedAt != null && i.DeletedAt == null).ToListAsync(ct)
             : null;
-        var html = ItemPages.ItemHtml(item, group, await publishing.ContextAsync(group, item, ct), urls, new ThreadPage(shown, total, page, pages), likes, related);
+        var html = ItemPages.ItemHtml(item, group, await publishing.ContextAsync(group, item, ct), urls, new ThreadPage(shown, total, page, pages, parents), likes, related);
         if (pageKey is not null && !group.MembersOnly && page == requested)
             return CachedDocuments.Store(pageCache.Pages, pageKey, pageGeneration, System.Text.Encoding.UTF8.GetBytes(html), CachedDocuments.HtmlType, group.Id, false, http);
         return Results.Content(html, CachedDocuments.HtmlType);

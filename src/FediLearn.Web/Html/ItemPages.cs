@@ -87,12 +87,19 @@ public static class ItemPages
             var first = (thread.Page - 1) * RepliesPerPage + 1;
             sb.Append($"<p class=\"muted\">Replies {first}–{first + thread.Replies.Count - 1} of {thread.Total}, oldest first; page {thread.Page} of {thread.Pages}.</p>");
         }
+        var onPage = thread.Replies.Select(r => r.Uri).ToHashSet();
+        static string Who(Reply r) => r.AuthorName is { } name ? "@" + name : r.AuthorUri;
         foreach (var reply in thread.Replies)
         {
-            var who = reply.AuthorName is { } name ? "@" + name : reply.AuthorUri;
-            sb.Append($"<article class=\"card reply\"><p class=\"muted\"><a href=\"{E(reply.AuthorUri)}\" rel=\"nofollow noopener\">{E(who)}</a> · {E(reply.AuthorHost)} · ");
+            sb.Append($"<article class=\"card reply\" id=\"reply-{reply.Id}\"><p class=\"muted\"><a href=\"{E(reply.AuthorUri)}\" rel=\"nofollow noopener\">{E(Who(reply))}</a> · {E(reply.AuthorHost)} · ");
             sb.Append($"<a href=\"{E(reply.Uri)}\" rel=\"nofollow noopener\"><time datetime=\"{reply.PublishedAt:yyyy-MM-ddTHH:mm:ssZ}\">{reply.PublishedAt:d MMM yyyy, HH:mm} UTC</time></a>");
             if (reply.UpdatedAt is not null) sb.Append(" · edited");
+            // An answer to another reply says whose: the thread is listed flat, oldest first, across pages.
+            if (reply.InReplyTo is { } to && thread.Parents.TryGetValue(to, out var parent))
+            {
+                var link = onPage.Contains(parent.Uri) ? $"#reply-{parent.Id}" : parent.Uri;
+                sb.Append($" · in reply to <a class=\"parent\" href=\"{E(link)}\">{E(Who(parent))}</a>");
+            }
             sb.Append($"</p>{Stored(reply.ContentHtml)}</article>");
         }
         if (thread.Pages > 1)
@@ -108,5 +115,8 @@ public static class ItemPages
     }
 }
 
-/// <summary>One page of an item's discussion: its replies, every reply's count, which page and how many.</summary>
-public sealed record ThreadPage(IReadOnlyList<Reply> Replies, int Total, int Page, int Pages);
+/// <summary>
+/// One page of an item's discussion: its replies, every reply's count, which page and how many, and the replies in the
+/// thread that those answer, by id (on this page or not).
+/// </summary>
+public sealed record ThreadPage(IReadOnlyList<Reply> Replies, int Total, int Page, int Pages, IReadOnlyDictionary<string, Reply> Parents);
