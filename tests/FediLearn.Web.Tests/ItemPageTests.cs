@@ -146,6 +146,13 @@ public sealed class ItemPageTests
         Assert.DoesNotContain("Withdrawn", page.Body.TextContent);
         Assert.All(page.QuerySelectorAll("ul.items li"), li => Assert.Equal($"{a.Node.Origin}/g/rust", li.QuerySelector("span.muted a")?.GetAttribute("href")));
         Assert.Contains("Borrowing explained", await GetHtmlAsync($"{a.Node.Origin}/tags/RUST")); // a tag is one tag in any case
+        using (var html = new HttpRequestMessage(HttpMethod.Get, tag))
+        {
+            // The same URL answers ActivityPub JSON (below): a cache must not hand the page to a server, or the JSON to a browser.
+            html.Headers.Accept.ParseAdd("text/html");
+            using var answer = await Http.SendAsync(html);
+            Assert.Contains("Accept", answer.Headers.Vary);
+        }
 
         // Plain application/json (scripts, some fetchers) gets the object, as from Mastodon, not the page.
         using (var plain = new HttpRequestMessage(HttpMethod.Get, post))

@@ -55,6 +55,8 @@ public static partial class TagEndpoints
             }, http);
         }
 
+        // The page and the collection share this URL: a cache must keep them apart (docs/web.md, public pages).
+        http.Response.Headers.Vary = "Accept";
         var pages = Paging.Count(total, PerPage);
         var body = new StringBuilder($"<h1>#{E(name)}</h1>");
         if (total == 0)
