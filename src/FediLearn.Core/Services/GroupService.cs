@@ -22,6 +22,9 @@ public sealed record GroupSettings(
     public PostingPolicy EffectivePostingPolicy => MembersOnly && PostingPolicy == PostingPolicy.Open ? PostingPolicy.Participants : PostingPolicy;
 }
 
+/// <summary>One facilitator of a group: the member's name, their display name if it says more, and since when (UTC).</summary>
+public sealed record FacilitatorView(string Name, string? DisplayName, DateTime Since);
+
 public sealed record GroupView(string Name, string Title, string? Summary, bool RequiresApproval, int Followers, int Pending, IReadOnlyList<string> Facilitators);
 
 /// <summary>Learning groups and their facilitators.</summary>
@@ -231,14 +234,18 @@ public sealed class GroupService(
         await db.SaveChangesAsync(ct);
     }
 
-    /// <summary>Who facilitates the group: each member's name and when they became one, in that order.</summary>
-    public async Task<IReadOnlyList<(string Name, DateTime Since)>> FacilitatorsAsync(string groupName, CancellationToken ct)
+    /// <summary>
+    /// Who facilitates the group: each member's name, display name (null when it is empty or just the name) and when
+    /// they became one (UTC), in that order.
+    /// </summary>
+    public async Task<IReadOnlyList<FacilitatorView>> FacilitatorsAsync(string groupName, CancellationToken ct)
     {
         var group = await db.FindGroupAsync(groupName, ct);
         var rows = await db.GroupFacilitators.AsNoTracking().Where(f => f.GroupId == group.Id)
-            .Join(db.LocalActors, f => f.PersonId, p => p.Id, (f, p) => new { p.Name, f.AddedAt })
+            .Join(db.LocalActors, f => f.PersonId, p => p.Id, (f, p) => new { p.Name, p.DisplayName, f.AddedAt })
             .OrderBy(f => f.AddedAt).ThenBy(f => f.Name).ToListAsync(ct);
-        return rows.Select(f => (f.Name, f.AddedAt)).ToList();
+        return rows.Select(f => new FacilitatorView(f.Name,
+            string.IsNullOrWhiteSpace(f.DisplayName) || f.DisplayName == f.Name ? null : f.DisplayName, f.AddedAt)).ToList();
     }
 
     /// <summary>A member stops facilitating the group; refused for the last one, which would leave nobody to run it.</summary>

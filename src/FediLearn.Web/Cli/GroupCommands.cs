@@ -96,8 +96,8 @@ internal static class GroupCommands
         list.SetAction((parse, ct) => CliApp.ExecuteAsync(async (services, token) =>
         {
             var facilitators = await services.GetRequiredService<GroupService>().FacilitatorsAsync(parse.GetValue(group)!, token);
-            foreach (var (name, since) in facilitators)
-                Console.WriteLine($"{name} {ViewerTime.Iso(since)}");
+            foreach (var f in facilitators)
+                Console.WriteLine($"{f.Name} {ViewerTime.Iso(f.Since)}");
             Console.Error.WriteLine($"{facilitators.Count} facilitator(s)");
         }, ct));
 

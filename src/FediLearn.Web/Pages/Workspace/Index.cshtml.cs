@@ -28,6 +28,9 @@ public sealed class WorkspaceModel(FediLearnDbContext db, GroupService groups, U
     public bool Welcome => HttpMethods.IsGet(Request.Method) && Request.Query.ContainsKey("welcome");
     private string? CreatedName => HttpMethods.IsGet(Request.Method) ? Request.Query["created"].FirstOrDefault() : null;
     public WorkspaceGroup? Created { get; private set; }
+    private string? LeftName => HttpMethods.IsGet(Request.Method) ? Request.Query["left"].FirstOrDefault() : null;
+    /// <summary>The title of the group the member just stopped facilitating (from its settings page), for the notice.</summary>
+    public string? Left { get; private set; }
     public bool IsAdmin => User.IsInRole(UserService.AdminRole);
     public IReadOnlyList<WorkspaceGroup> Groups { get; private set; } = [];
 
@@ -90,6 +93,8 @@ public sealed class WorkspaceModel(FediLearnDbContext db, GroupService groups, U
             Pending = db.Followers.Count(f => f.LocalActorId == g.Id && f.State == FollowState.Pending),
         }).ToListAsync(ct);
         Groups = rows.Select(r => new WorkspaceGroup(r.Group.DisplayName, urls.Handle(r.Group), urls.Actor(r.Group), r.Group.ManuallyApprovesFollowers, r.Followers, r.Pending)).ToList();
+        if (LeftName is { Length: > 0 } left)
+            Left = await db.LocalActors.AsNoTracking().Where(a => a.Kind == ActorKind.Group && a.Name == left).Select(a => a.DisplayName).FirstOrDefaultAsync(ct);
         if (CreatedName is not null) Created = Groups.FirstOrDefault(g => g.Url == urls.Actor(ActorKind.Group, CreatedName));
     }
 }

@@ -7,7 +7,9 @@ namespace FediLearn.Web.Pages.Workspace.Groups;
 
 /// <summary>
 /// /workspace/{group}/settings: title, summary, icon, follow approval, posting policy, default timezone and archive
-/// date (GroupService.UpdateSettingsAsync, which tells followers' servers with Update{Group}).
+/// date (GroupService.UpdateSettingsAsync, which tells followers' servers with Update{Group}); and who facilitates the
+/// group: the list, adding a local member by name, removing one (GroupService's facilitator methods, as the CLI's
+/// <c>facilitators add|list|remove</c>). A facilitator who removes themselves loses this page: they go to /workspace.
 /// </summary>
 public sealed class SettingsModel(GroupService groups, MediaService media) : GroupPageModel
 {
@@ -20,8 +22,15 @@ public sealed class SettingsModel(GroupService groups, MediaService media) : Gro
     [BindProperty] public string? ArchiveOn { get; set; }
     [BindProperty] public IFormFile? Icon { get; set; }
     [BindProperty] public bool RemoveIcon { get; set; }
+    /// <summary>The add-facilitator form's member name.</summary>
+    [BindProperty] public string? NewFacilitator { get; set; }
 
     public bool Saved { get; private set; }
+    public IReadOnlyList<FacilitatorView> Facilitators { get; private set; } = [];
+    /// <summary>After adding or removing a facilitator (from the query string, read by hand as the workspace does).</summary>
+    public string? FacilitatorNotice { get; private set; }
+    /// <summary>A facilitator form was refused: its errors show in the Facilitators section, not above the settings form.</summary>
+    public bool FacilitatorFormFailed { get; private set; }
     public string IconUrl { get; private set; } = "";
 
     public static IReadOnlyList<(string Value, string Text)> Policies { get; } =
@@ -31,10 +40,75 @@ public sealed class SettingsModel(GroupService groups, MediaService media) : Gro
         ("facilitators", "Facilitators only"),
     ];
 
-    public void OnGet()
+    public async Task OnGetAsync(CancellationToken ct)
     {
         Saved = Request.Query.ContainsKey("saved");
         Fill(Group);
+        Facilitators = await groups.FacilitatorsAsync(Group.Name, ct);
+        // Only a notice the list bears out: a crafted link cannot announce a change that did not happen.
+        bool Listed(string name) => Facilitators.Any(f => f.Name == name);
+        FacilitatorNotice = Request.Query["added"].FirstOrDefault() is { Length: > 0 } added && Listed(added) ? $"{added} now facilitates the group."
+            : Request.Query["removed"].FirstOrDefault() is { Length: > 0 } removed && !Listed(removed) ? $"{removed} no longer facilitates the group."
+            : null;
+    }
+
+    public async Task<IActionResult> OnPostAddFacilitatorAsync(CancellationToken ct)
+    {
+        ModelState.Clear(); // this form posts none of the settings fields, whose implicit [Required] would refuse it
+        var name = NewFacilitator?.Trim() ?? "";
+        if (name.Length == 0) ModelState.AddModelError(nameof(NewFacilitator), "Enter the user name of a member of this node.");
+        else
+        {
+            try
+            {
+                await groups.AddFacilitatorAsync(Group.Name, name, ct);
+                return Redirect($"{Base}/settings?added={Uri.EscapeDataString(name)}#facilitators");
+            }
+            catch (FediLearnException e)
+            {
+                ModelState.AddModelError(nameof(NewFacilitator), WebMessage(e));
+            }
+        }
+        return await FacilitatorFormFailedAsync(ct);
+    }
+
+    public async Task<IActionResult> OnPostRemoveFacilitatorAsync(string? user, CancellationToken ct)
+    {
+        ModelState.Clear();
+        try
+        {
+            if (string.IsNullOrWhiteSpace(user)) throw new FediLearnException("choose a facilitator to remove");
+            await groups.RemoveFacilitatorAsync(Group.Name, user, ct);
+            // Without the facilitator role this page would answer 403 from now on; admins keep it. The fragment replaces
+            // the form's #facilitators, which the browser would otherwise carry over to the workspace's address.
+            if (Person?.Name == user && !User.IsInRole(UserService.AdminRole))
+                return Redirect($"/workspace?left={Uri.EscapeDataString(Group.Name)}#left");
+            return Redirect($"{Base}/settings?removed={Uri.EscapeDataString(user)}#facilitators");
+        }
+        catch (FediLearnException e)
+        {
+            ModelState.AddModelError("", WebMessage(e));
+        }
+        return await FacilitatorFormFailedAsync(ct);
+    }
+
+    private async Task<IActionResult> FacilitatorFormFailedAsync(CancellationToken ct)
+    {
+        FacilitatorFormFailed = true;
+        Fill(Group);
+        Facilitators = await groups.FacilitatorsAsync(Group.Name, ct);
+        return Page();
+    }
+
+    /// <summary>
+    /// A service refusal as a sentence, without the CLI command some end with in parentheses ("… (add one with: users
+    /// add …)"): in the browser that advice is for someone else.
+    /// </summary>
+    private static string WebMessage(FediLearnException e)
+    {
+        var m = e.Message;
+        var hint = m.LastIndexOf(" (", StringComparison.Ordinal);
+        return AccountForms.Sentence(hint > 0 && m.EndsWith(')') ? m[..hint] : m);
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
@@ -83,6 +157,7 @@ public sealed class SettingsModel(GroupService groups, MediaService media) : Gro
             }
         }
         IconUrl = IconOf(Group);
+        Facilitators = await groups.FacilitatorsAsync(Group.Name, ct);
         return Page();
     }
 
