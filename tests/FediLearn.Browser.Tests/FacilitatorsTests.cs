@@ -53,7 +53,7 @@ public sealed class FacilitatorsTests(ChromiumFixture chromium) : GroupWorkspace
         Assert.Equal(403, (await ana.GotoAsync("/workspace/rust/settings"))!.Status);
 
         await bo.GetByRole(AriaRole.Button, new() { Name = "Remove bo as facilitator" }).ClickAsync();
-        await Expect(bo.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Bo is the last facilitator of rust: make another member one first.");
+        await Expect(bo.GetByRole(AriaRole.Alert)).ToHaveTextAsync("bo is the last facilitator of rust: make another member one first.");
         await Expect(boRows).ToHaveCountAsync(1);
         await Expect(bo.GetByLabel("Title")).ToHaveValueAsync("Rust study circle");
 

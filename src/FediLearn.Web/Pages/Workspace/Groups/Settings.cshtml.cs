@@ -66,7 +66,7 @@ public sealed class SettingsModel(GroupService groups, MediaService media) : Gro
             }
             catch (FediLearnException e)
             {
-                ModelState.AddModelError(nameof(NewFacilitator), WebMessage(e));
+                ModelState.AddModelError(nameof(NewFacilitator), WebMessage(e, name));
             }
         }
         return await FacilitatorFormFailedAsync(ct);
@@ -87,7 +87,7 @@ public sealed class SettingsModel(GroupService groups, MediaService media) : Gro
         }
         catch (FediLearnException e)
         {
-            ModelState.AddModelError("", WebMessage(e));
+            ModelState.AddModelError("", WebMessage(e, user ?? ""));
         }
         return await FacilitatorFormFailedAsync(ct);
     }
@@ -104,11 +104,13 @@ public sealed class SettingsModel(GroupService groups, MediaService media) : Gro
     /// A service refusal as a sentence, without the CLI command some end with in parentheses ("… (add one with: users
     /// add …)"): in the browser that advice is for someone else.
     /// </summary>
-    private static string WebMessage(FediLearnException e)
+    private static string WebMessage(FediLearnException e, string userName)
     {
         var m = e.Message;
         var hint = m.LastIndexOf(" (", StringComparison.Ordinal);
-        return AccountForms.Sentence(hint > 0 && m.EndsWith(')') ? m[..hint] : m);
+        m = hint > 0 && m.EndsWith(')') ? m[..hint] : m;
+        // A sentence that starts with a user name keeps it as it is written ("bo is the last…", not "Bo").
+        return m.StartsWith(userName + " ", StringComparison.Ordinal) ? m.TrimEnd('.') + "." : AccountForms.Sentence(m);
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
