@@ -67,6 +67,10 @@ public sealed class FacilitatorsTests(ChromiumFixture chromium) : GroupWorkspace
         await Expect(bo.GetByText("You do not facilitate any group yet.")).ToBeVisibleAsync();
         Assert.Equal(403, (await bo.GotoAsync("/workspace/rust/settings"))!.Status);
 
+        // A crafted link tells no one they left a group they still facilitate.
+        await ana.GotoAsync("/workspace?left=rust");
+        await Expect(ana.Locator("#left")).ToHaveCountAsync(0);
+
         var list = await Node.CliAsync("facilitators", "list", "rust");
         Assert.True(list.ExitCode == 0, list.StdErr + list.StdOut);
         Assert.StartsWith("ana ", list.StdOut.Trim());

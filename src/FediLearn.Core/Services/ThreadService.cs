@@ -140,9 +140,9 @@ public sealed class ThreadService(
 
     /// <summary>
     /// Whether a relay made of these parts, and <paramref name="extraBytes"/> around them, fits in one request body as
-    /// receivers bound it (ours: <c>Federation:MaxBodyBytes</c>, 1 MiB). An author's activity just under that limit no longer fits once the Announce is around it, and a receiver
-    /// that enforces it answers 413, a final failure: such a relay names the reply by its id instead (FEP-1b12 allows
-    /// both), and each server fetches it.
+    /// receivers bound it (ours: <c>Federation:MaxBodyBytes</c>, 1 MiB). An author's activity just under that limit no
+    /// longer fits once the Announce is around it, and a receiver that enforces it answers 413, a final failure: such a
+    /// relay names the reply by its id instead (FEP-1b12 allows both), and each server fetches it.
     /// </summary>
     private bool FitsOneBody(int extraBytes, params ReadOnlySpan<string> parts)
     {

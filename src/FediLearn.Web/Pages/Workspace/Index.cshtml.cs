@@ -93,7 +93,8 @@ public sealed class WorkspaceModel(FediLearnDbContext db, GroupService groups, U
             Pending = db.Followers.Count(f => f.LocalActorId == g.Id && f.State == FollowState.Pending),
         }).ToListAsync(ct);
         Groups = rows.Select(r => new WorkspaceGroup(r.Group.DisplayName, urls.Handle(r.Group), urls.Actor(r.Group), r.Group.ManuallyApprovesFollowers, r.Followers, r.Pending)).ToList();
-        if (LeftName is { Length: > 0 } left)
+        // Only when it is so: a crafted link cannot tell a facilitator they left a group they still run.
+        if (LeftName is { Length: > 0 } left && Groups.All(g => g.Url != urls.Actor(ActorKind.Group, left)))
             Left = await db.LocalActors.AsNoTracking().Where(a => a.Kind == ActorKind.Group && a.Name == left).Select(a => a.DisplayName).FirstOrDefaultAsync(ct);
         if (CreatedName is not null) Created = Groups.FirstOrDefault(g => g.Url == urls.Actor(ActorKind.Group, CreatedName));
     }
