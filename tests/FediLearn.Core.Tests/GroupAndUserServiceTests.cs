@@ -136,6 +136,47 @@ public class GroupAndUserServiceTests : NodeTest
         Assert.Contains("e-mail", e.Message);
     }
 
+    /// <summary>
+    /// Every facilitator of a group removed at the same moment (admins at the CLI, stewards on the settings page): all
+    /// but one go, and the last stays. Until 2026-12-06 each removal counted the facilitators before the others had
+    /// deleted their rows, so all of them could pass the count and leave the group with nobody to run it.
+    /// </summary>
+    [DbFact]
+    public async Task Facilitators_removed_at_the_same_moment_leave_the_last_one()
+    {
+        var names = Enumerable.Range(0, 12).Select(i => $"steward{i}").ToList();
+        foreach (var name in names) await Node.AddActorAsync(ActorKind.Person, name);
+        // A few groups one after the other: one race alone can come out right by chance.
+        for (var round = 0; round < 4; round++)
+        {
+            var groupName = $"circle{round}";
+            var group = await AddGroupAsync(groupName);
+            await using (var scope = Node.Scope())
+            {
+                var groups = scope.ServiceProvider.GetRequiredService<GroupService>();
+                foreach (var name in names) await groups.AddFacilitatorAsync(groupName, name, default);
+            }
+            using var start = new ManualResetEventSlim();
+            // Each on a thread of its own, not the pool's (whose few threads would take the removals nearly one by one).
+            var running = names.Select(name => Task.Factory.StartNew(async () =>
+            {
+                start.Wait();
+                await using var scope = Node.Scope();
+                try
+                {
+                    await scope.ServiceProvider.GetRequiredService<GroupService>().RemoveFacilitatorAsync(groupName, name, default);
+                    return "removed";
+                }
+                catch (FediLearnException e) { return e.Message; }
+            }, TaskCreationOptions.LongRunning).Unwrap()).ToList();
+            start.Set();
+            var outcomes = await Task.WhenAll(running);
+            Assert.Equal(1, await CountAsync(db => db.GroupFacilitators.CountAsync(f => f.GroupId == group.Id)));
+            Assert.Equal(11, outcomes.Count(o => o == "removed"));
+            Assert.Contains($"is the last facilitator of {groupName}", Assert.Single(outcomes, o => o != "removed"));
+        }
+    }
+
     private async Task<LocalActor> AddGroupAsync(string name, string? facilitator = null, bool approval = false)
     {
         await using var scope = Node.Scope();

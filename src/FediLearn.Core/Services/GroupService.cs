@@ -248,16 +248,26 @@ public sealed class GroupService(
             string.IsNullOrWhiteSpace(f.DisplayName) || f.DisplayName == f.Name ? null : f.DisplayName, f.AddedAt)).ToList();
     }
 
-    /// <summary>A member stops facilitating the group; refused for the last one, which would leave nobody to run it.</summary>
+    /// <summary>
+    /// A member stops facilitating the group; refused for the last one, which would leave nobody to run it. Removals from
+    /// one group take turns from the count to the commit, so two facilitators removed at the same moment (two admins,
+    /// two settings pages) cannot both pass the count and leave none: SQLite's transaction is <c>BEGIN IMMEDIATE</c> (one
+    /// writer at a time); on PostgreSQL the group's row is locked first (a conditional DELETE alone would not do under
+    /// READ COMMITTED: each sees the other's row still there).
+    /// </summary>
     public async Task RemoveFacilitatorAsync(string groupName, string userName, CancellationToken ct)
     {
         var group = await db.FindGroupAsync(groupName, ct);
         var person = await FindPersonAsync(userName, ct);
+        await using var tx = await SqliteWriteGate.BeginAsync(db, ct);
+        if (db.Database.UsesPostgres())
+            await db.Database.ExecuteSqlRawAsync("SELECT 1 FROM local_actors WHERE id = {0} FOR UPDATE", [group.Id], ct);
         if (!await db.IsFacilitatorAsync(group.Id, person.Id, ct))
             throw new FediLearnException($"{userName} does not facilitate {groupName}");
         if (await db.GroupFacilitators.CountAsync(f => f.GroupId == group.Id, ct) == 1)
             throw new FediLearnException($"{userName} is the last facilitator of {groupName}: make another member one first (facilitators add {groupName} <user>)");
         await db.GroupFacilitators.Where(f => f.GroupId == group.Id && f.PersonId == person.Id).ExecuteDeleteAsync(ct);
+        await tx.CommitAsync(ct);
     }
 
     /// <summary>Who may reply in the group's threads: open, participants (approved followers) or facilitators.</summary>
