@@ -25,7 +25,6 @@ public static class AccountForms
             state.AddModelError(confirmField, "The two passwords differ.");
     }
 
-    /// <summary>Core messages are lower-case CLI fragments ("the name … is taken"); on a page they read as sentences.</summary>
     /// <summary>A date field (yyyy-MM-dd) as 00:00 UTC of that day; null when empty; an error beside the field when unreadable.</summary>
     public static DateTime? UtcDay(ModelStateDictionary state, string field, string? text)
     {
@@ -36,6 +35,7 @@ public static class AccountForms
         return null;
     }
 
+    /// <summary>Core messages are lower-case CLI fragments ("the name … is taken"); on a page they read as sentences.</summary>
     public static string Sentence(string message) =>
         message.Length == 0 ? message : char.ToUpperInvariant(message[0]) + message[1..] + (message.EndsWith('.') ? "" : ".");
 
