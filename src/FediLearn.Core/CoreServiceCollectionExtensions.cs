@@ -71,6 +71,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<LocalKeyStore>();
         services.AddSingleton<ParsedKeyCache>();
         services.AddSingleton<VerifiedKeyCache>();
+        services.AddSingleton<KeyFetches>();
         services.AddSingleton<DeliverySignal>();
         services.AddSingleton<InboxSignal>();
         services.AddSingleton<FanoutSignal>();

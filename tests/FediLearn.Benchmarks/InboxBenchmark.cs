@@ -106,11 +106,12 @@ public sealed class InboxBenchmark(BenchOptions options)
             var warm = await load.RunAsync(SignedLoad.PreSign(senders, inbox, Math.Max(senders.Length, _perPass), post, groupActor, "warm-" + name), Concurrency, options.RunTimeout, ct);
             if (warm.Accepted != warm.Sent) throw new InvalidOperationException($"warm-up {name}: {warm.Accepted} of {warm.Sent} accepted ({Statuses(warm)})\n{Tail(name == "fedify" ? fedify.StdErr : node.Output)}");
         }
+        var keyFetches = await FirstContactAsync(peers, load, fediLearnInbox, post, groupActor, ct);
         await WaitProcessedAsync(state, groupId, ExpectedRelayed(state, groupId), node, ct);
         await Task.Delay(500, ct);
         var idle = ProcessStats.ResidentMb(pid) ?? double.NaN;
         var fetchesAfterWarmup = peers.Fetches.ToDictionary(kv => kv.Key, kv => kv.Value);
-        Info($"warm-up done: actor documents fetched {string.Join(", ", fetchesAfterWarmup.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} {kv.Value}"))} (of {senders.Length} senders)");
+        Info($"warm-up done: actor documents fetched {string.Join(", ", fetchesAfterWarmup.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} {kv.Value}"))} (of {senders.Length} senders, and {FirstContactKeys} in the first-contact round)");
 
         var rsaPem = senders[0].PrivateKeyPem; // the RSA baseline verifies with a key of the load's size
         for (var round = 0; round < options.Runs; round++)
@@ -137,6 +138,10 @@ public sealed class InboxBenchmark(BenchOptions options)
         var fedifyCreated = await fedify.CreatedAsync(api, ct);
         Console.WriteLine();
         var pass = PrintResults(controlsPass, pid, idleStart, idle, fedifyCreated, state, groupId, peers, fetchesAfterWarmup);
+        var keyFetchesOk = keyFetches.PerKey == 1 && keyFetches.Accepted == keyFetches.Sent;
+        Target("key fetches per new keyId", $"{N(keyFetches.PerKey, "0.00")} fetches", keyFetches.PerKey, "1 fetch", "exactly 1", keyFetchesOk);
+        Detail($"{FirstContactKeys} new senders, {FirstContactPerKey} signed replies each sent at once ({keyFetches.Sent} in all, {keyFetches.Accepted} accepted), their actor documents answered after {FirstContactDelay.TotalMilliseconds:0} ms; FediLearn fetched them {keyFetches.Fetches} times");
+        pass &= keyFetchesOk;
         ServerLog(node);
         return pass;
     }
@@ -170,6 +175,26 @@ public sealed class InboxBenchmark(BenchOptions options)
     }
 
     private static long ExpectedRelayed(NodeInboxState state, long groupId) => state.Read(groupId).Replies;
+
+    private const int FirstContactKeys = 8;
+    private const int FirstContactPerKey = 16;
+    private static readonly TimeSpan FirstContactDelay = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// Concurrent first contact (performance.md, "Key fetches"): senders FediLearn has never seen, each sending
+    /// <see cref="FirstContactPerKey"/> replies at the same moment, while their server takes <see cref="FirstContactDelay"/>
+    /// to answer for the actor document. The requests waiting for one keyId should share one fetch.
+    /// </summary>
+    private async Task<(double PerKey, int Fetches, int Sent, int Accepted)> FirstContactAsync(
+        InboxPeers peers, SignedLoad load, string inbox, string post, string groupActor, CancellationToken ct)
+    {
+        var fresh = peers.CreateSenders(FirstContactKeys, firstIndex: _senders, answerDelay: FirstContactDelay);
+        var before = peers.Fetches.GetValueOrDefault("fedilearn");
+        var requests = SignedLoad.PreSign(fresh, inbox, FirstContactKeys * FirstContactPerKey, post, groupActor, "first-contact");
+        var run = await load.RunAsync(requests, FirstContactKeys * FirstContactPerKey, options.RunTimeout, ct);
+        var fetches = peers.Fetches.GetValueOrDefault("fedilearn") - before;
+        return (fetches / (double)FirstContactKeys, fetches, run.Sent, run.Accepted);
+    }
 
     private async Task WaitProcessedAsync(NodeInboxState state, long groupId, long relayed, NodeProcess node, CancellationToken ct)
     {

@@ -34,6 +34,7 @@ public sealed class InboxPeers : IAsyncDisposable
     private readonly HttpClient _fetch = new() { Timeout = TimeSpan.FromSeconds(10) };
     private readonly ConcurrentDictionary<string, Lazy<Task<(VerificationKey Key, string Owner)?>>> _keys = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _documents = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TimeSpan> _delays = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _fetchesByAgent = new(StringComparer.Ordinal);
     private long _bareAccepted;
 
@@ -69,18 +70,24 @@ public sealed class InboxPeers : IAsyncDisposable
         return peers;
     }
 
-    /// <summary><paramref name="count"/> senders spread over the actor ports (so over as many remote "servers"), keys made in parallel.</summary>
-    public RemoteSender[] CreateSenders(int count)
+    /// <summary>
+    /// <paramref name="count"/> senders spread over the actor ports (so over as many remote "servers"), keys made in
+    /// parallel, named from <paramref name="firstIndex"/> on. Their actor documents are answered after
+    /// <paramref name="answerDelay"/> (a remote server's usual latency, for first contacts that overlap).
+    /// </summary>
+    public RemoteSender[] CreateSenders(int count, int firstIndex = 0, TimeSpan answerDelay = default)
     {
         var senders = new RemoteSender[count];
-        Parallel.For(0, count, i =>
+        Parallel.For(0, count, n =>
         {
+            var i = firstIndex + n;
             var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
             var actorId = $"http://127.0.0.1:{ActorPorts[i % ActorPorts.Count]}/users/a{i}";
-            senders[i] = new RemoteSender(i, actorId, actorId + "#main-key", publicPem, privatePem, SigningKey.FromPem(actorId + "#main-key", privatePem));
+            senders[n] = new RemoteSender(i, actorId, actorId + "#main-key", publicPem, privatePem, SigningKey.FromPem(actorId + "#main-key", privatePem));
         });
         foreach (var s in senders)
         {
+            if (answerDelay > TimeSpan.Zero) _delays[new Uri(s.ActorId).AbsolutePath + "@" + new Uri(s.ActorId).Port] = answerDelay;
             _documents[new Uri(s.ActorId).AbsolutePath + "@" + new Uri(s.ActorId).Port] = JsonSerializer.Serialize(new Dictionary<string, object>
             {
                 ["@context"] = new[] { "https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1" },
@@ -105,7 +112,9 @@ public sealed class InboxPeers : IAsyncDisposable
             : agent.Contains("FediLearn", StringComparison.OrdinalIgnoreCase) ? "fedilearn"
             : agent.Length == 0 ? "bare" : agent;
         _fetchesByAgent.AddOrUpdate(who, 1, (_, n) => n + 1);
-        if (!_documents.TryGetValue(context.Request.Path.Value + "@" + context.Connection.LocalPort, out var json))
+        var key = context.Request.Path.Value + "@" + context.Connection.LocalPort;
+        if (_delays.TryGetValue(key, out var delay)) await Task.Delay(delay);
+        if (!_documents.TryGetValue(key, out var json))
         {
             context.Response.StatusCode = 404;
             return;

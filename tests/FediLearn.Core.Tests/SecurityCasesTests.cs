@@ -181,6 +181,63 @@ public class SecurityCasesTests : IAsyncLifetime
         Assert.Equal(before + 1, Server.Hits("/users/eve"));
     }
 
+    // ---- performance.md "Key fetches": one fetch per new keyId under concurrent first contact ----
+
+    /// <summary>
+    /// A new server's first burst: sixteen requests signed with one unknown key arrive while its document is still being
+    /// fetched (the server takes a second to answer). They share one fetch, and each is still verified on its own: the
+    /// four signed by another key under the same keyId are refused. Before KeyFetches every request fetched the document.
+    /// </summary>
+    [DbFact]
+    public async Task Concurrent_first_contact_fetches_the_key_once_and_still_verifies_each_request()
+    {
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var (forgerPrivate, _) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        var keyId = actor + "#main-key";
+        Server.Serve("/users/eve", Actor(actor, keyId, actor, publicPem));
+        Server.Delay = TimeSpan.FromSeconds(1);
+        var requests = Enumerable.Range(0, 16).Select(i => SignedPost(keyId, i % 4 == 3 ? forgerPrivate : privatePem, actor)).ToList();
+
+        var results = await Task.WhenAll(requests.Select(r => Task.Run(() => AuthenticateForInboxAsync(Node, r))));
+
+        Assert.Equal(1, Server.Hits("/users/eve"));
+        for (var i = 0; i < results.Length; i++)
+        {
+            if (i % 4 == 3)
+            {
+                Assert.False(results[i].Succeeded);
+                Assert.Equal(401, results[i].StatusCode);
+            }
+            else
+            {
+                Assert.True(results[i].Succeeded, results[i].Error);
+                Assert.Equal(actor, results[i].SignerUri);
+            }
+        }
+        Assert.Equal(1, await CachedActorsAsync(Node));
+    }
+
+    /// <summary>A fetch that fails reaches every request waiting for it; the next request after it fetches again.</summary>
+    [DbFact]
+    public async Task A_shared_key_fetch_that_fails_fails_each_waiting_request_and_the_next_one_fetches_again()
+    {
+        var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
+        var actor = Server.Url("/users/eve");
+        var keyId = actor + "#main-key";
+        Server.Delay = TimeSpan.FromSeconds(1); // nothing served yet: 404
+        var requests = Enumerable.Range(0, 8).Select(_ => SignedPost(keyId, privatePem, actor)).ToList();
+
+        var results = await Task.WhenAll(requests.Select(r => Task.Run(() => AuthenticateForInboxAsync(Node, r))));
+
+        Assert.All(results, r => Assert.Equal(401, r.StatusCode));
+        Assert.Equal(1, Server.Hits("/users/eve"));
+        Server.Delay = TimeSpan.Zero;
+        Server.Serve("/users/eve", Actor(actor, keyId, actor, publicPem));
+        Assert.True((await AuthenticateForInboxAsync(Node, SignedPost(keyId, privatePem, actor))).Succeeded);
+        Assert.Equal(2, Server.Hits("/users/eve"));
+    }
+
     // ---- case 9 on the inbox's path: keys that verified lately are held in memory (VerifiedKeyCache) ----
 
     [DbFact]
@@ -751,10 +808,16 @@ public class SecurityCasesTests : IAsyncLifetime
             return server;
         }
 
-        protected override Task HandleAsync(HttpContext context) =>
-            _documents.TryGetValue(context.Request.Path.Value ?? "/", out var json)
+        /// <summary>How long each answer waits before it is sent: a slow remote server.</summary>
+        public TimeSpan Delay { get; set; }
+
+        protected override async Task HandleAsync(HttpContext context)
+        {
+            if (Delay > TimeSpan.Zero) await Task.Delay(Delay);
+            await (_documents.TryGetValue(context.Request.Path.Value ?? "/", out var json)
                 ? Results.Text(json, "application/activity+json").ExecuteAsync(context)
-                : Results.NotFound().ExecuteAsync(context);
+                : Results.NotFound().ExecuteAsync(context));
+        }
     }
 }
 

@@ -28,11 +28,12 @@ public sealed record AuthenticationResult(int StatusCode, string? Error, RemoteA
 
 /// <summary>
 /// Who signed this request? Structural checks first (no network), then the domain block list (403 before any fetch),
-/// then the cached key, and exactly one refetch if it fails (key rotation, reference/signatures.md §1.3).
+/// then the cached key, and exactly one refetch if it fails (key rotation, reference/signatures.md §1.3). Requests that
+/// need the same keyId fetched at the same moment share one fetch (<see cref="KeyFetches"/>).
 /// </summary>
 public sealed class SignatureAuthenticator(
-    FediLearnDbContext db, RemoteActorResolver resolver, TimeProvider time, ParsedKeyCache parsedKeys, VerifiedKeyCache verifiedKeys,
-    ILogger<SignatureAuthenticator> logger)
+    FediLearnDbContext db, RemoteActorResolver resolver, KeyFetches keyFetches, TimeProvider time, ParsedKeyCache parsedKeys,
+    VerifiedKeyCache verifiedKeys, ILogger<SignatureAuthenticator> logger)
 {
     public Task<AuthenticationResult> AuthenticateAsync(SignedRequest request, CancellationToken ct) =>
         AuthenticateAsync(request, blocksCheckedLater: false, ct);
@@ -64,7 +65,7 @@ public sealed class SignatureAuthenticator(
         RemoteActor fresh;
         try
         {
-            fresh = await resolver.FetchByKeyIdAsync(check.KeyId, ct);
+            fresh = await keyFetches.FetchAsync(check.KeyId, ct);
         }
         catch (FetchException e)
         {
