@@ -26,6 +26,7 @@ catch (Exception e) when (ConfigurationCheck.Unreadable(e) is { } why)
 builder.WebHost.UseKestrelHttpsConfiguration();
 builder.Services.AddRouting();
 builder.Logging.AddEventSourceLogger();
+StartFailureLogging.Register(builder.Services); // the host's stack trace of a start failure Program.cs explains, at Debug
 if (ConfigurationCheck.Problems(builder.Configuration) is { Count: > 0 } problems)
 {
     foreach (var problem in problems) Console.Error.WriteLine($"Configuration error: {problem}");
@@ -101,6 +102,12 @@ await using (app)
     catch (Exception e) when (e is not OperationCanceledException)
     {
         Console.Error.WriteLine($"error: the server did not start: {StartFailure.Describe(e)}");
+        // The workers started before Kestrel failed. Stopped here, they end their first round before the container is
+        // disposed; left running, a round could log an ObjectDisposedException with its stack trace after the line above.
+        // Not app.StopAsync: it would log "Application is shutting down..." for an application that never ran.
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        foreach (var worker in app.Services.GetServices<IHostedService>().OfType<BackgroundService>())
+            await worker.StopAsync(patience.Token);
         return 1;
     }
     await app.WaitForShutdownAsync();

@@ -7,14 +7,19 @@ namespace FediLearn.Web;
 /// <summary>
 /// What an operator reads when Kestrel cannot start: an address already taken, a port the service user may not bind, an
 /// HTTPS certificate that is missing or unreadable. Without it the process aborts on an unhandled exception (exit 134 and a
-/// core dump); with it, one line and exit code 1, as for a wrong setting. The host has already logged the exception in full.
+/// core dump); with it, one line and exit code 1, as for a wrong setting. The host logs the exception before that line; for
+/// the failures this class explains, at Debug only (StartFailureLogging), so that the line is not preceded by its stack trace.
 /// </summary>
 public static class StartFailure
 {
-    public static string Describe(Exception exception)
+    public static string Describe(Exception exception) => Advice(exception) ?? Messages(Chain(exception).ToList());
+
+    /// <summary>Whether the exception is one of the failures below, which the one line says all there is to say about.</summary>
+    public static bool Explains(Exception exception) => Advice(exception) is not null;
+
+    private static string? Advice(Exception exception)
     {
         var chain = Chain(exception).ToList();
-        var message = string.Join(" ", chain.Select(e => e.Message.Trim()).Distinct().Take(2));
         if (chain.Any(e => e is AddressInUseException))
             return $"{chain[0].Message} Another program (or another FediLearn node) listens there: stop it, or choose another address with --urls or ASPNETCORE_URLS.";
         if (chain.OfType<SocketException>().Any(e => e.SocketErrorCode == SocketError.AccessDenied))
@@ -22,9 +27,11 @@ public static class StartFailure
         if (chain.Any(e => e is InvalidOperationException && e.Message.Contains("No server certificate", StringComparison.Ordinal)))
             return "an https:// address needs a certificate: set Kestrel:Certificates:Default:Path and KeyPath (PEM files), or listen on http:// behind a reverse proxy that terminates TLS (docs/configuration.md).";
         if (chain.Any(e => e is CryptographicException or FileNotFoundException or UnauthorizedAccessException))
-            return $"the HTTPS certificate could not be loaded ({message}): check Kestrel:Certificates:Default:Path and KeyPath (PEM files readable by the service user).";
-        return message;
+            return $"the HTTPS certificate could not be loaded ({Messages(chain)}): check Kestrel:Certificates:Default:Path and KeyPath (PEM files readable by the service user).";
+        return null;
     }
+
+    private static string Messages(List<Exception> chain) => string.Join(" ", chain.Select(e => e.Message.Trim()).Distinct().Take(2));
 
     private static IEnumerable<Exception> Chain(Exception exception)
     {
