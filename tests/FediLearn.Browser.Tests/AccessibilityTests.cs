@@ -37,7 +37,7 @@ public sealed class AccessibilityTests(ChromiumFixture chromium, ITestOutputHelp
         foreach (var path in new[] { "/", "/g/rust", session, prompt, "/g/rust/prompts", "/g/rust/sessions", "/g/nope", "/login" })
             await CheckAsync(visitor, path, problems);
         var promptId = prompt.Split('/').Last();
-        foreach (var path in new[] { "/workspace", "/workspace/rust", "/workspace/rust/settings", "/workspace/rust/new/session", $"/workspace/rust/prompts/{promptId}", $"/workspace/rust/items/{session.Split('/').Last()}/replies" })
+        foreach (var path in new[] { "/workspace", "/workspace/rust", "/workspace/rust/settings", "/workspace/rust/facilitators/ana/remove", "/workspace/rust/new/session", $"/workspace/rust/prompts/{promptId}", $"/workspace/rust/items/{session.Split('/').Last()}/replies" })
             await CheckAsync(ana, path, problems);
 
         Assert.True(problems.Count == 0, "axe found serious or critical violations:\n" + string.Join("\n", problems));

@@ -35,6 +35,7 @@ public static class HtmlLayout
         .notice { border-left: 4px solid var(--ok); background: var(--card); padding: .7rem 1rem; margin: 1rem 0; }
         button, .button { display: inline-block; font: inherit; font-weight: 600; padding: .55rem 1.1rem; margin-top: 1rem; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: var(--bg); cursor: pointer; text-decoration: none; min-height: 2.75rem; }
         button.secondary, .button.secondary { background: transparent; color: var(--accent); }
+        a.button { display: inline-flex; align-items: center; box-sizing: border-box; } /* a link that looks like a button: the same height, its text centred as in a button */
         button.link { background: none; border: none; color: var(--accent); padding: 0; margin: 0; min-height: 0; font-weight: 500; text-decoration: underline; }
         table { width: 100%; border-collapse: collapse; margin: 1rem 0; }
         th, td { text-align: left; padding: .45rem .4rem; border-bottom: 1px solid var(--line); vertical-align: top; }

@@ -8,8 +8,9 @@ namespace FediLearn.Web.Pages.Workspace.Groups;
 /// <summary>
 /// /workspace/{group}/settings: title, summary, icon, follow approval, posting policy, default timezone and archive
 /// date (GroupService.UpdateSettingsAsync, which tells followers' servers with Update{Group}); and who facilitates the
-/// group: the list, adding a local member by name, removing one (GroupService's facilitator methods, as the CLI's
-/// <c>facilitators add|list|remove</c>). A facilitator who removes themselves loses this page: they go to /workspace.
+/// group: the list and adding a local member by name (GroupService's facilitator methods, as the CLI's
+/// <c>facilitators add|list</c>). Each row's <em>Remove</em> leads to a confirmation page (RemoveFacilitatorModel), whose
+/// POST removes them and comes back here with the notice below.
 /// </summary>
 public sealed class SettingsModel(GroupService groups, MediaService media) : GroupPageModel
 {
@@ -27,7 +28,7 @@ public sealed class SettingsModel(GroupService groups, MediaService media) : Gro
 
     public bool Saved { get; private set; }
     public IReadOnlyList<FacilitatorView> Facilitators { get; private set; } = [];
-    /// <summary>After adding or removing a facilitator (from the query string, read by hand as the workspace does).</summary>
+    /// <summary>After adding or removing (on the confirmation page) a facilitator: from the query string, read by hand as the workspace does.</summary>
     public string? FacilitatorNotice { get; private set; }
     /// <summary>A facilitator form was refused: its errors show in the Facilitators section, not above the settings form.</summary>
     public bool FacilitatorFormFailed { get; private set; }
@@ -72,26 +73,6 @@ public sealed class SettingsModel(GroupService groups, MediaService media) : Gro
         return await FacilitatorFormFailedAsync(ct);
     }
 
-    public async Task<IActionResult> OnPostRemoveFacilitatorAsync(string? user, CancellationToken ct)
-    {
-        ModelState.Clear();
-        try
-        {
-            if (string.IsNullOrWhiteSpace(user)) throw new FediLearnException("choose a facilitator to remove");
-            await groups.RemoveFacilitatorAsync(Group.Name, user, ct);
-            // Without the facilitator role this page would answer 403 from now on; admins keep it. The fragment replaces
-            // the form's #facilitators, which the browser would otherwise carry over to the workspace's address.
-            if (Person?.Name == user && !User.IsInRole(UserService.AdminRole))
-                return Redirect($"/workspace?left={Uri.EscapeDataString(Group.Name)}#left");
-            return Redirect($"{Base}/settings?removed={Uri.EscapeDataString(user)}#facilitators");
-        }
-        catch (FediLearnException e)
-        {
-            ModelState.AddModelError("", WebMessage(e, user ?? ""));
-        }
-        return await FacilitatorFormFailedAsync(ct);
-    }
-
     private async Task<IActionResult> FacilitatorFormFailedAsync(CancellationToken ct)
     {
         FacilitatorFormFailed = true;
@@ -104,7 +85,7 @@ public sealed class SettingsModel(GroupService groups, MediaService media) : Gro
     /// A service refusal as a sentence, without the CLI command some end with in parentheses ("… (add one with: users
     /// add …)"): in the browser that advice is for someone else.
     /// </summary>
-    private static string WebMessage(FediLearnException e, string userName)
+    internal static string WebMessage(FediLearnException e, string userName)
     {
         var m = e.Message;
         var hint = m.LastIndexOf(" (", StringComparison.Ordinal);
