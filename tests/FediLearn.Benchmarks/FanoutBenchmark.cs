@@ -15,6 +15,11 @@ public sealed record FanoutRun(
     double DrainedMs, TimeSpan ServerCpu, TimeSpan OwnCpu, int Duplicates, int MaxInFlight, double PeakRssMb, double RssAfterMb,
     long Succeeded, long Failed, long Retried, int LongGaps, double LongGapMs, double RecordSpanMs, double MedianGapMs, double QueuedMs);
 
+/// <summary>One fan-out with slow and refusing peers: the healthy inboxes' figures, and what the others had seen by then and at the end.</summary>
+public sealed record SlowPeersRun(
+    double HealthySeconds, double HealthyPerSecond, double ReferencePerSecond, int SlowByLastHealthy, long RefusedAttemptsByLastHealthy,
+    double LastSlowMs, int SlowVerified, long RefusedAttempts, long RefusedOpen, long EarlierRefusedRetries, int MaxInFlight, int SlowMaxInFlight);
+
 public sealed record BenchOptions(bool Quick, int Runs, int SinkPorts, TimeSpan RunTimeout, TimeSpan RsaDuration);
 
 /// <summary>
@@ -33,6 +38,16 @@ public sealed class FanoutBenchmark(BenchOptions options)
     private readonly List<(string When, double Mb)> _memory = [];
     private double _quietOneSecondMb = double.NaN;
     private (int OneSecond, int Idle) _idleTrims;
+    private readonly List<SlowPeersRun> _slowPeers = [];
+
+    // Fan-out with slow peers (../shared/performance.md): 1,000 followers on 1,000 inboxes, 850 on the healthy sinks, 100 on
+    // slow hosts of their own (SlowPorts ports, SlowPorts inboxes each: every request verified, then answered after
+    // SlowDelay), 50 on ports where nothing listens (RefusedPorts ports): connection refused, retried by the node later.
+    private const int SlowPorts = 10;
+    private const int RefusedPorts = 5;
+    private static readonly TimeSpan SlowDelay = TimeSpan.FromSeconds(2);
+    private const string SlowGroup = "fanoutslow";
+    private const string RefusedPart = "/fanoutslow/refused/"; // refused jobs sit in retry backoff: left out of the queue checks
 
     public async Task<bool> RunAsync(CancellationToken ct)
     {
@@ -52,6 +67,8 @@ public sealed class FanoutBenchmark(BenchOptions options)
 
         var setup = Stopwatch.StartNew();
         await using var sinks = await SinkServer.StartAsync(options.SinkPorts);
+        await using var slowSinks = await SinkServer.StartAsync(SlowPorts, SlowDelay);
+        var refusedPorts = ClosedPorts(RefusedPorts);
         await using var node = await NodeProcess.StartAsync("bench", ct, new Dictionary<string, string>
         {
             ["FediLearn__Delivery__Concurrency"] = Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -66,7 +83,8 @@ public sealed class FanoutBenchmark(BenchOptions options)
         await MustAsync(node.CliWithInputAsync(Password + "\n", "users", "add", "ana", "--email", "ana@bench.example"));
         // The CLI verbs are separate processes (a few seconds each on a busy 2-core VM): run the independent ones together.
         var tokenTask = MustAsync(node.CliAsync("tokens", "add", "ana"));
-        await Task.WhenAll(scenarios.Append(warmup).Select(s => MustAsync(node.CliAsync("groups", "add", s.Group, "--title", s.Label, "--facilitator", "ana"))));
+        await Task.WhenAll(scenarios.Append(warmup).Select(s => MustAsync(node.CliAsync("groups", "add", s.Group, "--title", s.Label, "--facilitator", "ana")))
+            .Append(MustAsync(node.CliAsync("groups", "add", SlowGroup, "--title", "fan-out with slow peers", "--facilitator", "ana"))));
         var token = (await tokenTask).StdOut.Trim();
 
         using var api = new HttpClient { BaseAddress = node.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
@@ -86,6 +104,24 @@ public sealed class FanoutBenchmark(BenchOptions options)
             if (await sinks.GetKeyAsync(actorKeyId) is null) throw new InvalidOperationException($"sinks could not fetch {actorKeyId}");
             if (s == warmup) keyId = actorKeyId;
         }
+        // The slow-peers fan-out: followers in id order, every 20 of them 2 slow, 1 refused, 17 healthy (spread as real ones are).
+        var slowGroupId = db.GroupId(SlowGroup);
+        var slowInboxes = Enumerable.Range(0, 1_000).Select(n => (n % 20) switch
+        {
+            0 or 1 => $"http://127.0.0.1:{slowSinks.Ports[(n / 20 * 2 + n % 20) % SlowPorts]}/{SlowGroup}/slow/{n}",
+            2 => $"http://127.0.0.1:{refusedPorts[n / 20 % RefusedPorts]}{RefusedPart}{n}",
+            _ => $"http://127.0.0.1:{sinks.Ports[n % sinks.Ports.Count]}/{SlowGroup}/inbox/{n}",
+        }).ToList();
+        var slowCounts = (Healthy: slowInboxes.Count(i => i.Contains($"/{SlowGroup}/inbox/", StringComparison.Ordinal)),
+            Slow: slowInboxes.Count(i => i.Contains($"/{SlowGroup}/slow/", StringComparison.Ordinal)),
+            Refused: slowInboxes.Count(i => i.Contains(RefusedPart, StringComparison.Ordinal)));
+        db.SeedFollowers(slowGroupId, SlowGroup, slowInboxes.Count, slowInboxes);
+        var slowKeyId = await GroupKeyIdAsync(api, SlowGroup, ct);
+        if (await sinks.GetKeyAsync(slowKeyId) is null || await slowSinks.GetKeyAsync(slowKeyId) is null)
+            throw new InvalidOperationException($"sinks could not fetch {slowKeyId}");
+        Info($"slow peers: {slowCounts.Healthy} healthy inboxes on the {sinks.Ports.Count} sink ports, {slowCounts.Slow} slow on {SlowPorts} hosts of their own " +
+             $"(ports {string.Join(",", slowSinks.Ports)}, {slowCounts.Slow / SlowPorts} inboxes each, 202 after {N(SlowDelay.TotalSeconds)} s), " +
+             $"{slowCounts.Refused} refusing on {RefusedPorts} closed ports ({string.Join(",", refusedPorts)})");
         Info($"setup: {N(setup.Elapsed.TotalSeconds, "0.0")} s (seeding {N(scenarios.Sum(s => s.Followers))} followers directly in SQLite: {N(seeding.Elapsed.TotalMilliseconds)} ms, not measured)");
 
         // The bare client signs as the warm-up group does (same key size, same keyId shape, same verify work at the sinks).
@@ -133,6 +169,12 @@ public sealed class FanoutBenchmark(BenchOptions options)
                 }
                 Info($"round {round + 1}/{options.Runs} {s.Label}: FediLearn {N(_fanout[s][^1].PerSecond)}/s, bare {N(_bare[s][^1].PerSecond)}/s");
             }
+            // Last in the round: its slow jobs are waited for; its refused ones stay in retry backoff (not waited for).
+            var reference = _fanout[scenarios.Single(x => x.Group == "fanoutb")][^1].PerSecond;
+            var sp = await SlowPeersOnceAsync(node, api, db, sinks, slowSinks, slowGroupId, slowCounts, reference, round + 1, ct);
+            _slowPeers.Add(sp);
+            Info($"round {round + 1}/{options.Runs} slow peers: healthy {N(sp.HealthyPerSecond)}/s in {N(sp.HealthySeconds * 1000)} ms (all-healthy {N(reference)}/s), last slow 202 at {N(sp.LastSlowMs)} ms");
+            await Task.Delay(200, ct);
         }
 
         Console.WriteLine();
@@ -172,6 +214,7 @@ public sealed class FanoutBenchmark(BenchOptions options)
             Detail($"CPU per delivery: FediLearn server {N(serverCpu.Median)} µs ({serverCpu.Format()}); sinks alone {N(sinkCpu.Median)} µs; bare client + sinks {N(bareCpu.Median)} µs; one RSA sign {N(1e6 / one.Median)} µs");
             Detail($"outcome: {f.Sum(r => r.Succeeded)} succeeded, {f.Sum(r => r.Failed)} failed, {f.Sum(r => r.Retried)} retried, {f.Sum(r => r.Duplicates)} duplicate 2xx; bare failures {b.Sum(r => r.Failures)}");
         }
+        pass &= PrintSlowPeers(scenarios);
         var idle = _memory.Where(m => m.When.StartsWith("idle", StringComparison.Ordinal)).Max(m => m.Mb);
         Target("memory idle, fan-out node", $"{N(idle)} MB RSS", idle / 150, "150 MB", "≤ 150 MB", idle <= 150);
         Detail($"idle: just started {N(_memory[0].Mb)} MB; setup done, 1 s quiet {N(_quietOneSecondMb)} MB; {N(ProcessStats.IdleSettle.TotalSeconds)} s quiet {N(_memory[1].Mb)} MB (idle trims logged by then: {_idleTrims.OneSecond}, {_idleTrims.Idle})");
@@ -185,9 +228,83 @@ public sealed class FanoutBenchmark(BenchOptions options)
         return pass;
     }
 
+    private bool PrintSlowPeers(List<Scenario> scenarios)
+    {
+        var sp = _slowPeers;
+        var rate = Stat.Of(sp.Select(r => r.HealthyPerSecond));
+        var reference = Stat.Of(sp.Select(r => r.ReferencePerSecond));
+        var ratio = Stat.Of(sp.Select(r => r.HealthyPerSecond / r.ReferencePerSecond)); // paired within a round
+        var ok = ratio.Median >= 0.90;
+        Target($"fanout with slow peers (1,000 followers, 10 % answering after {N(SlowDelay.TotalSeconds)} s, 5 % refusing)", $"{N(rate.Median)} healthy deliveries/s",
+            ratio.Median, $"all-healthy 1,000 / 1,000 {N(reference.Median)}/s", "≥ 0.90", ok);
+        Detail($"{sp.Count} rounds, each last in its round; healthy deliveries/s {rate.Format()}; ratio to the same round's all-healthy 1,000 / 1,000 {ratio.Format("0.00")}; 850 healthy inboxes on {options.SinkPorts} ports, 100 slow on {SlowPorts} hosts ({100 / SlowPorts} each), 50 refusing on {RefusedPorts} closed ports");
+        Detail($"time from publish to the last healthy 202: {Stat.Of(sp.Select(r => r.HealthySeconds * 1000)).Format()} ms; by then, slow 202s seen {string.Join(", ", sp.Select(r => r.SlowByLastHealthy))} of 100, refused attempts recorded {string.Join(", ", sp.Select(r => r.RefusedAttemptsByLastHealthy))} of 50 (per round)");
+        Detail($"by the end of each round: slow 202s {string.Join(", ", sp.Select(r => r.SlowVerified))} of 100, last slow 202 at {string.Join(", ", sp.Select(r => N(r.LastSlowMs)))} ms; refused jobs: {string.Join(", ", sp.Select(r => r.RefusedAttempts))} attempt(s), {string.Join(", ", sp.Select(r => r.RefusedOpen))} left in retry backoff (not waited for)");
+        Detail($"max requests in flight at the healthy sinks {string.Join(", ", sp.Select(r => r.MaxInFlight))}, at the slow hosts {string.Join(", ", sp.Select(r => r.SlowMaxInFlight))} (all 10 together; cap 4 per host, {Concurrency} in total); retries of earlier rounds' refused jobs during a slow-peers fan-out: {string.Join(", ", sp.Select(r => r.EarlierRefusedRetries))}");
+        return ok;
+    }
+
+    private async Task<SlowPeersRun> SlowPeersOnceAsync(NodeProcess node, HttpClient api, NodeDatabase db, SinkServer sinks, SinkServer slowSinks, long groupId,
+        (int Healthy, int Slow, int Refused) counts, double reference, int round, CancellationToken ct)
+    {
+        if (db.OpenDeliveries(RefusedPart) != 0 || db.OpenFanouts() != 0)
+            throw new InvalidOperationException($"the queue is not empty before the slow-peers fan-out: {db.QueueSummary()}\n{Tail(node.Output)}");
+        var refusedBefore = db.AttemptsTo(RefusedPart);
+        var run = sinks.Arm(counts.Healthy);
+        var slowRun = slowSinks.Arm(counts.Slow);
+        var start = Stopwatch.GetTimestamp();
+        using (var content = new StringContent(JsonSerializer.Serialize(new { content = $"hello, round {round} with slow peers" }), Encoding.UTF8, "application/json"))
+        using (var response = await api.PostAsync($"api/groups/{SlowGroup}/posts", content, ct))
+        {
+            if ((int)response.StatusCode != 201)
+                throw new InvalidOperationException($"publish answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+        }
+        try
+        {
+            await run.Done.WaitAsync(options.RunTimeout, ct);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"slow peers: only {run.Distinct} of {counts.Healthy} healthy inboxes verified within {options.RunTimeout}.\n{Tail(node.Output)}");
+        }
+        var slowByThen = slowRun.Distinct;
+        var (activityId, _) = db.LatestActivity(groupId);
+        var refusedByThen = db.DeliveriesTo(activityId, RefusedPart).Attempts;
+        var healthySeconds = Stopwatch.GetElapsedTime(start, run.Last).TotalSeconds;
+        sinks.Disarm();
+        // Outside the timed window: the slow hosts' 202s (so that none of their jobs runs into the next measurement), then
+        // every job of this activity recorded except the refused ones, which wait for their retry.
+        try
+        {
+            await slowRun.Done.WaitAsync(TimeSpan.FromSeconds(60), ct);
+        }
+        catch (TimeoutException)
+        {
+            Info($"slow peers: only {slowRun.Distinct} of {counts.Slow} slow inboxes answered within 60 s");
+        }
+        slowSinks.Disarm();
+        var drainDeadline = Stopwatch.GetTimestamp() + 60 * Stopwatch.Frequency;
+        while ((db.OpenDeliveries(RefusedPart) > 0 || db.DeliveriesTo(activityId, RefusedPart).Attempts < counts.Refused) && Stopwatch.GetTimestamp() < drainDeadline)
+            await Task.Delay(10, ct);
+        var refused = db.DeliveriesTo(activityId, RefusedPart);
+        return new SlowPeersRun(healthySeconds, counts.Healthy / healthySeconds, reference, slowByThen, refusedByThen,
+            slowRun.Distinct == counts.Slow ? Stopwatch.GetElapsedTime(start, slowRun.Last).TotalMilliseconds : double.NaN,
+            slowRun.Distinct, refused.Attempts, refused.Open, db.AttemptsTo(RefusedPart) - refusedBefore - refused.Attempts, run.MaxInFlight, slowRun.MaxInFlight);
+    }
+
+    /// <summary>Ports on 127.0.0.1 where nothing listens: each bound by the system, noted, closed (connections to them are refused).</summary>
+    private static int[] ClosedPorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0)).ToList();
+        foreach (var l in listeners) l.Start();
+        var ports = listeners.Select(l => ((System.Net.IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        foreach (var l in listeners) l.Stop();
+        return ports;
+    }
+
     private async Task<FanoutRun> FanoutOnceAsync(NodeProcess node, HttpClient api, NodeDatabase db, int pid, SinkServer sinks, Scenario s, long groupId, int round, CancellationToken ct)
     {
-        if (db.OpenDeliveries() != 0 || db.OpenFanouts() != 0)
+        if (db.OpenDeliveries(RefusedPart) != 0 || db.OpenFanouts() != 0)
             throw new InvalidOperationException($"the queue is not empty before a fan-out: {db.QueueSummary()}\n{Tail(node.Output)}");
         var run = sinks.Arm(s.Inboxes);
         var serverCpu0 = ProcessStats.CpuTime(pid);
@@ -225,7 +342,7 @@ public sealed class FanoutBenchmark(BenchOptions options)
 
         // Outside the timed window: wait for the node to record every job, then read its own timeline.
         var drainDeadline = Stopwatch.GetTimestamp() + 60 * Stopwatch.Frequency;
-        while (db.OpenDeliveries() > 0 && Stopwatch.GetTimestamp() < drainDeadline) await Task.Delay(10, ct);
+        while (db.OpenDeliveries(RefusedPart) > 0 && Stopwatch.GetTimestamp() < drainDeadline) await Task.Delay(10, ct);
         var drainedMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         var serverCpu = ProcessStats.CpuTime(pid) - serverCpu0;
         await sampling.CancelAsync();

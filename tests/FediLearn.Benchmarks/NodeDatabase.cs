@@ -118,6 +118,26 @@ public sealed class NodeDatabase(string dataPath) : IDisposable
 
     public long OpenDeliveries() => Scalar<long>("SELECT COUNT(*) FROM delivery_jobs WHERE state IN (0, 1)");
 
+    /// <summary>Open delivery jobs whose inbox does not contain <paramref name="exceptInboxPart"/> (jobs left in retry backoff on purpose).</summary>
+    public long OpenDeliveries(string exceptInboxPart) =>
+        Scalar<long>("SELECT COUNT(*) FROM delivery_jobs WHERE state IN (0, 1) AND instr(inbox, $x) = 0", ("$x", exceptInboxPart));
+
+    /// <summary>Delivery jobs of one activity whose inbox contains <paramref name="inboxPart"/>: count, attempts made, still open (pending or running).</summary>
+    public (long Jobs, long Attempts, long Open) DeliveriesTo(long activityId, string inboxPart)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*), COALESCE(SUM(attempts), 0), COALESCE(SUM(state IN (0, 1)), 0) FROM delivery_jobs WHERE activity_id = $a AND instr(inbox, $x) > 0";
+        cmd.Parameters.AddWithValue("$a", activityId);
+        cmd.Parameters.AddWithValue("$x", inboxPart);
+        using var reader = cmd.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+    }
+
+    /// <summary>Attempts made so far on every job whose inbox contains <paramref name="inboxPart"/> (all activities).</summary>
+    public long AttemptsTo(string inboxPart) =>
+        Scalar<long>("SELECT COALESCE(SUM(attempts), 0) FROM delivery_jobs WHERE instr(inbox, $x) > 0", ("$x", inboxPart));
+
     /// <summary>Job counts by queue, state and last error (for error messages).</summary>
     public string QueueSummary()
     {

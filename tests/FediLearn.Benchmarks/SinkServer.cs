@@ -31,7 +31,12 @@ public sealed class SinkServer : IAsyncDisposable
     private long _rejected;
     private long _keyFetches;
 
-    private SinkServer(WebApplication app) => _app = app;
+    private readonly TimeSpan _delay;
+
+    private SinkServer(WebApplication app, TimeSpan delay) => (_app, _delay) = (app, delay);
+
+    /// <summary>How long every verified request waits before its 202 (zero: answered at once; a slow peer otherwise).</summary>
+    public TimeSpan Delay => _delay;
 
     public IReadOnlyList<int> Ports { get; private set; } = [];
 
@@ -41,7 +46,8 @@ public sealed class SinkServer : IAsyncDisposable
     /// <summary>Actor documents fetched for keys since start (each keyId once).</summary>
     public long KeyFetches => Interlocked.Read(ref _keyFetches);
 
-    public static async Task<SinkServer> StartAsync(int portCount)
+    /// <param name="delay">A slow remote server: each request is verified, then answered 202 only after this delay.</param>
+    public static async Task<SinkServer> StartAsync(int portCount, TimeSpan delay = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -51,7 +57,7 @@ public sealed class SinkServer : IAsyncDisposable
             for (var i = 0; i < portCount; i++) kestrel.Listen(IPAddress.Loopback, 0);
         });
         var app = builder.Build();
-        var sink = new SinkServer(app);
+        var sink = new SinkServer(app, delay);
         app.MapPost("/{**path}", (Delegate)((HttpContext c) => sink.ReceiveAsync(c)));
         await app.StartAsync();
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
@@ -125,6 +131,7 @@ public sealed class SinkServer : IAsyncDisposable
                 Reject(context, 401);
                 return;
             }
+            if (_delay > TimeSpan.Zero) await Task.Delay(_delay, context.RequestAborted);
             run?.Verified(context.Request.Path.Value ?? "");
             context.Response.StatusCode = 202;
         }
