@@ -5,7 +5,11 @@ namespace FediLearn.Web.Html;
 /// <summary>The page shell for server-rendered HTML: readable, no JavaScript, fine on a phone. Every value is encoded by the caller with <see cref="E"/>.</summary>
 public static class HtmlLayout
 {
-    /// <summary>The one stylesheet: inlined by <see cref="Page"/> and by the Razor layout (Pages/Shared/_Layout.cshtml), so both look alike.</summary>
+    /// <summary>
+    /// The one stylesheet: inlined by <see cref="Page"/> and by the Razor layout (Pages/Shared/_Layout.cshtml), so both look
+    /// alike. No comments inside it: they would be sent with every page. (<c>a.button</c>: a link styled as a button gets a
+    /// button's height and its text centred.)
+    /// </summary>
     public const string Css = """
         :root { color-scheme: light dark; --fg:#1d1d1f; --bg:#fbfaf7; --muted:#5b5b60; --accent:#1f5f8b; --card:#ffffff; --line:#dedad2; --error:#b00020; --ok:#1b6e3a; }
         @media (prefers-color-scheme: dark) { :root { --fg:#ecebe8; --bg:#17181a; --muted:#a9a9ad; --accent:#8cc4ee; --card:#212225; --line:#3a3b3f; --error:#ff8a8a; --ok:#7fd49b; } }
@@ -35,7 +39,7 @@ public static class HtmlLayout
         .notice { border-left: 4px solid var(--ok); background: var(--card); padding: .7rem 1rem; margin: 1rem 0; }
         button, .button { display: inline-block; font: inherit; font-weight: 600; padding: .55rem 1.1rem; margin-top: 1rem; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: var(--bg); cursor: pointer; text-decoration: none; min-height: 2.75rem; }
         button.secondary, .button.secondary { background: transparent; color: var(--accent); }
-        a.button { display: inline-flex; align-items: center; box-sizing: border-box; } /* a link that looks like a button: the same height, its text centred as in a button */
+        a.button { display: inline-flex; align-items: center; box-sizing: border-box; }
         button.link { background: none; border: none; color: var(--accent); padding: 0; margin: 0; min-height: 0; font-weight: 500; text-decoration: underline; }
         table { width: 100%; border-collapse: collapse; margin: 1rem 0; }
         th, td { text-align: left; padding: .45rem .4rem; border-bottom: 1px solid var(--line); vertical-align: top; }
