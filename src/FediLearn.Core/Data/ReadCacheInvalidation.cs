@@ -108,6 +108,16 @@ public sealed class ReadCacheInvalidation(ReadCache cache, ThreadPageCache threa
         return ValueTask.FromResult(result);
     }
 
+    // A reader outside a transaction (SaveChanges' lone DELETE … RETURNING, an UPDATE … RETURNING claim) commits when its
+    // statement completes, which is after ReaderExecuted: a page rendered in between read the old rows under the new
+    // generation and stayed cached (ReadCacheCommitTests). EF closes the reader before it asks here, so this emptying
+    // comes after the commit.
+    public override InterceptionResult DataReaderDisposing(DbCommand command, DataReaderDisposingEventData eventData, InterceptionResult result)
+    {
+        if (command.Transaction is null) Executed(command);
+        return result;
+    }
+
     private void Committed(DbTransaction transaction)
     {
         if (!Dirty.TryGetValue(transaction, out var marked)) return;
