@@ -1,10 +1,14 @@
+using System.Diagnostics;
 using FediLearn.Testing;
 using Newtonsoft.Json.Linq;
 using static FediLearn.Web.Tests.TestHelpers;
 
 namespace FediLearn.Web.Tests;
 
-/// <summary>Issue 6, item 4: a slow server cannot starve deliveries to others (Delivery:PerHostConcurrency).</summary>
+/// <summary>
+/// Issue 6, item 4: a slow server cannot starve deliveries to others (Delivery:PerHostConcurrency); and issue 7's "fan-out
+/// with slow peers": several slow servers together cannot either.
+/// </summary>
 public sealed class PerHostDeliveryTests
 {
     [Fact]
@@ -38,5 +42,57 @@ public sealed class PerHostDeliveryTests
         Assert.Equal(posts.Count, slow.Received.Count(r => r.Activity.Value<string>("type") == "Create")); // each once: waiting cost no retry
         var list = (await a.Node.CliAsync("deliveries", "list").MustAsync()).StdOut;
         Assert.Contains(" 0 failed,", list); // the summary line: nothing failed on the way
+    }
+
+    /// <summary>
+    /// Three slow servers may hold two slots each, more than the four there are. Until the delivery worker moved requests
+    /// that stay unanswered out of their slots (SlowRequests), they took all four between them and the healthy server's
+    /// posts waited six seconds for them. Each slow server still never gets more than its two at once, and every post once.
+    /// </summary>
+    [Fact]
+    public async Task Several_slow_servers_together_do_not_keep_a_healthy_one_waiting()
+    {
+        await using var a = await PublishingNode.StartAsync("slow-many", new Dictionary<string, string>
+        {
+            ["FediLearn:Delivery:Concurrency"] = "4",
+            ["FediLearn:Delivery:PerHostConcurrency"] = "2",
+        });
+        var slow = new List<FakeRemoteServer>();
+        try
+        {
+            for (var i = 0; i < 3; i++) slow.Add(await FakeRemoteServer.StartAsync());
+            await using var fast = await FakeRemoteServer.StartAsync();
+            foreach (var peer in slow.Append(fast)) // the healthy server follows last: its job comes last in every post's batch
+            {
+                (await peer.SendAsync($"{a.Group}/inbox", peer.Follow(a.Group))).Dispose();
+                await peer.WaitForAsync(r => r.Activity.Value<string>("type") == "Accept", TimeSpan.FromSeconds(30));
+            }
+            foreach (var peer in slow) peer.InboxDelay = TimeSpan.FromSeconds(6);
+
+            var clock = Stopwatch.StartNew();
+            var posts = new List<string>();
+            for (var i = 1; i <= 4; i++)
+                posts.Add((await a.PublishAsync("posts", new { content = $"Week {i}" })).Value<string>("id")!);
+            static bool CreateOf(ReceivedRequest r, string id) => r.Activity.Value<string>("type") == "Create" && r.Activity["object"]?.Value<string>("id") == id;
+
+            foreach (var id in posts) await fast.WaitForAsync(r => CreateOf(r, id), TimeSpan.FromSeconds(30));
+            var healthy = clock.Elapsed;
+            Assert.True(healthy < TimeSpan.FromSeconds(4), $"the healthy server got its {posts.Count} posts after {healthy.TotalSeconds:0.0} s: it waited for the slow ones");
+
+            foreach (var peer in slow)
+                foreach (var id in posts)
+                    await peer.WaitForAsync(r => CreateOf(r, id), TimeSpan.FromSeconds(120));
+            foreach (var peer in slow)
+            {
+                Assert.InRange(peer.MaxConcurrentInbox, 1, 2); // never more than its share, though its requests left their slots
+                Assert.Equal(posts.Count, peer.Received.Count(r => r.Activity.Value<string>("type") == "Create")); // each once
+            }
+            var list = (await a.Node.CliAsync("deliveries", "list").MustAsync()).StdOut;
+            Assert.Contains(" 0 failed,", list);
+        }
+        finally
+        {
+            foreach (var peer in slow) await peer.DisposeAsync();
+        }
     }
 }

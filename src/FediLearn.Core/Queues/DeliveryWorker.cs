@@ -20,6 +20,15 @@ namespace FediLearn.Core.Queues;
 /// final failure, or a dead host. One writer keeps SQLite free of lock contention; first contacts with a host insert its
 /// remote_hosts row unless another process already did. State lives only in the database, so a restart loses nothing (claimed jobs are released or their lease
 /// runs out).
+/// <para>
+/// Slow servers do not keep the others waiting (performance.md, "Fan-out with slow peers"). A request still unanswered
+/// after several times the usual response time (<see cref="SlowRequests"/>) leaves its sending slot and finishes on the
+/// side, so that slot sends to the next host; its host keeps the request counted against
+/// <see cref="DeliveryOptions.PerHostConcurrency"/> until it answers, and while it has one there its next requests go
+/// there at once. At most <see cref="MaxAside"/> requests wait on the side. Before this, ten
+/// hosts answering after 2 s took all sixteen slots between them and a fan-out's healthy followers waited for them
+/// (0.03-0.05 of the all-healthy rate).
+/// </para>
 /// </summary>
 public sealed class DeliveryWorker(
     IServiceScopeFactory scopes, FederationHttp http, LocalKeyStore keys, DeliverySignal signal,
@@ -51,6 +60,16 @@ public sealed class DeliveryWorker(
 
     private readonly ConcurrentDictionary<string, int> _hostInFlight = new();
 
+    // Requests moved out of the sending slots because their server is slow (SendLoopAsync), in all and per host, and the
+    // tasks finishing them (awaited at shutdown, before the outcomes channel closes).
+    private readonly ConcurrentDictionary<string, int> _hostAside = new();
+    private readonly ConcurrentDictionary<long, Task> _asideTasks = new();
+    private readonly SlowRequests _slow = new();
+    private int _aside;
+
+    /// <summary>Requests that may wait on the side at once; beyond that a slow request keeps its slot, as before.</summary>
+    private int MaxAside => _options.Concurrency * 4;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await RecoverAsync(stoppingToken);
@@ -66,6 +85,7 @@ public sealed class DeliveryWorker(
         {
             work.Writer.TryComplete();
             await Task.WhenAll(senders).ContinueWith(_ => { }, TaskScheduler.Default);
+            await Task.WhenAll(_asideTasks.Values).ContinueWith(_ => { }, TaskScheduler.Default);
             outcomes.Writer.TryComplete();
             await recorder.ContinueWith(_ => { }, TaskScheduler.Default);
         }
@@ -90,7 +110,9 @@ public sealed class DeliveryWorker(
     private async Task ClaimLoopAsync(ChannelWriter<Work> work, ChannelWriter<Outcome> outcomes, CancellationToken ct)
     {
         var deferred = new List<(Work Job, long Since)>();
-        var maxDeferred = _options.Concurrency * 2;
+        // Room for every slow host's jobs beyond its share (ten slow hosts with ten followers each leave sixty here):
+        // claims stop while the list is full, and a shorter one kept the other hosts' jobs in the queue behind them.
+        var maxDeferred = _options.Concurrency * 8;
         long nextClaimAt = 0; // while jobs wait here, an empty queue is asked again only after PollInterval or a Notify
         while (!ct.IsCancellationRequested)
         {
@@ -182,22 +204,98 @@ public sealed class DeliveryWorker(
                 _hostInFlight.AddOrUpdate(job.Host, 0, (_, n) => Math.Max(0, n - 1));
                 continue;
             }
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var delivery = DeliverOrFailAsync(job, ct);
+            // A host with a request on the side already is slow now: its next one goes there at once, not after the wait.
+            if (!delivery.IsCompleted && await IsSlowAsync(delivery, HasAside(job.Host) ? TimeSpan.Zero : _slow.SlowAfter)
+                && TryMoveAside(job, delivery, started, outcomes))
+                continue;
             try
             {
-                var outcome = await DeliverAsync(job, ct);
+                var outcome = await delivery;
+                if (outcome is { Status: not null }) _slow.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started));
                 if (outcome is not null) await outcomes.WriteAsync(outcome, CancellationToken.None);
-            }
-            catch (Exception e)
-            {
-                logger.LogError(e, "Delivery {Id} failed unexpectedly", job.Id);
-                await outcomes.WriteAsync(new Outcome(job, null, e.Message, null, false), CancellationToken.None);
             }
             finally
             {
-                _hostInFlight.AddOrUpdate(job.Host, 0, (_, n) => Math.Max(0, n - 1));
-                // Exactly at the crossing, so the claimer is woken once per batch, not once per delivery.
-                if (Interlocked.Decrement(ref _inFlight) == _options.Concurrency) signal.Signal.Notify();
+                ReleaseHostSlot(job.Host);
+                ReleaseSendingSlot();
             }
+        }
+    }
+
+    /// <summary>Whether the request is still unanswered after <paramref name="slowAfter"/>.</summary>
+    private async Task<bool> IsSlowAsync(Task<Outcome?> delivery, TimeSpan slowAfter)
+    {
+        if (Volatile.Read(ref _aside) >= MaxAside) return false;
+        try
+        {
+            await delivery.WaitAsync(slowAfter);
+            return false;
+        }
+        catch (TimeoutException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Lets the request finish on the side: its sending slot goes to the next job now, its host's slot when it is
+    /// answered. False when <see cref="MaxAside"/> requests wait already.
+    /// </summary>
+    private bool TryMoveAside(Work job, Task<Outcome?> delivery, long started, ChannelWriter<Outcome> outcomes)
+    {
+        if (Interlocked.Increment(ref _aside) > MaxAside)
+        {
+            Interlocked.Decrement(ref _aside);
+            return false;
+        }
+        _hostAside.AddOrUpdate(job.Host, 1, (_, n) => n + 1);
+        var finishing = FinishAsideAsync(job, delivery, started, outcomes);
+        _asideTasks[job.Id] = finishing;
+        if (finishing.IsCompleted) _asideTasks.TryRemove(job.Id, out _); // answered meanwhile: its own removal came first
+        ReleaseSendingSlot();
+        return true;
+    }
+
+    private async Task FinishAsideAsync(Work job, Task<Outcome?> delivery, long started, ChannelWriter<Outcome> outcomes)
+    {
+        try
+        {
+            var outcome = await delivery;
+            if (outcome is { Status: not null }) _slow.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            if (outcome is not null) await outcomes.WriteAsync(outcome, CancellationToken.None);
+        }
+        finally
+        {
+            _hostAside.AddOrUpdate(job.Host, 0, (_, n) => Math.Max(0, n - 1));
+            ReleaseHostSlot(job.Host);
+            Interlocked.Decrement(ref _aside);
+            _asideTasks.TryRemove(job.Id, out _);
+        }
+    }
+
+    private bool HasAside(string host) => _hostAside.TryGetValue(host, out var n) && n > 0;
+
+    private void ReleaseHostSlot(string host) => _hostInFlight.AddOrUpdate(host, 0, (_, n) => Math.Max(0, n - 1));
+
+    // Exactly at the crossing, so the claimer is woken once per batch, not once per delivery.
+    private void ReleaseSendingSlot()
+    {
+        if (Interlocked.Decrement(ref _inFlight) == _options.Concurrency) signal.Signal.Notify();
+    }
+
+    /// <summary><see cref="DeliverAsync"/>, with an unexpected exception turned into a failed outcome (retried later).</summary>
+    private async Task<Outcome?> DeliverOrFailAsync(Work job, CancellationToken ct)
+    {
+        try
+        {
+            return await DeliverAsync(job, ct);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Delivery {Id} failed unexpectedly", job.Id);
+            return new Outcome(job, null, e.Message, null, false);
         }
     }
 
