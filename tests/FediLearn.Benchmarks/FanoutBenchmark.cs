@@ -18,7 +18,7 @@ public sealed record FanoutRun(
 /// <summary>One fan-out with slow and refusing peers: the healthy inboxes' figures, and what the others had seen by then and at the end.</summary>
 public sealed record SlowPeersRun(
     double HealthySeconds, double HealthyPerSecond, double ReferencePerSecond, int SlowByLastHealthy, long RefusedAttemptsByLastHealthy,
-    double LastSlowMs, int SlowVerified, long RefusedAttempts, long RefusedOpen, long EarlierRefusedRetries, int MaxInFlight, int SlowMaxInFlight);
+    double LastSlowMs, int SlowVerified, long RefusedAttempts, long RefusedOpen, long RefusedNotSent, long EarlierRefusedRetries, int MaxInFlight, int SlowMaxInFlight);
 
 public sealed record BenchOptions(bool Quick, int Runs, int SinkPorts, TimeSpan RunTimeout, TimeSpan RsaDuration);
 
@@ -73,6 +73,10 @@ public sealed class FanoutBenchmark(BenchOptions options)
         await using var node = await NodeProcess.StartAsync("bench", ct, new Dictionary<string, string>
         {
             ["FediLearn__Delivery__Concurrency"] = Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // The server's own retry delays, not the tests' 1-5 s (NodeProcess): with those, the refused jobs of earlier
+            // rounds were retried every few seconds, each retry signed, and some landed in later rounds' timed windows.
+            ["FediLearn__Delivery__RetryBaseDelay"] = "00:00:30",
+            ["FediLearn__Delivery__MaxRetryDelay"] = "06:00:00",
             ["Logging__LogLevel__Default"] = "Warning",
             [ProcessStats.TrimLogging.Key] = ProcessStats.TrimLogging.Value,
             ["Logging__LogLevel__FediLearn.Core.Queues.FanoutWorker"] = "Information", // one line per fan-out: its time to queue the jobs
@@ -243,7 +247,7 @@ public sealed class FanoutBenchmark(BenchOptions options)
             ratio.Median, $"all-healthy 1,000 / 1,000 {N(reference.Median)}/s", "≥ 0.90", ok);
         Detail($"{sp.Count} rounds, each last in its round; healthy deliveries/s {rate.Format()}; ratio to the same round's all-healthy 1,000 / 1,000 {ratio.Format("0.00")}; {healthy} healthy inboxes on {options.SinkPorts} ports, {slow} slow on {SlowPorts} hosts ({slow / SlowPorts} each), {refused} refusing on {RefusedPorts} closed ports");
         Detail($"time from publish to the last healthy 202: {Stat.Of(sp.Select(r => r.HealthySeconds * 1000)).Format()} ms; by then, slow 202s seen {string.Join(", ", sp.Select(r => r.SlowByLastHealthy))} of {slow}, refused attempts recorded {string.Join(", ", sp.Select(r => r.RefusedAttemptsByLastHealthy))} of {refused} (per round)");
-        Detail($"by the end of each round: slow 202s {string.Join(", ", sp.Select(r => r.SlowVerified))} of {slow}, last slow 202 at {string.Join(", ", sp.Select(r => N(r.LastSlowMs)))} ms; refused jobs: {string.Join(", ", sp.Select(r => r.RefusedAttempts))} attempt(s), {string.Join(", ", sp.Select(r => r.RefusedOpen))} left in retry backoff (not waited for)");
+        Detail($"by the end of each round: slow 202s {string.Join(", ", sp.Select(r => r.SlowVerified))} of {slow}, last slow 202 at {string.Join(", ", sp.Select(r => N(r.LastSlowMs)))} ms; refused jobs: {string.Join(", ", sp.Select(r => r.RefusedAttempts))} attempt(s), {string.Join(", ", sp.Select(r => r.RefusedOpen))} left in retry backoff (not waited for), of which not signed or sent (their host had just refused a connection) {string.Join(", ", sp.Select(r => r.RefusedNotSent))}");
         Detail($"max requests in flight at the healthy sinks {string.Join(", ", sp.Select(r => r.MaxInFlight))}, at the slow hosts {string.Join(", ", sp.Select(r => r.SlowMaxInFlight))} (all {SlowPorts} together; cap 4 per host, {Concurrency} slots in total as the benchmark sets them); retries of earlier rounds' refused jobs during a slow-peers fan-out: {string.Join(", ", sp.Select(r => r.EarlierRefusedRetries))}");
         return ok;
     }
@@ -293,7 +297,7 @@ public sealed class FanoutBenchmark(BenchOptions options)
         var refused = db.DeliveriesTo(activityId, RefusedPart);
         return new SlowPeersRun(healthySeconds, counts.Healthy / healthySeconds, reference, slowByThen, refusedByThen,
             slowRun.Distinct == counts.Slow ? Stopwatch.GetElapsedTime(start, slowRun.Last).TotalMilliseconds : double.NaN,
-            slowRun.Distinct, refused.Attempts, refused.Open, db.AttemptsTo(RefusedPart) - refusedBefore - refused.Attempts, run.MaxInFlight, slowRun.MaxInFlight);
+            slowRun.Distinct, refused.Attempts, refused.Open, db.NotSentTo(activityId, RefusedPart), db.AttemptsTo(RefusedPart) - refusedBefore - refused.Attempts, run.MaxInFlight, slowRun.MaxInFlight);
     }
 
     /// <summary>Ports on 127.0.0.1 where nothing listens: each bound by the system, noted, closed (connections to them are refused).</summary>

@@ -134,6 +134,14 @@ public sealed class NodeDatabase(string dataPath) : IDisposable
         return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
     }
 
+    /// <summary>
+    /// Jobs of the activity to inboxes containing <paramref name="inboxPart"/> whose last attempt was not sent because their
+    /// host had just refused a connection (the delivery worker's UnreachableHosts: no signature, no connection).
+    /// </summary>
+    public long NotSentTo(long activityId, string inboxPart) =>
+        Scalar<long>("SELECT COUNT(*) FROM delivery_jobs WHERE activity_id = $a AND instr(inbox, $x) > 0 AND last_error LIKE 'not sent:%'",
+            ("$a", activityId), ("$x", inboxPart));
+
     /// <summary>Attempts made so far on every job whose inbox contains <paramref name="inboxPart"/> (all activities).</summary>
     public long AttemptsTo(string inboxPart) =>
         Scalar<long>("SELECT COALESCE(SUM(attempts), 0) FROM delivery_jobs WHERE instr(inbox, $x) > 0", ("$x", inboxPart));

@@ -55,11 +55,12 @@ public sealed class FakeRemoteServer : IAsyncDisposable
     private int _open;
     private int _maxOpen;
 
-    public static async Task<FakeRemoteServer> StartAsync()
+    /// <summary>Starts on a free port, or on <paramref name="port"/> (a server coming back where a stopped one was).</summary>
+    public static async Task<FakeRemoteServer> StartAsync(int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var app = builder.Build();
         var (privatePem, publicPem) = KeyGenerator.NewRsa2048();
         var server = new FakeRemoteServer(app, privatePem, publicPem);

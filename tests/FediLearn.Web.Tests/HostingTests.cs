@@ -59,6 +59,7 @@ public sealed class HostingTests
     [InlineData("taken", "address already in use. Another program")]
     [InlineData("no certificate", "an https:// address needs a certificate: set Kestrel:Certificates:Default:Path")]
     [InlineData("missing certificate", "the HTTPS certificate could not be loaded (Could not find file")]
+    [InlineData("no scheme", "is not an address to listen on: write it with its scheme, as in http://127.0.0.1:")]
     public async Task A_server_that_cannot_listen_says_why_in_one_line(string problem, string expected)
     {
         using var holder = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
@@ -68,7 +69,12 @@ public sealed class HostingTests
         var settings = new Dictionary<string, string>
         {
             ["FediLearn__DataPath"] = dataPath,
-            ["ASPNETCORE_URLS"] = problem == "taken" ? $"http://127.0.0.1:{held}" : $"https://127.0.0.1:{NodeProcess.FreePort()}",
+            ["ASPNETCORE_URLS"] = problem switch
+            {
+                "taken" => $"http://127.0.0.1:{held}",
+                "no scheme" => $"127.0.0.1:{NodeProcess.FreePort()}",
+                _ => $"https://127.0.0.1:{NodeProcess.FreePort()}",
+            },
         };
         if (problem == "missing certificate")
             settings["Kestrel__Certificates__Default__Path"] = Path.Combine(dataPath, "absent.pem");

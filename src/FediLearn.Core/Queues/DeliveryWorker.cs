@@ -65,6 +65,7 @@ public sealed class DeliveryWorker(
     private readonly ConcurrentDictionary<string, int> _hostAside = new();
     private readonly ConcurrentDictionary<long, Task> _asideTasks = new();
     private readonly SlowRequests _slow = new();
+    private readonly UnreachableHosts _unreachable = new(time, options.Value.Delivery.RetryBaseDelay);
     private int _aside;
 
     /// <summary>Requests that may wait on the side at once; beyond that a slow request keeps its slot, as before.</summary>
@@ -319,6 +320,7 @@ public sealed class DeliveryWorker(
     private async Task<Outcome?> DeliverAsync(Work job, CancellationToken ct)
     {
         if (_deadHosts.Contains(job.Host)) return new Outcome(job, null, null, null, HostDead: true);
+        if (_unreachable.WhyNotNow(job.Host) is { } notNow) return new Outcome(job, null, notNow, null, false);
         try
         {
             var (actorId, body) = await _activities.GetAsync(job.ActivityId, scopes, ct);
@@ -327,12 +329,14 @@ public sealed class DeliveryWorker(
             request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/activity+json");
             request.Options.Set(SigningHandler.KeyOption, key);
             using var response = await http.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            _unreachable.Answered(job.Host);
             var status = (int)response.StatusCode;
             return new Outcome(job, status, response.IsSuccessStatusCode ? null : $"HTTP {status} {response.ReasonPhrase}", RetryAfter(response), false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { return null; }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
         {
+            if (UnreachableHosts.IsConnectFailure(e)) _unreachable.Failed(job.Host, e.Message);
             return new Outcome(job, null, e is TaskCanceledException ? "timed out" : e.Message, null, false);
         }
     }
