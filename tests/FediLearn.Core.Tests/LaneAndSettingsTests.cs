@@ -200,4 +200,29 @@ public class LaneAndSettingsTests : NodeTest
         Assert.Equal(2, (await notifications.ListAsync(ana, default)).Count); // still listed, no longer new
         Assert.Equal(2, await notifications.UnreadCountAsync(bo, default)); // bo's own are untouched
     }
+
+    [DbFact]
+    public async Task Being_made_a_facilitator_of_a_group_that_exists_is_a_notification_and_being_named_at_its_creation_is_not()
+    {
+        var ana = await Node.AddActorAsync(ActorKind.Person, "ana");
+        var bo = await Node.AddActorAsync(ActorKind.Person, "bo");
+        await using var scope = Node.Scope();
+        var groups = scope.ServiceProvider.GetRequiredService<GroupService>();
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        var notifications = scope.ServiceProvider.GetRequiredService<NotificationService>();
+        var circle = await groups.CreateFromLaneAsync("circle", "Circle", null, Lanes.PromptCircle, false, null, null, ana, default);
+        Assert.Empty(await notifications.ListAsync(ana, default)); // she made it
+
+        // A week later, bo is made a facilitator too (the group and ana's role dated back a week).
+        var weekAgo = DateTime.UtcNow.AddDays(-7);
+        await db.LocalActors.Where(a => a.Id == circle.Id).ExecuteUpdateAsync(u => u.SetProperty(a => a.CreatedAt, weekAgo));
+        await db.GroupFacilitators.Where(f => f.GroupId == circle.Id).ExecuteUpdateAsync(u => u.SetProperty(f => f.AddedAt, weekAgo));
+        await groups.AddFacilitatorAsync("circle", "bo", default);
+        var told = Assert.Single(await notifications.ListAsync(bo, default));
+        Assert.Equal((NotificationKind.Facilitator, "circle", "You", "/workspace/circle", true), (told.Kind, told.GroupName, told.Who, told.Link, told.Unread));
+        Assert.StartsWith("now facilitate this group", told.Text);
+        Assert.Empty(await notifications.ListAsync(ana, default)); // not news to the others
+        await notifications.MarkReadAsync(bo, default);
+        Assert.Equal(0, await notifications.UnreadCountAsync(bo, default));
+    }
 }

@@ -5,14 +5,15 @@ using Microsoft.EntityFrameworkCore;
 
 namespace FediLearn.Core.Services;
 
-public enum NotificationKind { Reply, FollowRequest, Follow, Rsvp, Report }
+public enum NotificationKind { Reply, FollowRequest, Follow, Rsvp, Report, Facilitator }
 
 /// <summary>One thing that happened in a group someone facilitates; <see cref="Link"/> is where to act on it.</summary>
 public sealed record Notification(DateTime At, NotificationKind Kind, string GroupName, string GroupTitle, string Who, string Text, string Link, bool Unread);
 
 /// <summary>
 /// In-app notifications, no e-mail: what happened in the last <see cref="Days"/> days in the groups a member
-/// facilitates (replies, follow requests and follows, RSVPs, reports), newest first. Nothing is stored per event:
+/// facilitates (replies, follow requests and follows, RSVPs, reports), and their being made a facilitator of a group
+/// that already existed (not of one created with them as its facilitator, which they made or were told of), newest first. Nothing is stored per event:
 /// they are read from the records themselves, and "read" is one instant per member (LocalActor.NotificationsSeenAt).
 /// </summary>
 public sealed class NotificationService(FediLearnDbContext db, ActorUrls urls, TimeProvider time)
@@ -20,13 +21,17 @@ public sealed class NotificationService(FediLearnDbContext db, ActorUrls urls, T
     public const int Days = 30;
     public const int Max = 100;
 
+    /// <summary>A facilitator added this soon after the group was created was named when it was created.</summary>
+    private static readonly TimeSpan NamedAtCreation = TimeSpan.FromMinutes(1);
+
     public async Task<IReadOnlyList<Notification>> ListAsync(LocalActor person, CancellationToken ct)
     {
         var since = time.GetUtcNow().UtcDateTime.AddDays(-Days);
         var seen = (await db.LocalActors.AsNoTracking().Where(a => a.Id == person.Id).Select(a => a.NotificationsSeenAt).FirstOrDefaultAsync(ct)) ?? DateTime.MinValue;
-        var groups = await db.GroupFacilitators.AsNoTracking().Where(f => f.PersonId == person.Id)
-            .Join(db.LocalActors, f => f.GroupId, g => g.Id, (f, g) => g).ToListAsync(ct);
-        if (groups.Count == 0) return [];
+        var facilitated = await db.GroupFacilitators.AsNoTracking().Where(f => f.PersonId == person.Id)
+            .Join(db.LocalActors, f => f.GroupId, g => g.Id, (f, g) => new { f.AddedAt, Group = g }).ToListAsync(ct);
+        if (facilitated.Count == 0) return [];
+        var groups = facilitated.Select(f => f.Group).ToList();
         var ids = groups.Select(g => g.Id).ToList();
         var me = urls.Actor(person);
         var list = new List<Notification>();
@@ -36,6 +41,10 @@ public sealed class NotificationService(FediLearnDbContext db, ActorUrls urls, T
             var g = GroupOf(groupId);
             return new Notification(at, kind, g.Name, g.DisplayName, who, text, link, at > seen);
         }
+
+        list.AddRange(facilitated.Where(f => f.AddedAt > since && f.AddedAt - f.Group.CreatedAt > NamedAtCreation)
+            .Select(f => Make(f.AddedAt, NotificationKind.Facilitator, f.Group.Id, "You",
+                "now facilitate this group: you can publish, moderate, approve followers and change its settings", $"/workspace/{f.Group.Name}")));
 
         var replies = await db.Replies.AsNoTracking()
             .Where(r => ids.Contains(r.GroupId) && r.ReceivedAt > since && r.DeletedAt == null && r.AuthorUri != me)
