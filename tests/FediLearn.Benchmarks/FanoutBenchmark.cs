@@ -18,7 +18,8 @@ public sealed record FanoutRun(
 /// <summary>One fan-out with slow and refusing peers: the healthy inboxes' figures, and what the others had seen by then and at the end.</summary>
 public sealed record SlowPeersRun(
     double HealthySeconds, double HealthyPerSecond, double ReferencePerSecond, int SlowByLastHealthy, long RefusedAttemptsByLastHealthy,
-    double LastSlowMs, int SlowVerified, long RefusedAttempts, long RefusedOpen, long RefusedNotSent, long EarlierRefusedRetries, int MaxInFlight, int SlowMaxInFlight);
+    double LastSlowMs, int SlowVerified, long RefusedAttempts, long RefusedOpen, long RefusedNotSent, long EarlierRefusedRetries, int MaxInFlight, int SlowMaxInFlight,
+    double NodeCpuPerHealthyUs, double OwnCpuPerHealthyUs, double ReferenceNodeCpuUs, double ReferenceOwnCpuUs);
 
 public sealed record BenchOptions(bool Quick, int Runs, int SinkPorts, TimeSpan RunTimeout, TimeSpan RsaDuration);
 
@@ -176,10 +177,10 @@ public sealed class FanoutBenchmark(BenchOptions options)
                 Info($"round {round + 1}/{options.Runs} {s.Label}: FediLearn {N(_fanout[s][^1].PerSecond)}/s, bare {N(_bare[s][^1].PerSecond)}/s");
             }
             // Last in the round: its slow jobs are waited for; its refused ones stay in retry backoff (not waited for).
-            var reference = _fanout[scenarios.Single(x => x.Group == "fanoutb")][^1].PerSecond;
-            var sp = await SlowPeersOnceAsync(node, api, db, sinks, slowSinks, slowGroupId, slowCounts, reference, round + 1, ct);
+            var referenceRun = _fanout[scenarios.Single(x => x.Group == "fanoutb")][^1];
+            var sp = await SlowPeersOnceAsync(node, api, db, pid, sinks, slowSinks, slowGroupId, slowCounts, referenceRun, round + 1, ct);
             _slowPeers.Add(sp);
-            Info($"round {round + 1}/{options.Runs} slow peers: healthy {N(sp.HealthyPerSecond)}/s in {N(sp.HealthySeconds * 1000)} ms (all-healthy {N(reference)}/s), last slow 202 at {N(sp.LastSlowMs)} ms");
+            Info($"round {round + 1}/{options.Runs} slow peers: healthy {N(sp.HealthyPerSecond)}/s in {N(sp.HealthySeconds * 1000)} ms (all-healthy {N(referenceRun.PerSecond)}/s), last slow 202 at {N(sp.LastSlowMs)} ms");
             await Task.Delay(200, ct);
         }
 
@@ -249,17 +250,21 @@ public sealed class FanoutBenchmark(BenchOptions options)
         Detail($"time from publish to the last healthy 202: {Stat.Of(sp.Select(r => r.HealthySeconds * 1000)).Format()} ms; by then, slow 202s seen {string.Join(", ", sp.Select(r => r.SlowByLastHealthy))} of {slow}, refused attempts recorded {string.Join(", ", sp.Select(r => r.RefusedAttemptsByLastHealthy))} of {refused} (per round)");
         Detail($"by the end of each round: slow 202s {string.Join(", ", sp.Select(r => r.SlowVerified))} of {slow}, last slow 202 at {string.Join(", ", sp.Select(r => N(r.LastSlowMs)))} ms; refused jobs: {string.Join(", ", sp.Select(r => r.RefusedAttempts))} attempt(s), {string.Join(", ", sp.Select(r => r.RefusedOpen))} left in retry backoff (not waited for), of which not signed or sent (their host had just refused a connection) {string.Join(", ", sp.Select(r => r.RefusedNotSent))}");
         Detail($"max requests in flight at the healthy sinks {string.Join(", ", sp.Select(r => r.MaxInFlight))}, at the slow hosts {string.Join(", ", sp.Select(r => r.SlowMaxInFlight))} (all {SlowPorts} together; cap 4 per host, {Concurrency} slots in total as the benchmark sets them); retries of earlier rounds' refused jobs during a slow-peers fan-out: {string.Join(", ", sp.Select(r => r.EarlierRefusedRetries))}");
+        Detail($"CPU per healthy delivery, publish to the last healthy 202: node {Stat.Of(sp.Select(r => r.NodeCpuPerHealthyUs)).Format()} µs, benchmark process (sinks) {Stat.Of(sp.Select(r => r.OwnCpuPerHealthyUs)).Format()} µs; " +
+               $"the same round's all-healthy 1,000 / 1,000 per delivery (node to its queue drained, sinks to the last 202): node {Stat.Of(sp.Select(r => r.ReferenceNodeCpuUs)).Format()} µs, benchmark process {Stat.Of(sp.Select(r => r.ReferenceOwnCpuUs)).Format()} µs");
         return ok;
     }
 
-    private async Task<SlowPeersRun> SlowPeersOnceAsync(NodeProcess node, HttpClient api, NodeDatabase db, SinkServer sinks, SinkServer slowSinks, long groupId,
-        (int Healthy, int Slow, int Refused) counts, double reference, int round, CancellationToken ct)
+    private async Task<SlowPeersRun> SlowPeersOnceAsync(NodeProcess node, HttpClient api, NodeDatabase db, int pid, SinkServer sinks, SinkServer slowSinks, long groupId,
+        (int Healthy, int Slow, int Refused) counts, FanoutRun reference, int round, CancellationToken ct)
     {
         if (db.OpenDeliveries(RefusedPart) != 0 || db.OpenFanouts() != 0)
             throw new InvalidOperationException($"the queue is not empty before the slow-peers fan-out: {db.QueueSummary()}\n{Tail(node.Output)}");
         var refusedBefore = db.AttemptsTo(RefusedPart);
         var run = sinks.Arm(counts.Healthy);
         var slowRun = slowSinks.Arm(counts.Slow);
+        var nodeCpu0 = ProcessStats.CpuTime(pid);
+        var ownCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var start = Stopwatch.GetTimestamp();
         using (var content = new StringContent(JsonSerializer.Serialize(new { content = $"hello, round {round} with slow peers" }), Encoding.UTF8, "application/json"))
         using (var response = await api.PostAsync($"api/groups/{SlowGroup}/posts", content, ct))
@@ -275,6 +280,8 @@ public sealed class FanoutBenchmark(BenchOptions options)
         {
             throw new TimeoutException($"slow peers: only {run.Distinct} of {counts.Healthy} healthy inboxes verified within {options.RunTimeout}.\n{Tail(node.Output)}");
         }
+        var nodeCpu = ProcessStats.CpuTime(pid) - nodeCpu0;
+        var ownCpu = Process.GetCurrentProcess().TotalProcessorTime - ownCpu0;
         var slowByThen = slowRun.Distinct;
         var (activityId, _) = db.LatestActivity(groupId);
         var refusedByThen = db.DeliveriesTo(activityId, RefusedPart).Attempts;
@@ -295,9 +302,11 @@ public sealed class FanoutBenchmark(BenchOptions options)
         while ((db.OpenDeliveries(RefusedPart) > 0 || db.DeliveriesTo(activityId, RefusedPart).Attempts < counts.Refused) && Stopwatch.GetTimestamp() < drainDeadline)
             await Task.Delay(10, ct);
         var refused = db.DeliveriesTo(activityId, RefusedPart);
-        return new SlowPeersRun(healthySeconds, counts.Healthy / healthySeconds, reference, slowByThen, refusedByThen,
+        return new SlowPeersRun(healthySeconds, counts.Healthy / healthySeconds, reference.PerSecond, slowByThen, refusedByThen,
             slowRun.Distinct == counts.Slow ? Stopwatch.GetElapsedTime(start, slowRun.Last).TotalMilliseconds : double.NaN,
-            slowRun.Distinct, refused.Attempts, refused.Open, db.NotSentTo(activityId, RefusedPart), db.AttemptsTo(RefusedPart) - refusedBefore - refused.Attempts, run.MaxInFlight, slowRun.MaxInFlight);
+            slowRun.Distinct, refused.Attempts, refused.Open, db.NotSentTo(activityId, RefusedPart), db.AttemptsTo(RefusedPart) - refusedBefore - refused.Attempts, run.MaxInFlight, slowRun.MaxInFlight,
+            nodeCpu.TotalMilliseconds * 1000 / counts.Healthy, ownCpu.TotalMilliseconds * 1000 / counts.Healthy,
+            reference.ServerCpu.TotalMilliseconds * 1000 / reference.Inboxes, reference.OwnCpu.TotalMilliseconds * 1000 / reference.Inboxes);
     }
 
     /// <summary>Ports on 127.0.0.1 where nothing listens: each bound by the system, noted, closed (connections to them are refused).</summary>

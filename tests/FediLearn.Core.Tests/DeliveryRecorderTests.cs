@@ -58,12 +58,21 @@ public class DeliveryRecorderTests : IAsyncLifetime
         var failing = await ServerAsync(503);
         var limited = await ServerAsync(429, retryAfter: RetryAfter);
         var dead = await ServerAsync(202);
+        var lastTry = await ServerAsync(503); // its jobs are at their last attempt
+        var failingLong = await ServerAsync(503); // failing for longer than DeadHostAfter: this failure marks it dead
+        var refusing = await ServerAsync(202); // stopped below: connections refused
+        var weekAgo = DateTimeOffset.UtcNow.AddDays(-8).ToUnixTimeMilliseconds();
         await Node.WithDbAsync(db =>
         {
             db.RemoteHosts.Add(new RemoteHost { Host = dead.Host, Dead = true, FailingSince = 1, LastFailureAt = 2 });
+            db.RemoteHosts.Add(new RemoteHost { Host = failingLong.Host, Dead = false, FailingSince = weekAgo, LastFailureAt = weekAgo });
             return db.SaveChangesAsync();
         });
         var activityId = await EnqueueAsync(_servers);
+        var maxAttempts = Node.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<FediLearn.Core.Options.FediLearnOptions>>().Value.Delivery.MaxAttempts;
+        await Node.WithDbAsync(db => db.DeliveryJobs.Where(j => j.Host == lastTry.Host).ExecuteUpdateAsync(u => u.SetProperty(j => j.Attempts, maxAttempts - 1)));
+        await refusing.DisposeAsync();
+        _servers.Remove(refusing);
 
         var started = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var worker = ActivatorUtilities.CreateInstance<DeliveryWorker>(Node.Services);
@@ -86,6 +95,7 @@ public class DeliveryRecorderTests : IAsyncLifetime
 
         var byHost = jobs.GroupBy(j => j.Host).ToDictionary(g => g.Key, g => g.ToList());
         Assert.All(byHost.Values, list => Assert.Equal(JobsPerServer, list.Count));
+        Assert.Equal(_servers.Count + 1, byHost.Count);
         Assert.All(jobs, j => Assert.Null(j.LockedUntil));
 
         foreach (var (server, status) in new[] { (accepted, 202), (ok, 200) })
@@ -114,6 +124,21 @@ public class DeliveryRecorderTests : IAsyncLifetime
             // Retry-After is longer than the backoff, so it decides.
             Assert.InRange(j.NextAttemptAt, started + (long)RetryAfter.TotalMilliseconds, ended + (long)RetryAfter.TotalMilliseconds);
         });
+        Assert.All(byHost[lastTry.Host], j =>
+        {
+            Assert.Equal((DeliveryState.Failed, 503, maxAttempts), (j.State, j.LastStatus, j.Attempts));
+            Assert.StartsWith("HTTP 503", j.LastError);
+            Assert.InRange(j.CompletedAt!.Value, started, ended);
+        });
+        Assert.All(byHost[failingLong.Host], j => Assert.Equal((DeliveryState.Pending, 503, 1), (j.State, j.LastStatus, j.Attempts)));
+        Assert.All(byHost[refusing.Host], j =>
+        {
+            // Refused, or not tried because its host had just refused (UnreachableHosts): a failed attempt either way.
+            Assert.Equal((DeliveryState.Pending, (int?)null, 1), (j.State, j.LastStatus, j.Attempts));
+            Assert.NotNull(j.LastError);
+            Assert.Null(j.CompletedAt);
+            Assert.InRange(j.NextAttemptAt, started + 450_000, ended + 750_000);
+        });
         Assert.All(byHost[dead.Host], j =>
         {
             Assert.Equal(DeliveryState.Failed, j.State);
@@ -134,6 +159,14 @@ public class DeliveryRecorderTests : IAsyncLifetime
         Assert.InRange(hosts[failing.Host].FailingSince!.Value, started, ended);
         Assert.InRange(hosts[failing.Host].LastFailureAt!.Value, started, ended);
         Assert.Null(hosts[failing.Host].LastSuccessAt);
+        foreach (var server in new[] { lastTry, refusing })
+        {
+            Assert.False(hosts[server.Host].Dead);
+            Assert.InRange(hosts[server.Host].FailingSince!.Value, started, ended);
+        }
+        Assert.True(hosts[failingLong.Host].Dead);
+        Assert.Equal(weekAgo, hosts[failingLong.Host].FailingSince);
+        Assert.InRange(hosts[failingLong.Host].LastFailureAt!.Value, started, ended);
         // A dead host stays as it was: nothing was sent to it.
         Assert.Equal((true, 1L, 2L, (long?)null), (hosts[dead.Host].Dead, hosts[dead.Host].FailingSince, hosts[dead.Host].LastFailureAt, hosts[dead.Host].LastSuccessAt));
     }
@@ -168,14 +201,14 @@ public class DeliveryRecorderTests : IAsyncLifetime
         return activity.Id;
     }
 
-    /// <summary>The activity's jobs once none is claimed and each has an answer recorded (or has ended).</summary>
+    /// <summary>The activity's jobs once none is claimed and each has an answer or an error recorded (or has ended).</summary>
     private async Task<List<DeliveryJob>> SettledAsync(long activityId, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             var jobs = await Node.WithDbAsync(db => db.DeliveryJobs.AsNoTracking().Where(j => j.ActivityId == activityId).ToListAsync());
-            if (jobs.All(j => j.LockedUntil is null && (j.State is DeliveryState.Succeeded or DeliveryState.Failed || j.LastStatus is not null)))
+            if (jobs.All(j => j.LockedUntil is null && (j.State is DeliveryState.Succeeded or DeliveryState.Failed || j.LastStatus is not null || j.LastError is not null)))
                 return jobs;
             if (DateTime.UtcNow > deadline)
                 Assert.Fail($"not settled in {timeout}: " + string.Join(", ", jobs.GroupBy(j => (j.Host, j.State, j.LastStatus)).Select(g => $"{g.Key} ×{g.Count()}")));

@@ -388,80 +388,55 @@ public sealed class DeliveryWorker(
         if (others.Count > 0) await RecordOthersAsync(db, others);
     }
 
+    /// <summary>
+    /// Everything but a plain 2xx: a retry with backoff, a final failure, a dead host's job, a job given back unsent. The
+    /// new values are worked out here from what the claim returned (the attempt count included) and written set-based,
+    /// with the hosts' liveness: one statement for the jobs, one for the failing hosts, one for those that answered.
+    /// </summary>
     private async Task RecordOthersAsync(FediLearnDbContext db, List<Outcome> batch)
     {
-        var ids = batch.Select(o => o.Job.Id).ToList();
-        var rows = await db.DeliveryJobs.Where(j => ids.Contains(j.Id)).ToDictionaryAsync(j => j.Id);
-        var hostNames = batch.Select(o => o.Job.Host).Distinct().ToList();
-        var hosts = await db.RemoteHosts.Where(h => hostNames.Contains(h.Host)).ToDictionaryAsync(h => h.Host);
-        // A host's first contact: other app processes on the same database may be recording their first delivery to it
-        // at this moment, so the row is created with "insert unless it exists" (each statement commits on its own, in
-        // one order), never by an INSERT that would fail this whole batch on the primary key. Only hosts without a row
-        // get the statement: a batch to hosts already known costs no extra round trip.
-        var missing = batch.Where(o => !o.Postponed && !o.HostDead).Select(o => o.Job.Host).Distinct()
-            .Where(h => !hosts.ContainsKey(h)).Order(StringComparer.Ordinal).ToList();
-        if (missing.Count > 0)
-        {
-            foreach (var name in missing)
-                await db.Database.ExecuteSqlRawAsync("INSERT INTO remote_hosts (host, dead) VALUES ({0}, {1}) ON CONFLICT (host) DO NOTHING", [name, false]);
-            foreach (var host in await db.RemoteHosts.Where(h => missing.Contains(h.Host)).ToListAsync()) hosts[host.Host] = host;
-        }
         var now = time.GetUtcNow();
         var nowMs = now.ToUnixTimeMilliseconds();
-
+        var rows = new List<JobOutcome>(batch.Count);
+        var failing = new List<string>();
+        var answered = new List<string>();
         foreach (var (job, status, error, retryAfter, hostDead, postponed) in batch)
         {
-            if (!rows.TryGetValue(job.Id, out var row)) continue;
-            row.LockedUntil = null;
             if (postponed)
             {
                 // Never sent: give back the attempt the claim counted, and try again shortly.
-                row.State = DeliveryState.Pending;
-                row.Attempts = Math.Max(0, row.Attempts - 1);
-                row.NextAttemptAt = (now + PostponeDelay).ToUnixTimeMilliseconds();
+                rows.Add(new JobOutcome(job.Id, DeliveryState.Pending, null, null, (now + PostponeDelay).ToUnixTimeMilliseconds(), null, Postponed: true));
                 continue;
             }
-            row.LastStatus = status;
-            row.LastError = hostDead ? "host is marked dead: no successful delivery for a long time" : error;
+            var lastError = hostDead ? "host is marked dead: no successful delivery for a long time" : error;
+            DeliveryState state;
+            long? next = null, completed = null;
             if (status is >= 200 and < 300)
             {
-                row.State = DeliveryState.Succeeded;
-                row.CompletedAt = nowMs;
+                state = DeliveryState.Succeeded;
+                completed = nowMs;
             }
-            else if (hostDead || !RetryPolicy.IsRetryable(status) || row.Attempts >= _options.MaxAttempts)
+            else if (hostDead || !RetryPolicy.IsRetryable(status) || job.Attempts >= _options.MaxAttempts)
             {
-                row.State = DeliveryState.Failed;
-                row.CompletedAt = nowMs;
+                state = DeliveryState.Failed;
+                completed = nowMs;
             }
             else
             {
-                row.State = DeliveryState.Pending;
-                row.NextAttemptAt = (now + RetryPolicy.Delay(row.Attempts, _options, retryAfter, Random.Shared)).ToUnixTimeMilliseconds();
+                state = DeliveryState.Pending;
+                next = (now + RetryPolicy.Delay(job.Attempts, _options, retryAfter, Random.Shared)).ToUnixTimeMilliseconds();
             }
-            if (row.State != DeliveryState.Succeeded)
-                logger.LogInformation("Delivery {Id} to {Inbox}: {Error} -> {State}", row.Id, row.Inbox, row.LastError, row.State);
+            rows.Add(new JobOutcome(job.Id, state, status, lastError, next, completed, Postponed: false));
+            if (state != DeliveryState.Succeeded)
+                logger.LogInformation("Delivery {Id} to {Inbox}: {Error} -> {State}", job.Id, job.Inbox, lastError, state);
             if (hostDead) continue;
-
-            if (!hosts.TryGetValue(job.Host, out var host))
-            {
-                hosts[job.Host] = host = new RemoteHost { Host = job.Host };
-                db.RemoteHosts.Add(host);
-            }
             // A host that answers at all (even 4xx) is alive; network errors and 5xx count towards "dead".
-            if (status is not null and < 500)
-            {
-                host.FailingSince = null;
-                host.LastSuccessAt = nowMs;
-                host.Dead = false;
-            }
-            else
-            {
-                host.FailingSince ??= nowMs;
-                host.LastFailureAt = nowMs;
-                if (nowMs - host.FailingSince >= (long)_options.DeadHostAfter.TotalMilliseconds) host.Dead = true;
-            }
+            (status is not null and < 500 ? answered : failing).Add(job.Host);
         }
-        await db.SaveChangesAsync();
+        await QueueClaims.RecordOutcomesAsync(db, rows, CancellationToken.None);
+        // Failing first, then alive: a host that both answered and failed within one batch ends up alive.
+        await QueueClaims.MarkHostsFailingAsync(db, failing, nowMs, (long)_options.DeadHostAfter.TotalMilliseconds, CancellationToken.None);
+        await QueueClaims.MarkHostsAliveAsync(db, answered, nowMs, CancellationToken.None);
     }
 
     /// <summary>Dead hosts are few and change slowly: a set in memory, reloaded every few seconds, saves a query per delivery.</summary>
