@@ -10,8 +10,9 @@ using Newtonsoft.Json.Linq;
 namespace FediLearn.Core.Tests;
 
 /// <summary>
-/// The delivery worker's single recorder writes outcomes in batches: the 2xx of a batch with set-based statements (one
-/// per status, one for their hosts' liveness), everything else row by row in the same pass. Here one activity goes to
+/// The delivery worker's single recorder writes outcomes in batches, set-based: the 2xx of a batch one statement per
+/// status, everything else one statement with each row's values, and the hosts' liveness one statement each for those
+/// that answered and those that failed. Here one activity goes to
 /// six real HTTP servers on 127.0.0.1 at once, each answering differently, so that the outcomes of many hosts arrive
 /// together and share batches; every job and every host must end recorded as its own answer says.
 /// </summary>

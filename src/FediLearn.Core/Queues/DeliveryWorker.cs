@@ -374,7 +374,8 @@ public sealed class DeliveryWorker(
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
         // The common case, a 2xx, needs nothing from the row: set-based statements record those (one per status, plus one
-        // for their hosts) without loading or tracking anything. Everything else reads the row to decide what follows.
+        // for their hosts) without loading or tracking anything. Everything else is decided from what the claim returned
+        // and written set-based too (RecordOthersAsync).
         var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         var delivered = new List<Outcome>(batch.Count);
         var others = new List<Outcome>();
