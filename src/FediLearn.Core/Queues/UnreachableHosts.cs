@@ -19,6 +19,10 @@ public sealed class UnreachableHosts(TimeProvider time, TimeSpan pause)
 {
     private readonly ConcurrentDictionary<string, (long AtMs, string Reason)> _failed = new(StringComparer.OrdinalIgnoreCase);
 
+    // Set at the first failure, so that a node whose peers all answer never touches the dictionary on its hot path
+    // (ConcurrentDictionary.IsEmpty takes every lock when the dictionary is empty); look-ups are lock-free after that.
+    private volatile bool _any;
+
     public TimeSpan Pause { get; } = pause;
 
     /// <summary>Whether <paramref name="e"/> means no connection could be made, as opposed to a slow, broken or refusing answer.</summary>
@@ -32,18 +36,22 @@ public sealed class UnreachableHosts(TimeProvider time, TimeSpan pause)
     };
 
     /// <summary>A connection to <paramref name="host"/> just failed.</summary>
-    public void Failed(string host, string reason) => _failed[host] = (time.GetUtcNow().ToUnixTimeMilliseconds(), reason);
+    public void Failed(string host, string reason)
+    {
+        _failed[host] = (time.GetUtcNow().ToUnixTimeMilliseconds(), reason);
+        _any = true;
+    }
 
     /// <summary><paramref name="host"/> answered: it is reachable again.</summary>
     public void Answered(string host)
     {
-        if (!_failed.IsEmpty) _failed.TryRemove(host, out _);
+        if (_any && _failed.ContainsKey(host)) _failed.TryRemove(host, out _);
     }
 
     /// <summary>Why a job to <paramref name="host"/> should not be sent now, or null when it should.</summary>
     public string? WhyNotNow(string host)
     {
-        if (_failed.IsEmpty || !_failed.TryGetValue(host, out var failed)) return null;
+        if (!_any || !_failed.TryGetValue(host, out var failed)) return null;
         var ago = time.GetUtcNow().ToUnixTimeMilliseconds() - failed.AtMs;
         if (ago >= Pause.TotalMilliseconds)
         {
