@@ -15,11 +15,19 @@ internal sealed class PublishingNode(NodeProcess node, string token) : IAsyncDis
     public static async Task<PublishingNode> StartAsync(string name, IReadOnlyDictionary<string, string>? settings = null)
     {
         var node = await NodeProcess.StartAsync(name, settings: settings);
-        await node.CliWithInputAsync("a-long-password-1\n", "users", "add", "ana", "--email", "ana@example.org").MustAsync();
-        await node.CliAsync("groups", "add", "rust", "--title", "Rust circle", "--facilitator", "ana").MustAsync();
-        var token = (await node.CliAsync("tokens", "add", "ana").MustAsync()).StdOut.Trim();
-        Assert.StartsWith("flt_", token);
-        return new PublishingNode(node, token);
+        try
+        {
+            await node.CliWithInputAsync("a-long-password-1\n", "users", "add", "ana", "--email", "ana@example.org").MustAsync();
+            await node.CliAsync("groups", "add", "rust", "--title", "Rust circle", "--facilitator", "ana").MustAsync();
+            var token = (await node.CliAsync("tokens", "add", "ana").MustAsync()).StdOut.Trim();
+            Assert.StartsWith("flt_", token);
+            return new PublishingNode(node, token);
+        }
+        catch
+        {
+            await node.DisposeAsync(); // a failed set-up (e.g. settings the CLI refuses) must not leave the server running
+            throw;
+        }
     }
 
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body = null, string? token = null)
