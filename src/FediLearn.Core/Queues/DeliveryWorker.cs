@@ -202,7 +202,7 @@ public sealed class DeliveryWorker(
             if (ct.IsCancellationRequested) // lease expiry / start-up recovery retries it
             {
                 Interlocked.Decrement(ref _inFlight);
-                _hostInFlight.AddOrUpdate(job.Host, 0, (_, n) => Math.Max(0, n - 1));
+                ReleaseHostSlot(job.Host);
                 continue;
             }
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -213,9 +213,7 @@ public sealed class DeliveryWorker(
                 continue;
             try
             {
-                var outcome = await delivery;
-                if (outcome is { Status: not null }) _slow.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started));
-                if (outcome is not null) await outcomes.WriteAsync(outcome, CancellationToken.None);
+                await RecordAnswerAsync(delivery, started, outcomes);
             }
             finally
             {
@@ -263,9 +261,7 @@ public sealed class DeliveryWorker(
     {
         try
         {
-            var outcome = await delivery;
-            if (outcome is { Status: not null }) _slow.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started));
-            if (outcome is not null) await outcomes.WriteAsync(outcome, CancellationToken.None);
+            await RecordAnswerAsync(delivery, started, outcomes);
         }
         finally
         {
@@ -274,6 +270,14 @@ public sealed class DeliveryWorker(
             Interlocked.Decrement(ref _aside);
             _asideTasks.TryRemove(job.Id, out _);
         }
+    }
+
+    /// <summary>Hands the finished delivery's outcome to the recorder; an answer's time also feeds the slow bar.</summary>
+    private async Task RecordAnswerAsync(Task<Outcome?> delivery, long started, ChannelWriter<Outcome> outcomes)
+    {
+        var outcome = await delivery;
+        if (outcome is { Status: not null }) _slow.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        if (outcome is not null) await outcomes.WriteAsync(outcome, CancellationToken.None);
     }
 
     private bool HasAside(string host) => _hostAside.TryGetValue(host, out var n) && n > 0;

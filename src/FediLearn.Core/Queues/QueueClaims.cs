@@ -93,23 +93,29 @@ internal static class QueueClaims
 
     /// <summary>
     /// Records that these hosts answered: their row is created if missing (another process may be creating it at the
-    /// same moment, hence the upsert), and they stop counting as failing or dead. Hosts are taken in one order so that
-    /// concurrent writers on PostgreSQL lock the rows in the same order.
+    /// same moment, hence the upsert), and they stop counting as failing or dead.
     /// </summary>
-    public static async Task MarkHostsAliveAsync(FediLearnDbContext db, IEnumerable<string> hosts, long now, CancellationToken ct)
+    public static Task MarkHostsAliveAsync(FediLearnDbContext db, IEnumerable<string> hosts, long now, CancellationToken ct) =>
+        UpsertHostsAsync(db, hosts, "dead, last_success_at", "FALSE, {1}",
+            "failing_since = NULL, last_success_at = excluded.last_success_at, dead = FALSE", [now], ct);
+
+    /// <summary>
+    /// Inserts a row for each host (parameter {0}), or updates the one there: hosts sorted, so that concurrent writers on
+    /// PostgreSQL lock rows in one order. <paramref name="values"/> and <paramref name="onConflict"/> may use the
+    /// parameters {1}… given in <paramref name="more"/>.
+    /// </summary>
+    private static async Task UpsertHostsAsync(FediLearnDbContext db, IEnumerable<string> hosts, string columns, string values, string onConflict,
+        object[] more, CancellationToken ct)
     {
         var sorted = hosts.Distinct().Order(StringComparer.Ordinal).ToArray();
         if (sorted.Length == 0) return;
         var postgres = db.Database.UsesPostgres();
         // SQLite needs the WHERE to tell the upsert's ON from a join's.
-        var sql = $"""
-            INSERT INTO remote_hosts (host, dead, last_success_at)
-            SELECT {(postgres ? "h, FALSE, {1} FROM unnest({0}) WITH ORDINALITY AS t(h, n) ORDER BY n" : "value, FALSE, {1} FROM json_each({0}) WHERE true ORDER BY key")}
-            ON CONFLICT (host) DO UPDATE SET failing_since = NULL, last_success_at = excluded.last_success_at, dead = FALSE
-            """;
+        var rows = postgres ? "h, " + values + " FROM unnest({0}) WITH ORDINALITY AS t(h, n) ORDER BY n" : "value, " + values + " FROM json_each({0}) WHERE true ORDER BY key";
+        var sql = $"INSERT INTO remote_hosts (host, {columns}) SELECT {rows} ON CONFLICT (host) DO UPDATE SET {onConflict}";
         object list = postgres ? sorted : System.Text.Json.JsonSerializer.Serialize(sorted);
         using var gate = await SqliteWriteGate.EnterAsync(db, ct);
-        await db.Database.ExecuteSqlRawAsync(sql, [list, now], ct);
+        await db.Database.ExecuteSqlRawAsync(sql, [list, .. more], ct);
     }
 
     /// <summary>
@@ -158,25 +164,12 @@ internal static class QueueClaims
 
     /// <summary>
     /// Records that these hosts failed (a network error or a 5xx): a row is created for a host not seen before; a host
-    /// failing since longer than <paramref name="deadAfterMs"/> is marked dead (and stays so until it answers). Hosts in
-    /// one order, as in <see cref="MarkHostsAliveAsync"/>.
+    /// failing since longer than <paramref name="deadAfterMs"/> is marked dead (and stays so until it answers).
     /// </summary>
-    public static async Task MarkHostsFailingAsync(FediLearnDbContext db, IEnumerable<string> hosts, long now, long deadAfterMs, CancellationToken ct)
-    {
-        var sorted = hosts.Distinct().Order(StringComparer.Ordinal).ToArray();
-        if (sorted.Length == 0) return;
-        var postgres = db.Database.UsesPostgres();
-        var sql = $"""
-            INSERT INTO remote_hosts (host, dead, failing_since, last_failure_at)
-            SELECT {(postgres ? "h, {2} <= 0, {1}, {1} FROM unnest({0}) WITH ORDINALITY AS t(h, n) ORDER BY n" : "value, {2} <= 0, {1}, {1} FROM json_each({0}) WHERE true ORDER BY key")}
-            ON CONFLICT (host) DO UPDATE SET failing_since = COALESCE(remote_hosts.failing_since, excluded.failing_since),
-                last_failure_at = excluded.last_failure_at,
-                dead = remote_hosts.dead OR {"{1}"} - COALESCE(remote_hosts.failing_since, {"{1}"}) >= {"{2}"}
-            """;
-        object list = postgres ? sorted : System.Text.Json.JsonSerializer.Serialize(sorted);
-        using var gate = await SqliteWriteGate.EnterAsync(db, ct);
-        await db.Database.ExecuteSqlRawAsync(sql, [list, now, deadAfterMs], ct);
-    }
+    public static Task MarkHostsFailingAsync(FediLearnDbContext db, IEnumerable<string> hosts, long now, long deadAfterMs, CancellationToken ct) =>
+        UpsertHostsAsync(db, hosts, "dead, failing_since, last_failure_at", "{2} <= 0, {1}, {1}",
+            "failing_since = COALESCE(remote_hosts.failing_since, excluded.failing_since), last_failure_at = excluded.last_failure_at, " +
+            "dead = remote_hosts.dead OR {1} - COALESCE(remote_hosts.failing_since, {1}) >= {2}", [now, deadAfterMs], ct);
 
     /// <summary>On a single-process SQLite node every running job at start-up was cut off by a crash or restart: make it due now.</summary>
     public static Task<int> ReleaseAllAsync(FediLearnDbContext db, string table, long now, CancellationToken ct)

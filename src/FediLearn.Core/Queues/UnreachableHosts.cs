@@ -10,8 +10,9 @@ namespace FediLearn.Core.Queues;
 /// delivery is signed before its connection is tried, so a server that is down cost one RSA signature (~240 µs of CPU,
 /// performance.md) per job for nothing: fifty followers on five stopped servers made fifty signatures in the middle of
 /// a fan-out, and each retry round as many again. For <see cref="Pause"/> after such a failure the host's other jobs are
-/// not sent: they are recorded as failed attempts with the reason, and retried with the usual backoff. Mastodon does the
-/// same with a per-host circuit breaker (Stoplight) in its delivery worker. Any HTTP answer from the host, even an
+/// not sent: they are recorded as failed attempts with the reason, and retried with the usual backoff. Mastodon's delivery
+/// worker has a per-host circuit breaker too (Stoplight: after 10 failures of any kind, 60 s); a connection that cannot
+/// be made at all is a clearer sign than an error status, so here one is enough. Any HTTP answer from the host, even an
 /// error, clears it; a server that answers slowly is not unreachable and is not paused (SlowRequests handles those).
 /// In memory and per process: after a restart the first job to the host finds out again.
 /// </summary>

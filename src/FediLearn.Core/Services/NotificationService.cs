@@ -13,8 +13,9 @@ public sealed record Notification(DateTime At, NotificationKind Kind, string Gro
 /// <summary>
 /// In-app notifications, no e-mail: what happened in the last <see cref="Days"/> days in the groups a member
 /// facilitates (replies, follow requests and follows, RSVPs, reports), and their being made a facilitator of a group
-/// that already existed (not of one created with them as its facilitator, which they made or were told of), newest first. Nothing is stored per event:
-/// they are read from the records themselves, and "read" is one instant per member (LocalActor.NotificationsSeenAt).
+/// that already existed (not of one created with them as its facilitator, which they made or were told of), newest
+/// first. Nothing is stored per event: they are read from the records themselves, and "read" is one instant per member
+/// (LocalActor.NotificationsSeenAt).
 /// </summary>
 public sealed class NotificationService(FediLearnDbContext db, ActorUrls urls, TimeProvider time)
 {
