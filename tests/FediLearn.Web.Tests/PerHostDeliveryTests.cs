@@ -95,4 +95,53 @@ public sealed class PerHostDeliveryTests
             foreach (var peer in slow) await peer.DisposeAsync();
         }
     }
+
+    /// <summary>
+    /// A server that answered slowly is remembered (SlowHosts): its next request leaves the only sending slot at once
+    /// instead of holding it for the slow bar (250 ms until enough answers are in), so the healthy server behind it is
+    /// not kept waiting a second time. A fast answer forgets it, and then it is found out again the usual way.
+    /// </summary>
+    [Fact]
+    public async Task A_server_that_answered_slowly_does_not_hold_the_sending_slot_again_until_it_answers_fast()
+    {
+        await using var a = await PublishingNode.StartAsync("slow-known", new Dictionary<string, string>
+        {
+            ["FediLearn:Delivery:Concurrency"] = "1",
+            ["FediLearn:Delivery:PerHostConcurrency"] = "1",
+        });
+        await using var slow = await FakeRemoteServer.StartAsync();
+        await using var fast = await FakeRemoteServer.StartAsync();
+        foreach (var peer in new[] { slow, fast }) // the healthy server follows last: its job comes after the slow one's
+        {
+            (await peer.SendAsync($"{a.Group}/inbox", peer.Follow(a.Group))).Dispose();
+            await peer.WaitForAsync(r => r.Activity.Value<string>("type") == "Accept", TimeSpan.FromSeconds(30));
+        }
+        static bool CreateOf(ReceivedRequest r, string id) => r.Activity.Value<string>("type") == "Create" && r.Activity["object"]?.Value<string>("id") == id;
+
+        // How long the healthy server's copy of a post came after the slow server's: the time the slot was held.
+        async Task<TimeSpan> HeldAsync(string content)
+        {
+            var id = (await a.PublishAsync("posts", new { content })).Value<string>("id")!;
+            var atSlow = await slow.WaitForAsync(r => CreateOf(r, id), TimeSpan.FromSeconds(30));
+            var atFast = await fast.WaitForAsync(r => CreateOf(r, id), TimeSpan.FromSeconds(30));
+            await Task.Delay(slow.InboxDelay + TimeSpan.FromMilliseconds(500)); // answered, and its host slot free again
+            return atFast.At - atSlow.At;
+        }
+
+        slow.InboxDelay = TimeSpan.FromSeconds(1.5);
+        var first = await HeldAsync("Week 1");
+        Assert.True(first >= TimeSpan.FromMilliseconds(200), $"first contact: the slot was held {first.TotalMilliseconds:0} ms, not the bar's 250 ms");
+        var known = await HeldAsync("Week 2");
+        Assert.True(known < TimeSpan.FromMilliseconds(200), $"a known slow server held the slot {known.TotalMilliseconds:0} ms again");
+
+        slow.InboxDelay = TimeSpan.Zero;
+        await HeldAsync("Week 3"); // answered at once: forgotten
+        slow.InboxDelay = TimeSpan.FromSeconds(1.5);
+        var again = await HeldAsync("Week 4");
+        Assert.True(again >= TimeSpan.FromMilliseconds(200), $"after a fast answer the server was still taken for slow: the slot was held {again.TotalMilliseconds:0} ms");
+
+        Assert.Equal(4, slow.Received.Count(r => r.Activity.Value<string>("type") == "Create")); // each once
+        var list = (await a.Node.CliAsync("deliveries", "list").MustAsync()).StdOut;
+        Assert.Contains(" 0 failed,", list);
+    }
 }

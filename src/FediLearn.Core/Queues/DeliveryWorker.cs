@@ -25,7 +25,8 @@ namespace FediLearn.Core.Queues;
 /// after several times the usual response time (<see cref="SlowRequests"/>) leaves its sending slot and finishes on the
 /// side, so that slot sends to the next host; its host keeps the request counted against
 /// <see cref="DeliveryOptions.PerHostConcurrency"/> until it answers, and while it has one there its next requests go
-/// there at once. At most <see cref="MaxAside"/> requests wait on the side. Before this, ten
+/// there at once, as do those of a host whose last answer came past the bar (<see cref="SlowHosts"/>), so each fan-out does
+/// not find its slow hosts out again. At most <see cref="MaxAside"/> requests wait on the side. Before this, ten
 /// hosts answering after 2 s took all sixteen slots between them and a fan-out's healthy followers waited for them
 /// (0.03-0.05 of the all-healthy rate).
 /// </para>
@@ -65,6 +66,7 @@ public sealed class DeliveryWorker(
     private readonly ConcurrentDictionary<string, int> _hostAside = new();
     private readonly ConcurrentDictionary<long, Task> _asideTasks = new();
     private readonly SlowRequests _slow = new();
+    private readonly SlowHosts _slowHosts = new(time);
     private readonly UnreachableHosts _unreachable = new(time, options.Value.Delivery.RetryBaseDelay);
     private int _aside;
 
@@ -207,10 +209,14 @@ public sealed class DeliveryWorker(
             }
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var delivery = DeliverOrFailAsync(job, ct);
-            // A host with a request on the side already is slow now: its next one goes there at once, not after the wait.
-            if (!delivery.IsCompleted && await IsSlowAsync(delivery, HasAside(job.Host) ? TimeSpan.Zero : _slow.SlowAfter)
-                && TryMoveAside(job, delivery, started, outcomes))
-                continue;
+            // A host with a request on the side already, or whose last answer was slow, is slow now: its next request goes
+            // there at once, not after the wait.
+            var knownSlow = HasAside(job.Host) || _slowHosts.IsSlow(job.Host);
+            if (!delivery.IsCompleted && await IsSlowAsync(delivery, knownSlow ? TimeSpan.Zero : _slow.SlowAfter))
+            {
+                if (!knownSlow) _slowHosts.Slow(job.Host);
+                if (TryMoveAside(job, delivery, started, outcomes)) continue;
+            }
             try
             {
                 await RecordAnswerAsync(delivery, started, outcomes);
@@ -272,11 +278,16 @@ public sealed class DeliveryWorker(
         }
     }
 
-    /// <summary>Hands the finished delivery's outcome to the recorder; an answer's time also feeds the slow bar.</summary>
+    /// <summary>Hands the finished delivery's outcome to the recorder; an answer's time also feeds the slow bar and says whether its host is slow.</summary>
     private async Task RecordAnswerAsync(Task<Outcome?> delivery, long started, ChannelWriter<Outcome> outcomes)
     {
         var outcome = await delivery;
-        if (outcome is { Status: not null }) _slow.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        if (outcome is { Status: not null })
+        {
+            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            _slowHosts.Answered(outcome.Job.Host, elapsed, _slow.SlowAfter);
+            _slow.Add(elapsed);
+        }
         if (outcome is not null) await outcomes.WriteAsync(outcome, CancellationToken.None);
     }
 
