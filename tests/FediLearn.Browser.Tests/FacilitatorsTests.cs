@@ -54,6 +54,13 @@ public sealed class FacilitatorsTests(ChromiumFixture chromium) : GroupWorkspace
         await Expect(boRows).ToHaveCountAsync(1);
         Assert.Equal(403, (await ana.GotoAsync("/workspace/rust/settings"))!.Status);
 
+        // ana is told, and the group's title leads to its public page, not to the workspace closed to her.
+        await ana.GotoAsync("/workspace/notifications");
+        await Expect(ana.GetByRole(AriaRole.Link, new() { Name = "Notifications (1 new)" })).ToBeVisibleAsync();
+        var told = ana.Locator("ul.notifications > li").First;
+        await Expect(told).ToContainTextAsync("You no longer facilitate this group (removed by bo)");
+        await Expect(told.GetByRole(AriaRole.Link, new() { Name = "Rust study circle" })).ToHaveAttributeAsync("href", "/g/rust");
+
         await bo.GetByRole(AriaRole.Link, new() { Name = "Remove bo as facilitator" }).ClickAsync();
         await bo.GetByRole(AriaRole.Button, new() { Name = "Remove myself" }).ClickAsync();
         await Expect(bo.GetByRole(AriaRole.Alert)).ToHaveTextAsync("bo is the last facilitator of rust: make another member one first.");
@@ -82,6 +89,13 @@ public sealed class FacilitatorsTests(ChromiumFixture chromium) : GroupWorkspace
         var list = await Node.CliAsync("facilitators", "list", "rust");
         Assert.True(list.ExitCode == 0, list.StdErr + list.StdOut);
         Assert.StartsWith("ana ", list.StdOut.Trim());
+
+        // Every change is in the group's moderation log, with who made it.
+        await ana.GotoAsync("/workspace/rust/moderation");
+        var logged = ana.Locator("tr").Filter(new() { HasTextRegex = new System.Text.RegularExpressions.Regex("(add|remove)-facilitator") });
+        await Expect(logged).ToHaveCountAsync(4);
+        await Expect(logged.First).ToContainTextAsync("remove-facilitator"); // newest first: bo leaving, by bo
+        await Expect(logged.Last).ToContainTextAsync("add-facilitator"); // ana adding bo
     }
 
     [Fact]

@@ -154,7 +154,7 @@ public class GroupAndUserServiceTests : NodeTest
             await using (var scope = Node.Scope())
             {
                 var groups = scope.ServiceProvider.GetRequiredService<GroupService>();
-                foreach (var name in names) await groups.AddFacilitatorAsync(groupName, name, default);
+                foreach (var name in names) await groups.AddFacilitatorAsync(groupName, name, null, default);
             }
             using var start = new ManualResetEventSlim();
             // Each on a thread of its own, not the pool's (whose few threads would take the removals nearly one by one).
@@ -164,7 +164,7 @@ public class GroupAndUserServiceTests : NodeTest
                 await using var scope = Node.Scope();
                 try
                 {
-                    await scope.ServiceProvider.GetRequiredService<GroupService>().RemoveFacilitatorAsync(groupName, name, default);
+                    await scope.ServiceProvider.GetRequiredService<GroupService>().RemoveFacilitatorAsync(groupName, name, null, default);
                     return "removed";
                 }
                 catch (FediLearnException e) { return e.Message; }

@@ -217,12 +217,50 @@ public class LaneAndSettingsTests : NodeTest
         var weekAgo = DateTime.UtcNow.AddDays(-7);
         await db.LocalActors.Where(a => a.Id == circle.Id).ExecuteUpdateAsync(u => u.SetProperty(a => a.CreatedAt, weekAgo));
         await db.GroupFacilitators.Where(f => f.GroupId == circle.Id).ExecuteUpdateAsync(u => u.SetProperty(f => f.AddedAt, weekAgo));
-        await groups.AddFacilitatorAsync("circle", "bo", default);
+        await groups.AddFacilitatorAsync("circle", "bo", null, default);
         var told = Assert.Single(await notifications.ListAsync(bo, default));
         Assert.Equal((NotificationKind.Facilitator, "circle", "You", "/workspace/circle", true), (told.Kind, told.GroupName, told.Who, told.Link, told.Unread));
         Assert.StartsWith("now facilitate this group", told.Text);
         Assert.Empty(await notifications.ListAsync(ana, default)); // not news to the others
         await notifications.MarkReadAsync(bo, default);
         Assert.Equal(0, await notifications.UnreadCountAsync(bo, default));
+    }
+
+    [DbFact]
+    public async Task Being_removed_as_a_facilitator_by_someone_else_is_a_notification_and_both_changes_are_in_the_moderation_log()
+    {
+        var ana = await Node.AddActorAsync(ActorKind.Person, "ana");
+        var bo = await Node.AddActorAsync(ActorKind.Person, "bo");
+        var cy = await Node.AddActorAsync(ActorKind.Person, "cy");
+        await using var scope = Node.Scope();
+        var groups = scope.ServiceProvider.GetRequiredService<GroupService>();
+        var notifications = scope.ServiceProvider.GetRequiredService<NotificationService>();
+        var moderation = scope.ServiceProvider.GetRequiredService<ModerationService>();
+        await groups.CreateFromLaneAsync("circle", "Circle", null, Lanes.PromptCircle, false, null, null, ana, default);
+
+        await groups.AddFacilitatorAsync("circle", "bo", ana, default);
+        await groups.AddFacilitatorAsync("circle", "cy", null, default); // an admin at the CLI
+        await notifications.MarkReadAsync(bo, default);
+        await groups.RemoveFacilitatorAsync("circle", "bo", ana, default);
+        var told = (await notifications.ListAsync(bo, default)).First(); // newest first
+        Assert.Equal((NotificationKind.FacilitatorRemoved, "circle", "Circle", "You", "/g/circle", true), (told.Kind, told.GroupName, told.GroupTitle, told.Who, told.Link, told.Unread));
+        Assert.StartsWith("no longer facilitate this group (removed by ana)", told.Text);
+        Assert.Equal(1, await notifications.UnreadCountAsync(bo, default)); // bo facilitates nothing now, and is still told
+
+        await groups.RemoveFacilitatorAsync("circle", "cy", null, default);
+        Assert.Contains("(removed by an admin)", (await notifications.ListAsync(cy, default)).Single(n => n.Kind == NotificationKind.FacilitatorRemoved).Text);
+
+        await using (var again = Node.Scope()) // a request of its own, as on the site (this scope still tracks bo's first row)
+        {
+            await again.ServiceProvider.GetRequiredService<GroupService>().AddFacilitatorAsync("circle", "bo", ana, default);
+            await again.ServiceProvider.GetRequiredService<GroupService>().RemoveFacilitatorAsync("circle", "bo", bo, default); // bo leaves: not news to bo
+        }
+        Assert.Single(await notifications.ListAsync(bo, default), n => n.Kind == NotificationKind.FacilitatorRemoved);
+        Assert.DoesNotContain(await notifications.ListAsync(ana, default), n => n.Kind == NotificationKind.FacilitatorRemoved);
+
+        var log = await moderation.LogAsync("circle", default); // newest first
+        Assert.Equal(
+            new (string, string, string?)[] { ("remove-facilitator", "bo", "bo"), ("add-facilitator", "bo", "ana"), ("remove-facilitator", "cy", null), ("remove-facilitator", "bo", "ana"), ("add-facilitator", "cy", null), ("add-facilitator", "bo", "ana") },
+            log.Select(e => (e.Action, e.Target, e.Moderator)).ToArray());
     }
 }

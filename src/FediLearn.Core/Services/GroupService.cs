@@ -224,15 +224,29 @@ public sealed class GroupService(
         return groups.Select(g => new GroupView(g.Name, g.DisplayName, g.Summary, g.ManuallyApprovesFollowers, g.Followers, g.Pending, g.Facilitators)).ToList();
     }
 
-    public async Task AddFacilitatorAsync(string groupName, string userName, CancellationToken ct)
+    /// <summary>
+    /// Makes a member a facilitator of the group, and writes it in the group's moderation log with <paramref name="by"/>
+    /// (null: an admin at the CLI).
+    /// </summary>
+    public async Task AddFacilitatorAsync(string groupName, string userName, LocalActor? by, CancellationToken ct)
     {
         var group = await db.FindGroupAsync(groupName, ct);
         var person = await FindPersonAsync(userName, ct);
         if (await db.IsFacilitatorAsync(group.Id, person.Id, ct))
             throw new FediLearnException($"{userName} already facilitates {groupName}");
         db.GroupFacilitators.Add(new GroupFacilitator { GroupId = group.Id, PersonId = person.Id, AddedAt = time.GetUtcNow().UtcDateTime });
+        LogFacilitatorChange(group, AddedFacilitator, person, by);
         await db.SaveChangesAsync(ct);
     }
+
+    /// <summary>The moderation log's actions for facilitator changes (NotificationService reads the removals).</summary>
+    public const string AddedFacilitator = "add-facilitator", RemovedFacilitator = "remove-facilitator";
+
+    private void LogFacilitatorChange(LocalActor group, string action, LocalActor person, LocalActor? by) =>
+        db.ModerationLog.Add(new ModerationLogEntry
+        {
+            GroupId = group.Id, ModeratorId = by?.Id, Action = action, Target = person.Name, CreatedAt = time.GetUtcNow().UtcDateTime,
+        });
 
     /// <summary>
     /// Who facilitates the group: each member's name, display name (null when it is empty or just the name) and when
@@ -253,9 +267,10 @@ public sealed class GroupService(
     /// one group take turns from the count to the commit, so two facilitators removed at the same moment (two admins,
     /// two settings pages) cannot both pass the count and leave none: SQLite's transaction is <c>BEGIN IMMEDIATE</c> (one
     /// writer at a time); on PostgreSQL the group's row is locked first (a conditional DELETE alone would not do under
-    /// READ COMMITTED: each sees the other's row still there).
+    /// READ COMMITTED: each sees the other's row still there). The removal is written in the group's moderation log with
+    /// <paramref name="by"/> (null: an admin at the CLI), in the same transaction.
     /// </summary>
-    public async Task RemoveFacilitatorAsync(string groupName, string userName, CancellationToken ct)
+    public async Task RemoveFacilitatorAsync(string groupName, string userName, LocalActor? by, CancellationToken ct)
     {
         var group = await db.FindGroupAsync(groupName, ct);
         var person = await FindPersonAsync(userName, ct);
@@ -267,6 +282,8 @@ public sealed class GroupService(
         if (await db.GroupFacilitators.CountAsync(f => f.GroupId == group.Id, ct) == 1)
             throw new FediLearnException($"{userName} is the last facilitator of {groupName}: make another member one first (facilitators add {groupName} <user>)");
         await db.GroupFacilitators.Where(f => f.GroupId == group.Id && f.PersonId == person.Id).ExecuteDeleteAsync(ct);
+        LogFacilitatorChange(group, RemovedFacilitator, person, by);
+        await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
     }
 

@@ -5,17 +5,18 @@ using Microsoft.EntityFrameworkCore;
 
 namespace FediLearn.Core.Services;
 
-public enum NotificationKind { Reply, FollowRequest, Follow, Rsvp, Report, Facilitator }
+public enum NotificationKind { Reply, FollowRequest, Follow, Rsvp, Report, Facilitator, FacilitatorRemoved }
 
 /// <summary>One thing that happened in a group someone facilitates; <see cref="Link"/> is where to act on it.</summary>
 public sealed record Notification(DateTime At, NotificationKind Kind, string GroupName, string GroupTitle, string Who, string Text, string Link, bool Unread);
 
 /// <summary>
 /// In-app notifications, no e-mail: what happened in the last <see cref="Days"/> days in the groups a member
-/// facilitates (replies, follow requests and follows, RSVPs, reports), and their being made a facilitator of a group
-/// that already existed (not of one created with them as its facilitator, which they made or were told of), newest
-/// first. Nothing is stored per event: they are read from the records themselves, and "read" is one instant per member
-/// (LocalActor.NotificationsSeenAt).
+/// facilitates (replies, follow requests and follows, RSVPs, reports), their being made a facilitator of a group that
+/// already existed (not of one created with them as its facilitator, which they made or were told of), and their being
+/// removed as one by someone else, newest first. Nothing is stored per event: they are read from the records themselves
+/// (a removal from the group's moderation log, since the facilitator's row is gone), and "read" is one instant per
+/// member (LocalActor.NotificationsSeenAt).
 /// </summary>
 public sealed class NotificationService(FediLearnDbContext db, ActorUrls urls, TimeProvider time)
 {
@@ -31,11 +32,22 @@ public sealed class NotificationService(FediLearnDbContext db, ActorUrls urls, T
         var seen = (await db.LocalActors.AsNoTracking().Where(a => a.Id == person.Id).Select(a => a.NotificationsSeenAt).FirstOrDefaultAsync(ct)) ?? DateTime.MinValue;
         var facilitated = await db.GroupFacilitators.AsNoTracking().Where(f => f.PersonId == person.Id)
             .Join(db.LocalActors, f => f.GroupId, g => g.Id, (f, g) => new { f.AddedAt, Group = g }).ToListAsync(ct);
-        if (facilitated.Count == 0) return [];
+        var removals = await db.ModerationLog.AsNoTracking()
+            .Where(e => e.Action == GroupService.RemovedFacilitator && e.Target == person.Name && e.CreatedAt > since
+                && (e.ModeratorId == null || e.ModeratorId != person.Id)) // removing yourself is not news to you
+            .Join(db.LocalActors, e => e.GroupId, g => (long?)g.Id, (e, g) => new
+            {
+                e.CreatedAt, g.Name, g.DisplayName, By = db.LocalActors.Where(a => a.Id == e.ModeratorId).Select(a => a.Name).FirstOrDefault(),
+            })
+            .OrderByDescending(e => e.CreatedAt).Take(Max).ToListAsync(ct);
+        var removed = removals.Select(r => new Notification(r.CreatedAt, NotificationKind.FacilitatorRemoved, r.Name, r.DisplayName, "You",
+            $"no longer facilitate this group (removed by {r.By ?? "an admin"}): you keep your account, and the group's workspace is closed to you",
+            $"/g/{r.Name}", r.CreatedAt > seen)).ToList();
+        if (facilitated.Count == 0) return removed;
         var groups = facilitated.Select(f => f.Group).ToList();
         var ids = groups.Select(g => g.Id).ToList();
         var me = urls.Actor(person);
-        var list = new List<Notification>();
+        var list = removed;
         LocalActor GroupOf(long id) => groups.First(g => g.Id == id);
         Notification Make(DateTime at, NotificationKind kind, long groupId, string who, string text, string link)
         {

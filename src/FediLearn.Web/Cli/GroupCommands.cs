@@ -88,7 +88,7 @@ internal static class GroupCommands
         var add = new Command("add", "Make a member a facilitator of a group") { group, user };
         add.SetAction((parse, ct) => CliApp.ExecuteAsync(async (services, token) =>
         {
-            await services.GetRequiredService<GroupService>().AddFacilitatorAsync(parse.GetValue(group)!, parse.GetValue(user)!, token);
+            await services.GetRequiredService<GroupService>().AddFacilitatorAsync(parse.GetValue(group)!, parse.GetValue(user)!, null, token);
             Console.WriteLine($"{parse.GetValue(user)} now facilitates {parse.GetValue(group)}");
         }, ct));
 
@@ -104,7 +104,7 @@ internal static class GroupCommands
         var remove = new Command("remove", "Stop a member facilitating a group (not its last facilitator)") { group, user };
         remove.SetAction((parse, ct) => CliApp.ExecuteAsync(async (services, token) =>
         {
-            await services.GetRequiredService<GroupService>().RemoveFacilitatorAsync(parse.GetValue(group)!, parse.GetValue(user)!, token);
+            await services.GetRequiredService<GroupService>().RemoveFacilitatorAsync(parse.GetValue(group)!, parse.GetValue(user)!, null, token);
             Console.WriteLine($"{parse.GetValue(user)} no longer facilitates {parse.GetValue(group)}");
         }, ct));
         return new Command("facilitators", "Manage who facilitates a group") { add, list, remove };

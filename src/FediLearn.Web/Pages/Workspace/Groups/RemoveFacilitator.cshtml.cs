@@ -43,7 +43,7 @@ public sealed class RemoveFacilitatorModel(GroupService groups) : GroupPageModel
     {
         try
         {
-            await groups.RemoveFacilitatorAsync(Group.Name, UserName, ct);
+            await groups.RemoveFacilitatorAsync(Group.Name, UserName, Person, ct);
             // Without the facilitator role the group's pages answer 403 from now on; admins keep them.
             if (Self && !Admin)
                 return Redirect($"/workspace?left={Uri.EscapeDataString(Group.Name)}#left");

@@ -62,7 +62,7 @@ public sealed class SettingsModel(GroupService groups, MediaService media) : Gro
         {
             try
             {
-                await groups.AddFacilitatorAsync(Group.Name, name, ct);
+                await groups.AddFacilitatorAsync(Group.Name, name, Person, ct);
                 return Redirect($"{Base}/settings?added={Uri.EscapeDataString(name)}#facilitators");
             }
             catch (FediLearnException e)
