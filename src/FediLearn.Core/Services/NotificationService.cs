@@ -7,7 +7,7 @@ namespace FediLearn.Core.Services;
 
 public enum NotificationKind { Reply, FollowRequest, Follow, Rsvp, Report, Facilitator, FacilitatorRemoved }
 
-/// <summary>One thing that happened in a group someone facilitates; <see cref="Link"/> is where to act on it.</summary>
+/// <summary>One thing that happened in a group someone facilitates, or to them as its facilitator; <see cref="Link"/> is where to act on it or see it.</summary>
 public sealed record Notification(DateTime At, NotificationKind Kind, string GroupName, string GroupTitle, string Who, string Text, string Link, bool Unread);
 
 /// <summary>
@@ -41,7 +41,7 @@ public sealed class NotificationService(FediLearnDbContext db, ActorUrls urls, T
             })
             .OrderByDescending(e => e.CreatedAt).Take(Max).ToListAsync(ct);
         var removed = removals.Select(r => new Notification(r.CreatedAt, NotificationKind.FacilitatorRemoved, r.Name, r.DisplayName, "You",
-            $"no longer facilitate this group (removed by {r.By ?? "an admin"}): you keep your account, and the group's workspace is closed to you",
+            $"no longer facilitate this group (removed by {r.By ?? "an admin"})",
             $"/g/{r.Name}", r.CreatedAt > seen)).ToList();
         if (facilitated.Count == 0) return removed;
         var groups = facilitated.Select(f => f.Group).ToList();
