@@ -5,18 +5,12 @@ namespace FediLearn.Core.Tests;
 /// <summary>The delivery worker's memory of hosts that answered slowly.</summary>
 public class SlowHostsTests
 {
-    private sealed class Clock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 12, 6, 20, 0, 0, TimeSpan.Zero);
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     private static readonly TimeSpan Bar = TimeSpan.FromMilliseconds(40);
 
     [Fact]
     public void A_slow_answer_marks_the_host_and_a_fast_one_forgets_it()
     {
-        var hosts = new SlowHosts(new Clock());
+        var hosts = new SlowHosts(new ManualClock());
         Assert.False(hosts.IsSlow("far.example"));
         hosts.Answered("far.example", TimeSpan.FromMilliseconds(39), Bar);
         Assert.False(hosts.IsSlow("far.example"));
@@ -32,7 +26,7 @@ public class SlowHostsTests
     [Fact]
     public void A_request_unanswered_past_the_bar_marks_the_host_until_the_memory_runs_out()
     {
-        var clock = new Clock();
+        var clock = new ManualClock();
         var hosts = new SlowHosts(clock);
         hosts.Slow("hanging.example");
         clock.Now += SlowHosts.Memory - TimeSpan.FromSeconds(1);
@@ -47,7 +41,7 @@ public class SlowHostsTests
     [Fact]
     public void The_memory_is_bounded()
     {
-        var hosts = new SlowHosts(new Clock());
+        var hosts = new SlowHosts(new ManualClock());
         for (var i = 0; i < SlowHosts.Capacity; i++) hosts.Slow($"h{i}.example");
         Assert.True(hosts.IsSlow("h0.example"));
         hosts.Slow("h0.example"); // already known: nothing is dropped

@@ -8,16 +8,10 @@ namespace FediLearn.Core.Tests;
 /// <summary>The delivery worker's pause for hosts it could not connect to at all.</summary>
 public class UnreachableHostsTests
 {
-    private sealed class Clock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 12, 6, 16, 0, 0, TimeSpan.Zero);
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     [Fact]
     public void A_host_is_paused_for_the_pause_after_a_failed_connection_and_others_are_not()
     {
-        var clock = new Clock();
+        var clock = new ManualClock();
         var hosts = new UnreachableHosts(clock, TimeSpan.FromSeconds(30));
         Assert.Null(hosts.WhyNotNow("down.example"));
         hosts.Failed("down.example", "Connection refused (down.example:443)");
@@ -34,7 +28,7 @@ public class UnreachableHostsTests
     [Fact]
     public void An_answer_from_the_host_ends_its_pause_at_once()
     {
-        var clock = new Clock();
+        var clock = new ManualClock();
         var hosts = new UnreachableHosts(clock, TimeSpan.FromSeconds(30));
         hosts.Failed("back.example", "Connection refused");
         Assert.NotNull(hosts.WhyNotNow("back.example"));

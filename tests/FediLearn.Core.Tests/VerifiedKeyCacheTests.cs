@@ -13,7 +13,7 @@ public sealed class VerifiedKeyCacheTests
     [Fact]
     public void A_key_is_held_until_its_time_to_live_runs_out()
     {
-        var clock = new Clock();
+        var clock = new ManualClock();
         var cache = new VerifiedKeyCache(clock);
         cache.Remember(KeyId, Actor, Key, cache.Generation);
 
@@ -28,7 +28,7 @@ public sealed class VerifiedKeyCacheTests
     [Fact]
     public void A_key_read_before_a_clear_is_not_kept()
     {
-        var cache = new VerifiedKeyCache(new Clock());
+        var cache = new VerifiedKeyCache(new ManualClock());
         var generation = cache.Generation;
         cache.Clear(); // an actor stored or deleted while the key was being read and verified
 
@@ -39,11 +39,5 @@ public sealed class VerifiedKeyCacheTests
         Assert.True(cache.TryGet(KeyId, out _));
         cache.Clear();
         Assert.False(cache.TryGet(KeyId, out _));
-    }
-
-    private sealed class Clock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 12, 3, 7, 0, 0, TimeSpan.Zero);
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 }
