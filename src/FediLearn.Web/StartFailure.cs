@@ -7,8 +7,9 @@ namespace FediLearn.Web;
 /// <summary>
 /// What an operator reads when Kestrel cannot start: an address already taken, a port the service user may not bind, an
 /// address written without its scheme, an HTTPS certificate that is missing or unreadable. Without it the process aborts
-/// on an unhandled exception (exit 134 and a core dump); with it, one line and exit code 1, as for a wrong setting. The host logs the exception before that line; for
-/// the failures this class explains, at Debug only (StartFailureLogging), so that the line is not preceded by its stack trace.
+/// on an unhandled exception (exit 134 and a core dump); with it, one line and exit code 1, as for a wrong setting. The
+/// host logs the exception before that line; for the failures this class explains, at Debug only (StartFailureLogging),
+/// so that the line is not preceded by its stack trace.
 /// </summary>
 public static class StartFailure
 {

@@ -12,9 +12,9 @@ namespace FediLearn.Core.Tests;
 /// <summary>
 /// The delivery worker's single recorder writes outcomes in batches, set-based: the 2xx of a batch one statement per
 /// status, everything else one statement with each row's values, and the hosts' liveness one statement each for those
-/// that answered and those that failed. Here one activity goes to
-/// six real HTTP servers on 127.0.0.1 at once, each answering differently, so that the outcomes of many hosts arrive
-/// together and share batches; every job and every host must end recorded as its own answer says.
+/// that answered and those that failed. Here one activity goes to real HTTP servers on 127.0.0.1 at once, each answering
+/// differently (one stopped before), so that the outcomes of many hosts arrive together and share batches; every job and
+/// every host must end recorded as its own answer says.
 /// </summary>
 public class DeliveryRecorderTests : IAsyncLifetime
 {

@@ -60,9 +60,11 @@ public sealed class PerHostDeliveryTests
         var slow = new List<FakeRemoteServer>();
         try
         {
-            for (var i = 0; i < 3; i++) slow.Add(await FakeRemoteServer.StartAsync());
-            await using var fast = await FakeRemoteServer.StartAsync();
-            foreach (var peer in slow.Append(fast)) // the healthy server follows last: its job comes last in every post's batch
+            for (var i = 0; i < 4; i++) slow.Add(await FakeRemoteServer.StartAsync());
+            slow = InJobOrder(slow);
+            await using var fast = slow[^1]; // its job comes last in every post's batch
+            slow.RemoveAt(slow.Count - 1);
+            foreach (var peer in slow.Append(fast))
             {
                 (await peer.SendAsync($"{a.Group}/inbox", peer.Follow(a.Group))).Dispose();
                 await peer.WaitForAsync(r => r.Activity.Value<string>("type") == "Accept", TimeSpan.FromSeconds(30));
@@ -109,9 +111,10 @@ public sealed class PerHostDeliveryTests
             ["FediLearn:Delivery:Concurrency"] = "1",
             ["FediLearn:Delivery:PerHostConcurrency"] = "1",
         });
-        await using var slow = await FakeRemoteServer.StartAsync();
-        await using var fast = await FakeRemoteServer.StartAsync();
-        foreach (var peer in new[] { slow, fast }) // the healthy server follows last: its job comes after the slow one's
+        await using var one = await FakeRemoteServer.StartAsync();
+        await using var two = await FakeRemoteServer.StartAsync();
+        var (slow, fast) = InJobOrder([one, two]) is [var served1st, var served2nd] ? (served1st, served2nd) : throw new InvalidOperationException();
+        foreach (var peer in new[] { slow, fast }) // the healthy server's job comes after the slow one's
         {
             (await peer.SendAsync($"{a.Group}/inbox", peer.Follow(a.Group))).Dispose();
             await peer.WaitForAsync(r => r.Activity.Value<string>("type") == "Accept", TimeSpan.FromSeconds(30));
@@ -144,4 +147,12 @@ public sealed class PerHostDeliveryTests
         var list = (await a.Node.CliAsync("deliveries", "list").MustAsync()).StdOut;
         Assert.Contains(" 0 failed,", list);
     }
+
+    /// <summary>
+    /// The servers in the order a post's jobs to them are numbered (DeliveryQueue: one per host in turn, hosts ordered by
+    /// host:port, ordinal), which is the order one sending slot takes them in. The order they followed in does not count,
+    /// and their ports are the system's choice, so a test that needs one server served first picks it from here.
+    /// </summary>
+    private static List<FakeRemoteServer> InJobOrder(IEnumerable<FakeRemoteServer> servers) =>
+        servers.OrderBy(s => new Uri(s.Origin).Authority, StringComparer.Ordinal).ToList();
 }

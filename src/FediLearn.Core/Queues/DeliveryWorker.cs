@@ -424,15 +424,11 @@ public sealed class DeliveryWorker(
                 rows.Add(new JobOutcome(job.Id, DeliveryState.Pending, null, null, (now + PostponeDelay).ToUnixTimeMilliseconds(), null, Postponed: true));
                 continue;
             }
+            // A 2xx never comes here (RecordAsync takes those): every outcome below is a retry or a final failure.
             var lastError = hostDead ? "host is marked dead: no successful delivery for a long time" : error;
             DeliveryState state;
             long? next = null, completed = null;
-            if (status is >= 200 and < 300)
-            {
-                state = DeliveryState.Succeeded;
-                completed = nowMs;
-            }
-            else if (hostDead || !RetryPolicy.IsRetryable(status) || job.Attempts >= _options.MaxAttempts)
+            if (hostDead || !RetryPolicy.IsRetryable(status) || job.Attempts >= _options.MaxAttempts)
             {
                 state = DeliveryState.Failed;
                 completed = nowMs;
@@ -443,8 +439,7 @@ public sealed class DeliveryWorker(
                 next = (now + RetryPolicy.Delay(job.Attempts, _options, retryAfter, Random.Shared)).ToUnixTimeMilliseconds();
             }
             rows.Add(new JobOutcome(job.Id, state, status, lastError, next, completed, Postponed: false));
-            if (state != DeliveryState.Succeeded)
-                logger.LogInformation("Delivery {Id} to {Inbox}: {Error} -> {State}", job.Id, job.Inbox, lastError, state);
+            logger.LogInformation("Delivery {Id} to {Inbox}: {Error} -> {State}", job.Id, job.Inbox, lastError, state);
             if (hostDead) continue;
             // A host that answers at all (even 4xx) is alive; network errors and 5xx count towards "dead".
             (status is not null and < 500 ? answered : failing).Add(job.Host);

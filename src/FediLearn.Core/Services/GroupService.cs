@@ -235,18 +235,12 @@ public sealed class GroupService(
         if (await db.IsFacilitatorAsync(group.Id, person.Id, ct))
             throw new FediLearnException($"{userName} already facilitates {groupName}");
         db.GroupFacilitators.Add(new GroupFacilitator { GroupId = group.Id, PersonId = person.Id, AddedAt = time.GetUtcNow().UtcDateTime });
-        LogFacilitatorChange(group, AddedFacilitator, person, by);
+        ModerationService.Log(db, time, group.Id, by, AddedFacilitator, person.Name, null);
         await db.SaveChangesAsync(ct);
     }
 
     /// <summary>The moderation log's actions for facilitator changes (NotificationService reads the removals).</summary>
     public const string AddedFacilitator = "add-facilitator", RemovedFacilitator = "remove-facilitator";
-
-    private void LogFacilitatorChange(LocalActor group, string action, LocalActor person, LocalActor? by) =>
-        db.ModerationLog.Add(new ModerationLogEntry
-        {
-            GroupId = group.Id, ModeratorId = by?.Id, Action = action, Target = person.Name, CreatedAt = time.GetUtcNow().UtcDateTime,
-        });
 
     /// <summary>
     /// Who facilitates the group: each member's name, display name (null when it is empty or just the name) and when
@@ -282,7 +276,7 @@ public sealed class GroupService(
         if (await db.GroupFacilitators.CountAsync(f => f.GroupId == group.Id, ct) == 1)
             throw new FediLearnException($"{userName} is the last facilitator of {groupName}: make another member one first (facilitators add {groupName} <user>)");
         await db.GroupFacilitators.Where(f => f.GroupId == group.Id && f.PersonId == person.Id).ExecuteDeleteAsync(ct);
-        LogFacilitatorChange(group, RemovedFacilitator, person, by);
+        ModerationService.Log(db, time, group.Id, by, RemovedFacilitator, person.Name, null);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
     }

@@ -184,6 +184,10 @@ public sealed class ModerationService(
     }
 
     private void Log(long? groupId, LocalActor? moderator, string action, string target, string? reason) =>
+        Log(db, time, groupId, moderator, action, target, reason);
+
+    /// <summary>Adds an entry to the moderation log, saved with the caller's other changes (GroupService's facilitator changes use it too).</summary>
+    internal static void Log(FediLearnDbContext db, TimeProvider time, long? groupId, LocalActor? moderator, string action, string target, string? reason) =>
         db.ModerationLog.Add(new ModerationLogEntry
         {
             GroupId = groupId, ModeratorId = moderator?.Id, Action = action, Target = target,
