@@ -33,7 +33,7 @@ public class DeliveryRecorderTests : IAsyncLifetime
     private TestNode? _node;
     private readonly List<InboxServer> _servers = [];
 
-    private TestNode Node => _node!;
+    protected TestNode Node => _node!;
 
     /// <summary>DeliveryRecorderTestsOnPostgres runs the same case with the node's data on PostgreSQL.</summary>
     protected virtual TestProvider Provider => TestProvider.Sqlite;
@@ -180,7 +180,7 @@ public class DeliveryRecorderTests : IAsyncLifetime
     }
 
     /// <summary>One Create of a new group, enqueued to every inbox of every server, the servers' jobs interleaved.</summary>
-    private async Task<long> EnqueueAsync(IReadOnlyList<InboxServer> servers)
+    private protected async Task<long> EnqueueAsync(IReadOnlyList<InboxServer> servers, int perServer = JobsPerServer)
     {
         var group = await Node.AddActorAsync(ActorKind.Group, "recorder_group");
         await using var scope = Node.Scope();
@@ -196,14 +196,14 @@ public class DeliveryRecorderTests : IAsyncLifetime
             ["object"] = new JObject { ["type"] = "Note", ["attributedTo"] = urls.Actor(group), ["content"] = "Session notes are up" },
         };
         var activity = queue.CreateActivity(db, group, create, isPublic: true);
-        var inboxes = Enumerable.Range(0, JobsPerServer).SelectMany(i => servers.Select(s => s.Origin + s.Inboxes[i]));
+        var inboxes = Enumerable.Range(0, perServer).SelectMany(i => servers.Select(s => s.Origin + s.Inboxes[i]));
         queue.Enqueue(db, activity, inboxes);
         await db.SaveChangesAsync();
         return activity.Id;
     }
 
     /// <summary>The activity's jobs once none is claimed and each has an answer or an error recorded (or has ended).</summary>
-    private async Task<List<DeliveryJob>> SettledAsync(long activityId, TimeSpan timeout)
+    private protected async Task<List<DeliveryJob>> SettledAsync(long activityId, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -218,7 +218,7 @@ public class DeliveryRecorderTests : IAsyncLifetime
     }
 
     /// <summary>A server on 127.0.0.1:0 that answers every POST with one status and counts requests per path.</summary>
-    private sealed class InboxServer(int status, TimeSpan? retryAfter) : LoopbackServer
+    private protected sealed class InboxServer(int status, TimeSpan? retryAfter) : LoopbackServer
     {
         public List<string> Inboxes { get; } = [];
 
@@ -242,4 +242,68 @@ public class DeliveryRecorderTests : IAsyncLifetime
 public sealed class DeliveryRecorderTestsOnPostgres : DeliveryRecorderTests, IPostgresVariant
 {
     protected override TestProvider Provider => TestProvider.Postgres;
+
+    /// <summary>
+    /// While the recorder cannot write (here: another transaction holds the host's remote_hosts row, which recording a
+    /// success updates; claims never touch it), the senders stop once the outcomes waiting for it reach their bound,
+    /// instead of sending the whole queue with nothing recorded: every one of those jobs is still claimed, and would be
+    /// sent again after a crash or once its lease ran out. When the row is free again, every job is recorded, each sent once.
+    /// </summary>
+    [DbFact]
+    public async Task Sending_stops_while_the_recorder_cannot_write_and_goes_on_when_it_can()
+    {
+        const int jobs = 600;
+        var server = await InboxServer.StartAsync(202, null, jobs);
+        await using (var _ = server)
+        {
+            var concurrency = Node.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<FediLearn.Core.Options.FediLearnOptions>>().Value.Delivery.Concurrency;
+            await Node.WithDbAsync(db =>
+            {
+                db.RemoteHosts.Add(new RemoteHost { Host = server.Host });
+                return db.SaveChangesAsync();
+            });
+            var activityId = await EnqueueAsync([server], jobs);
+
+            await using var lockScope = Node.Scope();
+            var locker = lockScope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+            var held = await locker.Database.BeginTransactionAsync();
+            await locker.Database.ExecuteSqlRawAsync("SELECT host FROM remote_hosts WHERE host = {0} FOR UPDATE", server.Host);
+
+            var worker = ActivatorUtilities.CreateInstance<DeliveryWorker>(Node.Services);
+            await worker.StartAsync(CancellationToken.None);
+            try
+            {
+                // Sent while nothing could be recorded: at most the jobs one process may hold, 16 × Concurrency (the first
+                // batch recorded before the row lock stopped the recorder is among them).
+                var sent = await SteadyAsync(() => server.TotalHits);
+                Assert.InRange(sent, 1, 16 * concurrency);
+                Assert.True(sent < jobs, $"all {jobs} jobs were sent while none could be recorded");
+                await held.RollbackAsync();
+
+                var settled = await SettledAsync(activityId, TimeSpan.FromSeconds(60));
+                Assert.All(settled, j => Assert.Equal((DeliveryState.Succeeded, 1), (j.State, j.Attempts)));
+                Assert.All(server.Inboxes, inbox => Assert.Equal(1, server.Hits(inbox)));
+            }
+            finally
+            {
+                await held.DisposeAsync();
+                await worker.StopAsync(CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>The value once it has not changed for a second (at most 20 s).</summary>
+    private static async Task<int> SteadyAsync(Func<int> read)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var last = read();
+        while (DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(1000);
+            var now = read();
+            if (now == last && now > 0) return now;
+            last = now;
+        }
+        return last;
+    }
 }

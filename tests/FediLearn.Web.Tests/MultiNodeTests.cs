@@ -88,7 +88,9 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
             Assert.Equal(2, d.Value.Length);
             Assert.True(d.Value[0].At.ToUnixTimeMilliseconds() <= killedAt, $"{d.Key}: first POST after the kill");
         });
-        Assert.True(leasedByA.Count <= 2 * ConcurrencyA + 8, $"A held {leasedByA.Count} jobs, more than its claim window");
+        // At most what one process may hold (DeliveryWorker.MaxHeld): its slots, its side lane and the outcomes its recorder
+        // has not yet written. On a loaded machine the recorder fell 50 or more behind before that bound existed.
+        Assert.True(leasedByA.Count <= 16 * ConcurrencyA, $"A held {leasedByA.Count} jobs, more than its claim window");
         Assert.Equal(Followers + duplicates.Count, sink.Total);
     }
 

@@ -45,6 +45,9 @@ public sealed class DeliveryWorker(
     private DateTimeOffset _deadHostsLoadedAt = DateTimeOffset.MinValue;
     private int _inFlight;
 
+    // Jobs this process has claimed and not yet recorded or given up (see MaxHeld).
+    private int _held;
+
     private sealed record Work(long Id, long ActivityId, string Inbox, string Host, int Attempts);
 
     /// <summary>What happened to a job; <c>Postponed</c>: not sent because its host already had its share of the slots.</summary>
@@ -72,6 +75,15 @@ public sealed class DeliveryWorker(
 
     /// <summary>Requests that may wait on the side at once; beyond that a slow request keeps its slot, as before.</summary>
     private int MaxAside => _options.Concurrency * 4;
+
+    /// <summary>
+    /// Claimed jobs this process may hold at once: in the sending slots and the channel (2 × Concurrency), waiting for
+    /// their host (up to 8 ×), on the side lane (up to 4 ×), and sent but not yet recorded. A held job is still claimed:
+    /// a crash sends it again, and one held past its lease is claimed by another process and sent twice. Without this
+    /// bound a database slower than the network (a stalled commit, a locked row) let the senders run on through the whole
+    /// queue with nothing recorded; a process killed mid-fan-out on a loaded machine held 80 jobs at Concurrency 4.
+    /// </summary>
+    private int MaxHeld => _options.Concurrency * 16;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -125,9 +137,12 @@ public sealed class DeliveryWorker(
                 // Claims wait until the jobs handed out are down to one per sender (a sender that finishes takes a
                 // waiting job at once), then take a whole batch: one claim statement per ~Concurrency deliveries
                 // instead of one per finished delivery. Senders signal when in-flight work falls to that level.
-                var free = _options.Concurrency * 2 - Volatile.Read(ref _inFlight);
+                // Claims also wait while the jobs held (MaxHeld) leave less than a batch of room: the recorder, which
+                // signals when it has made room, is behind.
+                var free = Math.Min(_options.Concurrency * 2 - Volatile.Read(ref _inFlight), MaxHeld - Volatile.Read(ref _held));
                 var mayClaim = free >= _options.Concurrency && deferred.Count < maxDeferred && Environment.TickCount64 >= nextClaimAt;
                 var claimed = mayClaim ? await ClaimAsync(free, ct) : [];
+                Interlocked.Add(ref _held, claimed.Count);
                 if (mayClaim && claimed.Count == 0 && deferred.Count > 0)
                     nextClaimAt = Environment.TickCount64 + (long)_options.PollInterval.TotalMilliseconds;
                 foreach (var job in claimed)
@@ -204,6 +219,7 @@ public sealed class DeliveryWorker(
             if (ct.IsCancellationRequested) // lease expiry / start-up recovery retries it
             {
                 Interlocked.Decrement(ref _inFlight);
+                Interlocked.Decrement(ref _held);
                 ReleaseHostSlot(job.Host);
                 continue;
             }
@@ -289,6 +305,7 @@ public sealed class DeliveryWorker(
             _slow.Add(elapsed);
         }
         if (outcome is not null) await outcomes.WriteAsync(outcome, CancellationToken.None);
+        else Interlocked.Decrement(ref _held); // stopping: not sent, left to its lease or the start-up recovery
     }
 
     private bool HasAside(string host) => _hostAside.TryGetValue(host, out var n) && n > 0;
@@ -380,6 +397,10 @@ public sealed class DeliveryWorker(
                 // Unrecorded jobs stay claimed; their lease runs out and they are sent again (at least once, never lost).
                 logger.LogError(e, "Recording {Count} delivery outcomes failed", batch.Count);
             }
+            // Claims held back by MaxHeld wait for this: wake the claimer once a batch fits again.
+            var left = Interlocked.Add(ref _held, -batch.Count);
+            var resumeAt = MaxHeld - _options.Concurrency;
+            if (left <= resumeAt && left + batch.Count > resumeAt) signal.Signal.Notify();
             batch.Clear();
         }
     }
