@@ -250,11 +250,9 @@ public class LaneAndSettingsTests : NodeTest
         await groups.RemoveFacilitatorAsync("circle", "cy", null, default);
         Assert.Contains("(removed by an admin)", (await notifications.ListAsync(cy, default)).Single(n => n.Kind == NotificationKind.FacilitatorRemoved).Text);
 
-        await using (var again = Node.Scope()) // a request of its own, as on the site (this scope still tracks bo's first row)
-        {
-            await again.ServiceProvider.GetRequiredService<GroupService>().AddFacilitatorAsync("circle", "bo", ana, default);
-            await again.ServiceProvider.GetRequiredService<GroupService>().RemoveFacilitatorAsync("circle", "bo", bo, default); // bo leaves: not news to bo
-        }
+        // Added again in the same scope that added and removed bo before (it tracked bo's first row, and the add threw).
+        await groups.AddFacilitatorAsync("circle", "bo", ana, default);
+        await groups.RemoveFacilitatorAsync("circle", "bo", bo, default); // bo leaves: not news to bo
         Assert.Single(await notifications.ListAsync(bo, default), n => n.Kind == NotificationKind.FacilitatorRemoved);
         Assert.DoesNotContain(await notifications.ListAsync(ana, default), n => n.Kind == NotificationKind.FacilitatorRemoved);
 

@@ -276,6 +276,10 @@ public sealed class GroupService(
         if (await db.GroupFacilitators.CountAsync(f => f.GroupId == group.Id, ct) == 1)
             throw new FediLearnException($"{userName} is the last facilitator of {groupName}: make another member one first (facilitators add {groupName} <user>)");
         await db.GroupFacilitators.Where(f => f.GroupId == group.Id && f.PersonId == person.Id).ExecuteDeleteAsync(ct);
+        // The delete went past the change tracker: a row this context added or read earlier would still be tracked, and
+        // adding the same member again in this context would then fail on the duplicate key.
+        foreach (var tracked in db.ChangeTracker.Entries<GroupFacilitator>().Where(e => e.Entity.GroupId == group.Id && e.Entity.PersonId == person.Id).ToList())
+            tracked.State = EntityState.Detached;
         ModerationService.Log(db, time, group.Id, by, RemovedFacilitator, person.Name, null);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
