@@ -261,4 +261,29 @@ public class LaneAndSettingsTests : NodeTest
             new (string, string, string?)[] { ("remove-facilitator", "bo", "bo"), ("add-facilitator", "bo", "ana"), ("remove-facilitator", "cy", null), ("remove-facilitator", "bo", "ana"), ("add-facilitator", "cy", null), ("add-facilitator", "bo", "ana") },
             log.Select(e => (e.Action, e.Target, e.Moderator)).ToArray());
     }
+
+    /// <summary>
+    /// Every page a member opens reads their removals as a facilitator from the moderation log, which holds every
+    /// group's actions: on SQLite the query searches the log's (target, action, created_at) index, not the whole table.
+    /// </summary>
+    [DbFact]
+    public async Task On_sqlite_a_members_removals_are_read_from_the_moderation_logs_index()
+    {
+        if (Node.Provider != TestProvider.Sqlite) return; // the same index exists on PostgreSQL; its planner reads tiny tables whole
+        var ana = await Node.AddActorAsync(ActorKind.Person, "ana");
+        var sql = await Node.WithDbAsync(db => Task.FromResult(NotificationService.FacilitatorRemovals(db, ana, DateTime.UtcNow.AddDays(-30))
+            .OrderByDescending(e => e.CreatedAt).Take(NotificationService.Max).ToQueryString()));
+        // ToQueryString names each parameter's value on a ".param set" line before the statement: put them in its place.
+        var lines = sql.Split('\n');
+        var statement = string.Join("\n", lines.Where(l => !l.StartsWith(".param set ")));
+        foreach (var set in lines.Where(l => l.StartsWith(".param set ")))
+        {
+            var parts = set[".param set ".Length..].Split(' ', 2);
+            statement = System.Text.RegularExpressions.Regex.Replace(statement, System.Text.RegularExpressions.Regex.Escape(parts[0]) + @"\b", parts[1].Trim().Replace("$", "$$"));
+        }
+        var plan = await Node.SqlitePlanAsync(statement);
+
+        Assert.Contains(plan, step => step.StartsWith("SEARCH m USING INDEX ix_moderation_log_target_action_created_at (target=? AND action=? AND created_at>?)"));
+        Assert.DoesNotContain(plan, step => step.StartsWith("SCAN m"));
+    }
 }

@@ -224,6 +224,7 @@ internal sealed class ModerationLogEntryConfiguration : IEntityTypeConfiguration
     {
         b.ToTable("moderation_log");
         b.HasIndex(x => new { x.GroupId, x.Id });
+        b.HasIndex(x => new { x.Target, x.Action, x.CreatedAt });
     }
 }
 

@@ -12,7 +12,7 @@ namespace FediLearn.Core.Data.CompiledModels.Postgres
     public partial class FediLearnDbContextModel
     {
         private FediLearnDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("9fbee433-feef-4d0f-8d85-1b8166439486"), entityTypeCount: 32)
+            : base(skipDetectChanges: false, modelId: new Guid("d1fd3594-4bed-43da-b989-4470f6c3bd2a"), entityTypeCount: 32)
         {
         }
 

@@ -22,7 +22,7 @@ namespace FediLearn.Core.Data.CompiledModels.Postgres
                 typeof(ModerationLogEntry),
                 baseEntityType,
                 propertyCount: 7,
-                unnamedIndexCount: 1,
+                unnamedIndexCount: 2,
                 keyCount: 1);
 
             var id = runtimeEntityType.AddProperty(
@@ -99,6 +99,10 @@ namespace FediLearn.Core.Data.CompiledModels.Postgres
             var index = runtimeEntityType.AddIndex(
                 new[] { groupId, id });
             index.AddAnnotation("Relational:Name", "ix_moderation_log_group_id_id");
+
+            var index0 = runtimeEntityType.AddIndex(
+                new[] { target, action, createdAt });
+            index0.AddAnnotation("Relational:Name", "ix_moderation_log_target_action_created_at");
 
             return runtimeEntityType;
         }

@@ -11,7 +11,7 @@ namespace FediLearn.Core.Data.CompiledModels.Sqlite
     public partial class FediLearnDbContextModel
     {
         private FediLearnDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("94da3df5-1cd7-4744-ad57-68df81fdb33e"), entityTypeCount: 32)
+            : base(skipDetectChanges: false, modelId: new Guid("b8d0d2d6-e75d-44df-a552-45e57f66613b"), entityTypeCount: 32)
         {
         }
 
