@@ -29,7 +29,7 @@ public sealed class NotificationService(FediLearnDbContext db, ActorUrls urls, T
     /// <summary>
     /// The moderation log's removals of <paramref name="person"/> as a facilitator since <paramref name="since"/>, by
     /// someone else (removing yourself is not news to you). Read on every page a member opens: the log's
-    /// (target, action, created_at) index answers it (migration 0017).
+    /// partial index of these removals answers it (migration 0017).
     /// </summary>
     internal static IQueryable<ModerationLogEntry> FacilitatorRemovals(FediLearnDbContext db, LocalActor person, DateTime since) =>
         db.ModerationLog.AsNoTracking()

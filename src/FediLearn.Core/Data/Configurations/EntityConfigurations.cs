@@ -224,7 +224,10 @@ internal sealed class ModerationLogEntryConfiguration : IEntityTypeConfiguration
     {
         b.ToTable("moderation_log");
         b.HasIndex(x => new { x.GroupId, x.Id });
-        b.HasIndex(x => new { x.Target, x.Action, x.CreatedAt });
+        // Migration 0017: the removals of facilitators only (NotificationService.FacilitatorRemovals), in the same words
+        // for both providers.
+        b.HasIndex(x => new { x.Target, x.CreatedAt }, "ix_moderation_log_removed_facilitator")
+            .HasFilter("action = '" + Services.GroupService.RemovedFacilitator + "'");
     }
 }
 

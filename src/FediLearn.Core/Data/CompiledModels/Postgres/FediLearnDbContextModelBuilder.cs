@@ -12,7 +12,7 @@ namespace FediLearn.Core.Data.CompiledModels.Postgres
     public partial class FediLearnDbContextModel
     {
         private FediLearnDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("d1fd3594-4bed-43da-b989-4470f6c3bd2a"), entityTypeCount: 32)
+            : base(skipDetectChanges: false, modelId: new Guid("b1819db8-14fd-4789-bfcd-1223891390a2"), entityTypeCount: 32)
         {
         }
 

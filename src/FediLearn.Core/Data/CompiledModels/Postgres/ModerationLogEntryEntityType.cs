@@ -22,7 +22,8 @@ namespace FediLearn.Core.Data.CompiledModels.Postgres
                 typeof(ModerationLogEntry),
                 baseEntityType,
                 propertyCount: 7,
-                unnamedIndexCount: 2,
+                unnamedIndexCount: 1,
+                namedIndexCount: 1,
                 keyCount: 1);
 
             var id = runtimeEntityType.AddProperty(
@@ -100,9 +101,11 @@ namespace FediLearn.Core.Data.CompiledModels.Postgres
                 new[] { groupId, id });
             index.AddAnnotation("Relational:Name", "ix_moderation_log_group_id_id");
 
-            var index0 = runtimeEntityType.AddIndex(
-                new[] { target, action, createdAt });
-            index0.AddAnnotation("Relational:Name", "ix_moderation_log_target_action_created_at");
+            var ix_moderation_log_removed_facilitator = runtimeEntityType.AddIndex(
+                new[] { target, createdAt },
+                name: "ix_moderation_log_removed_facilitator");
+            ix_moderation_log_removed_facilitator.AddAnnotation("Relational:Filter", "action = 'remove-facilitator'");
+            ix_moderation_log_removed_facilitator.AddAnnotation("Relational:Name", "ix_moderation_log_removed_facilitator");
 
             return runtimeEntityType;
         }

@@ -11,7 +11,7 @@ namespace FediLearn.Core.Data.CompiledModels.Sqlite
     public partial class FediLearnDbContextModel
     {
         private FediLearnDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("b8d0d2d6-e75d-44df-a552-45e57f66613b"), entityTypeCount: 32)
+            : base(skipDetectChanges: false, modelId: new Guid("8da023e8-2a75-49db-b974-90b0d0f0a7a2"), entityTypeCount: 32)
         {
         }
 
