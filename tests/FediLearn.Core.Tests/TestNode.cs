@@ -88,15 +88,28 @@ public sealed class TestNode : IAsyncDisposable
     /// <summary>The details of SQLite's <c>EXPLAIN QUERY PLAN</c> for <paramref name="sql"/>, one line per step.</summary>
     public Task<List<string>> SqlitePlanAsync(string sql) => WithDbAsync(async db =>
     {
-        var connection = db.Database.GetDbConnection();
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        await db.Database.OpenConnectionAsync();
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = sql;
+        return await PlanAsync(command);
+    });
+
+    /// <summary>The same for the statement EF builds from <paramref name="query"/>, its parameters bound.</summary>
+    public Task<List<string>> SqlitePlanAsync<T>(Func<FediLearnDbContext, IQueryable<T>> query) => WithDbAsync(async db =>
+    {
+        await db.Database.OpenConnectionAsync();
+        await using var command = query(db).CreateDbCommand();
+        return await PlanAsync(command);
+    });
+
+    private static async Task<List<string>> PlanAsync(System.Data.Common.DbCommand command)
+    {
+        command.CommandText = "EXPLAIN QUERY PLAN " + command.CommandText;
         var lines = new List<string>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync()) lines.Add(reader.GetString(3));
         return lines;
-    });
+    }
 
     public async Task<LocalActor> AddActorAsync(ActorKind kind, string name, bool manuallyApproves = false)
     {

@@ -83,7 +83,10 @@ public sealed class DeliveryWorker(
     /// bound a database slower than the network (a stalled commit, a locked row) let the senders run on through the whole
     /// queue with nothing recorded; a process killed mid-fan-out on a loaded machine held 80 jobs at Concurrency 4.
     /// </summary>
-    private int MaxHeld => _options.Concurrency * 16;
+    private int MaxHeld => _options.Concurrency * HeldPerSendingSlot;
+
+    /// <summary><see cref="MaxHeld"/> per unit of <see cref="DeliveryOptions.Concurrency"/>.</summary>
+    public const int HeldPerSendingSlot = 16;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
