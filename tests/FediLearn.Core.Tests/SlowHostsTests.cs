@@ -50,4 +50,21 @@ public class SlowHostsTests
         Assert.True(hosts.IsSlow("one-more.example"));
         Assert.False(hosts.IsSlow("h1.example"));
     }
+
+    [Fact]
+    public void The_count_is_of_the_hosts_slow_now()
+    {
+        var clock = new ManualClock();
+        var hosts = new SlowHosts(clock);
+        Assert.Equal(0, hosts.Count);
+        hosts.Slow("a.example");
+        clock.Now += TimeSpan.FromMinutes(30);
+        hosts.Slow("b.example");
+        hosts.Answered("c.example", TimeSpan.FromSeconds(2), Bar);
+        Assert.Equal(3, hosts.Count);
+        hosts.Answered("c.example", TimeSpan.FromMilliseconds(5), Bar); // fast again: forgotten
+        Assert.Equal(2, hosts.Count);
+        clock.Now += TimeSpan.FromMinutes(30); // a.example's mark has run out, not yet removed
+        Assert.Equal(1, hosts.Count);
+    }
 }

@@ -8,8 +8,6 @@ namespace FediLearn.Web.Tests;
 /// <summary>Issue 7 item 5 (docs/operations.md): the health check, the metrics a scraper reads, and the client address behind a reverse proxy.</summary>
 public sealed class OperationsTests
 {
-    private const string MetricsToken = "metrics-token-0123456789";
-
     [Fact]
     public async Task Health_and_metrics_show_an_operator_the_queues_and_only_with_the_token()
     {
@@ -259,24 +257,5 @@ public sealed class OperationsTests
             limited.Add((int)response.StatusCode == 429);
         }
         return limited;
-    }
-
-    private static Task<HttpResponseMessage> GetMetricsAsync(NodeProcess node, string? authorization)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, $"{node.Origin}/metrics");
-        if (authorization is not null) request.Headers.TryAddWithoutValidation("Authorization", authorization);
-        return Http.SendAsync(request);
-    }
-
-    /// <summary>The samples of a Prometheus text answer, by name and labels.</summary>
-    private static async Task<Dictionary<string, double>> MetricsAsync(NodeProcess node)
-    {
-        using var response = await GetMetricsAsync(node, "Bearer " + MetricsToken);
-        Assert.Equal(200, (int)response.StatusCode);
-        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
-        var samples = new Dictionary<string, double>();
-        foreach (Match m in Regex.Matches(await response.Content.ReadAsStringAsync(), @"^([a-z_]+(?:\{[^}]*\})?) ([0-9.eE+-]+)$", RegexOptions.Multiline))
-            samples[m.Groups[1].Value] = double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
-        return samples;
     }
 }

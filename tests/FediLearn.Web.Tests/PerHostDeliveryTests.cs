@@ -172,6 +172,72 @@ public sealed class PerHostDeliveryTests
     }
 
     /// <summary>
+    /// A server that is slow once and then answers promptly is taken for fast again at its first prompt answer, even
+    /// while its slow request is still out. Until 2026-12-07 a host with any request on the side lane had its next ones
+    /// sent there at once, whatever its answers since, so with steady traffic a server that was slow once could stay on
+    /// the side lane (and take its room there from slower ones). Counted by <c>fedilearn_delivery_requests_set_aside_total</c>:
+    /// Week 1 goes aside past the slow bar and stays out for 20 s. The next post goes aside at once (the server is
+    /// remembered as slow) and is answered at once, which forgets the server. A post sent after that, while Week 1 is
+    /// still out, keeps its slot. It would go aside only if its answer took longer than the bar (250 ms here), which a
+    /// loaded machine can make happen, so up to three such posts are tried; with the old rule every one goes aside.
+    /// </summary>
+    [Fact]
+    public async Task A_server_that_answers_promptly_again_leaves_the_side_lane_while_its_slow_request_is_still_out()
+    {
+        await using var a = await PublishingNode.StartAsync("slow-then-fast", new Dictionary<string, string>
+        {
+            ["FediLearn:Delivery:Concurrency"] = "1",
+            ["FediLearn:Delivery:PerHostConcurrency"] = "2",
+            ["FediLearn:Metrics:Token"] = MetricsToken,
+        });
+        await using var peer = await FakeRemoteServer.StartAsync();
+        (await peer.SendAsync($"{a.Group}/inbox", peer.Follow(a.Group))).Dispose();
+        await peer.WaitForAsync(r => r.Activity.Value<string>("type") == "Accept", TimeSpan.FromSeconds(30));
+        async Task<(double SetAside, double SlowHosts)> MetricsNowAsync()
+        {
+            var m = await MetricsAsync(a.Node);
+            return (m["fedilearn_delivery_requests_set_aside_total"], m["fedilearn_delivery_slow_hosts"]);
+        }
+        var weeks = 0;
+        async Task PublishAsync()
+        {
+            var id = (await a.PublishAsync("posts", new { content = $"Week {++weeks}" })).Value<string>("id")!;
+            await peer.WaitForAsync(r => r.Activity.Value<string>("type") == "Create" && r.Activity["object"]?.Value<string>("id") == id, TimeSpan.FromSeconds(30));
+        }
+
+        var slowFor = TimeSpan.FromSeconds(20);
+        peer.InboxDelay = slowFor; // read when a post arrives: Week 1's answer only
+        var week1 = Stopwatch.StartNew();
+        await PublishAsync();
+        await EventuallyAsync(async () => await MetricsNowAsync() == (1, 1), "Week 1 moved aside past the slow bar, its server remembered as slow", a.Node);
+        peer.InboxDelay = TimeSpan.Zero;
+
+        var tries = new List<string>();
+        while (tries.Count < 3)
+        {
+            // Until a prompt answer has forgotten the server, its posts go aside at once.
+            for (var i = 0; i < 5 && (await MetricsNowAsync()).SlowHosts > 0; i++)
+            {
+                await PublishAsync();
+                await Task.Delay(300); // its answer recorded
+            }
+            var before = await MetricsNowAsync();
+            Assert.True(before.SlowHosts == 0, $"five prompt answers did not make the server fast again: {before}");
+            await PublishAsync();
+            var sentWhileWeek1Out = week1.Elapsed < slowFor - TimeSpan.FromSeconds(1);
+            await Task.Delay(300); // its answer recorded, and counted had it gone aside
+            var after = await MetricsNowAsync();
+            Assert.True(sentWhileWeek1Out, $"Week 1 was answered before Week {weeks} was sent ({week1.Elapsed.TotalSeconds:0.0} s): the scenario did not happen");
+            if (after.SetAside == before.SetAside) break;
+            tries.Add($"Week {weeks} went to the side lane ({before.SetAside} → {after.SetAside} set aside) although its server had answered promptly");
+        }
+        Assert.True(tries.Count < 3, string.Join("\n", tries));
+
+        await EventuallyAsync(async () => peer.Received.Count(r => r.Activity.Value<string>("type") == "Create") == weeks &&
+                                          (await a.Node.CliAsync("deliveries", "list").MustAsync()).StdOut.Contains(" 0 failed,"), "every week delivered once", a.Node);
+    }
+
+    /// <summary>
     /// The servers in the order a post's jobs to them are numbered (DeliveryQueue: one per host in turn, hosts ordered by
     /// host:port, ordinal), which is the order one sending slot takes them in. The order they followed in does not count,
     /// and their ports are the system's choice, so a test that needs one server served first picks it from here.

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using FediLearn.ActivityPub.Keys;
 using FediLearn.ActivityPub.Signatures;
 using FediLearn.Testing;
@@ -8,6 +9,28 @@ namespace FediLearn.Web.Tests;
 internal static class TestHelpers
 {
     public static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>The token the tests give a node's <c>FediLearn:Metrics:Token</c>, to read its <c>/metrics</c>.</summary>
+    public const string MetricsToken = "metrics-token-0123456789";
+
+    public static Task<HttpResponseMessage> GetMetricsAsync(NodeProcess node, string? authorization)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, $"{node.Origin}/metrics");
+        if (authorization is not null) request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        return Http.SendAsync(request);
+    }
+
+    /// <summary>The samples of a Prometheus text answer, by name and labels.</summary>
+    public static async Task<Dictionary<string, double>> MetricsAsync(NodeProcess node)
+    {
+        using var response = await GetMetricsAsync(node, "Bearer " + MetricsToken);
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        var samples = new Dictionary<string, double>();
+        foreach (Match m in Regex.Matches(await response.Content.ReadAsStringAsync(), @"^([a-z_]+(?:\{[^}]*\})?) ([0-9.eE+-]+)$", RegexOptions.Multiline))
+            samples[m.Groups[1].Value] = double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        return samples;
+    }
 
     public static async Task<CliResult> MustAsync(this Task<CliResult> run)
     {

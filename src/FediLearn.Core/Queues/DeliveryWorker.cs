@@ -24,9 +24,9 @@ namespace FediLearn.Core.Queues;
 /// Slow servers do not keep the others waiting (performance.md, "Fan-out with slow peers"). A request still unanswered
 /// after several times the usual response time (<see cref="SlowRequests"/>) leaves its sending slot and finishes on the
 /// side, so that slot sends to the next host; its host keeps the request counted against
-/// <see cref="DeliveryOptions.PerHostConcurrency"/> until it answers, and while it has one there its next requests go
-/// there at once, as do those of a host whose last answer came past the bar (<see cref="SlowHosts"/>), so each fan-out does
-/// not find its slow hosts out again. At most <see cref="MaxAside"/> requests wait on the side. Before this, ten
+/// <see cref="DeliveryOptions.PerHostConcurrency"/> until it answers, and it is remembered as slow (<see cref="SlowHosts"/>):
+/// its next requests go there at once, so each fan-out does not find its slow hosts out again, until one of its answers
+/// comes within the bar. At most <see cref="MaxAside"/> requests wait on the side. Before this, ten
 /// hosts answering after 2 s took all sixteen slots between them and a fan-out's healthy followers waited for them
 /// (0.03-0.05 of the all-healthy rate).
 /// </para>
@@ -64,14 +64,20 @@ public sealed class DeliveryWorker(
 
     private readonly ConcurrentDictionary<string, int> _hostInFlight = new();
 
-    // Requests moved out of the sending slots because their server is slow (SendLoopAsync), in all and per host, and the
-    // tasks finishing them (awaited at shutdown, before the outcomes channel closes).
-    private readonly ConcurrentDictionary<string, int> _hostAside = new();
+    // Requests moved out of the sending slots because their server is slow (SendLoopAsync), and the tasks finishing them
+    // (awaited at shutdown, before the outcomes channel closes).
     private readonly ConcurrentDictionary<long, Task> _asideTasks = new();
     private readonly SlowRequests _slow = new();
     private readonly SlowHosts _slowHosts = new(time);
     private readonly UnreachableHosts _unreachable = new(time, options.Value.Delivery.RetryBaseDelay);
     private int _aside;
+    private long _setAside;
+
+    /// <summary>Requests this process has moved to the side lane since it started (<c>/metrics</c>).</summary>
+    public long RequestsSetAside => Interlocked.Read(ref _setAside);
+
+    /// <summary>Hosts this process remembers as slow now (<c>/metrics</c>).</summary>
+    public int SlowHostCount => _slowHosts.Count;
 
     /// <summary>Requests that may wait on the side at once; beyond that a slow request keeps its slot, as before.</summary>
     private int MaxAside => _options.Concurrency * 4;
@@ -228,9 +234,11 @@ public sealed class DeliveryWorker(
             }
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var delivery = DeliverOrFailAsync(job, ct);
-            // A host with a request on the side already, or whose last answer was slow, is slow now: its next request goes
-            // there at once, not after the wait.
-            var knownSlow = HasAside(job.Host) || _slowHosts.IsSlow(job.Host);
+            // A host remembered as slow (a request of it went past the bar, and none has been answered within it since)
+            // is slow now: its request goes to the side at once, not after the wait. Whether the host still has a request
+            // on the side does not count: a host that answers promptly again is taken for fast at once, even while an
+            // older request of it is still out (before, with steady traffic such a host could stay on the side lane).
+            var knownSlow = _slowHosts.IsSlow(job.Host);
             if (!delivery.IsCompleted && await IsSlowAsync(delivery, knownSlow ? TimeSpan.Zero : _slow.SlowAfter))
             {
                 if (!knownSlow) _slowHosts.Slow(job.Host);
@@ -274,7 +282,7 @@ public sealed class DeliveryWorker(
             Interlocked.Decrement(ref _aside);
             return false;
         }
-        _hostAside.AddOrUpdate(job.Host, 1, (_, n) => n + 1);
+        Interlocked.Increment(ref _setAside);
         var finishing = FinishAsideAsync(job, delivery, started, outcomes);
         _asideTasks[job.Id] = finishing;
         if (finishing.IsCompleted) _asideTasks.TryRemove(job.Id, out _); // answered meanwhile: its own removal came first
@@ -290,7 +298,6 @@ public sealed class DeliveryWorker(
         }
         finally
         {
-            _hostAside.AddOrUpdate(job.Host, 0, (_, n) => Math.Max(0, n - 1));
             ReleaseHostSlot(job.Host);
             Interlocked.Decrement(ref _aside);
             _asideTasks.TryRemove(job.Id, out _);
@@ -310,8 +317,6 @@ public sealed class DeliveryWorker(
         if (outcome is not null) await outcomes.WriteAsync(outcome, CancellationToken.None);
         else Interlocked.Decrement(ref _held); // stopping: not sent, left to its lease or the start-up recovery
     }
-
-    private bool HasAside(string host) => _hostAside.TryGetValue(host, out var n) && n > 0;
 
     private void ReleaseHostSlot(string host) => _hostInFlight.AddOrUpdate(host, 0, (_, n) => Math.Max(0, n - 1));
 

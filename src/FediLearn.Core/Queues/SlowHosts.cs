@@ -31,6 +31,17 @@ public sealed class SlowHosts(TimeProvider time)
         return false;
     }
 
+    /// <summary>The hosts remembered as slow now (for <c>/metrics</c>; counts them one by one).</summary>
+    public int Count
+    {
+        get
+        {
+            if (!_any) return 0;
+            var since = time.GetUtcNow().ToUnixTimeMilliseconds() - (long)Memory.TotalMilliseconds;
+            return _slowAtMs.Count(e => e.Value > since);
+        }
+    }
+
     /// <summary>A delivery to <paramref name="host"/> was answered after <paramref name="elapsed"/>; the bar was <paramref name="slowAfter"/>.</summary>
     public void Answered(string host, TimeSpan elapsed, TimeSpan slowAfter)
     {

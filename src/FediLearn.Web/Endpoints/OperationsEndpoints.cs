@@ -6,6 +6,7 @@ using System.Text;
 using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Options;
+using FediLearn.Core.Queues;
 using FediLearn.Core.Services;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.EntityFrameworkCore;
@@ -70,13 +71,13 @@ public static class OperationsEndpoints
                 http.Response.Headers.WWWAuthenticate = "Bearer";
                 return ErrorResponses.Json(401, "Send the metrics token as \"Authorization: Bearer <token>\" (FediLearn:Metrics:Token).");
             }
-            var text = await RenderMetricsAsync(db, http.RequestServices.GetService<IdleMemoryTrimmer>(), time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+            var text = await RenderMetricsAsync(db, http.RequestServices.GetService<IdleMemoryTrimmer>(), http.RequestServices.GetService<DeliveryWorker>(), time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
             return Results.Text(text, "text/plain; version=0.0.4; charset=utf-8");
         });
     }
 
     /// <summary>Prometheus text exposition: gauges read from the shared database, so every app node reports the same queue.</summary>
-    internal static async Task<string> RenderMetricsAsync(FediLearnDbContext db, IdleMemoryTrimmer? trimmer, long nowMs, CancellationToken ct)
+    internal static async Task<string> RenderMetricsAsync(FediLearnDbContext db, IdleMemoryTrimmer? trimmer, DeliveryWorker? delivery, long nowMs, CancellationToken ct)
     {
         var deliveries = await db.DeliveryJobs.AsNoTracking().GroupBy(j => j.State).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
         var inbox = await db.InboxItems.AsNoTracking().GroupBy(i => i.State).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
@@ -103,6 +104,14 @@ public static class OperationsEndpoints
         Gauge(text, "fedilearn_remote_hosts_dead", "Remote hosts failing for longer than Delivery:DeadHostAfter, skipped until heard from.", [("", deadHosts)]);
         Gauge(text, "fedilearn_groups", "Learning groups on this node.", [("", groups)]);
         Gauge(text, "fedilearn_followers_accepted", "Accepted followers of local groups and members.", [("", followers)]);
+        if (delivery is not null)
+        {
+            // Of this process: its delivery worker's side lane (slow servers' requests answered outside the sending slots).
+            Counter(text, "fedilearn_delivery_requests_set_aside_total",
+                "Deliveries this process moved out of the sending slots to wait for a slow server's answer on the side.", delivery.RequestsSetAside);
+            Gauge(text, "fedilearn_delivery_slow_hosts", "Remote hosts this process remembers as slow: their deliveries wait on the side at once.",
+                [("", delivery.SlowHostCount)]);
+        }
         if (SqliteWriteGate.StatisticsOf(db) is { } writer)
         {
             // Counters of this process: rate(held) is the share of the time SQLite's one writer was busy with its writes.
