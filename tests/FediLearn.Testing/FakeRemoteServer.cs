@@ -49,6 +49,12 @@ public sealed class FakeRemoteServer : IAsyncDisposable
     /// <summary>How long the inbox takes to answer (a slow server); the request is recorded as received at once.</summary>
     public TimeSpan InboxDelay { get; set; } = TimeSpan.Zero;
 
+    // Cancelled by AnswerDelayedNow: every request still waiting out its InboxDelay is answered at once.
+    private CancellationTokenSource _delays = new();
+
+    /// <summary>Answers every inbox request still waiting out its <see cref="InboxDelay"/> now (a slow server that recovers).</summary>
+    public void AnswerDelayedNow() => Interlocked.Exchange(ref _delays, new CancellationTokenSource()).Cancel();
+
     /// <summary>The most inbox POSTs this server has had open at the same time.</summary>
     public int MaxConcurrentInbox => Volatile.Read(ref _maxOpen);
 
@@ -234,7 +240,8 @@ public sealed class FakeRemoteServer : IAsyncDisposable
         while (open > (seen = Volatile.Read(ref _maxOpen)) && Interlocked.CompareExchange(ref _maxOpen, open, seen) != seen) { }
         try
         {
-            if (InboxDelay > TimeSpan.Zero) await Task.Delay(InboxDelay);
+            if (InboxDelay > TimeSpan.Zero)
+                await Task.Delay(InboxDelay, Volatile.Read(ref _delays).Token).ContinueWith(_ => { }, TaskScheduler.Default); // answered early when cancelled
         }
         finally
         {
