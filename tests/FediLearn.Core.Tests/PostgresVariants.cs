@@ -102,3 +102,8 @@ public sealed class RetentionTestsOnPostgres : RetentionTests, IPostgresVariant
         Assert.Equal(0, await Node.WithDbAsync(db => db.InboxItems.CountAsync()));
     }
 }
+
+public sealed class PinActivityTestsOnPostgres : PinActivityTests, IPostgresVariant
+{
+    protected override TestProvider Provider => TestProvider.Postgres;
+}

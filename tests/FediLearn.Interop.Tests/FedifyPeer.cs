@@ -375,6 +375,13 @@ public sealed class PeerState(JsonObject json)
         (Json["objects"] as JsonArray ?? []).Select(n => n!.AsObject()).ToList();
 
     /// <summary>
+    /// Per verified Add/Remove, as Fedify parsed it: activity ("Add" or "Remove"), activityId, actor, objectId, targetId,
+    /// actorFeatured (the sending actor's own featured collection, from its document fetched with a signed GET), error.
+    /// </summary>
+    public IReadOnlyList<JsonObject> CollectionChanges =>
+        (Json["collectionChanges"] as JsonArray ?? []).Select(n => n!.AsObject()).ToList();
+
+    /// <summary>
     /// The thread view of the groups the peer follows, one entry per object id: id, type, attributedTo, inReplyTo, content,
     /// published, announcedBy (the group whose verified Announce relayed it; null for the group's own Create), announceId,
     /// removed (Announce{Delete} or Undo{Announce} by the group, or the group's own Delete) and removedBy, via, activityId.

@@ -116,6 +116,29 @@ public sealed class FedifyPublishingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_pinned_material_arrives_as_Add_to_the_group_s_featured_collection_and_unpinning_as_Remove()
+    {
+        await using var g = await PublishingGroup.StartAsync();
+        JsonObject Material(bool pinned) => new() { ["title"] = "Course map", ["content"] = "Where we go, week by week.", ["pinned"] = pinned };
+        var material = await g.PublishAsync("materials", Material(pinned: true));
+        await g.WaitForObjectAsync("Create", material);
+
+        // Mastodon pins a post when the Add's target is the sender's featured collection and the post is the sender's.
+        var add = await g.WaitForCollectionChangeAsync("Add", material);
+        Assert.Equal(g.GroupId, Str(add["actor"]));
+        Assert.Equal($"{g.GroupId}/featured", Str(add["targetId"]));
+        Assert.True(Str(add["error"]) is null, $"Fedify could not read the Add's actor: {add["error"]}");
+        Assert.Equal(Str(add["targetId"]), Str(add["actorFeatured"]));
+        Assert.True(add["verified"]!.GetValue<bool>());
+
+        await g.EditAsync(material, Material(pinned: false));
+        var remove = await g.WaitForCollectionChangeAsync("Remove", material);
+        Assert.Equal(g.GroupId, Str(remove["actor"]));
+        Assert.Equal($"{g.GroupId}/featured", Str(remove["targetId"]));
+        Assert.True(remove["verified"]!.GetValue<bool>());
+    }
+
+    [Fact]
     public async Task A_deleted_post_arrives_as_Delete_and_its_URL_answers_410_with_a_Tombstone()
     {
         await using var g = await PublishingGroup.StartAsync();
@@ -249,6 +272,23 @@ public sealed class FedifyPublishingTests(ITestOutputHelper output)
 
         public async Task<JsonObject> WaitForObjectAsync(string activity, string objectId) =>
             (await Peer.WaitForObjectAsync(activity, objectId, Patience, () => $"FediLearn log:\n{Server.Output}")).Object;
+
+        /// <summary>Polls the peer until Fedify's inbox listener recorded an Add or Remove (<paramref name="activity"/>) of <paramref name="objectId"/>.</summary>
+        public async Task<JsonObject> WaitForCollectionChangeAsync(string activity, string objectId)
+        {
+            var deadline = DateTime.UtcNow + Patience;
+            while (true)
+            {
+                var state = await Peer.GetStateAsync();
+                var found = state.CollectionChanges.LastOrDefault(c => Str(c["activity"]) == activity && Str(c["objectId"]) == objectId);
+                if (found is not null) return found;
+                if (DateTime.UtcNow > deadline)
+                    throw new TimeoutException($"Fedify peer recorded no {activity} of {objectId}.\n" +
+                        $"Inbox: {string.Join(", ", state.Inbox.Select(e => $"{e["type"]} {e["id"]} -> {e["status"]} verified={e["verified"]}"))}\n" +
+                        $"Peer notes:\n{string.Join('\n', state.Notes)}\nFediLearn log:\n{Server.Output}");
+                await Task.Delay(200);
+            }
+        }
 
         private static StringContent Json(JsonObject body) => new(body.ToJsonString(), Encoding.UTF8, "application/json");
 

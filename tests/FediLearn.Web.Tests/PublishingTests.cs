@@ -108,6 +108,59 @@ public sealed class PublishingTests
     }
 
     [Fact]
+    public async Task Pinning_and_unpinning_a_material_send_Add_and_Remove_to_the_featured_collection()
+    {
+        await using var a = await PublishingNode.StartAsync("pins");
+        await using var remote = await FakeRemoteServer.StartAsync();
+        await remote.FollowAsync(a.Group);
+        var featuredUrl = $"{a.Group}/featured";
+        ReceivedRequest[] Pins() => remote.Received.Where(r => r.Activity.Value<string>("type") is "Add" or "Remove").ToArray();
+        async Task<string> EditAsync(long id, string title, bool pinned, string expected)
+        {
+            var before = remote.Received.Count(r => r.Activity.Value<string>("type") == "Update");
+            using (var edit = await a.SendAsync(HttpMethod.Put, $"groups/rust/materials/{id}", new { title, content = "Read it.", pinned }))
+                Assert.Equal(200, (int)edit.StatusCode);
+            await EventuallyAsync(() => Task.FromResult(remote.Received.Count(r => r.Activity.Value<string>("type") == "Update") > before),
+                $"the Update of \"{title}\" ({expected})", a.Node);
+            return title;
+        }
+
+        // Published pinned: its Create, then an Add of it to the group's featured collection, signed by the group.
+        var material = await a.PublishAsync("materials", new { title = "Syllabus", content = "Read it.", pinned = true });
+        var id = material.Value<string>("id")!;
+        var add = await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Add", TimeSpan.FromSeconds(30));
+        Assert.True(await VerifyFromNodeAsync(add, remote.SharedInbox));
+        Assert.Equal(a.Group, add.Activity.Value<string>("actor"));
+        Assert.Equal(id, add.Activity.Value<string>("object"));
+        Assert.Equal(featuredUrl, add.Activity.Value<string>("target"));
+        Assert.Contains("https://www.w3.org/ns/activitystreams#Public", add.Activity["to"]!.Values<string>());
+        Assert.Contains($"{a.Group}/followers", add.Activity["cc"]!.Values<string>());
+        Assert.Equal("Add", (await GetActivityJsonAsync(add.Activity.Value<string>("id")!)).Value<string>("type"));
+        Assert.Equal([id], (await GetActivityJsonAsync($"{featuredUrl}?page=1"))["orderedItems"]!.Values<string>());
+
+        // Neither a material published unpinned nor an edit that keeps the pin sends one.
+        var other = await a.PublishAsync("materials", new { title = "Glossary", content = "Words." });
+        await remote.WaitForAsync(r => (r.Activity["object"] as JObject)?.Value<string>("id") == other.Value<string>("id"), TimeSpan.FromSeconds(30));
+        await EditAsync(material.Value<long>("localId"), "Syllabus (v2)", pinned: true, "still pinned");
+        await Task.Delay(1000);
+        Assert.Single(Pins());
+
+        // Unpinned by an edit: Remove, and the collection is empty; pinned again: Add.
+        await EditAsync(material.Value<long>("localId"), "Syllabus (v3)", pinned: false, "unpinned");
+        var remove = await remote.WaitForAsync(r => r.Activity.Value<string>("type") == "Remove", TimeSpan.FromSeconds(30));
+        Assert.True(await VerifyFromNodeAsync(remove, remote.SharedInbox));
+        Assert.Equal(id, remove.Activity.Value<string>("object"));
+        Assert.Equal(featuredUrl, remove.Activity.Value<string>("target"));
+        Assert.Equal(0, (await GetActivityJsonAsync(featuredUrl)).Value<int>("totalItems"));
+        await EditAsync(material.Value<long>("localId"), "Syllabus (v4)", pinned: true, "pinned again");
+        await EventuallyAsync(() => Task.FromResult(Pins().Length == 3), "a second Add", a.Node);
+        Assert.Equal(["Add", "Remove", "Add"], Pins().Select(r => r.Activity.Value<string>("type")!));
+
+        // The group's outbox still lists its Creates only.
+        Assert.Equal(2, (await GetActivityJsonAsync($"{a.Group}/outbox")).Value<int>("totalItems"));
+    }
+
+    [Fact]
     public async Task A_scheduled_post_goes_out_at_its_time_even_after_a_restart()
     {
         await using var a = await PublishingNode.StartAsync("schedule");

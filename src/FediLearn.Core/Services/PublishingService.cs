@@ -12,7 +12,9 @@ namespace FediLearn.Core.Services;
 
 /// <summary>
 /// Prompts, posts, materials and sessions: validate, store, and publish. Publishing writes the object, its Create and
-/// one fan-out job in one transaction (the outbox pattern); edits send Update, deletions Delete{Tombstone}.
+/// one fan-out job in one transaction (the outbox pattern); edits send Update, deletions Delete{Tombstone}. A material
+/// pinned when it is published, or pinned or unpinned by an edit, is also sent as <c>Add</c> / <c>Remove</c> to the
+/// group's <c>featured</c> collection, which Mastodon applies to the pins of the group's profile.
 /// </summary>
 public sealed class PublishingService(
     FediLearnDbContext db, ActorUrls urls, GroupObjectRenderer renderer, DeliveryQueue queue, FanoutSignal signal, TimeProvider time)
@@ -39,6 +41,7 @@ public sealed class PublishingService(
         {
             item.PublishedAt = now.UtcDateTime;
             await SendAsync(item, group, "Create", ct);
+            if (item.Pinned) await SendPinAsync(item, group, ct);
         }
         await tx.CommitAsync(ct);
         signal.Signal.Notify();
@@ -54,6 +57,7 @@ public sealed class PublishingService(
         var media = await FindMediaAsync(input.MediaIds, validator, ct);
         validator.ThrowIfAny();
 
+        var wasPinned = item.Pinned;
         Apply(item, input, media, session);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (item.PublishedAt is null)
@@ -64,6 +68,7 @@ public sealed class PublishingService(
             {
                 item.PublishedAt = now.UtcDateTime;
                 await SendAsync(item, group, "Create", ct);
+                if (item.Pinned) await SendPinAsync(item, group, ct);
             }
         }
         else
@@ -71,6 +76,7 @@ public sealed class PublishingService(
             item.EditedAt = now.UtcDateTime;
             item.Revision++;
             await SendAsync(item, group, "Update", ct);
+            if (item.Pinned != wasPinned) await SendPinAsync(item, group, ct);
         }
         await tx.CommitAsync(ct);
         signal.Signal.Notify();
@@ -122,6 +128,7 @@ public sealed class PublishingService(
             var item = await db.GroupItems.FirstAsync(i => i.Id == id, ct);
             var group = await db.LocalActors.FirstAsync(a => a.Id == item.GroupId, ct);
             await SendAsync(item, group, "Create", ct);
+            if (item.Pinned) await SendPinAsync(item, group, ct);
             await tx.CommitAsync(ct);
             published++;
         }
@@ -209,6 +216,29 @@ public sealed class PublishingService(
         var stored = queue.Broadcast(db, group, activity);
         await db.SaveChangesAsync(ct);
         return stored;
+    }
+
+    /// <summary>
+    /// <c>Add</c> (pinned) or <c>Remove</c> (unpinned) of a published material to the group's <c>featured</c> collection,
+    /// for its followers: the object by id and the collection by URL, as Mastodon sends and accepts its own pins (it
+    /// pins a post of the sending account whose id it knows or can fetch). A deletion sends none: the receivers drop
+    /// a deleted post's pin with it.
+    /// </summary>
+    private async Task SendPinAsync(GroupItem item, LocalActor group, CancellationToken ct)
+    {
+        var activity = new JObject
+        {
+            ["@context"] = JsonLdContexts.Activity(),
+            ["type"] = item.Pinned ? "Add" : "Remove",
+            ["actor"] = urls.Actor(group),
+            ["object"] = urls.Item(group.Name, item.Kind, item.Id),
+            ["target"] = urls.Featured(group),
+            ["published"] = GroupObjectRenderer.Time(time.GetUtcNow()),
+            ["to"] = new JArray(GroupObjectRenderer.Vocabulary.Public),
+            ["cc"] = new JArray(urls.Followers(group)),
+        };
+        queue.Broadcast(db, group, activity);
+        await db.SaveChangesAsync(ct);
     }
 
     private void Apply(GroupItem item, ItemInput input, IReadOnlyList<MediaFile> media, GroupItem? session)

@@ -43,6 +43,10 @@
 // Fedify's parsed view of the object (Event/Question/Note/Article/Tombstone);
 // a document Fedify refuses is recorded with Fedify's exact error message
 // (state.objects[].parseError, state.fedifyErrors, inbox[].parseError).
+//
+// Add/Remove (a pin or unpin) are recorded under state.collectionChanges with
+// the object and target ids Fedify parsed and the sender's own featured
+// collection (its actor document fetched with a signed GET).
 // Prints "LISTENING <port>" on stdout once ready.
 
 import http from "node:http";
@@ -61,7 +65,7 @@ const { createFederation, MemoryKvStore, generateCryptoKeyPair } = await import(
 const vocab = await import("@fedify/vocab");
 const { Accept, Activity, Endpoints, Follow, Person, Reject, Undo, isActor, getTypeId } = vocab;
 const { Create, Update, Delete, Event, Question, Note, Article, Place, Link, Tombstone } = vocab;
-const { Announce, Mention, PUBLIC_COLLECTION } = vocab;
+const { Announce, Mention, PUBLIC_COLLECTION, Add, Remove } = vocab;
 // Temporal.Instant for published/deleted: Fedify's vocabulary uses this polyfill
 // (a dependency of @fedify/vocab, pinned by package-lock.json); Node 22 has no Temporal.
 const { Temporal } = await import("@js-temporal/polyfill");
@@ -111,6 +115,7 @@ const inboxLog = []; // { path, id, type, status, verified, headers } per inbox 
 const sent = []; // every outgoing HTTP request Fedify made (GETs and POSTs)
 const notes = [];
 const objects = []; // Fedify's parsed view of every verified Create/Update/Delete object, in arrival order
+const collectionChanges = []; // every verified Add/Remove, with its target and the actor's own featured collection
 const sentObjects = new Map(); // activity path id -> vocab object, served back
 /** The thread view of the groups we follow: one entry per object id (see the header). */
 const timeline = [];
@@ -279,11 +284,35 @@ federation
   .on(Create, (ctx, create) => recordObject(ctx, create, "Create"))
   .on(Update, (ctx, update) => recordObject(ctx, update, "Update"))
   .on(Delete, (ctx, del) => recordObject(ctx, del, "Delete"))
+  .on(Add, (ctx, add) => recordCollectionChange(ctx, add, "Add"))
+  .on(Remove, (ctx, remove) => recordCollectionChange(ctx, remove, "Remove"))
   .on(Activity, (_ctx, activity) => markVerified(activity))
   .onUnverifiedActivity((_ctx, activity, reason) => {
     note(`REJECTED unverified ${activity?.id?.href ?? "?"}: ${describeReason(reason)}`);
   })
   .onError((_ctx, error) => note(`inbox error: ${error?.stack ?? error}`));
+
+// ---- Add / Remove: a pin or unpin (Mastodon's reading) ----------------------
+// Mastodon pins a post when an Add's target is the sending actor's featured
+// collection and the object is that actor's; the entry records both, as
+// Fedify parsed them (the actor fetched with a signed GET).
+async function recordCollectionChange(ctx, activity, kind) {
+  markVerified(activity);
+  const entry = {
+    activity: kind, activityId: activity.id?.href ?? null, actor: activity.actorId?.href ?? null,
+    objectId: activity.objectId?.href ?? null, targetId: activity.targetId?.href ?? null,
+    actorFeatured: null, verified: true, error: null,
+  };
+  collectionChanges.push(entry);
+  try {
+    const loader = await ctx.getDocumentLoader({ identifier: name });
+    const actor = await activity.getActor({ documentLoader: loader, contextLoader: ctx.contextLoader, suppressError: false });
+    entry.actorFeatured = actor?.featuredId?.href ?? null;
+  } catch (error) {
+    entry.error = `${error?.name ?? "Error"}: ${error?.message ?? error}`;
+  }
+  note(`${kind} ${entry.objectId} to ${entry.targetId} by ${entry.actor} (its featured: ${entry.actorFeatured})`);
+}
 
 // ---- Create / Update / Delete: Fedify's parsed view of the object ----------
 // Called by Fedify's inbox listener only after it verified the HTTP signature
@@ -824,6 +853,7 @@ function controlState() {
     fedifyVersion: "2.3.6",
     nodeVersion: process.version,
     objects,
+    collectionChanges,
     timeline,
     replies: [...replies.values()].map(({ recipients, uuid, ...r }) => ({ ...r, inboxes: recipients.map((a) => a.inboxId?.href ?? null) })),
     fedifyErrors,
