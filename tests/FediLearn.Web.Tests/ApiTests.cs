@@ -31,6 +31,10 @@ public sealed class ApiTests : IAsyncLifetime
     [InlineData("posts", """{"content":"x","publishAt":"tomorrow"}""", "publishAt")]
     [InlineData("materials", """{"title":"m","content":"x","links":[{"url":"javascript:alert(1)"}]}""", "links")]
     [InlineData("materials", """{"title":"m","content":"x","mediaIds":["nope.png"]}""", "mediaIds")]
+    [InlineData("posts", """{"content":"x","pinned":true}""", "pinned")]
+    [InlineData("posts", """{"content":"x","multiple":true}""", "multiple")]
+    [InlineData("materials", """{"title":"m","content":"x","cancelled":true}""", "cancelled")]
+    [InlineData("prompts", """{"content":"x","requireApproval":true}""", "requireApproval")]
     // JSON nulls inside the lists: each was a 500 (a NullReferenceException in the validator) until 2026-12-05.
     [InlineData("prompts", """{"content":"pick","choices":["a",null]}""", "choices")]
     [InlineData("prompts", """{"content":"pick","choices":[null,null]}""", "choices")]

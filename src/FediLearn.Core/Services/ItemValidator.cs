@@ -41,16 +41,21 @@ internal sealed class ItemValidator
             if (input.Choices is not null) Add("choices", "Only prompts have choices.");
             if (input.ClosesAt is not null) Add("closesAt", "Only prompts (check-ins) close.");
             if (input.SessionId is not null) Add("sessionId", "Only a prompt can be linked to a session.");
+            if (input.Multiple == true) Add("multiple", "Only a check-in with choices allows multiple answers.");
         }
         if (kind != ItemKind.Material)
         {
             if (input.Links is not null) Add("links", "Only materials have links.");
             if (input.MediaIds is not null) Add("mediaIds", "Only materials have attached files.");
+            // false is what every kind is, so only a pin that would be lost is refused (the same for the flags below).
+            if (input.Pinned == true) Add("pinned", "Only materials can be pinned.");
         }
         if (kind != ItemKind.Session)
         {
             foreach (var (field, value) in new (string, object?)[] { ("startsAt", input.StartsAt), ("endsAt", input.EndsAt), ("timezone", input.Timezone), ("joinUrl", input.JoinUrl), ("place", input.Place), ("capacity", input.Capacity), ("notes", input.Notes), ("recordingUrl", input.RecordingUrl) })
                 if (value is not null) Add(field, "Only sessions have this field.");
+            if (input.RequireApproval == true) Add("requireApproval", "Only sessions take attendance requests.");
+            if (input.Cancelled == true) Add("cancelled", "Only sessions can be cancelled.");
         }
 
         switch (kind)
