@@ -115,14 +115,13 @@ public sealed class PublishingTests
         await remote.FollowAsync(a.Group);
         var featuredUrl = $"{a.Group}/featured";
         ReceivedRequest[] Pins() => remote.Received.Where(r => r.Activity.Value<string>("type") is "Add" or "Remove").ToArray();
-        async Task<string> EditAsync(long id, string title, bool pinned, string expected)
+        async Task EditAsync(long id, string title, bool pinned, string expected)
         {
             var before = remote.Received.Count(r => r.Activity.Value<string>("type") == "Update");
             using (var edit = await a.SendAsync(HttpMethod.Put, $"groups/rust/materials/{id}", new { title, content = "Read it.", pinned }))
                 Assert.Equal(200, (int)edit.StatusCode);
             await EventuallyAsync(() => Task.FromResult(remote.Received.Count(r => r.Activity.Value<string>("type") == "Update") > before),
                 $"the Update of \"{title}\" ({expected})", a.Node);
-            return title;
         }
 
         // Published pinned: its Create, then an Add of it to the group's featured collection, signed by the group.
