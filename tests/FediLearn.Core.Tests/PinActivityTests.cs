@@ -1,3 +1,4 @@
+using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
 using FediLearn.Core.Services;
@@ -39,7 +40,7 @@ public class PinActivityTests : NodeTest
 
         await using (var scope = Node.Scope())
         {
-            var db = scope.ServiceProvider.GetRequiredService<FediLearn.Core.Data.FediLearnDbContext>();
+            var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
             var item = await db.GroupItems.FirstAsync(i => i.Id == material.Id);
             Assert.True(await scope.ServiceProvider.GetRequiredService<PublishingService>().DeleteAsync(group, item, default));
         }
@@ -65,17 +66,15 @@ public class PinActivityTests : NodeTest
         (await db.OutboundActivities.AsNoTracking().Where(a => a.ActorId == group.Id).OrderBy(a => a.Id).Select(a => a.Json).ToListAsync())
         .Select(JObject.Parse).ToList());
 
+    /// <summary>ana and her group "rust", made members-only through its settings when asked (which sends its Update).</summary>
     private async Task<(LocalActor Group, LocalActor Ana)> SetUpAsync(bool membersOnly)
     {
         var ana = await Node.AddActorAsync(ActorKind.Person, "ana");
         var group = await Node.AddActorAsync(ActorKind.Group, "rust");
-        await Node.WithDbAsync(async db =>
-        {
-            db.GroupFacilitators.Add(new GroupFacilitator { GroupId = group.Id, PersonId = ana.Id, AddedAt = DateTime.UtcNow });
-            if (membersOnly) await db.LocalActors.Where(a => a.Id == group.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.MembersOnly, true));
-            return await db.SaveChangesAsync();
-        });
-        group.MembersOnly = membersOnly;
-        return (group, ana);
+        if (!membersOnly) return (group, ana);
+        await using var scope = Node.Scope();
+        await scope.ServiceProvider.GetRequiredService<GroupService>().UpdateSettingsAsync("rust",
+            new GroupSettings("Rust", null, false, PostingPolicy.Open, null, null, null, MembersOnly: true), default);
+        return (await scope.ServiceProvider.GetRequiredService<FediLearnDbContext>().LocalActors.AsNoTracking().SingleAsync(a => a.Id == group.Id), ana);
     }
 }

@@ -40,8 +40,7 @@ public sealed class PublishingService(
         if (item.PublishAt is null)
         {
             item.PublishedAt = now.UtcDateTime;
-            await SendAsync(item, group, "Create", ct);
-            if (item.Pinned) await SendPinAsync(item, group, ct);
+            await SendCreateAsync(item, group, ct);
         }
         await tx.CommitAsync(ct);
         signal.Signal.Notify();
@@ -67,8 +66,7 @@ public sealed class PublishingService(
             if (item.PublishAt is null)
             {
                 item.PublishedAt = now.UtcDateTime;
-                await SendAsync(item, group, "Create", ct);
-                if (item.Pinned) await SendPinAsync(item, group, ct);
+                await SendCreateAsync(item, group, ct);
             }
         }
         else
@@ -127,8 +125,7 @@ public sealed class PublishingService(
             if (claimed == 0) continue;
             var item = await db.GroupItems.FirstAsync(i => i.Id == id, ct);
             var group = await db.LocalActors.FirstAsync(a => a.Id == item.GroupId, ct);
-            await SendAsync(item, group, "Create", ct);
-            if (item.Pinned) await SendPinAsync(item, group, ct);
+            await SendCreateAsync(item, group, ct);
             await tx.CommitAsync(ct);
             published++;
         }
@@ -216,6 +213,13 @@ public sealed class PublishingService(
         var stored = queue.Broadcast(db, group, activity);
         await db.SaveChangesAsync(ct);
         return stored;
+    }
+
+    /// <summary>What publishing an item sends, at once or at its scheduled time: its Create, and a pinned material's Add.</summary>
+    private async Task SendCreateAsync(GroupItem item, LocalActor group, CancellationToken ct)
+    {
+        await SendAsync(item, group, "Create", ct);
+        if (item.Pinned) await SendPinAsync(item, group, ct);
     }
 
     /// <summary>
