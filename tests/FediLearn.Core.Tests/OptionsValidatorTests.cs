@@ -44,6 +44,8 @@ public sealed class OptionsValidatorTests
     [InlineData("FediLearn:Delivery:DeadHostAfter", "00:05:00")]
     [InlineData("FediLearn:Delivery:DeadHostAfter", "-1.00:00:00")]
     [InlineData("FediLearn:ReadCache:MaxEntries", "0")]
+    [InlineData("FediLearn:ReadCache:Seconds", "NaN")] // passed both bounds' comparisons, and the cache quietly went off
+    [InlineData("FediLearn:ReadCache:Seconds", "61")]
     [InlineData("FediLearn:RateLimits:InboxPerHostPerMinute", "-1")]
     [InlineData("FediLearn:RateLimits:FetchPerHostPerMinute", "-5")]
     [InlineData("FediLearn:RateLimits:ApiPerTokenPerMinute", "-1")]

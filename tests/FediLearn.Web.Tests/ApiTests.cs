@@ -102,6 +102,22 @@ public sealed class ApiTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// An actor id pasted with a space or a newline around it: the ban was stored with them, so it matched no actor's
+    /// activities, and a later unban of the clean id was "not banned". Now the id is trimmed wherever a ban is made or lifted.
+    /// </summary>
+    [Fact]
+    public async Task A_ban_of_an_actor_id_with_spaces_around_it_bans_that_actor_and_can_be_lifted()
+    {
+        using (var ban = await _a.SendAsync(HttpMethod.Post, "groups/rust/bans", new { actor = "  https://x.example/users/pasted \n", reason = "spam" }))
+            Assert.True(204 == (int)ban.StatusCode, await ban.Content.ReadAsStringAsync());
+        var stored = FaultHelpers.Query(_a.Node, "SELECT actor_uri FROM group_bans");
+        Assert.Equal("https://x.example/users/pasted", Assert.Single(stored)[0]);
+        using var unban = await _a.SendAsync(HttpMethod.Delete, $"groups/rust/bans?actor={Uri.EscapeDataString(" https://x.example/users/pasted ")}");
+        Assert.True(204 == (int)unban.StatusCode, await unban.Content.ReadAsStringAsync());
+        Assert.Empty(FaultHelpers.Query(_a.Node, "SELECT actor_uri FROM group_bans"));
+    }
+
+    /// <summary>
     /// The same DELETE sent many times at once (a double click, a client's retries): one is made and sends one Delete, the
     /// others are 404 as a later DELETE is. Until 2026-12-05 two or three of sixteen could each send their own Delete.
     /// </summary>
@@ -203,6 +219,57 @@ public sealed class ApiTests : IAsyncLifetime
         var problem = JObject.Parse(await api.Content.ReadAsStringAsync());
         Assert.True(400 == (int)api.StatusCode, problem.ToString());
         Assert.NotNull(problem["errors"]!["page"]);
+    }
+
+    /// <summary>
+    /// An edit of a scheduled item reschedules it, so its <c>publishAt</c> meets the same two-year bound as on creation; the
+    /// edit skipped it and scheduled a post five years out. A published item's edit ignores <c>publishAt</c>, as before.
+    /// </summary>
+    [Fact]
+    public async Task Rescheduling_by_an_edit_is_held_to_the_two_year_bound_as_creating_is()
+    {
+        var soon = DateTimeOffset.UtcNow.AddDays(1).ToString("O");
+        var farOff = DateTimeOffset.UtcNow.AddYears(5).ToString("O");
+        var scheduled = await _a.PublishAsync("posts", new { content = "Later", publishAt = soon });
+        var path = $"groups/rust/posts/{scheduled.Value<long>("localId")}";
+        using (var edit = await _a.SendAsync(HttpMethod.Put, path, new { content = "Much later", publishAt = farOff }))
+        {
+            var problem = JObject.Parse(await edit.Content.ReadAsStringAsync());
+            Assert.True(400 == (int)edit.StatusCode, problem.ToString());
+            Assert.NotNull(problem["errors"]!["publishAt"]);
+        }
+        using (var read = await _a.SendAsync(HttpMethod.Get, path))
+        {
+            var item = JObject.Parse(await read.Content.ReadAsStringAsync());
+            Assert.Equal("Later", (string?)item["content"]);
+            var at = new DateTimeOffset(item.Value<DateTime>("publishAt").ToUniversalTime());
+            Assert.True(Math.Abs((at - DateTimeOffset.Parse(soon)).TotalSeconds) < 1, item.ToString());
+        }
+        var published = await _a.PublishAsync("posts", new { content = "Now" });
+        using var ignored = await _a.SendAsync(HttpMethod.Put, $"groups/rust/posts/{published.Value<long>("localId")}", new { content = "Now, edited", publishAt = farOff });
+        Assert.True(200 == (int)ignored.StatusCode, await ignored.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>
+    /// The API's item list takes pages up to 100000, as the collections do. Past 42949673 the offset (50 a page) overflowed
+    /// an int: SQLite read the negative offset as none and answered page 1 again, PostgreSQL refused it (a 500).
+    /// </summary>
+    [Fact]
+    public async Task An_item_list_page_past_the_last_one_allowed_is_a_400_not_page_one_again()
+    {
+        await _a.PublishAsync("posts", new { content = "The only post" });
+        foreach (var page in new[] { "100001", "42949674", "2147483647" })
+        {
+            using var response = await _a.SendAsync(HttpMethod.Get, $"groups/rust/posts?page={page}");
+            var problem = JObject.Parse(await response.Content.ReadAsStringAsync());
+            Assert.True(400 == (int)response.StatusCode, $"page={page}: {(int)response.StatusCode} {problem}");
+            Assert.Contains("100000", (string)problem["errors"]!["page"]![0]!);
+        }
+        using var last = await _a.SendAsync(HttpMethod.Get, "groups/rust/posts?page=100000");
+        var list = JObject.Parse(await last.Content.ReadAsStringAsync());
+        Assert.Equal(200, (int)last.StatusCode);
+        Assert.Empty((JArray)list["items"]!);
+        Assert.Equal(100000, (int)list["page"]!);
     }
 
     /// <summary>

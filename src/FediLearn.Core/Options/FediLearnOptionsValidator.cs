@@ -63,7 +63,7 @@ public sealed class FediLearnOptionsValidator : IValidateOptions<FediLearnOption
         foreach (var proxy in options.ReverseProxy.TrustedProxies)
             if (!System.Net.IPNetwork.TryParse(proxy, out _) && !System.Net.IPAddress.TryParse(proxy, out _))
                 errors.Add($"FediLearn:ReverseProxy:TrustedProxies: \"{proxy}\" is not an address (10.0.0.5) or a network (10.0.0.0/24).");
-        if (options.ReadCache.Seconds is < 0 or > 60)
+        if (options.ReadCache.Seconds is < 0 or > 60 || double.IsNaN(options.ReadCache.Seconds)) // NaN compares false to both bounds
             errors.Add("FediLearn:ReadCache:Seconds must be between 0 (off) and 60: it is how stale a document may be after another process changed it.");
         if (options.ReadCache.MaxEntries < 1) errors.Add("FediLearn:ReadCache:MaxEntries must be at least 1.");
         var limits = options.RateLimits;

@@ -24,7 +24,9 @@ internal sealed class ItemValidator
         if (_errors.Count > 0) throw new ItemValidationException(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
     }
 
-    public void Validate(ItemKind kind, ItemInput input, DateTimeOffset now, bool isUpdate)
+    /// <param name="schedules">Whether <see cref="ItemInput.PublishAt"/> is read: on creation, and on an edit of an item not yet
+    /// published (it reschedules it); an edit of a published item ignores it.</param>
+    public void Validate(ItemKind kind, ItemInput input, DateTimeOffset now, bool schedules)
     {
         foreach (var (field, messages) in input.FormatErrors ?? new Dictionary<string, string[]>())
             foreach (var message in messages) Add(field, message);
@@ -34,7 +36,7 @@ internal sealed class ItemValidator
         if (kind is ItemKind.Prompt or ItemKind.Post && string.IsNullOrWhiteSpace(input.Content))
             Add("content", $"A {kind.ToString().ToLowerInvariant()} needs content (Markdown).");
         if (input.Content is { Length: > MaxContent }) Add("content", $"At most {MaxContent} characters.");
-        if (!isUpdate && input.PublishAt is { } publishAt && publishAt > now.AddYears(2)) Add("publishAt", "At most two years ahead.");
+        if (schedules && input.PublishAt is { } publishAt && publishAt > now.AddYears(2)) Add("publishAt", "At most two years ahead.");
 
         if (kind != ItemKind.Prompt)
         {

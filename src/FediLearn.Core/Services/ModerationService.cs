@@ -28,6 +28,7 @@ public sealed class ModerationService(
     public async Task RemoveReplyAsync(string groupName, string replyUri, LocalActor? moderator, string? reason, CancellationToken ct)
     {
         var group = await db.FindGroupAsync(groupName, ct);
+        replyUri = replyUri.Trim(); // pasted with a newline or a space, it named no reply
         var reply = await db.Replies.FirstOrDefaultAsync(r => r.GroupId == group.Id && r.Uri == replyUri && r.DeletedAt == null, ct)
             ?? throw new FediLearnException($"there is no reply {replyUri} in {groupName}");
         reply.DeletedAt = time.GetUtcNow().UtcDateTime;
@@ -92,6 +93,8 @@ public sealed class ModerationService(
     public async Task BanAsync(string groupName, string actorUri, LocalActor? moderator, string? reason, CancellationToken ct)
     {
         var group = await db.FindGroupAsync(groupName, ct);
+        // Uri takes an id with spaces or a newline around it; stored so, the ban matched no actor and unban did not find it.
+        actorUri = actorUri.Trim();
         if (!IsActorId(actorUri)) throw new FediLearnException($"\"{actorUri}\" is not an actor id (an http or https URL)");
         if (IriLength.IsTooLong(actorUri)) throw new FediLearnException($"An actor id is at most {IriLength.MaxBytes} bytes long");
         if (await db.GroupBans.AnyAsync(b => b.GroupId == group.Id && b.ActorUri == actorUri, ct))
@@ -112,6 +115,7 @@ public sealed class ModerationService(
     public async Task UnbanAsync(string groupName, string actorUri, LocalActor? moderator, CancellationToken ct)
     {
         var group = await db.FindGroupAsync(groupName, ct);
+        actorUri = actorUri.Trim();
         var ban = await db.GroupBans.FirstOrDefaultAsync(b => b.GroupId == group.Id && b.ActorUri == actorUri, ct)
             ?? throw new FediLearnException($"{actorUri} is not banned from {groupName}");
         db.GroupBans.Remove(ban);

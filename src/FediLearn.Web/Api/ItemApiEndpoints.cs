@@ -53,14 +53,18 @@ public static class ItemApiEndpoints
         catch (ItemValidationException e) { return ApiAuth.Invalid(e.Errors); }
     }
 
+    private const int MaxPage = 100_000;
+
     private static async Task<IResult> ListAsync(string name, string kind, string? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, CancellationToken ct)
     {
         var (_, group, error) = await ApiAuth.FacilitatorAsync(http, name, ct);
         if (error is not null) return error;
         // Read by hand: bound as int?, ?page=abc was an empty 400 that named nothing.
         var p = 1;
-        if (!string.IsNullOrEmpty(page) && !int.TryParse(page, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out p))
-            return ApiAuth.Invalid(new Dictionary<string, string[]> { ["page"] = ["A whole number: 1 (the default) for the newest 50."] });
+        // Capped as the collections' pages are: past it the offset overflowed (page 1 again on SQLite, an error on PostgreSQL).
+        if (!string.IsNullOrEmpty(page) && !int.TryParse(page, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out p)
+            || p > MaxPage)
+            return ApiAuth.Invalid(new Dictionary<string, string[]> { ["page"] = [$"A whole number up to {MaxPage}: 1 (the default) for the newest 50."] });
         var k = KindOf(kind);
         p = Math.Max(p, 1);
         var items = await db.GroupItems.AsNoTracking().Where(i => i.GroupId == group!.Id && i.Kind == k && i.DeletedAt == null)

@@ -39,10 +39,11 @@ public static class ModerationApiEndpoints
         {
             var (person, _, error) = await ApiAuth.FacilitatorAsync(http, name, ct);
             if (error is not null) return error;
-            if (string.IsNullOrWhiteSpace(body.Actor)) return Missing("actor", "The actor id (URL) to ban.");
-            if (!ModerationService.IsActorId(body.Actor)) return Missing("actor", "An actor id is an http or https URL, e.g. https://example.social/users/mia.");
-            if (IriLength.IsTooLong(body.Actor)) return Missing("actor", $"An actor id is at most {IriLength.MaxBytes} bytes long.");
-            return await RunAsync(() => moderation.BanAsync(name, body.Actor, person, body.Reason, ct));
+            var actor = body.Actor?.Trim();
+            if (string.IsNullOrEmpty(actor)) return Missing("actor", "The actor id (URL) to ban.");
+            if (!ModerationService.IsActorId(actor)) return Missing("actor", "An actor id is an http or https URL, e.g. https://example.social/users/mia.");
+            if (IriLength.IsTooLong(actor)) return Missing("actor", $"An actor id is at most {IriLength.MaxBytes} bytes long.");
+            return await RunAsync(() => moderation.BanAsync(name, actor, person, body.Reason, ct));
         });
         api.MapDelete("/bans", async (string name, string? actor, HttpContext http, ModerationService moderation, CancellationToken ct) =>
         {
@@ -60,7 +61,7 @@ public static class ModerationApiEndpoints
             return Results.Json(new
             {
                 log = log.Select(e => new { at = Utc(e.At), action = e.Action, target = e.Target, reason = e.Reason, moderator = e.Moderator }),
-                reports = reports.Select(r => new { at = Utc(r.CreatedAt), reporter = r.ReporterUri, objects = StoredJson.ReadStrings(r.ObjectsJson), content = r.Content }),
+                reports = reports.Select(r => new { at = Utc(r.CreatedAt), reporter = r.ReporterUri, objects = ModerationService.ReportObjects(r), content = r.Content }),
             }, ItemApiEndpoints.Json);
         });
     }
