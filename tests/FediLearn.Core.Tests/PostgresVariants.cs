@@ -107,3 +107,8 @@ public sealed class PinActivityTestsOnPostgres : PinActivityTests, IPostgresVari
 {
     protected override TestProvider Provider => TestProvider.Postgres;
 }
+
+public sealed class CheckInEditTestsOnPostgres : CheckInEditTests, IPostgresVariant
+{
+    protected override TestProvider Provider => TestProvider.Postgres;
+}

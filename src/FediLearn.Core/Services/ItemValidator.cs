@@ -24,10 +24,12 @@ internal sealed class ItemValidator
         if (_errors.Count > 0) throw new ItemValidationException(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
     }
 
-    /// <param name="schedules">Whether <see cref="ItemInput.PublishAt"/> is read: on creation, and on an edit of an item not yet
-    /// published (it reschedules it); an edit of a published item ignores it.</param>
-    public void Validate(ItemKind kind, ItemInput input, DateTimeOffset now, bool schedules)
+    /// <param name="publishedAt">When the item was published; null on creation and on an edit of an item not yet published.
+    /// Only then is <see cref="ItemInput.PublishAt"/> read (it schedules or reschedules the item); an edit of a published
+    /// item ignores it, and its closing time is compared with this actual publication.</param>
+    public void Validate(ItemKind kind, ItemInput input, DateTimeOffset now, DateTimeOffset? publishedAt)
     {
+        var schedules = publishedAt is null;
         foreach (var (field, messages) in input.FormatErrors ?? new Dictionary<string, string[]>())
             foreach (var message in messages) Add(field, message);
         if (kind is ItemKind.Material or ItemKind.Session && string.IsNullOrWhiteSpace(input.Title))
@@ -62,13 +64,13 @@ internal sealed class ItemValidator
 
         switch (kind)
         {
-            case ItemKind.Prompt: ValidatePrompt(input, now); break;
+            case ItemKind.Prompt: ValidatePrompt(input, now, publishedAt); break;
             case ItemKind.Material: ValidateMaterial(input); break;
             case ItemKind.Session: ValidateSession(input); break;
         }
     }
 
-    private void ValidatePrompt(ItemInput input, DateTimeOffset now)
+    private void ValidatePrompt(ItemInput input, DateTimeOffset now, DateTimeOffset? publishedAt)
     {
         if (input.Choices is { } choices)
         {
@@ -81,7 +83,8 @@ internal sealed class ItemValidator
         if (input.ClosesAt is { } closes)
         {
             if (input.Choices is null) Add("closesAt", "Only a check-in with choices closes.");
-            if (closes <= (input.PublishAt ?? now)) Add("closesAt", "The closing time must be after publication.");
+            // A published check-in is compared with when it went out, so an edit may keep a closing time now past.
+            if (closes <= (publishedAt ?? input.PublishAt ?? now)) Add("closesAt", "The closing time must be after publication.");
         }
     }
 

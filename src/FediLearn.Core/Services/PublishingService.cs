@@ -25,7 +25,7 @@ public sealed class PublishingService(
     {
         var now = time.GetUtcNow();
         var validator = new ItemValidator();
-        validator.Validate(kind, input, now, schedules: true);
+        validator.Validate(kind, input, now, publishedAt: null);
         var session = await FindSessionAsync(group, input.SessionId, validator, ct);
         var media = await FindMediaAsync(input.MediaIds, validator, ct);
         validator.ThrowIfAny();
@@ -51,7 +51,8 @@ public sealed class PublishingService(
     {
         var now = time.GetUtcNow();
         var validator = new ItemValidator();
-        validator.Validate(item.Kind, input, now, schedules: item.PublishedAt is null);
+        validator.Validate(item.Kind, input, now,
+            item.PublishedAt is { } published ? new DateTimeOffset(DateTime.SpecifyKind(published, DateTimeKind.Utc)) : null);
         var session = await FindSessionAsync(group, input.SessionId, validator, ct);
         var media = await FindMediaAsync(input.MediaIds, validator, ct);
         validator.ThrowIfAny();
