@@ -108,6 +108,11 @@ public sealed class PinActivityTestsOnPostgres : PinActivityTests, IPostgresVari
     protected override TestProvider Provider => TestProvider.Postgres;
 }
 
+public sealed class ItemDatesTestsOnPostgres : ItemDatesTests, IPostgresVariant
+{
+    protected override TestProvider Provider => TestProvider.Postgres;
+}
+
 public sealed class CheckInEditTestsOnPostgres : CheckInEditTests, IPostgresVariant
 {
     protected override TestProvider Provider => TestProvider.Postgres;

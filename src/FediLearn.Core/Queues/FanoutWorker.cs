@@ -57,23 +57,38 @@ public sealed class PublishScheduler(IServiceScopeFactory scopes, IOptions<FediL
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
+            // Each chore on its own: one that fails (logged) does not keep the others from their turn in this pass.
+            await RunAsync("Scheduled publishing", async services =>
             {
-                using var scope = scopes.CreateScope();
-                var published = await scope.ServiceProvider.GetRequiredService<Services.PublishingService>().PublishDueAsync(stoppingToken);
+                var published = await services.GetRequiredService<Services.PublishingService>().PublishDueAsync(stoppingToken);
                 if (published > 0) logger.LogInformation("Published {Count} scheduled item(s)", published);
-                var archived = await scope.ServiceProvider.GetRequiredService<Services.GroupService>().AnnounceArchivesAsync(stoppingToken);
-                if (archived > 0) logger.LogInformation("Sent Update{{Group}} for {Count} group(s) archived since the last look", archived);
-                var totals = await scope.ServiceProvider.GetRequiredService<Services.PublishingService>().SendDueTotalsAsync(stoppingToken);
-                if (totals > 0) logger.LogInformation("Sent new vote totals of {Count} check-in(s)", totals);
-                await Task.Delay(_interval, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
-            catch (Exception e)
+            }, stoppingToken);
+            await RunAsync("Announcing archived groups", async services =>
             {
-                logger.LogError(e, "Scheduled publishing failed; retrying shortly");
-                await Task.Delay(_interval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
+                var archived = await services.GetRequiredService<Services.GroupService>().AnnounceArchivesAsync(stoppingToken);
+                if (archived > 0) logger.LogInformation("Sent Update{{Group}} for {Count} group(s) archived since the last look", archived);
+            }, stoppingToken);
+            await RunAsync("Sending vote totals", async services =>
+            {
+                var totals = await services.GetRequiredService<Services.PublishingService>().SendDueTotalsAsync(stoppingToken);
+                if (totals > 0) logger.LogInformation("Sent new vote totals of {Count} check-in(s)", totals);
+            }, stoppingToken);
+            try { await Task.Delay(_interval, stoppingToken); }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
+        }
+    }
+
+    private async Task RunAsync(string chore, Func<IServiceProvider, Task> work, CancellationToken stoppingToken)
+    {
+        try
+        {
+            using var scope = scopes.CreateScope();
+            await work(scope.ServiceProvider);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+        catch (Exception e)
+        {
+            logger.LogError(e, "{Chore} failed; retrying next pass", chore);
         }
     }
 }

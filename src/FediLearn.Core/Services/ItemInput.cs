@@ -31,6 +31,24 @@ public sealed record ItemInput
     public IReadOnlyDictionary<string, string[]>? FormatErrors { get; init; }
 }
 
+/// <summary>
+/// The years an item's dates may fall in. Far outside them a local time in a zone has no UTC instant .NET can hold
+/// (9999-12-31 23:00 in New York), and rendering such an item would fail wherever it is shown or published.
+/// </summary>
+public static class ItemDates
+{
+    public const int MinYear = 1900;
+    public const int MaxYear = 2200;
+
+    public static readonly string OutOfRange = $"Give a date in the years {MinYear} to {MaxYear}.";
+
+    /// <summary>A local wall-clock time, read as written.</summary>
+    public static bool InRange(DateTime local) => local.Year is >= MinYear and <= MaxYear;
+
+    /// <summary>An instant, by its UTC date.</summary>
+    public static bool InRange(DateTimeOffset instant) => InRange(instant.UtcDateTime);
+}
+
 /// <summary>Invalid input, by field (camelCase, as in the API): becomes a 400 problem naming the fields.</summary>
 public sealed class ItemValidationException(IReadOnlyDictionary<string, string[]> errors)
     : Exception("Invalid input: " + string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")))

@@ -39,6 +39,10 @@ internal sealed class ItemValidator
             Add("content", $"A {kind.ToString().ToLowerInvariant()} needs content (Markdown).");
         if (input.Content is { Length: > MaxContent }) Add("content", $"At most {MaxContent} characters.");
         if (schedules && input.PublishAt is { } publishAt && publishAt > now.AddYears(2)) Add("publishAt", "At most two years ahead.");
+        foreach (var (field, value) in new (string, DateTimeOffset?)[] { ("publishAt", schedules ? input.PublishAt : null), ("closesAt", input.ClosesAt) })
+            if (value is { } instant && !ItemDates.InRange(instant)) Add(field, ItemDates.OutOfRange);
+        foreach (var (field, value) in new (string, DateTime?)[] { ("startsAt", input.StartsAt), ("endsAt", input.EndsAt) })
+            if (value is { } local && !ItemDates.InRange(local)) Add(field, ItemDates.OutOfRange);
 
         if (kind != ItemKind.Prompt)
         {

@@ -5,6 +5,7 @@ using FediLearn.Core.Federation.Objects;
 using FediLearn.Core.Queues;
 using FediLearn.Core.Text;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
@@ -17,7 +18,8 @@ namespace FediLearn.Core.Services;
 /// group's <c>featured</c> collection, which Mastodon applies to the pins of the group's profile.
 /// </summary>
 public sealed class PublishingService(
-    FediLearnDbContext db, ActorUrls urls, GroupObjectRenderer renderer, DeliveryQueue queue, FanoutSignal signal, TimeProvider time)
+    FediLearnDbContext db, ActorUrls urls, GroupObjectRenderer renderer, DeliveryQueue queue, FanoutSignal signal, TimeProvider time,
+    ILogger<PublishingService> logger)
 {
     private readonly MarkdownRenderer _markdown = new(urls.Base);
 
@@ -110,7 +112,11 @@ public sealed class PublishingService(
         return true;
     }
 
-    /// <summary>Publishes scheduled items whose time has come. Each is claimed by a conditional update, so it goes out once.</summary>
+    /// <summary>
+    /// Publishes scheduled items whose time has come. Each is claimed by a conditional update, so it goes out once. One
+    /// that cannot be published (e.g. stored before its dates were checked, and now failing to render) is logged and left
+    /// unpublished, its claim rolled back, to be tried again next pass: it does not hold back the items after it.
+    /// </summary>
     public async Task<int> PublishDueAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
@@ -120,18 +126,32 @@ public sealed class PublishingService(
         var published = 0;
         foreach (var id in due)
         {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var claimed = await db.GroupItems.Where(i => i.Id == id && i.PublishedAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(i => i.PublishedAt, now), ct);
-            if (claimed == 0) continue;
-            var item = await db.GroupItems.FirstAsync(i => i.Id == id, ct);
-            var group = await db.LocalActors.FirstAsync(a => a.Id == item.GroupId, ct);
-            await SendCreateAsync(item, group, ct);
-            await tx.CommitAsync(ct);
-            published++;
+            try
+            {
+                if (await PublishScheduledAsync(id, now, ct)) published++;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                // The transaction was rolled back; what the failed attempt left tracked must not be saved with the next item.
+                db.ChangeTracker.Clear();
+                logger.LogWarning(e, "Scheduled item {Item} could not be published; it stays scheduled and is tried again next pass", id);
+            }
         }
         if (published > 0) signal.Signal.Notify();
         return published;
+    }
+
+    private async Task<bool> PublishScheduledAsync(long id, DateTime now, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var claimed = await db.GroupItems.Where(i => i.Id == id && i.PublishedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.PublishedAt, now), ct);
+        if (claimed == 0) return false;
+        var item = await db.GroupItems.FirstAsync(i => i.Id == id, ct);
+        var group = await db.LocalActors.FirstAsync(a => a.Id == item.GroupId, ct);
+        await SendCreateAsync(item, group, ct);
+        await tx.CommitAsync(ct);
+        return true;
     }
 
     /// <summary>Inboxes of voters who do not follow the group sent a check-in's new totals, at most.</summary>

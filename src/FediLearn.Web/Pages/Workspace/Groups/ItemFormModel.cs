@@ -243,7 +243,8 @@ public abstract class ItemFormModel(FediLearnDbContext db, ActorUrls urls, Media
         return [("UTC", "UTC"), .. list];
     });
 
-    private ItemInput ToInput()
+    /// <summary>The form as the service's input; a field it cannot read becomes a format error, never an exception.</summary>
+    internal ItemInput ToInput()
     {
         var errors = new Dictionary<string, string[]>();
         var zone = string.IsNullOrWhiteSpace(Timezone) ? null : Timezone.Trim();
@@ -304,10 +305,18 @@ public abstract class ItemFormModel(FediLearnDbContext db, ActorUrls urls, Media
     private static DateTime? LocalTime(string? value, string field, Dictionary<string, string[]> errors)
     {
         if (string.IsNullOrWhiteSpace(value)) return null;
-        if (DateTime.TryParseExact(value.Trim(), LocalFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
-            return DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
-        errors[field] = [$"\"{value}\" is not a date and time like 2027-03-15 16:30."];
-        return null;
+        if (!DateTime.TryParseExact(value.Trim(), LocalFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
+        {
+            errors[field] = [$"\"{value}\" is not a date and time like 2027-03-15 16:30."];
+            return null;
+        }
+        // Checked here as well as by the service: far outside these years a time in a zone has no instant to convert to.
+        if (!ItemDates.InRange(local))
+        {
+            errors[field] = [ItemDates.OutOfRange];
+            return null;
+        }
+        return DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
     }
 
     /// <summary>A wall-clock time in the form's zone, as the instant the service stores.</summary>

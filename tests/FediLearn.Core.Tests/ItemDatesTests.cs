@@ -1,0 +1,84 @@
+using FediLearn.Core.Data.Entities;
+using FediLearn.Core.Services;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FediLearn.Core.Tests;
+
+/// <summary>
+/// Dates far from now are refused by field: a local time near year 9999 in a zone west of UTC has no instant .NET can
+/// hold, and an item with one failed wherever it was rendered.
+/// </summary>
+public class ItemValidatorDatesTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 7, 8, 0, 0, TimeSpan.Zero);
+
+    [Theory]
+    [InlineData("startsAt")]
+    [InlineData("endsAt")]
+    [InlineData("publishAt")]
+    [InlineData("closesAt")]
+    public void A_date_outside_the_years_1900_to_2200_is_refused_by_field(string field)
+    {
+        var late = new DateTime(9999, 12, 31, 20, 0, 0);
+        var input = field switch
+        {
+            "startsAt" => ItemDatesTests.Session() with { StartsAt = late, EndsAt = null },
+            "endsAt" => ItemDatesTests.Session() with { EndsAt = new DateTime(1899, 12, 31, 23, 0, 0) },
+            "publishAt" => ItemDatesTests.Session() with { PublishAt = new DateTimeOffset(1, 1, 1, 0, 0, 0, TimeSpan.Zero) },
+            _ => new ItemInput { Content = "Pace?", Choices = ["slow", "fast"], ClosesAt = new DateTimeOffset(2201, 1, 1, 0, 0, 0, TimeSpan.Zero) },
+        };
+        var validator = new ItemValidator();
+        validator.Validate(field == "closesAt" ? ItemKind.Prompt : ItemKind.Session, input, Now, publishedAt: null);
+        var errors = Assert.Throws<ItemValidationException>(validator.ThrowIfAny).Errors;
+        Assert.Contains("Give a date in the years 1900 to 2200.", errors[field]);
+
+        // The bounds themselves are accepted.
+        var fine = new ItemValidator();
+        fine.Validate(ItemKind.Session, ItemDatesTests.Session() with { StartsAt = new DateTime(2200, 12, 31, 20, 0, 0), EndsAt = new DateTime(2200, 12, 31, 22, 0, 0) }, Now, publishedAt: null);
+        fine.ThrowIfAny();
+    }
+}
+
+/// <summary>One scheduled item that fails to publish does not hold back the others, and is not marked published.</summary>
+public class ItemDatesTests : NodeTest
+{
+    [DbFact]
+    public async Task A_scheduled_item_that_fails_to_publish_does_not_hold_back_the_others_and_stays_unpublished()
+    {
+        var ana = await Node.AddActorAsync(ActorKind.Person, "ana");
+        var group = await Node.AddActorAsync(ActorKind.Group, "rust");
+        GroupItem poisoned, good;
+        await using (var scope = Node.Scope())
+        {
+            var publishing = scope.ServiceProvider.GetRequiredService<PublishingService>();
+            var at = DateTimeOffset.UtcNow.AddDays(1);
+            poisoned = await publishing.CreateAsync(group, ana, ItemKind.Session, Session() with { PublishAt = at }, default);
+            good = await publishing.CreateAsync(group, ana, ItemKind.Post, new ItemInput { Content = "Welcome!", PublishAt = at }, default);
+        }
+        // As stored before its dates were checked: 9999-12-31 22:00 in New York is past year 9999 in UTC, so it cannot render.
+        // It is due first, so before the fix the exception stopped the pass there, every pass.
+        var now = DateTime.UtcNow;
+        await Node.WithDbAsync(db => db.GroupItems.Where(i => i.Id == poisoned.Id).ExecuteUpdateAsync(s => s
+            .SetProperty(i => i.StartsAtLocal, new DateTime(9999, 12, 31, 20, 0, 0)).SetProperty(i => i.EndsAtLocal, new DateTime(9999, 12, 31, 22, 0, 0))
+            .SetProperty(i => i.PublishAt, now.AddMinutes(-2))));
+        await Node.WithDbAsync(db => db.GroupItems.Where(i => i.Id == good.Id).ExecuteUpdateAsync(s => s.SetProperty(i => i.PublishAt, now.AddMinutes(-1))));
+
+        await using (var scope = Node.Scope())
+            Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<PublishingService>().PublishDueAsync(default));
+
+        Assert.NotNull(await Node.WithDbAsync(db => db.GroupItems.Where(i => i.Id == good.Id).Select(i => i.PublishedAt).SingleAsync()));
+        Assert.Null(await Node.WithDbAsync(db => db.GroupItems.Where(i => i.Id == poisoned.Id).Select(i => i.PublishedAt).SingleAsync()));
+        // Only the good item's Create went out: nothing of the failed attempt was saved with it.
+        Assert.Equal(1, await Node.WithDbAsync(db => db.OutboundActivities.CountAsync(a => a.ActorId == group.Id && a.Type == "Create")));
+    }
+
+    internal static ItemInput Session() => new()
+    {
+        Title = "Office hours",
+        StartsAt = new DateTime(2027, 3, 15, 16, 30, 0),
+        EndsAt = new DateTime(2027, 3, 15, 18, 0, 0),
+        Timezone = "America/New_York",
+        JoinUrl = "https://meet.example/rust",
+    };
+}
