@@ -25,6 +25,8 @@ catch (Exception e) when (ConfigurationCheck.Unreadable(e) is { } why)
 }
 builder.WebHost.UseKestrelHttpsConfiguration();
 builder.Services.AddRouting();
+// {x:oneof(a|b)}: exact, case-sensitive segment values (ExactValuesRouteConstraint says why not regex).
+builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<ExactValuesRouteConstraint>(ExactValuesRouteConstraint.Name));
 builder.Logging.AddEventSourceLogger();
 StartFailureLogging.Register(builder.Services); // the host's stack trace of a start failure Program.cs explains, at Debug
 if (ConfigurationCheck.Problems(builder.Configuration) is { Count: > 0 } problems)

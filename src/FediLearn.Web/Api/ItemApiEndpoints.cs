@@ -11,7 +11,7 @@ namespace FediLearn.Web.Api;
 /// <summary>The facilitators' JSON API for prompts, posts, materials and sessions (docs/api.md).</summary>
 public static class ItemApiEndpoints
 {
-    private const string KindRoute = "{kind:regex(^(prompts|posts|materials|sessions)$)}";
+    private const string KindRoute = "{kind:oneof(prompts|posts|materials|sessions)}";
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -30,12 +30,14 @@ public static class ItemApiEndpoints
         api.MapGet("/prompts/{id:long}/responses", ResponsesAsync);
     }
 
+    // The route admits only these four; anything else reaching here is a routing mistake, not a session.
     private static ItemKind KindOf(string segment) => segment switch
     {
         "prompts" => ItemKind.Prompt,
         "posts" => ItemKind.Post,
         "materials" => ItemKind.Material,
-        _ => ItemKind.Session,
+        "sessions" => ItemKind.Session,
+        _ => throw new System.Diagnostics.UnreachableException($"No item kind {segment}"),
     };
 
     private static async Task<IResult> CreateAsync(string name, string kind, HttpContext http, PublishingService publishing, ActorUrls urls, CancellationToken ct)

@@ -55,7 +55,7 @@ public static class RsvpApiEndpoints
             catch (FediLearnException e) { return ApiAuth.Problem(409, "Not possible", e.Message); }
         });
 
-        app.MapPost("/api/groups/{name}/sessions/{id:long}/attendees/{decision:regex(^(approve|reject)$)}",
+        app.MapPost("/api/groups/{name}/sessions/{id:long}/attendees/{decision:oneof(approve|reject)}",
             async (string name, long id, string decision, DecisionRequest body, HttpContext http, RsvpService rsvps, ActorUrls urls, CancellationToken ct) =>
         {
             var (_, group, error) = await ApiAuth.FacilitatorAsync(http, name, ct);
@@ -64,9 +64,17 @@ public static class RsvpApiEndpoints
                 return ApiAuth.Invalid(new Dictionary<string, string[]> { ["actor"] = ["The attendee's actor id (URL), as listed by GET …/attendees."] });
             var found = await rsvps.FindSessionAsync(urls.Item(group!.Name, ItemKind.Session, id), ct);
             if (found is null) return ApiAuth.Problem(404, "Not found", $"There is no session {id} in {name}.");
+            // A refusal sends Reject{Join} and cannot be taken back: only the exact word "reject" refuses (the route
+            // admits nothing else).
+            var approve = decision switch
+            {
+                "approve" => true,
+                "reject" => false,
+                _ => throw new System.Diagnostics.UnreachableException($"No decision {decision}"),
+            };
             try
             {
-                await rsvps.DecideAsync(found.Value.Session, found.Value.Group, body.Actor.Trim(), decision == "approve", ct);
+                await rsvps.DecideAsync(found.Value.Session, found.Value.Group, body.Actor.Trim(), approve, ct);
             }
             catch (FediLearnException e) { return ApiAuth.Problem(409, "Not possible", e.Message); }
             return Results.NoContent();

@@ -22,11 +22,17 @@ public static class ActorEndpoints
         app.MapGet("/actor", (HttpContext http, FediLearnDbContext db, ActorUrls urls, ActorRenderer renderer, ReadCache cache, CancellationToken ct) =>
             ActorAsync(ActorKind.Application, ActorUrls.InstanceActorName, http, db, urls, renderer, cache, ct));
 
-        app.MapGet("/{kind:regex(^[gu]$)}/{name}/{collection:regex(^(followers|following|outbox|featured|moderators)$)}",
-            (string kind, string name, string collection, string? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, ReadCache cache, CancellationToken ct) =>
-                CollectionAsync(kind == "g" ? ActorKind.Group : ActorKind.Person, name, collection, Paging.Requested(page), http, db, urls, cache, ct))
+        // One route per actor kind with a literal prefix, as /g/{name} and /u/{name} have: a "g|u" parameter compared
+        // exactly in the handler took /G/rust/outbox for a person's and answered 404 for an existing group.
+        app.MapGet("/g/{name}/{collection:oneof(followers|following|outbox|featured|moderators)}",
+            (string name, string collection, string? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, ReadCache cache, CancellationToken ct) =>
+                CollectionAsync(ActorKind.Group, name, collection, Paging.Requested(page), http, db, urls, cache, ct))
             .ActivityJsonOnly();
-        app.MapGet("/actor/{collection:regex(^(followers|following|outbox|featured)$)}",
+        app.MapGet("/u/{name}/{collection:oneof(followers|following|outbox|featured|moderators)}",
+            (string name, string collection, string? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, ReadCache cache, CancellationToken ct) =>
+                CollectionAsync(ActorKind.Person, name, collection, Paging.Requested(page), http, db, urls, cache, ct))
+            .ActivityJsonOnly();
+        app.MapGet("/actor/{collection:oneof(followers|following|outbox|featured)}",
             (string collection, string? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, ReadCache cache, CancellationToken ct) =>
                 CollectionAsync(ActorKind.Application, ActorUrls.InstanceActorName, collection, Paging.Requested(page), http, db, urls, cache, ct))
             .ActivityJsonOnly();
@@ -148,7 +154,8 @@ public static class ActorEndpoints
             "featured" => await PageAsync(db.GroupItems.AsNoTracking()
                 .Where(i => i.GroupId == actor.Id && i.Kind == ItemKind.Material && i.Pinned && i.PublishedAt != null && i.DeletedAt == null)
                 .OrderByDescending(i => i.Id).Select(i => i.Id.ToString()), page, ct),
-            _ => (0, []),
+            // The route admits only the names above; an empty answer for anything else would hide a routing mistake.
+            _ => throw new System.Diagnostics.UnreachableException($"No collection named {collection}"),
         };
         if (page is not { } p)
             return CachedDocuments.Store(cache, key!, generation, CachedDocuments.Utf8(CollectionRenderer.Collection(id, total)),

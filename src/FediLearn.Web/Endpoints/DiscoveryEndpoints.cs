@@ -34,7 +34,7 @@ public static class DiscoveryEndpoints
             },
         }));
 
-        app.MapGet("/nodeinfo/{version:regex(^2\\.[01]$)}", NodeInfoAsync);
+        app.MapGet("/nodeinfo/{version:oneof(2.0|2.1)}", NodeInfoAsync);
     }
 
     private static async Task<IResult> WebFingerAsync(string? resource, FediLearnDbContext db, ActorUrls urls, ReadCache cache, CancellationToken ct)

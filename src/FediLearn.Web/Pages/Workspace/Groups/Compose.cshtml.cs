@@ -14,14 +14,19 @@ namespace FediLearn.Web.Pages.Workspace.Groups;
 public sealed class ComposeModel(PublishingService publishing, FediLearnDbContext db, ActorUrls urls, MediaService media)
     : ItemFormModel(db, urls, media)
 {
-    [BindProperty(SupportsGet = true)] public string Kind { get; set; } = "";
+    /// <summary>
+    /// The kind from the address only (the route admits exactly prompt, post, session or material): a bound property
+    /// would also take a form field named Kind, and an unexpected value must not become a session.
+    /// </summary>
+    public string Kind => RouteData.Values["kind"] as string ?? "";
 
     public override ItemKind ItemKind => Kind switch
     {
         "prompt" => ItemKind.Prompt,
         "post" => ItemKind.Post,
         "material" => ItemKind.Material,
-        _ => ItemKind.Session,
+        "session" => ItemKind.Session,
+        _ => throw new System.Diagnostics.UnreachableException($"No item kind {Kind}"),
     };
 
     public override string FormAction => $"{Base}/new/{KindName}";
