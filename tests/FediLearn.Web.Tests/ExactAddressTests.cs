@@ -11,7 +11,7 @@ namespace FediLearn.Web.Tests;
 /// Addresses are matched exactly. The regex route constraints we had matched case-insensitively and let a trailing
 /// newline (%0A) through, while the handlers compared the value exactly: /attendees/Approve refused the attendee,
 /// /g/rust/Posts listed sessions, /nodeinfo/2.0%0A put a newline in a header (500). Every such address is now a 404,
-/// and every canonical one still answers.
+/// and every canonical one still answers. Also: a return URL with a newline after a good login.
 /// </summary>
 public sealed partial class ExactAddressTests : IAsyncLifetime
 {
@@ -157,6 +157,18 @@ public sealed partial class ExactAddressTests : IAsyncLifetime
             using var response = await ana.GetAsync($"/workspace/rust/new/{kind}");
             Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{kind}: {(int)response.StatusCode}");
         }
+    }
+
+    [Fact]
+    public async Task A_return_url_with_a_newline_after_a_good_login_goes_to_the_workspace()
+    {
+        // Before: signed in, then LocalRedirect threw on the newline the return URL check let through (500).
+        var ana = new Browser(_a.Node.Origin);
+        var signedIn = await ana.LogInAsync("ana", "a-long-password-1", "?ReturnUrl=/workspace%0A");
+        Assert.Equal((HttpStatusCode.Redirect, "/workspace"), (signedIn.Status, signedIn.Location));
+        var plain = new Browser(_a.Node.Origin);
+        var kept = await plain.LogInAsync("ana", "a-long-password-1", "?ReturnUrl=%2Fworkspace%2Frust");
+        Assert.Equal((HttpStatusCode.Redirect, "/workspace/rust"), (kept.Status, kept.Location));
     }
 
     /// <summary>A cookie-keeping client that fetches the login form for its antiforgery token, as a browser does.</summary>

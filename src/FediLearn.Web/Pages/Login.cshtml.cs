@@ -27,7 +27,13 @@ public sealed class LoginModel(SignInManager<AppUser> signIn, UserManager<AppUse
         if (user is not null)
         {
             var result = await signIn.PasswordSignInAsync(user, Password, RememberMe, lockoutOnFailure: true);
-            if (result.Succeeded) return LocalRedirect(SafeReturnUrl(ReturnUrl));
+            // Url.IsLocalUrl is the check LocalRedirect itself makes (and throws on, after the sign-in): a return URL
+            // it refuses, such as one with a newline, goes to the workspace instead of failing with a 500.
+            if (result.Succeeded)
+            {
+                var target = SafeReturnUrl(ReturnUrl);
+                return LocalRedirect(Url.IsLocalUrl(target) ? target : "/workspace");
+            }
             if (result.IsLockedOut)
             {
                 ModelState.AddModelError("", "Too many failed attempts: this account is locked for 15 minutes. Try again later.");
@@ -41,7 +47,9 @@ public sealed class LoginModel(SignInManager<AppUser> signIn, UserManager<AppUse
         return Page();
     }
 
+    // Control characters (a %0A in ?ReturnUrl) have no place in a redirect and LocalRedirect refuses them.
     internal static string SafeReturnUrl(string? url) =>
         !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal)
+            && !url.Any(char.IsControl)
             ? url : "/workspace";
 }
