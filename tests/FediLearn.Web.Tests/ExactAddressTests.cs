@@ -11,7 +11,8 @@ namespace FediLearn.Web.Tests;
 /// Addresses are matched exactly. The regex route constraints we had matched case-insensitively and let a trailing
 /// newline (%0A) through, while the handlers compared the value exactly: /attendees/Approve refused the attendee,
 /// /g/rust/Posts listed sessions, /nodeinfo/2.0%0A put a newline in a header (500). Every such address is now a 404,
-/// and every canonical one still answers. Also: a return URL with a newline after a good login.
+/// and every canonical one still answers. Also: a return URL with a newline after a good login, and padded ids in the
+/// notes API.
 /// </summary>
 public sealed partial class ExactAddressTests : IAsyncLifetime
 {
@@ -169,6 +170,28 @@ public sealed partial class ExactAddressTests : IAsyncLifetime
         var plain = new Browser(_a.Node.Origin);
         var kept = await plain.LogInAsync("ana", "a-long-password-1", "?ReturnUrl=%2Fworkspace%2Frust");
         Assert.Equal((HttpStatusCode.Redirect, "/workspace/rust"), (kept.Status, kept.Location));
+    }
+
+    [Fact]
+    public async Task Padded_ids_in_the_notes_api_are_trimmed()
+    {
+        var prompt = await _a.PublishAsync("prompts", new { content = "What did you learn?" });
+        var id = prompt.Value<string>("id")!;
+        // Before: Uri.TryCreate accepted the padding, the exact lookups missed our own prompt.
+        using (var note = await RawAsync(HttpMethod.Post, "/api/notes", _a.Token, new { content = "Lifetimes", inReplyTo = $" {id} " }))
+        {
+            var text = await note.Content.ReadAsStringAsync();
+            Assert.True(note.StatusCode == HttpStatusCode.Created, $"{(int)note.StatusCode}: {text}");
+            var created = JObject.Parse(text);
+            Assert.Equal(id, created.Value<string>("inReplyTo"));
+            Assert.Equal(_a.Group, created.Value<string>("group"));
+        }
+        using (var padded = await RawAsync(HttpMethod.Get, $"/api/thread?object={Uri.EscapeDataString(" " + id + " ")}", _a.Token))
+        {
+            var text = await padded.Content.ReadAsStringAsync();
+            Assert.True(padded.StatusCode == HttpStatusCode.OK, $"{(int)padded.StatusCode}: {text}");
+            Assert.Contains("Lifetimes", text);
+        }
     }
 
     /// <summary>A cookie-keeping client that fetches the login form for its antiforgery token, as a browser does.</summary>

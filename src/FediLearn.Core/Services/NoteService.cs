@@ -30,6 +30,9 @@ public sealed class NoteService(
 
     public async Task<LocalNote> CreateAsync(LocalActor author, NoteInput input, CancellationToken ct)
     {
+        // Uri.TryCreate accepts " https://…" by trimming it, but the thread lookups compare ids exactly: a padded id
+        // missed our own item (we fetched our own URL) or was stored padded. Trim once, before anything reads it.
+        input = input with { InReplyTo = input.InReplyTo?.Trim(), Group = input.Group?.Trim() };
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(input.Content)) errors["content"] = ["Write something."];
         else if (input.Content.Length > MaxContent) errors["content"] = [$"At most {MaxContent} characters."];

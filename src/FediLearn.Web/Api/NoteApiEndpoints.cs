@@ -43,6 +43,8 @@ public static class NoteApiEndpoints
             if (error is not null) return error;
             if (string.IsNullOrWhiteSpace(@object))
                 return ApiAuth.Invalid(new Dictionary<string, string[]> { ["object"] = ["The id of the thread's top object."] });
+            // Ids are compared exactly: a padded one (" https://…") would miss a thread that exists.
+            @object = @object.Trim();
             IReadOnlyList<ThreadEntry>? entries;
             try { entries = await reader.ReadAsync(@object, ct, person); }
             catch (FediLearnException e) { return ApiAuth.Problem(403, "Forbidden", e.Message); }
