@@ -12,7 +12,8 @@ if (CliApp.IsCliInvocation(args))
 // The slim builder: configuration (appsettings, environment, arguments) and console logging as usual, without the IIS
 // integration and HTTP/3 (QUIC) transport that CreateBuilder loads on every start; with the key ring loaded at first use
 // (WebAppSetup), an idle node keeps ~6 MB less resident (docs/performance.md, "Memory"). Added back: HTTPS endpoints from
-// configuration, regex route constraints, the EventSource logger (dotnet-trace, dotnet-monitor).
+// configuration, the EventSource logger (dotnet-trace, dotnet-monitor). No regex route constraints: the slim builder
+// leaves them out, and our routes use oneof (ExactValuesRouteConstraint) instead.
 WebApplicationBuilder builder;
 try
 {
@@ -24,7 +25,6 @@ catch (Exception e) when (ConfigurationCheck.Unreadable(e) is { } why)
     return 1;
 }
 builder.WebHost.UseKestrelHttpsConfiguration();
-builder.Services.AddRouting();
 // {x:oneof(a|b)}: exact, case-sensitive segment values (ExactValuesRouteConstraint says why not regex).
 builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<ExactValuesRouteConstraint>(ExactValuesRouteConstraint.Name));
 builder.Logging.AddEventSourceLogger();
