@@ -41,12 +41,24 @@ public sealed partial class SqliteToPostgresCopier(TextWriter output, int batchS
         var sourceVersion = await CheckSourceSchemaAsync(sqlite, snapshot, ct);
 
         await using var postgres = await OpenTargetAsync(postgresConnectionString, ct);
-        await using (var migrating = CopyContexts.Postgres(postgres))
+        IReadOnlyList<string> seeded;
+        try
         {
-            var applied = await new SchemaMigrator(migrating, NullLogger<SchemaMigrator>.Instance).MigrateAsync(ct);
-            output.WriteLine($"Target schema: {applied} migration(s) applied, now at {sourceVersion}.");
+            // Checked before the schema is made: a refused copy must leave the target as it found it, not with
+            // FediLearn's tables added next to someone else's.
+            await RequireEmptyTargetAsync(postgres, foreignTablesToo: true, ct);
+            await using (var migrating = CopyContexts.Postgres(postgres))
+            {
+                var applied = await new SchemaMigrator(migrating, NullLogger<SchemaMigrator>.Instance).MigrateAsync(ct);
+                output.WriteLine($"Target schema: {applied} migration(s) applied, now at {sourceVersion}.");
+            }
+            seeded = await RequireEmptyTargetAsync(postgres, foreignTablesToo: false, ct);
         }
-        var seeded = await RequireEmptyTargetAsync(postgres, ct);
+        catch (NpgsqlException e)
+        {
+            // No CREATE permission, a table we may not read, no schema in the search path: the server's reason, on one line.
+            throw new FediLearnException($"cannot check or create FediLearn's schema in the target database: {OneLine(e)}; nothing was copied");
+        }
 
         await using var source = CopyContexts.Sqlite(sqlite);
         await source.Database.UseTransactionAsync(snapshot, ct);
@@ -149,19 +161,34 @@ public sealed partial class SqliteToPostgresCopier(TextWriter output, int batchS
     }
 
     /// <summary>
-    /// Every table but schema_migrations must be empty: a copy merges nothing. The exception is a row a migration script
-    /// itself inserts (0008 adds the "admin" role): such tables are the seeded ones, and the source carries the same seed,
-    /// so the copy replaces them. A node that ever ran on the target has at least its instance actor, so it is refused.
+    /// What "empty" means: the target's current schema holds no table but FediLearn's own (those its migrations create,
+    /// and schema_migrations listing only FediLearn's versions), and every one of those but schema_migrations has no rows,
+    /// so a copy merges nothing. FediLearn's tables may exist because an earlier copy failed after creating the schema;
+    /// the copy then goes on in them. The exception to "no rows" is a row a migration script itself inserts (0008 adds
+    /// the "admin" role): such tables are the seeded ones, and the source carries the same seed, so the copy replaces
+    /// them. A node that ever ran on the target has at least its instance actor, so it is refused. With
+    /// <paramref name="foreignTablesToo"/> (before anything is created) a table that is not FediLearn's is refused as well.
     /// </summary>
-    private static async Task<IReadOnlyList<string>> RequireEmptyTargetAsync(NpgsqlConnection postgres, CancellationToken ct)
+    private static async Task<IReadOnlyList<string>> RequireEmptyTargetAsync(NpgsqlConnection postgres, bool foreignTablesToo, CancellationToken ct)
     {
         var seeded = SeededTables();
         var tables = new List<string>();
         await using (var command = new NpgsqlCommand(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' " +
-            "AND table_name <> 'schema_migrations' ORDER BY table_name", postgres))
+            "ORDER BY table_name", postgres))
         await using (var reader = await command.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct)) tables.Add(reader.GetString(0));
+        if (foreignTablesToo)
+        {
+            var ours = OwnTables();
+            if (tables.FirstOrDefault(t => !ours.Contains(t)) is { } foreign)
+                throw new FediLearnException($"the target database is not empty: it has a table {foreign} that is not FediLearn's. " +
+                    "Copy only into a new, empty database (no tables in its schema); nothing was created or copied");
+            if (tables.Contains("schema_migrations") && await ForeignMigrationAsync(postgres, ct) is { } version)
+                throw new FediLearnException($"the target database is not empty: its schema_migrations table is another application's ({version}). " +
+                    "Copy only into a new, empty database (no tables in its schema); nothing was created or copied");
+        }
+        tables.Remove("schema_migrations");
         var seededWithRows = new List<string>();
         foreach (var table in tables)
         {
@@ -171,6 +198,39 @@ public sealed partial class SqliteToPostgresCopier(TextWriter output, int batchS
             throw new FediLearnException($"the target database is not empty: table {table} has rows. Copy only into a new, empty database; nothing was copied");
         }
         return seededWithRows;
+    }
+
+    /// <summary>Tables that the PostgreSQL migration scripts create, and schema_migrations, which the migrator creates.</summary>
+    internal static HashSet<string> OwnTables()
+    {
+        var tables = SchemaMigrator.Scripts("Postgres")
+            .SelectMany(s => CreateTable().Matches(s.Sql).Select(m => m.Groups[1].Value.ToLowerInvariant()))
+            .ToHashSet(StringComparer.Ordinal);
+        tables.Add("schema_migrations");
+        return tables;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?""?(\w+)""?", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex CreateTable();
+
+    /// <summary>
+    /// A schema_migrations table that is not FediLearn's (Rails and others use the name): a version FediLearn does not
+    /// have, or columns it cannot read. Null when every row is one of FediLearn's versions.
+    /// </summary>
+    private static async Task<string?> ForeignMigrationAsync(NpgsqlConnection postgres, CancellationToken ct)
+    {
+        var ours = SchemaMigrator.Scripts("Postgres").Select(s => s.Version).ToHashSet(StringComparer.Ordinal);
+        var columns = new HashSet<string>(StringComparer.Ordinal);
+        await using (var command = new NpgsqlCommand(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'schema_migrations'", postgres))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) columns.Add(reader.GetString(0));
+        if (!columns.Contains("version")) return "it has no version column";
+        await using (var command = new NpgsqlCommand("SELECT version::text FROM schema_migrations ORDER BY 1", postgres))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                if (reader.IsDBNull(0) || !ours.Contains(reader.GetString(0))) return $"version {(reader.IsDBNull(0) ? "null" : reader.GetString(0))}";
+        return columns.Contains("applied_at") ? null : "it has no applied_at column";
     }
 
     /// <summary>Tables that a PostgreSQL migration script inserts rows into.</summary>

@@ -46,8 +46,14 @@ public sealed class RemoteActorResolver(FediLearnDbContext db, FederationHttp ht
     public async Task<RemoteActor> GetActorAsync(string actorUri, bool refresh, CancellationToken ct)
     {
         if (!refresh && await FindCachedAsync(actorUri, ct) is { } cached) return cached;
-        var document = await FetchAsync(new Uri(actorUri), ct);
-        var actor = ActorDocument.Parse(document);
+        // A typed or pasted URL can be no URL at all ("https://", a space in the host) or name something that is not an
+        // actor (a post): both are failed fetches to the callers, which turn FetchException into their own one-line error.
+        if (!Uri.TryCreate(actorUri, UriKind.Absolute, out var uri))
+            throw new FetchException(FetchFailure.Malformed, $"\"{actorUri}\" is not a valid URL");
+        var document = await FetchAsync(uri, ct);
+        ActorDocument actor;
+        try { actor = ActorDocument.Parse(document); }
+        catch (ActivityJsonException e) { throw new FetchException(FetchFailure.NotActivityPub, e.Message, innerException: e); }
         if (InvalidEndpoints(actor) is { } problem) throw new FetchException(FetchFailure.IdMismatch, problem);
         return await UpsertAsync(actor, actor.PublicKeys.FirstOrDefault(k => k.Owner == actor.Id && SameOrigin(new Uri(k.Id), new Uri(actor.Id))), ct);
     }

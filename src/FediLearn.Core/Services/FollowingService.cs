@@ -18,7 +18,7 @@ public sealed class FollowingService(
         var person = await FindPersonAsync(userName, ct);
         RemoteActor target;
         try { target = await resolver.ResolveAsync(handleOrUrl, ct); }
-        catch (FetchException e) { throw new FediLearnException($"could not find {handleOrUrl}: {e.Message}"); }
+        catch (FetchException e) { throw new FediLearnException($"could not find an actor at {handleOrUrl.Trim()}: {e.Message}"); }
 
         var row = await db.Followings.FirstOrDefaultAsync(f => f.LocalActorId == person.Id && f.RemoteActorId == target.Id, ct);
         if (row is { State: FollowState.Accepted })

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FediLearn.Core.Federation;
 using FediLearn.Core.Data;
+using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Services;
 using FediLearn.Web.Html;
 
@@ -67,8 +68,16 @@ internal static class GroupCommands
         var set = new Command("set", "Change a group's settings") { setGroup, policy };
         set.SetAction((parse, ct) => CliApp.ExecuteAsync(async (services, token) =>
         {
-            var applied = await services.GetRequiredService<GroupService>().SetPostingPolicyAsync(parse.GetValue(setGroup)!, parse.GetValue(policy)!, token);
-            Console.WriteLine($"{parse.GetValue(setGroup)} now takes replies from: {applied.ToString().ToLowerInvariant()}");
+            var name = parse.GetValue(setGroup)!;
+            var applied = await services.GetRequiredService<GroupService>().SetPostingPolicyAsync(name, parse.GetValue(policy)!, token);
+            var setting = applied.ToString().ToLowerInvariant();
+            // An archived group takes replies from its facilitators only, whatever the setting: saying "now takes replies
+            // from: open" would promise what is not in force. The setting is kept for when the group is unarchived.
+            var group = await services.GetRequiredService<FediLearnDbContext>().FindGroupAsync(name, token);
+            if (group.IsArchivedAt(services.GetRequiredService<TimeProvider>().GetUtcNow()) && applied != PostingPolicy.Facilitators)
+                Console.WriteLine($"{name} is archived: while it is, only facilitators reply. Its posting policy is now {setting}, in force once it is unarchived");
+            else
+                Console.WriteLine($"{name} now takes replies from: {setting}");
         }, ct));
         return new Command("groups", "Manage learning groups") { add, list, set };
     }
