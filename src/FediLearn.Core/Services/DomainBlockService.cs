@@ -17,7 +17,10 @@ public sealed class DomainBlockService(FediLearnDbContext db, TimeProvider time)
     public async Task<string> BlockAsync(string domain, string? reason, CancellationToken ct)
     {
         var d = Normalize(domain);
-        if (d.Length == 0 || d.Contains('/') || d.Contains('@') || Uri.CheckHostName(d.Split(':')[0]) == UriHostNameType.Unknown)
+        // SignatureAuthenticator matches the host alone: "spam.example:8080" would be stored and never match anything.
+        if (d.Contains(':') && Uri.CheckHostName(d) != UriHostNameType.IPv6)
+            throw new FediLearnException($"\"{domain.Trim()}\" has a port: a block covers a whole domain on every port, so give the domain alone ({d[..d.IndexOf(':')]})");
+        if (d.Length == 0 || d.Contains('/') || d.Contains('@') || !d.All(char.IsAscii) || Uri.CheckHostName(d) == UriHostNameType.Unknown)
             throw new FediLearnException($"\"{domain}\" is not a domain name");
         if (await db.DomainBlocks.AnyAsync(b => b.Domain == d, ct)) throw new FediLearnException($"{d} is already blocked");
         db.DomainBlocks.Add(new DomainBlock
@@ -28,15 +31,28 @@ public sealed class DomainBlockService(FediLearnDbContext db, TimeProvider time)
         return d;
     }
 
-    /// <summary>Lifts a block; returns the domain as stored.</summary>
+    /// <summary>Lifts a block, found by the domain's Unicode or punycode name; returns the domain as stored.</summary>
     public async Task<string> UnblockAsync(string domain, CancellationToken ct)
     {
         var d = Normalize(domain);
-        var row = await db.DomainBlocks.FirstOrDefaultAsync(b => b.Domain == d, ct) ?? throw new FediLearnException($"{d} is not blocked");
+        // A block stored before names were kept in punycode is still in Unicode: lifting it by its Unicode name must work.
+        var asTyped = domain.Trim().TrimEnd('.').ToLowerInvariant();
+        var row = await db.DomainBlocks.FirstOrDefaultAsync(b => b.Domain == d || b.Domain == asTyped, ct) ?? throw new FediLearnException($"{d} is not blocked");
         db.DomainBlocks.Remove(row);
         await db.SaveChangesAsync(ct);
-        return d;
+        return row.Domain;
     }
 
-    public static string Normalize(string domain) => domain.Trim().TrimEnd('.').ToLowerInvariant();
+    /// <summary>
+    /// Lower case, no trailing dot, and an internationalised name in its ASCII (punycode) form: SignatureAuthenticator
+    /// compares a block with the signer's Uri.IdnHost, so "bücher.example" must be stored as "xn--bcher-kva.example".
+    /// A name IdnMapping refuses is left as it is, for BlockAsync to refuse.
+    /// </summary>
+    public static string Normalize(string domain)
+    {
+        var d = domain.Trim().TrimEnd('.').ToLowerInvariant();
+        if (d.All(char.IsAscii)) return d;
+        try { return new System.Globalization.IdnMapping().GetAscii(d).ToLowerInvariant(); }
+        catch (ArgumentException) { return d; }
+    }
 }

@@ -86,6 +86,7 @@ public sealed class FollowerService(FediLearnDbContext db, ActorUrls urls, Deliv
 
     public async Task ApproveAsync(string actorName, string followerUri, CancellationToken ct)
     {
+        followerUri = followerUri.Trim(); // pasted ids often carry a space; the stored one never does
         var (actor, row) = await FindFollowerAsync(actorName, followerUri, ct);
         if (row.State == FollowState.Accepted)
             throw new FediLearnException($"{followerUri} already follows {actorName}");
@@ -100,6 +101,7 @@ public sealed class FollowerService(FediLearnDbContext db, ActorUrls urls, Deliv
     /// </summary>
     public async Task RemoveAsync(string actorName, string followerUri, CancellationToken ct)
     {
+        followerUri = followerUri.Trim(); // pasted ids often carry a space; the stored one never does
         var (actor, row) = await FindFollowerAsync(actorName, followerUri, ct);
         if (actor.MembersOnly)
         {

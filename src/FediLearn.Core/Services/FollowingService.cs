@@ -36,6 +36,7 @@ public sealed class FollowingService(
 
     public async Task UnfollowAsync(string userName, string actorUri, CancellationToken ct)
     {
+        actorUri = actorUri.Trim(); // pasted ids often carry a space; the stored one never does
         var person = await FindPersonAsync(userName, ct);
         var row = await db.Followings.Include(f => f.RemoteActor)
             .FirstOrDefaultAsync(f => f.LocalActorId == person.Id && f.RemoteActor!.Uri == actorUri, ct)

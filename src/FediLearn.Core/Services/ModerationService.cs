@@ -62,6 +62,7 @@ public sealed class ModerationService(
     /// </summary>
     public async Task ReportRemoteAsync(string groupName, string replyUri, LocalActor? moderator, string? comment, CancellationToken ct)
     {
+        replyUri = replyUri.Trim(); // pasted ids often carry a space; the stored one never does
         var group = await db.FindGroupAsync(groupName, ct);
         var reply = await db.Replies.AsNoTracking().FirstOrDefaultAsync(r => r.GroupId == group.Id && r.Uri == replyUri, ct)
             ?? throw new FediLearnException($"there is no reply {replyUri} in {groupName}");

@@ -198,6 +198,7 @@ public sealed class RsvpService(
     /// </summary>
     public async Task DecideAsync(GroupItem session, LocalActor group, string actorUri, bool approve, CancellationToken ct)
     {
+        actorUri = actorUri.Trim(); // pasted ids often carry a space; the stored one never does
         // The attendee is fetched (when not cached) before the seats are held: no network wait inside the transaction.
         var asked = await db.Rsvps.AsNoTracking().FirstOrDefaultAsync(r => r.SessionId == session.Id && r.ActorUri == actorUri, ct)
             ?? throw new FediLearnException($"{actorUri} has not asked to attend this session");

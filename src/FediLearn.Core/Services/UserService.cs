@@ -18,6 +18,9 @@ public sealed class UserService(FediLearnDbContext db, UserManager<AppUser> user
     public async Task<LocalActor> AddAsync(string name, string email, string password, bool admin, CancellationToken ct)
     {
         if (NameRules.Validate(name, urls) is { } problem) throw new FediLearnException(problem);
+        // Trimmed as the web forms do: a padded address would be stored padded, so that logging in by e-mail and the
+        // duplicate check below (Identity compares normalized, i.e. case-insensitively) would both miss it.
+        email = email?.Trim() ?? "";
         if (string.IsNullOrWhiteSpace(email) || !email.Contains('@') || email.Length > 254)
             throw new FediLearnException($"\"{email}\" is not an e-mail address");
         if (await db.LocalActors.AnyAsync(a => a.Name == name, ct))
