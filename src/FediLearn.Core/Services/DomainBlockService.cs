@@ -17,10 +17,13 @@ public sealed class DomainBlockService(FediLearnDbContext db, TimeProvider time)
     public async Task<string> BlockAsync(string domain, string? reason, CancellationToken ct)
     {
         var d = Normalize(domain);
+        if (d.Length == 0 || d.Contains('/') || d.Contains('@'))
+            throw new FediLearnException($"\"{domain}\" is not a domain name");
         // SignatureAuthenticator matches the host alone: "spam.example:8080" would be stored and never match anything.
-        if (d.Contains(':') && Uri.CheckHostName(d) != UriHostNameType.IPv6)
-            throw new FediLearnException($"\"{domain.Trim()}\" has a port: a block covers a whole domain on every port, so give the domain alone ({d[..d.IndexOf(':')]})");
-        if (d.Length == 0 || d.Contains('/') || d.Contains('@') || !d.All(char.IsAscii) || Uri.CheckHostName(d) == UriHostNameType.Unknown)
+        if (d.LastIndexOf(':') is var colon and > 0 && d[(colon + 1)..] is { Length: > 0 } port && port.All(char.IsAsciiDigit)
+            && Uri.CheckHostName(d) != UriHostNameType.IPv6)
+            throw new FediLearnException($"\"{domain.Trim()}\" has a port: a block covers a whole domain on every port, so give the domain alone ({d[..colon]})");
+        if (!d.All(char.IsAscii) || Uri.CheckHostName(d) == UriHostNameType.Unknown)
             throw new FediLearnException($"\"{domain}\" is not a domain name");
         if (await db.DomainBlocks.AnyAsync(b => b.Domain == d, ct)) throw new FediLearnException($"{d} is already blocked");
         db.DomainBlocks.Add(new DomainBlock
