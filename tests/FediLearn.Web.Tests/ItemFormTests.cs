@@ -19,7 +19,12 @@ public sealed class ItemFormTests
     {
         var form = new ComposeModel(null!, null!, null!, null!)
         {
-            Kind = kind, Title = "Office hours", Text = "Pace?", Choices = kind == "prompt" ? "slow\nfast" : null, Timezone = zone,
+            // The composer takes its kind from the address only, as routing leaves it.
+            PageContext = new Microsoft.AspNetCore.Mvc.RazorPages.PageContext
+            {
+                RouteData = new Microsoft.AspNetCore.Routing.RouteData(new Microsoft.AspNetCore.Routing.RouteValueDictionary { ["kind"] = kind }),
+            },
+            Title = "Office hours", Text = "Pace?", Choices = kind == "prompt" ? "slow\nfast" : null, Timezone = zone,
             StartsAt = "2027-03-15T16:30", EndsAt = "2027-03-15T18:00",
         };
         typeof(ComposeModel).GetProperty(char.ToUpperInvariant(field[0]) + field[1..])!.SetValue(form, value);
