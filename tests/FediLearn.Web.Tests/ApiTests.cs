@@ -123,6 +123,34 @@ public sealed class ApiTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// An archived group takes replies from its facilitators only, whatever its setting. The PATCH answered the setting
+    /// alone ("open"), as if it were in force; it now says both, as the CLI does.
+    /// </summary>
+    [Fact]
+    public async Task Setting_the_posting_policy_of_an_archived_group_answers_the_policy_in_force_too()
+    {
+        using (var open = await _a.SendAsync(HttpMethod.Patch, "groups/rust", new { postingPolicy = "open" }))
+        {
+            var body = JObject.Parse(await open.Content.ReadAsStringAsync());
+            Assert.True(200 == (int)open.StatusCode, body.ToString());
+            Assert.Equal("open", (string?)body["postingPolicyInForce"]);
+        }
+        // Archived as an archive date that has passed leaves it (the workspace's settings write the same column).
+        using (var sqlite = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_a.Node.DataPath, "fedilearn.db")};Default Timeout=30"))
+        {
+            sqlite.Open();
+            using var command = sqlite.CreateCommand();
+            command.CommandText = "UPDATE local_actors SET archive_at = '2020-01-01 00:00:00' WHERE name = 'rust'";
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+        using var archived = await _a.SendAsync(HttpMethod.Patch, "groups/rust", new { postingPolicy = "participants" });
+        var answer = JObject.Parse(await archived.Content.ReadAsStringAsync());
+        Assert.True(200 == (int)archived.StatusCode, answer.ToString());
+        Assert.Equal("participants", (string?)answer["postingPolicy"]);
+        Assert.Equal("facilitators", (string?)answer["postingPolicyInForce"]);
+    }
+
+    /// <summary>
     /// The same DELETE sent many times at once (a double click, a client's retries): one is made and sends one Delete, the
     /// others are 404 as a later DELETE is. Until 2026-12-05 two or three of sixteen could each send their own Delete.
     /// </summary>

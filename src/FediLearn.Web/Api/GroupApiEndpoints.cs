@@ -10,7 +10,7 @@ public static class GroupApiEndpoints
 
     public static void MapGroupApiEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPatch("/api/groups/{name}", async (string name, GroupSettingsRequest body, HttpContext http, GroupService groups, CancellationToken ct) =>
+        app.MapPatch("/api/groups/{name}", async (string name, GroupSettingsRequest body, HttpContext http, GroupService groups, TimeProvider time, CancellationToken ct) =>
         {
             var (_, group, error) = await ApiAuth.FacilitatorAsync(http, name, ct);
             if (error is not null) return error;
@@ -19,7 +19,11 @@ public static class GroupApiEndpoints
             PostingPolicy policy;
             try { policy = body.PostingPolicy is null ? group!.PostingPolicy : await groups.SetPostingPolicyAsync(name, body.PostingPolicy, ct); }
             catch (FediLearnException e) { return ApiAuth.Invalid(new Dictionary<string, string[]> { ["postingPolicy"] = [e.Message] }); } // e.g. open on a members-only group
-            return Results.Json(new { name, postingPolicy = policy.ToString().ToLowerInvariant() }, ItemApiEndpoints.Json);
+            // An archived group takes replies from its facilitators only, whatever its setting (kept for when it is
+            // unarchived): the answer says both, so a client does not promise what is not in force.
+            var inForce = group!.IsArchivedAt(time.GetUtcNow()) ? PostingPolicy.Facilitators : policy;
+            return Results.Json(new { name, postingPolicy = policy.ToString().ToLowerInvariant(), postingPolicyInForce = inForce.ToString().ToLowerInvariant() },
+                ItemApiEndpoints.Json);
         });
     }
 }
