@@ -54,4 +54,31 @@ public sealed class ActorUrlsTests
     [InlineData("https://coop.example/actor/inbox")]
     [InlineData("https://coop.example/activities/abc")]
     public void Parse_returns_null_for_anything_but_our_actor_ids(string? uri) => Assert.Null(Urls.Parse(uri));
+
+    [Fact]
+    public void Every_item_kind_round_trips_through_its_path_word()
+    {
+        foreach (var kind in Enum.GetValues<ItemKind>())
+        {
+            Assert.Equal(kind, ActorUrls.KindOfSegment(ActorUrls.KindSegment(kind)));
+            Assert.Equal(("rust", kind, 7L), Urls.ParseItem(Urls.Item("rust", kind, 7)));
+        }
+        // The route constraint admits the same four words as the map.
+        var words = ActorUrls.KindRoute["{kind:oneof(".Length..^2].Split('|');
+        Assert.Equal(Enum.GetValues<ItemKind>().Select(ActorUrls.KindSegment).Order(), words.Order());
+    }
+
+    [Theory]
+    [InlineData("Prompts")]
+    [InlineData("POSTS")]
+    [InlineData("prompt")]
+    [InlineData("sessions\n")]
+    [InlineData(" materials")]
+    [InlineData("")]
+    [InlineData("notes")]
+    public void Only_the_exact_plural_words_name_an_item_kind(string word)
+    {
+        Assert.Null(ActorUrls.KindOfSegment(word.Replace("\\n", "\n")));
+        Assert.Null(Urls.ParseItem($"https://coop.example/g/rust/{word}/7"));
+    }
 }

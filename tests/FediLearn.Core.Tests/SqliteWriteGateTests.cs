@@ -18,6 +18,25 @@ public class SqliteWriteGateTests : NodeTest
     // busy handler (which would also keep it from completing).
 
     [DbFact]
+    public async Task The_writer_counters_count_each_write_on_SQLite_and_are_absent_on_PostgreSQL()
+    {
+        await using var scope = Node.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        var start = SqliteWriteGate.StatisticsOf(db);
+        if (Provider != TestProvider.Sqlite)
+        {
+            Assert.Null(start);
+            return;
+        }
+        Assert.NotNull(start);
+        db.RemoteHosts.Add(new RemoteHost { Host = "counted.example" });
+        await db.SaveChangesAsync();
+        var after = SqliteWriteGate.StatisticsOf(db)!;
+        Assert.Equal(start.Writes + 1, after.Writes);
+        Assert.True(after.Held > start.Held);
+    }
+
+    [DbFact]
     public async Task A_write_transaction_waits_in_memory_while_another_writer_holds_the_gate()
     {
         await using var first = Node.Scope();

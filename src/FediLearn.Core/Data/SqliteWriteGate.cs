@@ -53,11 +53,15 @@ public static class SqliteWriteGate
     /// or before the first write. Held time over wall time is how busy SQLite's one writer is: near 1 under load, the
     /// node's writes queue here and a busier node needs PostgreSQL (docs/operations.md, Monitoring).
     /// </summary>
-    public static WriterStatistics? StatisticsOf(DbContext db) =>
-        db.Database.UsesSqlite() && Gates.TryGetValue(db.Database.GetConnectionString() ?? "", out var gate)
-            ? new WriterStatistics(Interlocked.Read(ref gate.Writes), Stopwatch.GetElapsedTime(0, Interlocked.Read(ref gate.WaitedTicks)),
-                Stopwatch.GetElapsedTime(0, Interlocked.Read(ref gate.HeldTicks)))
-            : null;
+    public static WriterStatistics? StatisticsOf(DbContext db)
+    {
+        if (!db.Database.UsesSqlite()) return null;
+        // Before this process's first write there is no gate yet: its counters are zero, not absent (a scrape that
+        // finds a series missing shows a gap, and rate() over the first write would miss it).
+        if (!Gates.TryGetValue(db.Database.GetConnectionString() ?? "", out var gate)) return new WriterStatistics(0, TimeSpan.Zero, TimeSpan.Zero);
+        return new WriterStatistics(Interlocked.Read(ref gate.Writes), Stopwatch.GetElapsedTime(0, Interlocked.Read(ref gate.WaitedTicks)),
+            Stopwatch.GetElapsedTime(0, Interlocked.Read(ref gate.HeldTicks)));
+    }
 
     /// <summary>Writes that took the gate and released it, the time they waited for it, and the time they held it.</summary>
     public sealed record WriterStatistics(long Writes, TimeSpan Waited, TimeSpan Held);

@@ -47,6 +47,19 @@ public sealed class ActorUrls(IOptions<FediLearnOptions> options)
         _ => "sessions",
     };
 
+    /// <summary>The inverse of <see cref="KindSegment"/>: the item kind a plural path word names, exactly; null for any other word.</summary>
+    public static ItemKind? KindOfSegment(string segment) => segment switch
+    {
+        "prompts" => ItemKind.Prompt,
+        "posts" => ItemKind.Post,
+        "materials" => ItemKind.Material,
+        "sessions" => ItemKind.Session,
+        _ => null,
+    };
+
+    /// <summary>A route parameter admitting exactly the four plural path words of <see cref="KindOfSegment"/>.</summary>
+    public const string KindRoute = "{kind:oneof(prompts|posts|materials|sessions)}";
+
     /// <summary>The page for people listing all of a group's objects of one kind: {group}/{prompts|posts|materials|sessions}.</summary>
     public string Items(string groupName, ItemKind kind) => $"{_base}/g/{groupName}/{KindSegment(kind)}";
 
@@ -77,7 +90,7 @@ public sealed class ActorUrls(IOptions<FediLearnOptions> options)
         if (uri is null || !uri.StartsWith(_base + "/g/", StringComparison.Ordinal)) return null;
         var parts = uri[(_base.Length + 3)..].Split('/');
         if (parts.Length != 3 || !long.TryParse(parts[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)) return null;
-        ItemKind? kind = parts[1] switch { "prompts" => ItemKind.Prompt, "posts" => ItemKind.Post, "materials" => ItemKind.Material, "sessions" => ItemKind.Session, _ => null };
+        var kind = KindOfSegment(parts[1]);
         return kind is null ? null : (parts[0], kind.Value, id);
     }
 

@@ -11,8 +11,6 @@ namespace FediLearn.Web.Api;
 /// <summary>The facilitators' JSON API for prompts, posts, materials and sessions (docs/api.md).</summary>
 public static class ItemApiEndpoints
 {
-    private const string KindRoute = "{kind:oneof(prompts|posts|materials|sessions)}";
-
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
@@ -22,23 +20,17 @@ public static class ItemApiEndpoints
     public static void MapItemApiEndpoints(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/groups/{name}");
-        api.MapPost($"/{KindRoute}", CreateAsync);
-        api.MapGet($"/{KindRoute}", ListAsync);
-        api.MapGet($"/{KindRoute}/{{id:long}}", GetAsync);
-        api.MapPut($"/{KindRoute}/{{id:long}}", UpdateAsync);
-        api.MapDelete($"/{KindRoute}/{{id:long}}", DeleteAsync);
+        api.MapPost($"/{ActorUrls.KindRoute}", CreateAsync);
+        api.MapGet($"/{ActorUrls.KindRoute}", ListAsync);
+        api.MapGet($"/{ActorUrls.KindRoute}/{{id:long}}", GetAsync);
+        api.MapPut($"/{ActorUrls.KindRoute}/{{id:long}}", UpdateAsync);
+        api.MapDelete($"/{ActorUrls.KindRoute}/{{id:long}}", DeleteAsync);
         api.MapGet("/prompts/{id:long}/responses", ResponsesAsync);
     }
 
     // The route admits only these four; anything else reaching here is a routing mistake, not a session.
-    private static ItemKind KindOf(string segment) => segment switch
-    {
-        "prompts" => ItemKind.Prompt,
-        "posts" => ItemKind.Post,
-        "materials" => ItemKind.Material,
-        "sessions" => ItemKind.Session,
-        _ => throw new System.Diagnostics.UnreachableException($"No item kind {segment}"),
-    };
+    private static ItemKind KindOf(string segment) =>
+        ActorUrls.KindOfSegment(segment) ?? throw new System.Diagnostics.UnreachableException($"No item kind {segment}");
 
     private static async Task<IResult> CreateAsync(string name, string kind, HttpContext http, PublishingService publishing, ActorUrls urls, CancellationToken ct)
     {

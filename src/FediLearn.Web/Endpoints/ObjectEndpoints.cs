@@ -16,24 +16,16 @@ namespace FediLearn.Web.Endpoints;
 /// </summary>
 public static class ObjectEndpoints
 {
-    private const string KindRoute = "{kind:oneof(prompts|posts|materials|sessions)}";
-
     public static void MapObjectEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet($"/g/{{name}}/{KindRoute}", ListAsync);
-        app.MapGet($"/g/{{name}}/{KindRoute}/{{id:long}}", ObjectAsync);
-        app.MapGet($"/g/{{name}}/{KindRoute}/{{id:long}}/{{collection:oneof(context|replies)}}", ThreadCollectionAsync).ActivityJsonOnly();
+        app.MapGet($"/g/{{name}}/{ActorUrls.KindRoute}", ListAsync);
+        app.MapGet($"/g/{{name}}/{ActorUrls.KindRoute}/{{id:long}}", ObjectAsync);
+        app.MapGet($"/g/{{name}}/{ActorUrls.KindRoute}/{{id:long}}/{{collection:oneof(context|replies)}}", ThreadCollectionAsync).ActivityJsonOnly();
     }
 
     // The route admits only these four; anything else reaching here is a routing mistake, not a session.
-    private static ItemKind KindOf(string kind) => kind switch
-    {
-        "prompts" => ItemKind.Prompt,
-        "posts" => ItemKind.Post,
-        "materials" => ItemKind.Material,
-        "sessions" => ItemKind.Session,
-        _ => throw new System.Diagnostics.UnreachableException($"No item kind {kind}"),
-    };
+    private static ItemKind KindOf(string kind) =>
+        ActorUrls.KindOfSegment(kind) ?? throw new System.Diagnostics.UnreachableException($"No item kind {kind}");
 
     /// <summary>
     /// Every published prompt, post, material or session of a group, for people: the group's page shows the latest few

@@ -131,8 +131,7 @@ public static class OperationsEndpoints
         Counter(text, "dotnet_gc_pause_time_seconds_total", "Time this app process was paused for garbage collections since it started.",
             GC.GetTotalPauseDuration().TotalSeconds);
         Metric(text, "counter", "dotnet_gc_collections_total", "Garbage collections of this app process since it started, by the generation collected.",
-            Enumerable.Range(0, GC.MaxGeneration + 1).Select(g => ($"gc_heap_generation=\"gen{g}\"", (double)GC.CollectionCount(g) - (g < GC.MaxGeneration ? GC.CollectionCount(g + 1) : 0))),
-            "0");
+            GcCollections.Read().Select((count, g) => ($"gc_heap_generation=\"gen{g}\"", (double)count)), "0");
         if (trimmer is not null)
             Counter(text, "fedilearn_memory_trims_total", "Aggressive collections that gave the GC's spare memory back (one at start, then one per idle spell, Memory:IdleTrimAfter).", trimmer.Trims);
         Gauge(text, "process_start_time_seconds", "Start time of this app process, Unix seconds.",
@@ -155,3 +154,33 @@ public static class OperationsEndpoints
                 .Append(value.ToString(format, CultureInfo.InvariantCulture)).Append('\n');
     }
 }
+
+/// <summary>
+/// Collections of this process by the generation collected, for a counter that never goes down. The runtime counts a
+/// collection of generation g in every younger generation's count too, so the collections of exactly g are
+/// <c>count(g) - count(g + 1)</c>; but the counts are read one after another, and a collection between two reads made
+/// that difference one too high on one scrape and right on the next: a dip, which Prometheus reads as a counter reset.
+/// Reading the youngest first keeps each difference at or below its true value, and the highest value reported so far
+/// keeps it from falling back.
+/// </summary>
+internal sealed class GcCollections(Func<int, int> count, int maxGeneration)
+{
+    private static readonly GcCollections OfThisProcess = new(GC.CollectionCount, GC.MaxGeneration);
+    private readonly long[] _reported = new long[maxGeneration + 1];
+    private readonly Lock _lock = new();
+
+    public static long[] Read() => OfThisProcess.Next();
+
+    public long[] Next()
+    {
+        var counts = new long[_reported.Length];
+        for (var g = 0; g < counts.Length; g++) counts[g] = count(g); // youngest first: a later read only sees more
+        lock (_lock)
+        {
+            for (var g = 0; g < counts.Length; g++)
+                _reported[g] = Math.Max(_reported[g], counts[g] - (g < counts.Length - 1 ? counts[g + 1] : 0));
+            return (long[])_reported.Clone();
+        }
+    }
+}
+
