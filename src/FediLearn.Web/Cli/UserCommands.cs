@@ -41,15 +41,27 @@ internal static class UserCommands
     private static string Prompt(string label)
     {
         Console.Error.Write(label);
-        var sb = new StringBuilder();
-        while (true)
-        {
-            var key = Console.ReadKey(intercept: true);
-            if (key.Key == ConsoleKey.Enter) break;
-            if (key.Key == ConsoleKey.Backspace) { if (sb.Length > 0) sb.Length--; continue; }
-            sb.Append(key.KeyChar);
-        }
+        var typed = new StringBuilder();
+        while (Type(typed, Console.ReadKey(intercept: true))) { }
         Console.Error.WriteLine();
-        return sb.ToString();
+        return typed.ToString();
+    }
+
+    /// <summary>
+    /// One key of a password typed at the prompt: false on Enter. Backspace takes back the last character (both halves of
+    /// one outside the BMP); keys that type no character (arrows, Home, Esc, function keys, Tab) are ignored, as a
+    /// terminal's own password prompt does, instead of ending up in the password as <c>\0</c> or <c>\x1b</c>.
+    /// </summary>
+    internal static bool Type(StringBuilder typed, ConsoleKeyInfo key)
+    {
+        if (key.Key == ConsoleKey.Enter || key.KeyChar is '\r' or '\n') return false;
+        if (key.Key == ConsoleKey.Backspace || key.KeyChar == '\b')
+        {
+            if (typed.Length > 0) typed.Length--;
+            if (typed.Length > 0 && char.IsHighSurrogate(typed[^1])) typed.Length--;
+            return true;
+        }
+        if (!char.IsControl(key.KeyChar)) typed.Append(key.KeyChar);
+        return true;
     }
 }
