@@ -55,6 +55,29 @@ public class PastedInputTests : NodeTest
         Assert.Empty(await blocks.ListAsync(default));
     }
 
+    /// <summary>
+    /// A server at an IPv6 address signs as host "2001:db8::1" (Uri.IdnHost: no brackets, compressed, lower case). A block
+    /// written as a URL host ("[2001:DB8::1]") or spelt out in full was stored as typed and never matched.
+    /// </summary>
+    [DbFact]
+    public async Task A_domain_block_of_an_IPv6_address_matches_however_the_address_was_written()
+    {
+        await using var scope = Node.Scope();
+        var blocks = scope.ServiceProvider.GetRequiredService<DomainBlockService>();
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+
+        Assert.Equal("2001:db8::1", await blocks.BlockAsync(" [2001:DB8::1] ", null, default));
+        Assert.True(await SignatureAuthenticator.IsBlockedAsync(db, new Uri("https://[2001:db8::1]:8443/users/x").IdnHost, default));
+        Assert.Equal("2001:db8::2", await blocks.BlockAsync("2001:0db8:0000:0000:0000:0000:0000:0002", null, default));
+        Assert.True(await SignatureAuthenticator.IsBlockedAsync(db, new Uri("https://[2001:db8::2]/users/x").IdnHost, default));
+        Assert.False(await SignatureAuthenticator.IsBlockedAsync(db, new Uri("https://[2001:db8::3]/users/x").IdnHost, default));
+        await Assert.ThrowsAsync<FediLearnException>(() => blocks.BlockAsync("2001:db8:0::1", null, default)); // already blocked
+        var port = await Assert.ThrowsAsync<FediLearnException>(() => blocks.BlockAsync("[2001:db8::4]:8080", null, default));
+        Assert.Contains("has a port", port.Message);
+        Assert.Equal("2001:db8::1", await blocks.UnblockAsync("[2001:db8::1]", default));
+        Assert.Equal(["2001:db8::2"], (await blocks.ListAsync(default)).Select(b => b.Domain));
+    }
+
     /// <summary>Ids pasted with a space around them (copied from a list or a browser) find the row they name.</summary>
     [DbFact]
     public async Task Pasted_ids_with_spaces_find_their_follower_following_rsvp_and_reply()

@@ -48,12 +48,19 @@ public sealed class DomainBlockService(FediLearnDbContext db, TimeProvider time)
 
     /// <summary>
     /// Lower case, no trailing dot, and an internationalised name in its ASCII (punycode) form: SignatureAuthenticator
-    /// compares a block with the signer's Uri.IdnHost, so "bücher.example" must be stored as "xn--bcher-kva.example".
+    /// compares a block with the signer's Uri.IdnHost, so "bücher.example" must be stored as "xn--bcher-kva.example", and
+    /// "[2001:DB8:0::1]" as "2001:db8::1".
     /// A name IdnMapping refuses is left as it is, for BlockAsync to refuse.
     /// </summary>
     public static string Normalize(string domain)
     {
         var d = domain.Trim().TrimEnd('.').ToLowerInvariant();
+        // An IPv6 address, with or without a URL's brackets, in the one spelling Uri.IdnHost gives a signer's host.
+        // (IPAddress.TryParse would also take "[…]:8080" and drop the port, which BlockAsync refuses below.)
+        var address = d.StartsWith('[') ? (d.EndsWith(']') ? d[1..^1] : "") : d;
+        if (address.Contains(':') && System.Net.IPAddress.TryParse(address, out var ip)
+            && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && ip.ScopeId == 0)
+            return ip.ToString();
         if (d.All(char.IsAscii)) return d;
         try { return new System.Globalization.IdnMapping().GetAscii(d).ToLowerInvariant(); }
         catch (ArgumentException) { return d; }
