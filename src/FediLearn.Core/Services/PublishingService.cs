@@ -115,27 +115,38 @@ public sealed class PublishingService(
     /// <summary>
     /// Publishes scheduled items whose time has come. Each is claimed by a conditional update, so it goes out once. One
     /// that cannot be published (e.g. stored before its dates were checked, and now failing to render) is logged and left
-    /// unpublished, its claim rolled back, to be tried again next pass: it does not hold back the items after it.
+    /// unpublished, its claim rolled back, to be tried again next pass: it does not hold back the items after it, however
+    /// many such items come first (the due items are read 100 at a time, in order, until none is left).
     /// </summary>
     public async Task<int> PublishDueAsync(CancellationToken ct)
     {
+        const int page = 100;
         var now = time.GetUtcNow().UtcDateTime;
-        var due = await db.GroupItems.AsNoTracking()
-            .Where(i => i.PublishedAt == null && i.DeletedAt == null && i.PublishAt != null && i.PublishAt <= now)
-            .OrderBy(i => i.PublishAt).Select(i => i.Id).Take(100).ToListAsync(ct);
         var published = 0;
-        foreach (var id in due)
+        (DateTime At, long Id)? after = null;
+        while (true)
         {
-            try
+            var query = db.GroupItems.AsNoTracking()
+                .Where(i => i.PublishedAt == null && i.DeletedAt == null && i.PublishAt != null && i.PublishAt <= now);
+            if (after is var (at, lastId))
+                query = query.Where(i => i.PublishAt > at || (i.PublishAt == at && i.Id > lastId));
+            var due = await query.OrderBy(i => i.PublishAt).ThenBy(i => i.Id)
+                .Select(i => new { i.Id, PublishAt = i.PublishAt!.Value }).Take(page).ToListAsync(ct);
+            foreach (var item in due)
             {
-                if (await PublishScheduledAsync(id, now, ct)) published++;
+                try
+                {
+                    if (await PublishScheduledAsync(item.Id, now, ct)) published++;
+                }
+                catch (Exception e) when (!ct.IsCancellationRequested)
+                {
+                    // The transaction was rolled back; what the failed attempt left tracked must not be saved with the next item.
+                    db.ChangeTracker.Clear();
+                    logger.LogWarning(e, "Scheduled item {Item} could not be published; it stays scheduled and is tried again next pass", item.Id);
+                }
             }
-            catch (Exception e) when (!ct.IsCancellationRequested)
-            {
-                // The transaction was rolled back; what the failed attempt left tracked must not be saved with the next item.
-                db.ChangeTracker.Clear();
-                logger.LogWarning(e, "Scheduled item {Item} could not be published; it stays scheduled and is tried again next pass", id);
-            }
+            if (due.Count < page) break;
+            after = (due[^1].PublishAt, due[^1].Id);
         }
         if (published > 0) signal.Signal.Notify();
         return published;
