@@ -118,7 +118,8 @@ public static class AuthorizedFetch
     private static bool IsActorPath(PathString path)
     {
         var segments = path.Value?.Trim('/').Split('/') ?? [];
-        return segments.Length == 2 && segments[0] is "g" or "u";
+        // In any case, as the routes match them (/G/rust is the group).
+        return segments.Length == 2 && segments[0] is "g" or "u" or "G" or "U";
     }
 
     private static async Task WriteAsync(HttpContext context, int status, string error)

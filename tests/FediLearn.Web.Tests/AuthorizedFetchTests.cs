@@ -58,6 +58,11 @@ public sealed class AuthorizedFetchTests
         Assert.Null(keyOnly["name"]);
         Assert.Null(keyOnly["summary"]);
         Assert.Null(keyOnly["followers"]);
+        // The routes match /G/ as /g/ (FEDERATION.md: path words in any case); so does the key-only view.
+        var keyOnlyUpper = await GetActivityJsonAsync(a.Group.Replace("/g/", "/G/"));
+        Assert.Equal(a.Group, keyOnlyUpper.Value<string>("id"));
+        Assert.NotNull(keyOnlyUpper["publicKey"]?.Value<string>("publicKeyPem"));
+        Assert.Null(keyOnlyUpper["name"]);
         using (var full = await remote.GetAsync(a.Group))
             Assert.Equal("Rust circle", JObject.Parse(await full.Content.ReadAsStringAsync()).Value<string>("name"));
 
