@@ -193,6 +193,7 @@ public sealed class RemoteActorLifecycleTests : NodeTest
         ["id"] = noteId,
         ["type"] = "Note",
         ["attributedTo"] = author.Uri,
+        ["to"] = new JArray("https://www.w3.org/ns/activitystreams#Public"), // a public reply: the group relays only those
         ["content"] = "<p>an answer</p>",
         ["tag"] = new JArray(new JObject { ["type"] = "Mention", ["href"] = Group }),
     });

@@ -52,9 +52,24 @@ public sealed class ThreadService(
             await VoteAsync(group, top!, author, id, choice, ct);
             return true;
         }
+        if (!MayRelay(group, obj, activity)) return false;
         await StoreAsync([Stage(group, top, author, obj, activity, id, inReplyTo)], null, ct);
         return true;
     }
+
+    /// <summary>
+    /// Whether a reply may join a group's thread, which its group relays to every follower and lists in the thread's
+    /// public <c>context</c>: in a public group only a reply its author made public (Public in its addressing, as
+    /// Mastodon's public and unlisted posts have). A followers-only post or a direct message that mentions the group
+    /// is not made public by the group: it is left out of the thread, as Lemmy leaves it out of a community and as
+    /// Mastodon refuses to boost it. A members-only group relays only to its participants, never to Public, and takes
+    /// its participants' replies whatever their addressing (FEDERATION.md, "Members-only groups").
+    /// </summary>
+    private static bool MayRelay(LocalActor group, JObject obj, JObject? activity) =>
+        group.MembersOnly || Audience.IsPublic(HasAddressing(obj) || activity is null ? obj : activity);
+
+    private static bool HasAddressing(JObject document) =>
+        document["to"] is { } to && to is not JArray { Count: 0 } || document["cc"] is { } cc && cc is not JArray { Count: 0 };
 
     /// <summary>
     /// A claimed batch of replies (issue 7, inbox speed): those that answer a thread we already know (a group object, a
@@ -95,6 +110,7 @@ public sealed class ThreadService(
                 continue;
             }
             if (IsVote(thread.Top, obj, out _)) continue; // counted one by one
+            if (!MayRelay(group, obj, activity)) continue; // not public: one by one, where it is no thread reply
             staged[id] = Stage(group, thread.Top, author, obj, activity, id, inReplyTo);
             taken.Add(i);
         }
