@@ -86,7 +86,7 @@ public sealed class ThreadService(
         var taken = new HashSet<int>();
         var ids = replies.Select(r => ActivityJson.GetId(r.Object)).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
         var known = (await db.Replies.AsNoTracking().Where(r => EF.Parameter(ids).Contains(r.Uri)).Select(r => r.Uri).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
-        var parents = new Dictionary<string, (LocalActor? Group, GroupItem? Top)>(StringComparer.Ordinal);
+        var parents = new Dictionary<string, (LocalActor? Group, GroupItem? Top, bool Gone)>(StringComparer.Ordinal);
         var staged = new Dictionary<string, StagedReply>(StringComparer.Ordinal);
         var rules = new Dictionary<(long, string), bool>(); // refused or not, per group and author
         // Bans of the batch's authors in any group, in one query (they are few; a batch has up to one author per item).
@@ -98,12 +98,12 @@ public sealed class ThreadService(
             var (author, obj, activity) = replies[i];
             if (!ReplyTypes.Contains(ActivityJson.GetTypes(obj).FirstOrDefault() ?? "") || ActivityJson.GetId(obj) is not { } id) continue;
             var inReplyTo = ActivityJson.GetId(obj["inReplyTo"]);
-            (LocalActor? Group, GroupItem? Top) thread = (null, null);
-            if (inReplyTo is not null && staged.TryGetValue(inReplyTo, out var parent)) thread = (parent.Group, parent.Top);
+            (LocalActor? Group, GroupItem? Top, bool Gone) thread = (null, null, false);
+            if (inReplyTo is not null && staged.TryGetValue(inReplyTo, out var parent)) thread = (parent.Group, parent.Top, false);
             else if (inReplyTo is not null && !parents.TryGetValue(inReplyTo, out thread))
                 parents[inReplyTo] = thread = await FindByParentAsync(inReplyTo, ct);
-            if (thread.Group is null) thread = (await FindByMentionAsync(obj, ct), null);
-            if (thread.Group is not { } group) continue; // perhaps a parent to fetch first: one by one
+            if (thread.Group is null && !thread.Gone) thread = (await FindByMentionAsync(obj, ct), null, false);
+            if (thread.Group is not { } group) continue; // perhaps a parent to fetch first, or not ours: one by one
             if (known.Contains(id) || staged.ContainsKey(id) || await RefusedAsync(group, author, id, rules, bans, ct))
             {
                 taken.Add(i); // a replay, the same reply twice in this batch, or refused by the group's rules
@@ -373,15 +373,20 @@ public sealed class ThreadService(
                 ActivityJson.Parse(announce.ReplyId is null ? announce.Json : outbound.Expand(announce, group, reply.Json, reply.AuthorUri))));
     }
 
-    /// <summary>The thread an object belongs to: a group object it answers, a reply in a thread, or a group it mentions.</summary>
+    /// <summary>
+    /// The thread an object belongs to: a group object it answers, a reply in a thread, or a group it mentions. None for
+    /// an answer to something gone (<see cref="FindByParentAsync"/>), even one that mentions a group.
+    /// </summary>
     private async Task<(LocalActor? Group, GroupItem? Top)> FindThreadAsync(string? inReplyTo, JObject obj, int fetchBudget, CancellationToken ct)
     {
         var found = await FindKnownThreadAsync(inReplyTo, obj, ct);
-        if (found.Group is not null || inReplyTo is null || fetchBudget <= 0 || urls.IsLocal(inReplyTo)) return found;
+        if (found.Gone) logger.LogInformation("Dropped {Id}: it answers {Parent}, deleted, removed or in a deleted item's thread", ActivityJson.GetId(obj), inReplyTo);
+        if (found.Group is not null || found.Gone || inReplyTo is null || fetchBudget <= 0 || urls.IsLocal(inReplyTo)) return (found.Group, found.Top);
         // An answer to something we have not seen (it may still be on its way, or was sent to others only): fetch the
         // parent from its origin and take it into the thread first if it belongs there, up to MaxParentFetches levels.
         if (!await FetchParentAsync(inReplyTo, fetchBudget - 1, ct)) return (null, null);
-        return await FindKnownThreadAsync(inReplyTo, obj, ct);
+        found = await FindKnownThreadAsync(inReplyTo, obj, ct);
+        return (found.Group, found.Top);
     }
 
     private async Task<bool> FetchParentAsync(string uri, int fetchBudget, CancellationToken ct)
@@ -409,28 +414,32 @@ public sealed class ThreadService(
         }
     }
 
-    private async Task<(LocalActor? Group, GroupItem? Top)> FindKnownThreadAsync(string? inReplyTo, JObject obj, CancellationToken ct)
+    private async Task<(LocalActor? Group, GroupItem? Top, bool Gone)> FindKnownThreadAsync(string? inReplyTo, JObject obj, CancellationToken ct)
     {
-        var found = inReplyTo is null ? (null, null) : await FindByParentAsync(inReplyTo, ct);
-        return found.Group is null ? (await FindByMentionAsync(obj, ct), null) : found;
+        var found = inReplyTo is null ? (null, null, false) : await FindByParentAsync(inReplyTo, ct);
+        return found.Group is null && !found.Gone ? (await FindByMentionAsync(obj, ct), null, false) : found;
     }
 
-    /// <summary>The thread of a group object or of a stored reply.</summary>
-    private async Task<(LocalActor? Group, GroupItem? Top)> FindByParentAsync(string inReplyTo, CancellationToken ct)
+    /// <summary>
+    /// The thread of a group object or of a stored reply. <c>Gone</c> when the parent is a deleted group object, a reply
+    /// deleted by its author or removed by a facilitator, or a reply in the thread of a deleted group object: the answer
+    /// has no thread to join, and a Mention of the group does not make it a thread of its own (that would bring what was
+    /// deleted back into the group's relay).
+    /// </summary>
+    private async Task<(LocalActor? Group, GroupItem? Top, bool Gone)> FindByParentAsync(string inReplyTo, CancellationToken ct)
     {
         if (urls.ParseItem(inReplyTo) is { } target)
         {
-            var group = await HotQueries.GroupByNameAsync(db, target.Group);
-            var item = group is null ? null : await HotQueries.PublishedItemAsync(db, target.Id, group.Id, target.Kind);
-            if (item is not null) return (group, item);
+            if (await HotQueries.GroupByNameAsync(db, target.Group) is not { } group) return (null, null, false);
+            if (await HotQueries.PublishedItemAsync(db, target.Id, group.Id, target.Kind) is { } item) return (group, item, false);
+            var deleted = await db.GroupItems.AnyAsync(i => i.Id == target.Id && i.GroupId == group.Id && i.Kind == target.Kind && i.DeletedAt != null, ct);
+            return (null, null, deleted);
         }
-        else if (await db.Replies.AsNoTracking().FirstOrDefaultAsync(r => r.Uri == inReplyTo && r.DeletedAt == null, ct) is { } parent)
-        {
-            var group = await db.LocalActors.AsNoTracking().FirstAsync(a => a.Id == parent.GroupId, ct);
-            var top = parent.TopItemId is { } topId ? await db.GroupItems.AsNoTracking().FirstOrDefaultAsync(i => i.Id == topId, ct) : null;
-            return (group, top);
-        }
-        return (null, null);
+        if (await db.Replies.AsNoTracking().FirstOrDefaultAsync(r => r.Uri == inReplyTo, ct) is not { } parent) return (null, null, false);
+        if (parent.DeletedAt is not null) return (null, null, true);
+        var top = parent.TopItemId is { } topId ? await db.GroupItems.AsNoTracking().FirstOrDefaultAsync(i => i.Id == topId, ct) : null;
+        if (top?.DeletedAt is not null) return (null, null, true);
+        return (await db.LocalActors.AsNoTracking().FirstAsync(a => a.Id == parent.GroupId, ct), top, false);
     }
 
     /// <summary>A group of ours that the object mentions. `tag` may be one object rather than an array (Fedify sends a lone Mention that way).</summary>
