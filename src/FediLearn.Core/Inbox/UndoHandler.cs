@@ -6,7 +6,11 @@ using Newtonsoft.Json.Linq;
 
 namespace FediLearn.Core.Inbox;
 
-/// <summary>Undo{Follow} (matched by (actor, object) even when the ids differ, federation.md item 9), Undo{Like}, and Undo{Announce} by a followed group.</summary>
+/// <summary>
+/// Undo{Follow} (matched by (actor, object) even when the ids differ, or by the Follow's id, federation.md item 9),
+/// Undo{Like} (by (actor, object) or by the Like's id), and Undo{Announce} by a followed group. Only what the signer did
+/// is undone: an embedded activity by someone else is ignored, and every match is on the signer's own rows.
+/// </summary>
 public sealed class UndoHandler(FediLearnDbContext db, ActorUrls urls, TimeProvider time) : IActivityHandler
 {
     public string Type => "Undo";
@@ -19,17 +23,21 @@ public sealed class UndoHandler(FediLearnDbContext db, ActorUrls urls, TimeProvi
         {
             // Only the follower can undo its own follow.
             if (ActivityJson.GetId(obj["actor"]) is { } innerActor && innerActor != signer) return;
-            var target = urls.Parse(ActivityJson.GetId(obj["object"]));
-            if (target is null) return;
-            var rows = await db.Followers
-                .Where(f => f.ActorUri == signer && db.LocalActors.Any(a => a.Id == f.LocalActorId && a.Kind == target.Value.Kind && a.Name == target.Value.Name))
-                .ToListAsync(ct);
-            db.Followers.RemoveRange(rows);
+            // By the object it followed; and by its id, for a Follow embedded without an object we can read.
+            if (urls.Parse(ActivityJson.GetId(obj["object"])) is { } target)
+                db.Followers.RemoveRange(await db.Followers
+                    .Where(f => f.ActorUri == signer && db.LocalActors.Any(a => a.Id == f.LocalActorId && a.Kind == target.Kind && a.Name == target.Name))
+                    .ToListAsync(ct));
+            if (ActivityJson.GetId(obj) is { } followId)
+                db.Followers.RemoveRange(await db.Followers.Where(f => f.ActorUri == signer && f.FollowActivityId == followId).ToListAsync(ct));
         }
         else if (inner is JObject like && ActivityJson.HasType(like, "Like"))
         {
-            var target = ActivityJson.GetId(like["object"]);
-            db.Likes.RemoveRange(await db.Likes.Where(l => l.ActorUri == signer && l.ObjectUri == target).ToListAsync(ct));
+            if (ActivityJson.GetId(like["actor"]) is { } innerActor && innerActor != signer) return;
+            if (ActivityJson.GetId(like["object"]) is { } target)
+                db.Likes.RemoveRange(await db.Likes.Where(l => l.ActorUri == signer && l.ObjectUri == target).ToListAsync(ct));
+            if (ActivityJson.GetId(like) is { } likeId)
+                db.Likes.RemoveRange(await db.Likes.Where(l => l.ActorUri == signer && l.ActivityId == likeId).ToListAsync(ct));
         }
         else if (inner is JObject announce && ActivityJson.HasType(announce, "Announce"))
         {
