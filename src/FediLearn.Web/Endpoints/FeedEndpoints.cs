@@ -48,10 +48,12 @@ public static class FeedEndpoints
             var items = await db.GroupItems.AsNoTracking()
                 .Where(i => i.GroupId == group.Id && i.PublishedAt != null && i.DeletedAt == null)
                 .OrderByDescending(i => i.PublishedAt).Take(50).ToListAsync(ct);
+            // A session's entry opens with its summary line, as the Event's summary (SessionRenderer): "CANCELLED · " first
+            // once it is cancelled, where a feed reader saw the join link and no word of it.
             var entries = items.Select(i => new FeedEntry(
                 urls.Item(group.Name, i.Kind, i.Id), urls.Item(group.Name, i.Kind, i.Id),
                 i.Title ?? PlainText.FromHtml(i.ContentHtml, 80),
-                i.Kind == ItemKind.Session ? $"<p>{System.Net.WebUtility.HtmlEncode(SessionTime.Summary(i.StartsAtLocal!.Value, i.EndsAtLocal!.Value, i.TimeZone!, i.JoinUrl, i.Place))}</p>{HtmlSanitizer.Sanitize(i.ContentHtml)}" : HtmlSanitizer.Sanitize(i.ContentHtml),
+                i.Kind == ItemKind.Session ? $"<p>{System.Net.WebUtility.HtmlEncode((i.Cancelled ? "CANCELLED · " : "") + SessionTime.Summary(i.StartsAtLocal!.Value, i.EndsAtLocal!.Value, i.TimeZone!, i.JoinUrl, i.Place))}</p>{HtmlSanitizer.Sanitize(i.ContentHtml)}" : HtmlSanitizer.Sanitize(i.ContentHtml),
                 Utc(i.PublishedAt!.Value), Utc(i.EditedAt ?? i.PublishedAt!.Value)));
             var feedUrl = $"{urls.Base}/groups/{group.Name}/feed.atom";
             var updated = items.Count > 0 ? items.Max(i => Utc(i.EditedAt ?? i.PublishedAt!.Value)) : Utc(group.CreatedAt);

@@ -1,0 +1,37 @@
+using System.Xml.Linq;
+using AngleSharp.Html.Parser;
+using Newtonsoft.Json.Linq;
+using static FediLearn.Web.Tests.TestHelpers;
+
+namespace FediLearn.Web.Tests;
+
+/// <summary>
+/// Where people and feed readers find a group's sessions: its page (upcoming and past), the home page's next session,
+/// the Atom feed. Each reads the sessions by their local times and orders them by instant, as zones differ.
+/// </summary>
+public sealed class SessionListingTests : IAsyncLifetime
+{
+    private PublishingNode _a = null!;
+
+    public async Task InitializeAsync() => _a = await PublishingNode.StartAsync("session-lists");
+
+    public Task DisposeAsync() => _a.DisposeAsync().AsTask();
+
+    /// <summary>The Event's summary says CANCELLED, the page and the .ics too; a feed reader sees the join link and no word of it.</summary>
+    [Fact]
+    public async Task A_cancelled_session_says_so_in_the_Atom_feed()
+    {
+        var body = new { title = "Called off", content = "x", startsAt = "2030-03-02T09:00", endsAt = "2030-03-02T10:00", timezone = "America/New_York", joinUrl = "https://meet.example/off" };
+        var session = await _a.PublishAsync("sessions", body);
+        using (var cancel = await _a.SendAsync(HttpMethod.Put, $"groups/rust/sessions/{session.Value<long>("localId")}",
+            new { body.title, body.content, body.startsAt, body.endsAt, body.timezone, body.joinUrl, cancelled = true }))
+            Assert.Equal(200, (int)cancel.StatusCode);
+        Assert.Contains("CANCELLED", (await GetActivityJsonAsync(session.Value<string>("id")!)).Value<string>("summary"));
+
+        var atom = XDocument.Parse(await Http.GetStringAsync($"{_a.Node.Origin}/groups/rust/feed.atom"));
+        XNamespace ns = "http://www.w3.org/2005/Atom";
+        var entry = atom.Root!.Elements(ns + "entry").Single(e => e.Element(ns + "id")!.Value == session.Value<string>("id"));
+        var shown = entry.Element(ns + "title")!.Value + " " + entry.Element(ns + "content")!.Value;
+        Assert.Contains("cancel", shown, StringComparison.OrdinalIgnoreCase);
+    }
+}
