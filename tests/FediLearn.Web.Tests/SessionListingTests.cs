@@ -34,4 +34,21 @@ public sealed class SessionListingTests : IAsyncLifetime
         var shown = entry.Element(ns + "title")!.Value + " " + entry.Element(ns + "content")!.Value;
         Assert.Contains("cancel", shown, StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>
+    /// The home page shows each group's next session "that has not ended"; the group's page lists a session under way as
+    /// upcoming. A session may last 14 days, but the home page only looks at sessions that started in the last two.
+    /// </summary>
+    [Fact]
+    public async Task The_home_page_shows_a_long_session_still_under_way()
+    {
+        var start = DateTime.UtcNow.AddDays(-3);
+        await _a.PublishAsync("sessions", new { title = "Week-long sprint", content = "x", startsAt = start.ToString("yyyy-MM-ddTHH:mm"), endsAt = start.AddDays(7).ToString("yyyy-MM-ddTHH:mm"), timezone = "Etc/UTC", place = "Library" });
+
+        var group = new HtmlParser().ParseDocument(await GetHtmlAsync(_a.Group));
+        Assert.Contains("Week-long sprint", group.QuerySelector("section[aria-labelledby=upcoming]")!.TextContent);
+
+        var home = await GetHtmlAsync($"{_a.Node.Origin}/");
+        Assert.Contains("Week-long sprint", home);
+    }
 }

@@ -88,6 +88,13 @@ public static class SessionTime
         return abbr;
     }
 
+    /// <summary>
+    /// More than any zone is from UTC (UTC−12 to UTC+14): a stored local time is within this of the UTC wall-clock time
+    /// of its instant. A query on the local columns widens its bound by it (a session that has not ended has a local end
+    /// after now minus this), and compares the exact instants in memory.
+    /// </summary>
+    public static readonly TimeSpan LocalToUtcMargin = TimeSpan.FromDays(1);
+
     /// <summary>UTC instant of a local wall-clock time in the zone (ambiguous: earlier; invalid: offset before the gap).</summary>
     /// <exception cref="ArgumentException">Unknown zone.</exception>
     public static DateTimeOffset ToInstant(DateTime local, string timeZoneId) => ToInstant(Unspecified(local), FindZone(timeZoneId));

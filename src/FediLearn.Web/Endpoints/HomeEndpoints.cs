@@ -52,16 +52,26 @@ public static class HomeEndpoints
         <p>{(g.MembersOnly ? "<span class=\"muted\">Its sessions are for participants.</span>" : next is null ? "<span class=\"muted\">No session scheduled.</span>" : $"Next session: <a href=\"{E(urls.Item(g.Name, next.Kind, next.Id))}\">{E(next.Title ?? "Session")}</a><br>{ViewerTime.Session(next, "span")}")}</p></li>
         """;
 
-    /// <summary>Each group's next session that has not ended, by its instant (zones differ, so the last step is in memory).</summary>
+    /// <summary>How many sessions of each group, soonest local start first, are read to find its next one by instant.</summary>
+    private const int CandidatesPerGroup = 50;
+
+    /// <summary>
+    /// Each group's next session that has not ended, by its instant (zones differ, so the last step is in memory). Read
+    /// per group (one group's many planned sessions do not hide another's next one), from its sessions whose local end is
+    /// less than a day before now in UTC (no zone is further from UTC): a session under way is found however long ago it
+    /// started, where those that started more than two days ago were left out.
+    /// </summary>
     private static async Task<Dictionary<long, GroupItem>> NextSessionsAsync(FediLearnDbContext db, List<long> groupIds, CancellationToken ct)
     {
-        // A local start more than a day and a half before now (UTC) cannot end in the future in any zone, unless it is a long session.
-        var from = DateTime.UtcNow.AddDays(-2);
-        var sessions = await db.GroupItems.AsNoTracking()
-            .Where(i => groupIds.Contains(i.GroupId) && i.Kind == ItemKind.Session && i.PublishedAt != null && i.DeletedAt == null && !i.Cancelled && i.StartsAtLocal >= from)
-            .OrderBy(i => i.StartsAtLocal).Take(500).ToListAsync(ct);
         var now = DateTimeOffset.UtcNow;
-        return sessions
+        var endsAfter = now.UtcDateTime - SessionTime.LocalToUtcMargin;
+        // One query, a list per group (EF Core does not translate GroupBy(…).SelectMany(g => g.OrderBy(…).Take(n))).
+        var perGroup = await db.LocalActors.AsNoTracking().Where(g => groupIds.Contains(g.Id))
+            .Select(g => db.GroupItems
+                .Where(i => i.GroupId == g.Id && i.Kind == ItemKind.Session && i.PublishedAt != null && i.DeletedAt == null && !i.Cancelled && i.EndsAtLocal > endsAfter)
+                .OrderBy(i => i.StartsAtLocal).ThenBy(i => i.Id).Take(CandidatesPerGroup).ToList())
+            .ToListAsync(ct);
+        return perGroup.SelectMany(sessions => sessions)
             .Where(s => SessionTime.ToInstant(s.EndsAtLocal!.Value, s.TimeZone!) > now)
             .GroupBy(s => s.GroupId)
             .ToDictionary(g => g.Key, g => g.OrderBy(s => SessionTime.ToInstant(s.StartsAtLocal!.Value, s.TimeZone!)).First());
