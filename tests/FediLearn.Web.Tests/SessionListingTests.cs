@@ -51,4 +51,26 @@ public sealed class SessionListingTests : IAsyncLifetime
         var home = await GetHtmlAsync($"{_a.Node.Origin}/");
         Assert.Contains("Week-long sprint", home);
     }
+
+    /// <summary>
+    /// The group's page orders sessions by instant in memory, from "the latest 200 by local start". A group that planned
+    /// more than 200 sessions ahead (a weekly cohort over four years) then lists sessions years away as "Upcoming" and
+    /// never the one tomorrow; its past sessions vanish too.
+    /// </summary>
+    [Fact]
+    public async Task The_group_page_lists_the_next_session_even_with_many_planned_after_it()
+    {
+        var lastWeek = DateTime.UtcNow.Date.AddDays(-7).AddHours(18);
+        await _a.PublishAsync("sessions", new { title = "Last week's session", content = "x", startsAt = lastWeek.ToString("yyyy-MM-ddTHH:mm"), endsAt = lastWeek.AddHours(1).ToString("yyyy-MM-ddTHH:mm"), timezone = "Etc/UTC", place = "Library" });
+        var tomorrow = DateTime.UtcNow.Date.AddDays(1).AddHours(18);
+        await _a.PublishAsync("sessions", new { title = "Tomorrow's session", content = "x", startsAt = tomorrow.ToString("yyyy-MM-ddTHH:mm"), endsAt = tomorrow.AddHours(1).ToString("yyyy-MM-ddTHH:mm"), timezone = "Etc/UTC", place = "Library" });
+        var later = DateTime.UtcNow.Date.AddDays(30).AddHours(18);
+        for (var i = 0; i < 200; i++)
+            await _a.PublishAsync("sessions", new { title = $"Week {i}", content = "x", startsAt = later.AddDays(7 * i).ToString("yyyy-MM-ddTHH:mm"), endsAt = later.AddDays(7 * i).AddHours(1).ToString("yyyy-MM-ddTHH:mm"), timezone = "Etc/UTC", place = "Library" });
+
+        var group = new HtmlParser().ParseDocument(await GetHtmlAsync(_a.Group));
+        var upcoming = group.QuerySelectorAll("section[aria-labelledby=upcoming] ul.items li > a").Select(a => a.TextContent).ToList();
+        Assert.Equal("Tomorrow's session", upcoming.FirstOrDefault());
+        Assert.Contains("Last week's session", group.QuerySelector("section[aria-labelledby=past]")!.TextContent);
+    }
 }

@@ -104,15 +104,28 @@ public static class ActorEndpoints
         var posts = await published.Where(i => i.Kind == ItemKind.Post).OrderByDescending(i => i.PublishedAt).Take(GroupPageContent.LatestPosts).ToListAsync(ct);
         var materials = await published.Where(i => i.Kind == ItemKind.Material)
             .OrderByDescending(i => i.Pinned).ThenByDescending(i => i.PublishedAt).Take(GroupPageContent.LatestMaterials).ToListAsync(ct);
-        // Sessions are ordered by their instant, which depends on each one's zone: order in memory, from the latest 200 by local start.
-        var sessions = (await published.Where(i => i.Kind == ItemKind.Session).OrderByDescending(i => i.StartsAtLocal).Take(200).ToListAsync(ct))
-            .Select(s => (Item: s, Start: SessionTime.ToInstant(s.StartsAtLocal!.Value, s.TimeZone!), End: SessionTime.ToInstant(s.EndsAtLocal!.Value, s.TimeZone!)))
-            .ToList();
+        // Sessions are ordered by their instant, which depends on each one's zone: the upcoming ones (not yet ended) and the
+        // past ones are read apart, each from a bounded window of local times widened by a day (no zone is further from UTC),
+        // and ordered in memory. From one window of the latest 200 by local start, a group with more than 200 planned
+        // listed sessions years away as upcoming, never the next one, and no past ones.
         var now = DateTimeOffset.UtcNow;
-        var upcoming = sessions.Where(s => s.End > now && !s.Item.Cancelled).OrderBy(s => s.Start).Take(GroupPageContent.UpcomingSessions).Select(s => s.Item).ToList();
-        var past = sessions.Where(s => s.End <= now).OrderByDescending(s => s.Start).Take(GroupPageContent.LatestPast).Select(s => s.Item).ToList();
+        var sessions = published.Where(i => i.Kind == ItemKind.Session);
+        var endsAfter = now.UtcDateTime - SessionTime.LocalToUtcMargin;
+        var upcoming = Timed(await sessions.Where(i => !i.Cancelled && i.EndsAtLocal > endsAfter)
+                .OrderBy(i => i.StartsAtLocal).ThenBy(i => i.Id).Take(SessionWindow).ToListAsync(ct))
+            .Where(s => s.End > now).OrderBy(s => s.Start).Take(GroupPageContent.UpcomingSessions).Select(s => s.Item).ToList();
+        var endsBy = now.UtcDateTime + SessionTime.LocalToUtcMargin;
+        var past = Timed(await sessions.Where(i => i.EndsAtLocal <= endsBy)
+                .OrderByDescending(i => i.StartsAtLocal).ThenByDescending(i => i.Id).Take(SessionWindow).ToListAsync(ct))
+            .Where(s => s.End <= now).OrderByDescending(s => s.Start).Take(GroupPageContent.LatestPast).Select(s => s.Item).ToList();
         return new GroupPageContent(upcoming, prompts, posts, materials, past);
     }
+
+    /// <summary>How many sessions the group's page reads for each of its two lists, before ordering them by instant.</summary>
+    private const int SessionWindow = 200;
+
+    private static IEnumerable<(GroupItem Item, DateTimeOffset Start, DateTimeOffset End)> Timed(List<GroupItem> sessions) =>
+        sessions.Select(s => (s, SessionTime.ToInstant(s.StartsAtLocal!.Value, s.TimeZone!), SessionTime.ToInstant(s.EndsAtLocal!.Value, s.TimeZone!)));
 
     private static async Task<IResult> CollectionAsync(
         ActorKind kind, string name, string collection, int? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, ReadCache cache, CancellationToken ct)
