@@ -172,6 +172,41 @@ public sealed class ItemPageTests
         Assert.Equal(404, (int)notATag.StatusCode);
     }
 
+    /// <summary>
+    /// Every other paged public list shows the last page for a page past it (the item lists, a discussion); the tag page
+    /// answers 200 with an empty list that says "page 7 of 2", and a Newer link to page 6, which is empty too.
+    /// </summary>
+    [Fact]
+    public async Task A_tag_page_past_the_last_is_not_an_empty_page_7_of_2()
+    {
+        await using var a = await PublishingNode.StartAsync("tag-paging");
+        for (var i = 1; i <= 51; i++) await a.PublishAsync("posts", new { content = $"Post {i} #pagingtag" });
+        var page = await GetHtmlAsync($"{a.Node.Origin}/tags/pagingtag?page=7");
+        Assert.DoesNotContain("page 7 of 2", page);
+        Assert.Contains("page 2 of 2", page);
+        Assert.NotEmpty(new HtmlParser().ParseDocument(page).QuerySelectorAll("ul.items li"));
+    }
+
+    /// <summary>A browser following a mistyped tag page link gets a JSON body, where every other public list shows page 1.</summary>
+    [Fact]
+    public async Task A_tag_page_with_an_odd_page_number_answers_a_browser_with_a_page()
+    {
+        await using var a = await PublishingNode.StartAsync("tag-odd-page");
+        await a.PublishAsync("posts", new { content = "Hello #oddpage" });
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{a.Node.Origin}/tags/oddpage?page=x");
+        request.Headers.Accept.ParseAdd("text/html");
+        using var response = await Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.Content.Headers.ContentType?.MediaType == "text/html", $"{(int)response.StatusCode} {response.Content.Headers.ContentType}: {text}");
+        Assert.Contains("Hello", text);
+
+        // An ActivityPub client is still told what is wrong, as by every collection.
+        using var json = new HttpRequestMessage(HttpMethod.Get, $"{a.Node.Origin}/tags/oddpage?page=x");
+        json.Headers.Accept.ParseAdd("application/activity+json");
+        using var refused = await Http.SendAsync(json);
+        Assert.Equal(400, (int)refused.StatusCode);
+    }
+
     [Fact]
     public async Task A_members_only_groups_lists_are_refused_to_visitors_with_403()
     {

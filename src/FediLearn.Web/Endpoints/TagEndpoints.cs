@@ -29,8 +29,12 @@ public static partial class TagEndpoints
         var name = tag.ToLowerInvariant();
         if (name.Length > 100 || !TagName().IsMatch(name))
             return ActorEndpoints.NotFound(http, $"\"{tag}\" is not a hashtag");
-        var requested = Paging.Requested(page) ?? 1;
-        if (requested is < 1 or > 100_000)
+        // An ActivityPub client is told what is wrong with its ?page= (400), as by every collection; a person gets the
+        // page a list shows for it (Paging.PageIn: page 1 for one that is not a page number, the last for one past it),
+        // as the item lists and a discussion do, where a browser got a JSON 400 or an empty "page 7 of 2".
+        var json = Negotiation.WantsActivityJson(http.Request);
+        var asked = Paging.Requested(page) ?? 1;
+        if (json && asked is < 1 or > 100_000)
             return ErrorResponses.Json(400, "page must be between 1 and 100000");
 
         // The stored tags are JSON written by StoredJson.Tags with lower-case names: the fragment matches this tag exactly.
@@ -39,11 +43,13 @@ public static partial class TagEndpoints
             .Where(i => i.PublishedAt != null && i.DeletedAt == null && i.TagsJson.Contains(fragment))
             .Join(db.LocalActors.Where(g => g.Kind == ActorKind.Group && !g.MembersOnly), i => i.GroupId, g => g.Id, (i, g) => new { Item = i, Group = g });
         var total = await tagged.CountAsync(ct);
+        var pages = Paging.Count(total, PerPage);
+        var requested = json ? asked : Paging.PageIn(http.Request, pages);
         var shown = await tagged.OrderByDescending(x => x.Item.PublishedAt).ThenByDescending(x => x.Item.Id)
             .Skip((requested - 1) * PerPage).Take(PerPage).ToListAsync(ct);
         var self = urls.Tag(Uri.EscapeDataString(name));
 
-        if (Negotiation.WantsActivityJson(http.Request))
+        if (json)
         {
             return Negotiation.ActivityResult(new JObject
             {
@@ -57,7 +63,6 @@ public static partial class TagEndpoints
 
         // The page and the collection share this URL: a cache must keep them apart (docs/web.md, public pages).
         http.Response.Headers.Vary = "Accept";
-        var pages = Paging.Count(total, PerPage);
         var body = new StringBuilder($"<h1>#{E(name)}</h1>");
         if (total == 0)
             body.Append($"<p class=\"muted\">Nothing published with #{E(name)} in the public groups of this node yet.</p>");
