@@ -40,6 +40,35 @@ public class ItemValidatorDatesTests
     }
 }
 
+/// <summary>
+/// Amsterdam skips 02:00-03:00 on 28 March 2027. A start at 02:30 is read with the offset before the gap (01:30 UTC),
+/// so an end at 03:15 CEST (01:15 UTC) came before it: the validator compared the wall-clock times only, and rendering
+/// the session then threw (a 500 on publishing; a scheduled one failed every pass).
+/// </summary>
+public class ItemValidatorClockChangeTests
+{
+    [Fact]
+    public void A_session_that_ends_before_it_starts_across_a_clock_change_is_refused_by_field()
+    {
+        var validator = new ItemValidator();
+        validator.Validate(ItemKind.Session, ItemDatesTests.Session() with
+        {
+            StartsAt = new DateTime(2027, 3, 28, 2, 30, 0), EndsAt = new DateTime(2027, 3, 28, 3, 15, 0), Timezone = "Europe/Amsterdam",
+        }, new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero), publishedAt: null);
+        var errors = Assert.Throws<ItemValidationException>(validator.ThrowIfAny).Errors;
+        Assert.Contains("in Europe/Amsterdam the clocks skip forward between them, so 02:30 does not exist that day", Assert.Single(errors["endsAt"]));
+
+        // The twin: an end past the start in UTC too (01:30 to 01:45 UTC) is a session, and so is one on another day.
+        foreach (var (start, end) in new[] { (new DateTime(2027, 3, 28, 2, 30, 0), new DateTime(2027, 3, 28, 3, 45, 0)), (new DateTime(2027, 3, 27, 2, 30, 0), new DateTime(2027, 3, 27, 3, 15, 0)) })
+        {
+            var fine = new ItemValidator();
+            fine.Validate(ItemKind.Session, ItemDatesTests.Session() with { StartsAt = start, EndsAt = end, Timezone = "Europe/Amsterdam" },
+                new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero), publishedAt: null);
+            fine.ThrowIfAny();
+        }
+    }
+}
+
 /// <summary>One scheduled item that fails to publish does not hold back the others, and is not marked published.</summary>
 public class ItemDatesTests : NodeTest
 {

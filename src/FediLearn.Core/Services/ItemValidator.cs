@@ -115,6 +115,11 @@ internal sealed class ItemValidator
         }
         if (string.IsNullOrWhiteSpace(input.Timezone)) Add("timezone", "A session needs an IANA timezone, e.g. Europe/Amsterdam.");
         else if (!SessionTime.IsValidZone(input.Timezone)) Add("timezone", $"\"{input.Timezone}\" is not a known IANA timezone (e.g. Europe/Amsterdam, America/New_York).");
+        else if (input.StartsAt is { } start && input.EndsAt is { } end && end > start && ItemDates.InRange(start) && ItemDates.InRange(end)
+                 && SessionTime.ToInstant(end, input.Timezone) <= SessionTime.ToInstant(start, input.Timezone))
+            // A start in the hour the clocks skip forward is read with the offset before the gap (an hour later in fact),
+            // so an end within that hour comes before it: every renderer of the session would then refuse it.
+            Add("endsAt", $"The end must be after the start: in {input.Timezone} the clocks skip forward between them, so {start:HH:mm} does not exist that day. Give a start after the change.");
         if (input.JoinUrl is null && string.IsNullOrWhiteSpace(input.Place)) Add("joinUrl", "A session needs a joinUrl (video link) and/or a place.");
         if (input.JoinUrl is { } join && !IsHttpUrl(join)) Add("joinUrl", "The join link must be an absolute http(s) URL.");
         if (input.RecordingUrl is { } rec && !IsHttpUrl(rec)) Add("recordingUrl", "The recording link must be an absolute http(s) URL.");
