@@ -2,6 +2,7 @@ using FediLearn.Core.Data;
 using FediLearn.Core.Data.Entities;
 using FediLearn.Core.Federation;
 using FediLearn.Core.Services;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FediLearn.Core.Tests;
@@ -66,6 +67,38 @@ public class WorkspaceServiceTests : NodeTest
         Assert.Equal(urls.Item("rust", ItemKind.Prompt, prompt.Id), waiting.TopUri);
         Assert.Equal("Still stuck on traits", waiting.Excerpt);
         await Assert.ThrowsAsync<FediLearnException>(() => scope.ServiceProvider.GetRequiredService<WorkspaceService>().DigestAsync(group, 0, default));
+    }
+
+    /// <summary>
+    /// The dashboard and <c>sessions list</c> read the group's sessions from the newest 500 created: a weekly cohort
+    /// planned ten years ahead, its next session created first, showed sessions years away as upcoming and never the next.
+    /// </summary>
+    [DbFact]
+    public async Task The_next_session_is_listed_however_many_later_ones_were_created_after_it()
+    {
+        var (group, ana) = await SetUpAsync();
+        var (_, next, past, _) = await PublishAsync(group, ana);
+        await Node.WithDbAsync(async db =>
+        {
+            var template = await db.GroupItems.AsNoTracking().SingleAsync(i => i.Id == next.Id);
+            for (var week = 1; week <= 520; week++)
+            {
+                template.Id = 0;
+                template.StartsAtLocal = next.StartsAtLocal!.Value.AddDays(7 * week);
+                template.EndsAtLocal = next.EndsAtLocal!.Value.AddDays(7 * week);
+                db.GroupItems.Add(template);
+                await db.SaveChangesAsync();
+                db.ChangeTracker.Clear();
+            }
+            return 0;
+        });
+
+        await using var scope = Node.Scope();
+        var workspace = scope.ServiceProvider.GetRequiredService<WorkspaceService>();
+        var upcoming = await workspace.SessionsAsync(group, past: false, 3, default);
+        Assert.Equal(next.Id, upcoming[0].Id);
+        Assert.Equal(next.StartsAtLocal!.Value.AddDays(14), upcoming[2].StartsAtLocal);
+        Assert.Equal(past.Id, Assert.Single(await workspace.SessionsAsync(group, past: true, 3, default)).Id);
     }
 
     private async Task<(LocalActor Group, LocalActor Ana)> SetUpAsync()

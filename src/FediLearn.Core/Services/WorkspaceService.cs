@@ -67,15 +67,22 @@ public sealed class WorkspaceService(FediLearnDbContext db, ActorUrls urls, Time
     }
 
     /// <summary>
-    /// The group's published sessions (among its newest 500) with their answers: those not yet ended, soonest first,
-    /// or with <paramref name="past"/> those that have ended, latest first. Cancelled ones are included.
+    /// The group's published sessions with their answers: those not yet ended, soonest first, or with
+    /// <paramref name="past"/> those that have ended, latest first. Cancelled ones are included. Read from the 500 nearest
+    /// now on the side asked for, by local time widened by <see cref="SessionTime.LocalToUtcMargin"/>, then ordered by
+    /// instant; from the newest 500 created, a group that had planned more than 500 sessions lost its next ones.
     /// </summary>
     public async Task<IReadOnlyList<UpcomingSession>> SessionsAsync(LocalActor group, bool past, int limit, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var sessions = await db.GroupItems.AsNoTracking()
-            .Where(i => i.GroupId == group.Id && i.Kind == ItemKind.Session && i.PublishedAt != null && i.DeletedAt == null)
-            .OrderByDescending(i => i.Id).Take(500).ToListAsync(ct);
+        var published = db.GroupItems.AsNoTracking()
+            .Where(i => i.GroupId == group.Id && i.Kind == ItemKind.Session && i.PublishedAt != null && i.DeletedAt == null);
+        var endsBy = now.UtcDateTime + SessionTime.LocalToUtcMargin;
+        var endsAfter = now.UtcDateTime - SessionTime.LocalToUtcMargin;
+        var sessions = await (past
+                ? published.Where(i => i.EndsAtLocal <= endsBy).OrderByDescending(i => i.StartsAtLocal).ThenByDescending(i => i.Id)
+                : published.Where(i => i.EndsAtLocal > endsAfter).OrderBy(i => i.StartsAtLocal).ThenBy(i => i.Id))
+            .Take(500).ToListAsync(ct);
         var timed = sessions
             .Where(s => s.StartsAtLocal is not null && s.EndsAtLocal is not null && s.TimeZone is not null && SessionTime.IsValidZone(s.TimeZone))
             .Select(s => (Session: s, Start: SessionTime.ToInstant(s.StartsAtLocal!.Value, s.TimeZone!), End: SessionTime.ToInstant(s.EndsAtLocal!.Value, s.TimeZone!)))
