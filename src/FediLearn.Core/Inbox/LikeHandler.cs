@@ -41,8 +41,11 @@ public sealed class LikeHandler(FediLearnDbContext db, ActorUrls urls, TimeProvi
 
     private async Task<bool> IsOursAsync(string uri, CancellationToken ct)
     {
+        // The item at that id, of that kind and in that group: a like of /g/other/prompts/7 names no object of ours (its
+        // row, stored under that id, would never be counted for the prompt at /g/rust/prompts/7).
         if (urls.ParseItem(uri) is { } item)
-            return await db.GroupItems.AnyAsync(i => i.Id == item.Id && i.Kind == item.Kind && i.PublishedAt != null && i.DeletedAt == null, ct);
+            return await db.GroupItems.AnyAsync(i => i.Id == item.Id && i.Kind == item.Kind && i.PublishedAt != null && i.DeletedAt == null
+                && db.LocalActors.Any(g => g.Id == i.GroupId && g.Kind == ActorKind.Group && g.Name == item.Group), ct);
         return await db.Replies.AnyAsync(r => r.Uri == uri && r.DeletedAt == null, ct);
     }
 }
