@@ -25,6 +25,12 @@ public sealed class RemoteActorLifecycleTests : NodeTest
         var (mia, eve) = await ThreadWithRepliesAsync();
         var sharedJob = await QueueDeliveryAsync(mia.SharedInbox!);
         var ownJob = await QueueDeliveryAsync(mia.Inbox);
+        await Node.WithDbAsync(db =>
+        {
+            foreach (var actor in new[] { mia, eve })
+                db.Likes.Add(new Like { ObjectUri = "https://a.example/users/eve/statuses/1", ActorUri = actor.Uri, ActivityId = actor.Uri + "#like", CreatedAt = DateTime.UtcNow });
+            return db.SaveChangesAsync();
+        });
 
         await HandleAsync(Delete(mia.Uri, mia.Uri), mia);
 
@@ -34,6 +40,7 @@ public sealed class RemoteActorLifecycleTests : NodeTest
             Assert.False(await db.RemoteActors.AnyAsync(a => a.Uri == mia.Uri)); // a later activity needs a fresh fetch of the key
             Assert.All(await db.Replies.Where(r => r.AuthorUri == mia.Uri).ToListAsync(), r => Assert.NotNull(r.DeletedAt));
             Assert.Null((await db.Replies.SingleAsync(r => r.AuthorUri == eve.Uri)).DeletedAt);
+            Assert.Equal([eve.Uri], await db.Likes.Select(l => l.ActorUri).ToListAsync()); // mia's like goes with her, eve's stays
             var sent = await db.OutboundActivities.Select(a => a.Type).ToListAsync();
             Assert.Equal(2, sent.Count(t => t == "Undo")); // the group withdraws its Announce of each of mia's two replies
             Assert.DoesNotContain("Reject", sent);

@@ -14,6 +14,7 @@ namespace FediLearn.Core.Inbox;
 /// <item>it stops following our groups and members, silently: no Reject is sent to an actor that no longer exists;</item>
 /// <item>its replies leave our threads as if it had deleted each one (ThreadService.DeleteAsync): the group withdraws its
 /// Announce (Undo{Announce}, federation.md item 16) and relays nothing new: there is no per-reply Delete to relay;</item>
+/// <item>its likes are removed, as Mastodon removes a deleted account's favourites;</item>
 /// <item>objects kept for our members' timelines (when they followed it) are marked deleted, and their follows of it end;</item>
 /// <item>deliveries still queued for its personal inbox are abandoned (not those to a shared inbox other actors use);</item>
 /// <item>the cached actor and key are dropped: anything later signed with that key is checked against a fresh fetch,
@@ -36,6 +37,9 @@ public sealed class ActorDeletion(
 
         var replies = await db.Replies.Where(r => r.AuthorUri == actor.Uri && r.DeletedAt == null).Select(r => r.Uri).ToListAsync(ct);
         foreach (var reply in replies) await threads.DeleteAsync(actor, reply, activity: null, ct);
+
+        // Its likes go with it, as Mastodon removes a deleted account's favourites (a like is no record of anything).
+        await db.Likes.Where(l => l.ActorUri == actor.Uri).ExecuteDeleteAsync(ct);
 
         var now = time.GetUtcNow();
         await db.RemoteObjects.Where(o => o.AttributedTo == actor.Uri && o.DeletedAt == null)
