@@ -69,7 +69,7 @@ public sealed class WorkspaceService(FediLearnDbContext db, ActorUrls urls, Time
     /// <summary>
     /// The group's published sessions with their answers: those not yet ended, soonest first, or with
     /// <paramref name="past"/> those that have ended, latest first. Cancelled ones are included. Read from the 500 nearest
-    /// now on the side asked for, by local time widened by <see cref="SessionTime.LocalToUtcMargin"/>, then ordered by
+    /// now on the side asked for (<see cref="SessionWindows"/>), then ordered by
     /// instant; from the newest 500 created, a group that had planned more than 500 sessions lost its next ones.
     /// </summary>
     public async Task<IReadOnlyList<UpcomingSession>> SessionsAsync(LocalActor group, bool past, int limit, CancellationToken ct)
@@ -77,24 +77,16 @@ public sealed class WorkspaceService(FediLearnDbContext db, ActorUrls urls, Time
         var now = time.GetUtcNow();
         var published = db.GroupItems.AsNoTracking()
             .Where(i => i.GroupId == group.Id && i.Kind == ItemKind.Session && i.PublishedAt != null && i.DeletedAt == null);
-        var endsBy = now.UtcDateTime + SessionTime.LocalToUtcMargin;
-        var endsAfter = now.UtcDateTime - SessionTime.LocalToUtcMargin;
-        var sessions = await (past
-                ? published.Where(i => i.EndsAtLocal <= endsBy).OrderByDescending(i => i.StartsAtLocal).ThenByDescending(i => i.Id)
-                : published.Where(i => i.EndsAtLocal > endsAfter).OrderBy(i => i.StartsAtLocal).ThenBy(i => i.Id))
-            .Take(500).ToListAsync(ct);
-        var timed = sessions
-            .Where(s => s.StartsAtLocal is not null && s.EndsAtLocal is not null && s.TimeZone is not null && SessionTime.IsValidZone(s.TimeZone))
-            .Select(s => (Session: s, Start: SessionTime.ToInstant(s.StartsAtLocal!.Value, s.TimeZone!), End: SessionTime.ToInstant(s.EndsAtLocal!.Value, s.TimeZone!)))
-            .Where(s => (s.End > now) != past);
+        var sessions = await (past ? published.EndedBy(now) : published.NotEndedBy(now)).Take(500).ToListAsync(ct);
+        var timed = sessions.Timed().Where(s => (s.End > now) != past);
         var chosen = (past ? timed.OrderByDescending(s => s.Start) : timed.OrderBy(s => s.Start)).Take(limit).ToList();
-        var ids = chosen.Select(s => s.Session.Id).ToList();
+        var ids = chosen.Select(s => s.Item.Id).ToList();
         var answers = await db.Rsvps.AsNoTracking().Where(r => ids.Contains(r.SessionId))
             .GroupBy(r => new { r.SessionId, r.Status }).Select(g => new { g.Key.SessionId, g.Key.Status, Count = g.Count() }).ToListAsync(ct);
         int Count(long id, RsvpStatus status) => answers.Where(a => a.SessionId == id && a.Status == status).Sum(a => a.Count);
-        return chosen.Select(s => new UpcomingSession(s.Session.Id, urls.Item(group.Name, ItemKind.Session, s.Session.Id), TitleOf(s.Session), s.Start,
-            s.Session.StartsAtLocal!.Value, s.Session.TimeZone!, Count(s.Session.Id, RsvpStatus.Yes), Count(s.Session.Id, RsvpStatus.Maybe),
-            Count(s.Session.Id, RsvpStatus.Pending), s.Session.Cancelled)).ToList();
+        return chosen.Select(s => new UpcomingSession(s.Item.Id, urls.Item(group.Name, ItemKind.Session, s.Item.Id), TitleOf(s.Item), s.Start,
+            s.Item.StartsAtLocal!.Value, s.Item.TimeZone!, Count(s.Item.Id, RsvpStatus.Yes), Count(s.Item.Id, RsvpStatus.Maybe),
+            Count(s.Item.Id, RsvpStatus.Pending), s.Item.Cancelled)).ToList();
     }
 
     /// <summary>The last <paramref name="days"/> days: who answered which prompt, and the replies still waiting for an answer.</summary>

@@ -110,22 +110,15 @@ public static class ActorEndpoints
         // listed sessions years away as upcoming, never the next one, and no past ones.
         var now = DateTimeOffset.UtcNow;
         var sessions = published.Where(i => i.Kind == ItemKind.Session);
-        var endsAfter = now.UtcDateTime - SessionTime.LocalToUtcMargin;
-        var upcoming = Timed(await sessions.Where(i => !i.Cancelled && i.EndsAtLocal > endsAfter)
-                .OrderBy(i => i.StartsAtLocal).ThenBy(i => i.Id).Take(SessionWindow).ToListAsync(ct))
+        var upcoming = (await sessions.Where(i => !i.Cancelled).NotEndedBy(now).Take(SessionWindow).ToListAsync(ct)).Timed()
             .Where(s => s.End > now).OrderBy(s => s.Start).Take(GroupPageContent.UpcomingSessions).Select(s => s.Item).ToList();
-        var endsBy = now.UtcDateTime + SessionTime.LocalToUtcMargin;
-        var past = Timed(await sessions.Where(i => i.EndsAtLocal <= endsBy)
-                .OrderByDescending(i => i.StartsAtLocal).ThenByDescending(i => i.Id).Take(SessionWindow).ToListAsync(ct))
+        var past = (await sessions.EndedBy(now).Take(SessionWindow).ToListAsync(ct)).Timed()
             .Where(s => s.End <= now).OrderByDescending(s => s.Start).Take(GroupPageContent.LatestPast).Select(s => s.Item).ToList();
         return new GroupPageContent(upcoming, prompts, posts, materials, past);
     }
 
     /// <summary>How many sessions the group's page reads for each of its two lists, before ordering them by instant.</summary>
     private const int SessionWindow = 200;
-
-    private static IEnumerable<(GroupItem Item, DateTimeOffset Start, DateTimeOffset End)> Timed(List<GroupItem> sessions) =>
-        sessions.Select(s => (s, SessionTime.ToInstant(s.StartsAtLocal!.Value, s.TimeZone!), SessionTime.ToInstant(s.EndsAtLocal!.Value, s.TimeZone!)));
 
     private static async Task<IResult> CollectionAsync(
         ActorKind kind, string name, string collection, int? page, HttpContext http, FediLearnDbContext db, ActorUrls urls, ReadCache cache, CancellationToken ct)

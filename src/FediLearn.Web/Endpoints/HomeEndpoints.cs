@@ -64,16 +64,15 @@ public static class HomeEndpoints
     private static async Task<Dictionary<long, GroupItem>> NextSessionsAsync(FediLearnDbContext db, List<long> groupIds, CancellationToken ct)
     {
         var now = DateTimeOffset.UtcNow;
-        var endsAfter = now.UtcDateTime - SessionTime.LocalToUtcMargin;
+        var candidates = db.GroupItems
+            .Where(i => i.Kind == ItemKind.Session && i.PublishedAt != null && i.DeletedAt == null && !i.Cancelled).NotEndedBy(now);
         // One query, a list per group (EF Core does not translate GroupBy(…).SelectMany(g => g.OrderBy(…).Take(n))).
         var perGroup = await db.LocalActors.AsNoTracking().Where(g => groupIds.Contains(g.Id))
-            .Select(g => db.GroupItems
-                .Where(i => i.GroupId == g.Id && i.Kind == ItemKind.Session && i.PublishedAt != null && i.DeletedAt == null && !i.Cancelled && i.EndsAtLocal > endsAfter)
-                .OrderBy(i => i.StartsAtLocal).ThenBy(i => i.Id).Take(CandidatesPerGroup).ToList())
+            .Select(g => candidates.Where(i => i.GroupId == g.Id).Take(CandidatesPerGroup).ToList())
             .ToListAsync(ct);
-        return perGroup.SelectMany(sessions => sessions)
-            .Where(s => SessionTime.ToInstant(s.EndsAtLocal!.Value, s.TimeZone!) > now)
-            .GroupBy(s => s.GroupId)
-            .ToDictionary(g => g.Key, g => g.OrderBy(s => SessionTime.ToInstant(s.StartsAtLocal!.Value, s.TimeZone!)).First());
+        return perGroup.SelectMany(sessions => sessions).Timed()
+            .Where(s => s.End > now)
+            .GroupBy(s => s.Item.GroupId)
+            .ToDictionary(g => g.Key, g => g.MinBy(s => s.Start).Item);
     }
 }
