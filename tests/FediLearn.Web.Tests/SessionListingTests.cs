@@ -73,4 +73,22 @@ public sealed class SessionListingTests : IAsyncLifetime
         Assert.Equal("Tomorrow's session", upcoming.FirstOrDefault());
         Assert.Contains("Last week's session", group.QuerySelector("section[aria-labelledby=past]")!.TextContent);
     }
+
+    /// <summary>
+    /// The list of all sessions, latest start first, was ordered by local start: 10:00 in Amsterdam (08:00 UTC in May) came
+    /// before 09:00 in New York (13:00 UTC) the same day, though it starts five hours earlier.
+    /// </summary>
+    [Fact]
+    public async Task The_sessions_list_is_ordered_by_instant_across_zones()
+    {
+        await _a.PublishAsync("sessions", new { title = "Amsterdam morning", content = "x", startsAt = "2031-05-06T10:00", endsAt = "2031-05-06T11:00", timezone = "Europe/Amsterdam", place = "Library" });
+        await _a.PublishAsync("sessions", new { title = "New York morning", content = "x", startsAt = "2031-05-06T09:00", endsAt = "2031-05-06T10:00", timezone = "America/New_York", place = "Library" });
+        await _a.PublishAsync("sessions", new { title = "Tokyo evening", content = "x", startsAt = "2031-05-06T20:00", endsAt = "2031-05-06T21:00", timezone = "Asia/Tokyo", place = "Library" });
+
+        var list = new HtmlParser().ParseDocument(await GetHtmlAsync($"{_a.Group}/sessions"));
+        var titles = list.QuerySelectorAll("ul.items li > a").Select(a => a.TextContent.Trim())
+            .Where(t => t is "Amsterdam morning" or "New York morning" or "Tokyo evening").ToList();
+        // Tokyo 20:00 is 11:00 UTC, Amsterdam 10:00 is 08:00 UTC (summer time), New York 09:00 is 13:00 UTC.
+        Assert.Equal(["New York morning", "Tokyo evening", "Amsterdam morning"], titles);
+    }
 }
