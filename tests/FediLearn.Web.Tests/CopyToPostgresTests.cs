@@ -33,6 +33,14 @@ public sealed class CopyToPostgresTests
         var noteId = $"{remote.Origin}/users/mia/statuses/1";
         var reply = remote.MastodonReply("mia", noteId, prompt.Value<string>("id")!, a.Group, $"@rust@{a.Node.Authority}", "<p>Lifetimes!</p>");
         using (var response = await remote.SendAsync($"{a.Node.Origin}/inbox", reply)) Assert.Equal(202, (int)response.StatusCode);
+        // The Delete of a note the node never had is remembered (deleted_objects) and copied: applied before the Join
+        // below, which comes from the same server.
+        var early = new JObject
+        {
+            ["@context"] = "https://www.w3.org/ns/activitystreams", ["id"] = $"{remote.Origin}/users/mia/statuses/2#delete", ["type"] = "Delete",
+            ["actor"] = $"{remote.Origin}/users/mia", ["object"] = new JObject { ["id"] = $"{remote.Origin}/users/mia/statuses/2", ["type"] = "Tombstone" },
+        };
+        using (var response = await remote.SendAsync($"{a.Node.Origin}/inbox", early)) Assert.Equal(202, (int)response.StatusCode);
         var join = new JObject
         {
             ["@context"] = "https://www.w3.org/ns/activitystreams", ["id"] = $"{remote.Origin}/join/1", ["type"] = "Join",
@@ -52,6 +60,7 @@ public sealed class CopyToPostgresTests
         Assert.Matches(new Regex(@"^  followers +1 +1$", RegexOptions.Multiline), copy.StdOut); // verified counts: source, target
         Assert.Matches(new Regex(@"^  rsvps +1 +1$", RegexOptions.Multiline), copy.StdOut);
         Assert.Matches(new Regex(@"^  replies +1 +1$", RegexOptions.Multiline), copy.StdOut);
+        Assert.Matches(new Regex(@"^  deleted_objects +1 +1$", RegexOptions.Multiline), copy.StdOut);
         Assert.Contains("counts match", copy.StdOut);
         Assert.Contains("FediLearn__Database__Provider=Postgres", copy.StdOut);
         Assert.Equal(3, await database.ScalarAsync("SELECT count(*) FROM group_items"));

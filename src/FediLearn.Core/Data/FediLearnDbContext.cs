@@ -22,6 +22,7 @@ public sealed class FediLearnDbContext(DbContextOptions<FediLearnDbContext> opti
     public DbSet<AccessToken> AccessTokens => Set<AccessToken>();
     public DbSet<FanoutJob> FanoutJobs => Set<FanoutJob>();
     public DbSet<RemoteObject> RemoteObjects => Set<RemoteObject>();
+    public DbSet<DeletedObject> DeletedObjects => Set<DeletedObject>();
     public DbSet<Reply> Replies => Set<Reply>();
     public DbSet<Like> Likes => Set<Like>();
     public DbSet<GroupBan> GroupBans => Set<GroupBan>();

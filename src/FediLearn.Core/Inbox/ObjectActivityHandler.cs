@@ -23,6 +23,7 @@ public abstract class ObjectActivityHandler(FediLearnDbContext db, TimeProvider 
     protected FediLearnDbContext Db => db;
     protected ThreadService Threads => threads;
     protected DateTime Now => time.GetUtcNow().UtcDateTime;
+    protected DateTimeOffset UtcNow => time.GetUtcNow();
 
     /// <summary>The embedded object if it is the signer's: same origin as the signer, attributed to the signer.</summary>
     protected static JObject? OwnObject(InboxContext context)
@@ -37,16 +38,24 @@ public abstract class ObjectActivityHandler(FediLearnDbContext db, TimeProvider 
     protected Task<bool> IsFollowedAsync(string actorUri, CancellationToken ct) =>
         db.Followings.AnyAsync(f => f.RemoteActor!.Uri == actorUri && f.State == FollowState.Accepted, ct);
 
-    public sealed class Create(FediLearnDbContext db, TimeProvider time, ThreadService threads) : ObjectActivityHandler(db, time, threads)
+    public sealed class Create(FediLearnDbContext db, TimeProvider time, ThreadService threads, ILogger<Create> logger) : ObjectActivityHandler(db, time, threads)
     {
         public override string Type => "Create";
+
+        private void LogDeletedFirst(string id, string signer) =>
+            logger.LogInformation("Dropped {Id}: {Signer} deleted it before its Create came (RememberedDeletes)", id, signer);
 
         public override async Task HandleAsync(InboxContext context, CancellationToken ct)
         {
             if (OwnObject(context) is not { } obj) return;
+            var id = ActivityJson.GetId(obj)!;
+            if (await RememberedDeletes.ArrivedFirstAsync(Db, id, context.Signer.Uri, UtcNow, ct))
+            {
+                LogDeletedFirst(id, context.Signer.Uri);
+                return;
+            }
             if (await Threads.ReceiveAsync(context.Signer, obj, context.Activity, ct)) return;
             if (!await IsFollowedAsync(context.Signer.Uri, ct)) return;
-            var id = ActivityJson.GetId(obj)!;
             if (await Db.RemoteObjects.AnyAsync(o => o.Uri == id, ct)) return; // a replay or a re-delivery
             Db.RemoteObjects.Add(new RemoteObject
             {
@@ -74,11 +83,21 @@ public abstract class ObjectActivityHandler(FediLearnDbContext db, TimeProvider 
             var done = new HashSet<int>();
             var replies = new List<(RemoteActor, JObject, JObject)>();
             var indexes = new List<int>();
+            var own = contexts.Select(OwnObject).ToList();
+            var deletedFirst = await RememberedDeletes.ArrivedFirstAsync(Db,
+                own.Select((obj, i) => obj is null ? default : (ActivityJson.GetId(obj)!, contexts[i].Signer.Uri)).Where(p => p.Item1 is not null),
+                UtcNow, ct);
             for (var i = 0; i < contexts.Count; i++)
             {
-                if (OwnObject(contexts[i]) is not { } obj)
+                if (own[i] is not { } obj)
                 {
                     done.Add(i);
+                    continue;
+                }
+                if (deletedFirst.Contains((ActivityJson.GetId(obj)!, contexts[i].Signer.Uri)))
+                {
+                    LogDeletedFirst(ActivityJson.GetId(obj)!, contexts[i].Signer.Uri);
+                    done.Add(i); // dropped, as HandleAsync drops it
                     continue;
                 }
                 replies.Add((contexts[i].Signer, obj, contexts[i].Activity));
@@ -119,7 +138,8 @@ public abstract class ObjectActivityHandler(FediLearnDbContext db, TimeProvider 
         }
     }
 
-    public sealed class Delete(FediLearnDbContext db, TimeProvider time, ThreadService threads, ActorDeletion actors) : ObjectActivityHandler(db, time, threads)
+    public sealed class Delete(FediLearnDbContext db, TimeProvider time, ThreadService threads, ActorDeletion actors, ILogger<Delete> logger)
+        : ObjectActivityHandler(db, time, threads)
     {
         public override string Type => "Delete";
 
@@ -135,7 +155,14 @@ public abstract class ObjectActivityHandler(FediLearnDbContext db, TimeProvider 
             }
             if (await Threads.DeleteAsync(context.Signer, id, context.Activity, ct)) return;
             var row = await Db.RemoteObjects.FirstOrDefaultAsync(o => o.Uri == id && o.AttributedTo == context.Signer.Uri, ct);
-            if (row is null || row.DeletedAt is not null) return;
+            if (row is null)
+            {
+                // Perhaps it is still on its way (deliveries are not ordered): its Create, if it comes, is dropped.
+                if (await RememberedDeletes.RememberAsync(Db, id, context.Signer.Uri, UtcNow, ct))
+                    logger.LogDebug("Remembered the Delete of {Id} by {Signer}, which we do not have", id, context.Signer.Uri);
+                return;
+            }
+            if (row.DeletedAt is not null) return;
             row.DeletedAt = Now;
             await Db.SaveChangesAsync(ct);
         }

@@ -9,14 +9,15 @@ using Microsoft.Extensions.Options;
 namespace FediLearn.Core.Queues;
 
 /// <summary>What one retention pass deleted, per table (all zero when another process held the sweep).</summary>
-public sealed record RetentionResult(int DeliveryJobs, int InboxItems, int FanoutJobs, bool Skipped = false)
+public sealed record RetentionResult(int DeliveryJobs, int InboxItems, int FanoutJobs, bool Skipped = false, int RememberedDeletes = 0)
 {
-    public int Total => DeliveryJobs + InboxItems + FanoutJobs;
+    public int Total => DeliveryJobs + InboxItems + FanoutJobs + RememberedDeletes;
 }
 
 /// <summary>
 /// Deletes finished queue rows nobody needs any more (issue 7, storage): succeeded deliveries and fan-outs after
-/// <c>Retention:FinishedJobs</c>, applied inbox items after <c>Retention:ProcessedInbox</c>. Pending, running, failed and
+/// <c>Retention:FinishedJobs</c>, applied inbox items after <c>Retention:ProcessedInbox</c>, and Deletes that came before
+/// their object once they expire (<see cref="Inbox.RememberedDeletes.Lifetime"/>). Pending, running, failed and
 /// abandoned rows are never touched (the workers and admins need them). Each DELETE takes at most
 /// <c>Retention:BatchSize</c> rows in its own statement, so a large backlog never holds SQLite's single write lock for
 /// long; the pass loops until a batch comes back short.
@@ -56,6 +57,12 @@ public sealed class RetentionChore(IServiceScopeFactory scopes, IOptions<FediLea
             WHERE f.state = 2 AND f.next_attempt_at < {0} AND a.is_public = {2} LIMIT {1})
         """;
 
+    // Remembered Deletes older than RememberedDeletes.Lifetime: no longer read (RememberedDeletes.ArrivedFirstAsync).
+    private const string RememberedDeletesSql = """
+        DELETE FROM deleted_objects WHERE uri IN (
+            SELECT uri FROM deleted_objects WHERE received_at <= {0} LIMIT {1})
+        """;
+
     /// <summary>The first pass waits this long after start, so that it does not add to the work of starting up.</summary>
     private static readonly TimeSpan FirstPassDelay = TimeSpan.FromMinutes(1);
 
@@ -72,8 +79,8 @@ public sealed class RetentionChore(IServiceScopeFactory scopes, IOptions<FediLea
             {
                 var result = await RunOnceAsync(stoppingToken);
                 if (result.Total > 0)
-                    logger.LogInformation("Retention: deleted {Deliveries} delivered job(s), {Inbox} processed inbox item(s), {Fanouts} fan-out job(s)",
-                        result.DeliveryJobs, result.InboxItems, result.FanoutJobs);
+                    logger.LogInformation("Retention: deleted {Deliveries} delivered job(s), {Inbox} processed inbox item(s), {Fanouts} fan-out job(s), {Deletes} expired remembered Delete(s)",
+                        result.DeliveryJobs, result.InboxItems, result.FanoutJobs, result.RememberedDeletes);
                 await Task.Delay(_options.Interval, time, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
@@ -85,7 +92,7 @@ public sealed class RetentionChore(IServiceScopeFactory scopes, IOptions<FediLea
         }
     }
 
-    /// <summary>One pass over the three queues at the current time of the node's <see cref="TimeProvider"/>.</summary>
+    /// <summary>One pass over the three queues and the remembered Deletes at the current time of the node's <see cref="TimeProvider"/>.</summary>
     public async Task<RetentionResult> RunOnceAsync(CancellationToken ct)
     {
         using var scope = scopes.CreateScope();
@@ -93,7 +100,8 @@ public sealed class RetentionChore(IServiceScopeFactory scopes, IOptions<FediLea
         var now = time.GetUtcNow();
         var jobsBefore = (now - _options.FinishedJobs).ToUnixTimeMilliseconds();
         var inboxBefore = (now - _options.ProcessedInbox).ToUnixTimeMilliseconds();
-        if (!db.Database.UsesPostgres()) return await SweepAsync(db, jobsBefore, inboxBefore, ct);
+        var deletesBefore = (now - Inbox.RememberedDeletes.Lifetime).ToUnixTimeMilliseconds();
+        if (!db.Database.UsesPostgres()) return await SweepAsync(db, jobsBefore, inboxBefore, deletesBefore, ct);
 
         // One connection for the pass: the advisory lock belongs to the session that took it.
         await db.Database.OpenConnectionAsync(ct);
@@ -103,7 +111,7 @@ public sealed class RetentionChore(IServiceScopeFactory scopes, IOptions<FediLea
             if (!locked) return new RetentionResult(0, 0, 0, Skipped: true);
             try
             {
-                return await SweepAsync(db, jobsBefore, inboxBefore, ct);
+                return await SweepAsync(db, jobsBefore, inboxBefore, deletesBefore, ct);
             }
             finally
             {
@@ -116,13 +124,14 @@ public sealed class RetentionChore(IServiceScopeFactory scopes, IOptions<FediLea
         }
     }
 
-    private async Task<RetentionResult> SweepAsync(FediLearnDbContext db, long jobsBefore, long inboxBefore, CancellationToken ct)
+    private async Task<RetentionResult> SweepAsync(FediLearnDbContext db, long jobsBefore, long inboxBefore, long deletesBefore, CancellationToken ct)
     {
         object isPublic = db.Database.UsesPostgres() ? true : 1;
         var deliveries = await DeleteInBatchesAsync(db, DeliverySql, [jobsBefore, _options.BatchSize], ct);
         var inbox = await DeleteInBatchesAsync(db, InboxSql, [inboxBefore, _options.BatchSize], ct);
         var fanouts = await DeleteInBatchesAsync(db, FanoutSql, [jobsBefore, _options.BatchSize, isPublic], ct);
-        return new RetentionResult(deliveries, inbox, fanouts);
+        var deletes = await DeleteInBatchesAsync(db, RememberedDeletesSql, [deletesBefore, _options.BatchSize], ct);
+        return new RetentionResult(deliveries, inbox, fanouts, RememberedDeletes: deletes);
     }
 
     private static async Task<int> DeleteInBatchesAsync(FediLearnDbContext db, string sql, object[] parameters, CancellationToken ct)

@@ -177,6 +177,16 @@ internal sealed class RemoteObjectConfiguration : IEntityTypeConfiguration<Remot
     }
 }
 
+internal sealed class DeletedObjectConfiguration : IEntityTypeConfiguration<DeletedObject>
+{
+    public void Configure(EntityTypeBuilder<DeletedObject> b)
+    {
+        b.ToTable("deleted_objects");
+        b.HasKey(d => d.Uri);
+        b.HasIndex(d => d.ReceivedAt); // the retention chore's expiry
+    }
+}
+
 internal sealed class ReplyConfiguration : IEntityTypeConfiguration<Reply>
 {
     public void Configure(EntityTypeBuilder<Reply> b)

@@ -12,7 +12,7 @@ namespace FediLearn.Core.Data.CompiledModels.Postgres
     public partial class FediLearnDbContextModel
     {
         private FediLearnDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("b1819db8-14fd-4789-bfcd-1223891390a2"), entityTypeCount: 32)
+            : base(skipDetectChanges: false, modelId: new Guid("8cd119ba-0576-42e8-8fcd-43b8786adbdf"), entityTypeCount: 33)
         {
         }
 
@@ -21,6 +21,7 @@ namespace FediLearn.Core.Data.CompiledModels.Postgres
             var accessToken = AccessTokenEntityType.Create(this);
             var appUser = AppUserEntityType.Create(this);
             var dataProtectionKey = DataProtectionKeyEntityType.Create(this);
+            var deletedObject = DeletedObjectEntityType.Create(this);
             var deliveryJob = DeliveryJobEntityType.Create(this);
             var domainBlock = DomainBlockEntityType.Create(this);
             var fanoutJob = FanoutJobEntityType.Create(this);
@@ -78,6 +79,7 @@ namespace FediLearn.Core.Data.CompiledModels.Postgres
             AccessTokenEntityType.CreateAnnotations(accessToken);
             AppUserEntityType.CreateAnnotations(appUser);
             DataProtectionKeyEntityType.CreateAnnotations(dataProtectionKey);
+            DeletedObjectEntityType.CreateAnnotations(deletedObject);
             DeliveryJobEntityType.CreateAnnotations(deliveryJob);
             DomainBlockEntityType.CreateAnnotations(domainBlock);
             FanoutJobEntityType.CreateAnnotations(fanoutJob);

@@ -11,7 +11,7 @@ namespace FediLearn.Core.Data.CompiledModels.Sqlite
     public partial class FediLearnDbContextModel
     {
         private FediLearnDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("8da023e8-2a75-49db-b974-90b0d0f0a7a2"), entityTypeCount: 32)
+            : base(skipDetectChanges: false, modelId: new Guid("c0832d59-ae5d-44ac-9270-cabab1b23c38"), entityTypeCount: 33)
         {
         }
 
@@ -20,6 +20,7 @@ namespace FediLearn.Core.Data.CompiledModels.Sqlite
             var accessToken = AccessTokenEntityType.Create(this);
             var appUser = AppUserEntityType.Create(this);
             var dataProtectionKey = DataProtectionKeyEntityType.Create(this);
+            var deletedObject = DeletedObjectEntityType.Create(this);
             var deliveryJob = DeliveryJobEntityType.Create(this);
             var domainBlock = DomainBlockEntityType.Create(this);
             var fanoutJob = FanoutJobEntityType.Create(this);
@@ -77,6 +78,7 @@ namespace FediLearn.Core.Data.CompiledModels.Sqlite
             AccessTokenEntityType.CreateAnnotations(accessToken);
             AppUserEntityType.CreateAnnotations(appUser);
             DataProtectionKeyEntityType.CreateAnnotations(dataProtectionKey);
+            DeletedObjectEntityType.CreateAnnotations(deletedObject);
             DeliveryJobEntityType.CreateAnnotations(deliveryJob);
             DomainBlockEntityType.CreateAnnotations(domainBlock);
             FanoutJobEntityType.CreateAnnotations(fanoutJob);
