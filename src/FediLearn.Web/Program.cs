@@ -42,7 +42,12 @@ builder.Services.AddFediLearnCore(builder.Configuration);
 builder.Services.AddFediLearnWorkers();
 builder.Services.AddProblemDetails();
 // A JSON API body with a field the request does not have is refused, naming it (docs/api.md): a typo is never ignored.
-builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow);
+// A NUL in any of its strings is refused too, naming the field (JsonBodyErrors.TextWithoutNul).
+builder.Services.ConfigureHttpJsonOptions(json =>
+{
+    json.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+    json.SerializerOptions.Converters.Add(new JsonBodyErrors.TextWithoutNul());
+});
 // A body that cannot be bound is thrown to ErrorResponses, which says what is wrong, instead of an empty 400.
 builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
 builder.Services.AddFediLearnForwardedHeaders(builder.Configuration); // client address and scheme from a trusted reverse proxy

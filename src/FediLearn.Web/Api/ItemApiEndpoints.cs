@@ -15,6 +15,7 @@ public static class ItemApiEndpoints
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonBodyErrors.TextWithoutNul() },
     };
 
     public static void MapItemApiEndpoints(this IEndpointRouteBuilder app)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 
 namespace FediLearn.Web.Api;
@@ -27,6 +28,30 @@ public static partial class JsonBodyErrors
     {
         var (field, message) = Describe(e);
         return ApiAuth.Invalid(new Dictionary<string, string[]> { [field] = [message] });
+    }
+
+    /// <summary>
+    /// Every string of a JSON API body: one holding a NUL (<c>\u0000</c>) is refused, naming the field. PostgreSQL takes no
+    /// NUL in text, so such a title, content, reason or id was a 500 there (a failed insert or look-up), and on SQLite it
+    /// was stored as sent. Written as the default converter writes.
+    /// </summary>
+    public sealed class TextWithoutNul : JsonConverter<string>
+    {
+        public const string Message = "Text may not contain the NUL character (\\u0000).";
+
+        public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var value = reader.GetString();
+            return value is not null && value.Contains('\0') ? throw new JsonException(Message) : value;
+        }
+
+        public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
+
+        // Dictionary keys (a problem's "errors") go through the converter of string too.
+        public override string ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.GetString()!;
+
+        public override void WriteAsPropertyName(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WritePropertyName(value);
     }
 
     [GeneratedRegex(@"'?FediLearn\.[\w.+]*\w'?")]

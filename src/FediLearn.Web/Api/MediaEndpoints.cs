@@ -43,10 +43,13 @@ public static class MediaEndpoints
         var file = form.Files.GetFile("file");
         if (file is null) return ApiAuth.Invalid(new Dictionary<string, string[]> { ["file"] = ["No file in the field named \"file\"."] });
         if (file.Length > media.MaxBytes) return TooLarge(media); // within the request's margin for the form's own bytes
+        var description = form["description"].ToString();
+        if (description.Contains('\0')) // as in a JSON body: PostgreSQL takes no NUL in text (a 500 there)
+            return ApiAuth.Invalid(new Dictionary<string, string[]> { ["description"] = [JsonBodyErrors.TextWithoutNul.Message] });
         try
         {
             await using var stream = file.OpenReadStream();
-            var saved = await media.SaveAsync(person!, stream, file.FileName, form["description"].ToString(), ct);
+            var saved = await media.SaveAsync(person!, stream, file.FileName, description, ct);
             return Results.Json(new { id = saved.Key, url = urls.Media(saved.Key), contentType = saved.ContentType, size = saved.Size, fileName = saved.FileName },
                 ItemApiEndpoints.Json, statusCode: StatusCodes.Status201Created);
         }
