@@ -77,6 +77,11 @@ app.UseExceptionHandler(new ExceptionHandlerOptions
         || FediLearn.Core.Data.DatabaseConflicts.IsConflict(c.Exception) || FediLearn.Core.Data.DatabaseOutage.IsOutage(c.Exception),
 });
 app.UseStatusCodePages(ErrorResponses.WriteStatusCodeAsync);
+// An encoded NUL in the query string is refused, as Kestrel refuses one in the path (docs/api.md): PostgreSQL takes no NUL
+// in text, so a look-up by it (?actor= of an unban, ?object= of a thread, WebFinger's ?resource=) was a 500 there.
+app.Use((context, next) => context.Request.QueryString.Value?.Contains("%00", StringComparison.Ordinal) == true
+    ? throw new BadHttpRequestException("The query string may not contain an encoded NUL (%00).")
+    : next(context));
 app.UseRateLimiter();
 app.UseAuthorizedFetch();
 app.UseAuthentication();

@@ -7,7 +7,8 @@ namespace FediLearn.Web.Tests;
 /// <summary>
 /// A NUL character (<c>\u0000</c>) in what the API is sent. PostgreSQL takes no NUL in text: until 2026-12-07 such a
 /// title, content, reason, id or upload description was a 500 there (a failed insert or look-up), and SQLite stored it
-/// as sent. Now it is a 400 naming the field, on both providers, and nothing is written.
+/// as sent. Now it is a 400 naming the field, on both providers, and nothing is written. An encoded NUL in a query
+/// string (<c>%00</c>) was a 500 there too, wherever a value of it was looked up: now a 400 on every address.
 /// </summary>
 public sealed class NulTextTests
 {
@@ -20,6 +21,37 @@ public sealed class NulTextTests
     {
         await using var database = await PostgresNodeTests.Database.CreateAsync();
         await BodiesAsync(database.Settings(), (_, sql) => database.ScalarAsync(sql));
+    }
+
+    [Fact]
+    public Task On_SQLite_an_encoded_NUL_in_the_query_string_is_a_400() => QueriesAsync(null);
+
+    [PostgresFact]
+    public async Task On_PostgreSQL_an_encoded_NUL_in_the_query_string_is_a_400()
+    {
+        await using var database = await PostgresNodeTests.Database.CreateAsync();
+        await QueriesAsync(database.Settings());
+    }
+
+    /// <summary>On PostgreSQL each was a 500 (the look-up failed); on SQLite the look-up ran, with a NUL no id has.</summary>
+    private static async Task QueriesAsync(Dictionary<string, string>? settings)
+    {
+        await using var a = await PublishingNode.StartAsync("nul-query", settings);
+        foreach (var (method, path) in new[]
+        {
+            (HttpMethod.Delete, "/api/groups/rust/bans?actor=https://x.example/u%00x"),
+            (HttpMethod.Get, "/api/thread?object=https://x.example/n%00"),
+            (HttpMethod.Get, $"/.well-known/webfinger?resource=acct:rust%00@{a.Node.Authority}"),
+        })
+        {
+            using var request = new HttpRequestMessage(method, a.Node.Origin + path);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", a.Token);
+            using var response = await TestHelpers.Http.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(400 == (int)response.StatusCode, $"{method} {path}: {(int)response.StatusCode} {text}");
+            Assert.Equal("The query string may not contain an encoded NUL (%00).", (string?)JObject.Parse(text)["error"]);
+        }
+        Assert.DoesNotContain("Unhandled error", a.Node.Output);
     }
 
     private static async Task BodiesAsync(Dictionary<string, string>? settings, Func<NodeProcess, string, Task<long>> count)
