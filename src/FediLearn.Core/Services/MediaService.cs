@@ -71,7 +71,7 @@ public sealed class MediaService(FediLearnDbContext db, IOptions<FediLearnOption
                 FileName = SafeName(fileName) ?? "upload" + match.Extension,
                 ContentType = match.Type,
                 Size = size,
-                Description = string.IsNullOrWhiteSpace(description) ? null : description.Trim()[..Math.Min(description.Trim().Length, 1500)],
+                Description = string.IsNullOrWhiteSpace(description) ? null : Cut(description.Trim(), 1500),
                 CreatedAt = time.GetUtcNow().UtcDateTime,
             };
             db.MediaFiles.Add(row);
@@ -98,8 +98,15 @@ public sealed class MediaService(FediLearnDbContext db, IOptions<FediLearnOption
     {
         if (string.IsNullOrWhiteSpace(name)) return null;
         var cleaned = new string(Path.GetFileName(name).Where(c => !char.IsControl(c) && c != '"').ToArray()).Trim();
-        return cleaned.Length == 0 ? null : cleaned[..Math.Min(cleaned.Length, 200)];
+        return cleaned.Length == 0 ? null : Cut(cleaned, 200);
     }
+
+    /// <summary>
+    /// The first <paramref name="max"/> characters, or one fewer where the cut would split a character outside the BMP (an
+    /// emoji): its lone first half was a 500 on PostgreSQL (no encoding takes it) and a U+FFFD on SQLite.
+    /// </summary>
+    private static string Cut(string text, int max) =>
+        text.Length <= max ? text : text[..(char.IsHighSurrogate(text[max - 1]) ? max - 1 : max)];
 
     private static bool Starts(byte[] data, int offset, params byte[] prefix) =>
         data.Length >= offset + prefix.Length && data.AsSpan(offset, prefix.Length).SequenceEqual(prefix);
