@@ -205,11 +205,22 @@ public sealed class NoteService(
     private async Task<(string? Group, string? ParentAuthor)> LocateAsync(string? inReplyTo, CancellationToken ct)
     {
         if (inReplyTo is null) return (null, null);
-        if (urls.ParseItem(inReplyTo) is { } item) return (urls.Actor(ActorKind.Group, item.Group), urls.Actor(ActorKind.Group, item.Group));
+        // Ours: answered only when it is there, as a fetch of it would find it (a note answering no item, or a deleted one,
+        // was created and sent, in no thread: a group of that name and such an item need not exist).
+        if (urls.ParseItem(inReplyTo) is { } item)
+        {
+            var (groupName, kind, id) = item;
+            if (!await db.GroupItems.AnyAsync(i => i.Id == id && i.Kind == kind && i.PublishedAt != null && i.DeletedAt == null
+                    && db.LocalActors.Any(a => a.Id == i.GroupId && a.Kind == ActorKind.Group && a.Name == groupName), ct))
+                throw new FediLearnException($"{inReplyTo} could not be fetched: there is no such object on this node");
+            return (urls.Actor(ActorKind.Group, groupName), urls.Actor(ActorKind.Group, groupName));
+        }
         if (urls.ParseNote(inReplyTo) is { } own)
         {
             var parent = await FindAsync(own.Author, own.Id, ct);
-            return (parent?.GroupUri, urls.Actor(ActorKind.Person, own.Author));
+            if (parent is null || parent.DeletedAt is not null)
+                throw new FediLearnException($"{inReplyTo} could not be fetched: there is no such note on this node");
+            return (parent.GroupUri, urls.Actor(ActorKind.Person, own.Author));
         }
         if (await db.Replies.AsNoTracking().FirstOrDefaultAsync(r => r.Uri == inReplyTo, ct) is { } reply)
             return (await db.LocalActors.AsNoTracking().Where(a => a.Id == reply.GroupId).Select(a => urls.Actor(a)).FirstAsync(ct), reply.AuthorUri);
