@@ -1,0 +1,86 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Newtonsoft.Json.Linq;
+using static FediLearn.Web.Tests.TestHelpers;
+
+namespace FediLearn.Web.Tests;
+
+/// <summary>
+/// The workspace forms as a browser posts them (signed in, with the antiforgery token): what they accept, and what the
+/// page says back.
+/// </summary>
+public sealed partial class WorkspaceFormTests
+{
+    private const string Password = "a-long-password-1";
+
+    /// <summary>
+    /// Creating a group takes the summary the settings page takes (at most 2000 characters): a longer one was saved, and
+    /// from then on every save of the group's settings was refused for a summary no one had touched.
+    /// </summary>
+    [Fact]
+    public async Task Creating_a_group_refuses_a_summary_its_settings_page_would_refuse()
+    {
+        await using var a = await PublishingNode.StartAsync("newgroupsummary");
+        await a.Node.CliWithInputAsync(Password + "\n", "users", "add", "cleo", "--email", "cleo@example.org", "--role", "admin").MustAsync();
+        var cleo = new Browser(a.Node.Origin);
+        Assert.Equal((HttpStatusCode.Found, "/workspace"), await cleo.LogInAsync("cleo", Password));
+
+        var (status, location, body) = await cleo.PostAsync("/workspace", "/workspace", new()
+        {
+            ["Name"] = "longread", ["Title"] = "Long read", ["Summary"] = new string('x', 2001), ["Lane"] = "empty",
+        });
+
+        Assert.True(status == HttpStatusCode.OK, $"{(int)status} {location}");
+        Assert.Contains("id=\"f-summary-error\">Use at most 2000 characters.", body);
+        Assert.Contains(new string('x', 2001), body); // what was typed stays in the form
+        Assert.Equal(HttpStatusCode.NotFound, (await cleo.GetAsync("/workspace/longread")).Status);
+
+        // At the limit it is created, and its settings save unchanged.
+        (status, location, _) = await cleo.PostAsync("/workspace", "/workspace", new()
+        {
+            ["Name"] = "longread", ["Title"] = "Long read", ["Summary"] = new string('x', 2000), ["Lane"] = "empty",
+        });
+        Assert.Equal((HttpStatusCode.Redirect, "/workspace?created=longread"), (status, location));
+        (status, location, _) = await cleo.PostAsync("/workspace/longread/settings", "/workspace/longread/settings", new()
+        {
+            ["Title"] = "Long read", ["Summary"] = new string('x', 2000), ["PostingPolicy"] = "open",
+        });
+        Assert.Equal((HttpStatusCode.Redirect, "/workspace/longread/settings?saved=1"), (status, location));
+    }
+
+    /// <summary>A cookie-keeping client that fetches a form for its antiforgery token before each post, as a browser does.</summary>
+    internal sealed partial class Browser(string origin)
+    {
+        private readonly HttpClient _client = new(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(60) };
+
+        public async Task<(HttpStatusCode Status, string? Location)> LogInAsync(string login, string password)
+        {
+            var (status, location, _) = await PostAsync("/login", "/login", new() { ["Login"] = login, ["Password"] = password });
+            return (status, location);
+        }
+
+        public async Task<(HttpStatusCode Status, string Body)> GetAsync(string path)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, origin + path);
+            request.Headers.Accept.ParseAdd("text/html");
+            using var response = await _client.SendAsync(request);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        /// <summary>Posts <paramref name="form"/> to <paramref name="path"/> with the token of the form on <paramref name="formPage"/>.</summary>
+        public async Task<(HttpStatusCode Status, string? Location, string Body)> PostAsync(string path, string formPage, Dictionary<string, string> form)
+        {
+            var (_, page) = await GetAsync(formPage);
+            var token = Token().Match(page);
+            Assert.True(token.Success, $"{formPage} has an antiforgery token");
+            form["__RequestVerificationToken"] = WebUtility.HtmlDecode(token.Groups[1].Value);
+            using var request = new HttpRequestMessage(HttpMethod.Post, origin + path) { Content = new FormUrlEncodedContent(form) };
+            request.Headers.Accept.ParseAdd("text/html");
+            using var response = await _client.SendAsync(request);
+            return (response.StatusCode, response.Headers.Location?.OriginalString, await response.Content.ReadAsStringAsync());
+        }
+
+        [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+        private static partial Regex Token();
+    }
+}
