@@ -48,6 +48,40 @@ public sealed partial class WorkspaceFormTests
         Assert.Equal((HttpStatusCode.Redirect, "/workspace/longread/settings?saved=1"), (status, location));
     }
 
+    /// <summary>
+    /// The edit form of a reflection prompt offers the session it belongs to, even when that session is not among the 50
+    /// the select lists (the latest by start): it was left out, the select showed "None", and saving the form unchanged
+    /// took the prompt out of its session's thread.
+    /// </summary>
+    [Fact]
+    public async Task Editing_a_reflection_prompt_of_an_early_session_keeps_it_in_that_session()
+    {
+        await using var a = await PublishingNode.StartAsync("oldsession");
+        var first = 0L;
+        for (var i = 0; i < 51; i++)
+        {
+            var day = new DateTime(2027, 1, 4).AddDays(7 * i).ToString("yyyy-MM-dd");
+            using var created = await a.SendAsync(HttpMethod.Post, "groups/rust/sessions", new
+            {
+                title = $"Week {i + 1}", startsAt = $"{day}T16:00", endsAt = $"{day}T17:00", timezone = "UTC", joinUrl = "https://meet.example/rust",
+            });
+            var text = await created.Content.ReadAsStringAsync();
+            Assert.True(created.StatusCode == HttpStatusCode.Created, text);
+            if (i == 0) first = JObject.Parse(text).Value<long>("localId");
+        }
+        using var prompt = await a.SendAsync(HttpMethod.Post, "groups/rust/prompts", new { content = "What stuck from week 1?", sessionId = first });
+        var promptText = await prompt.Content.ReadAsStringAsync();
+        Assert.True(prompt.StatusCode == HttpStatusCode.Created, promptText);
+        var promptId = JObject.Parse(promptText).Value<long>("localId");
+
+        var ana = new Browser(a.Node.Origin);
+        Assert.Equal((HttpStatusCode.Found, "/workspace"), await ana.LogInAsync("ana", Password));
+        var (status, body) = await ana.GetAsync($"/workspace/rust/items/{promptId}/edit");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains($"<option value=\"{first + 1}\">Week 2 – ", body);
+        Assert.Contains($"<option value=\"{first}\" selected>Week 1 – ", body);
+    }
+
     /// <summary>A cookie-keeping client that fetches a form for its antiforgery token before each post, as a browser does.</summary>
     internal sealed partial class Browser(string origin)
     {

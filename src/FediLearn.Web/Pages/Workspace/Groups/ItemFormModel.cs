@@ -134,6 +134,11 @@ public abstract class ItemFormModel(FediLearnDbContext db, ActorUrls urls, Media
             var sessions = await db.GroupItems.AsNoTracking()
                 .Where(i => i.GroupId == Group.Id && i.Kind == ItemKind.Session && i.DeletedAt == null)
                 .OrderByDescending(i => i.StartsAtLocal).Take(50).ToListAsync(ct);
+            // The prompt's own session is always offered, or the select shows "None" and saving unlinks it.
+            if (long.TryParse(SessionId, NumberStyles.None, CultureInfo.InvariantCulture, out var chosen) && sessions.All(s => s.Id != chosen)
+                && await db.GroupItems.AsNoTracking().FirstOrDefaultAsync(i => i.Id == chosen && i.GroupId == Group.Id
+                    && i.Kind == ItemKind.Session && i.DeletedAt == null, ct) is { } older)
+                sessions.Add(older);
             Sessions = [("", "None"), .. sessions.Select(s => (s.Id.ToString(CultureInfo.InvariantCulture),
                 $"{WorkspaceService.TitleOf(s)} – {Local(s.StartsAtLocal!.Value, s.TimeZone!)}"))];
         }
