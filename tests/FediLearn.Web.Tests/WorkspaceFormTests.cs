@@ -82,6 +82,39 @@ public sealed partial class WorkspaceFormTests
         Assert.Contains($"<option value=\"{first}\" selected>Week 1 – ", body);
     }
 
+    /// <summary>
+    /// A refusal that starts with an actor id shows the id as it is: made a sentence, it read "Https://…" (approving a
+    /// follower who has since unfollowed, unbanning someone no longer banned, approving a withdrawn attendance request).
+    /// </summary>
+    [Fact]
+    public async Task A_refusal_about_an_actor_id_does_not_capitalise_the_id()
+    {
+        await using var a = await PublishingNode.StartAsync("refusedactor");
+        using var session = await a.SendAsync(HttpMethod.Post, "groups/rust/sessions", new
+        {
+            title = "Office hours", startsAt = "2027-03-15T16:00", endsAt = "2027-03-15T17:00", timezone = "UTC", joinUrl = "https://meet.example/rust",
+        });
+        var sessionId = JObject.Parse(await session.Content.ReadAsStringAsync()).Value<long>("localId");
+        var ana = new Browser(a.Node.Origin);
+        Assert.Equal((HttpStatusCode.Found, "/workspace"), await ana.LogInAsync("ana", Password));
+
+        var (status, _, body) = await ana.PostAsync("/workspace/rust/followers?handler=approve", "/workspace/rust/followers",
+            new() { ["actor"] = "https://mastodon.example/users/gone" });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("https://mastodon.example/users/gone does not follow rust", body);
+
+        (status, _, body) = await ana.PostAsync("/workspace/rust/followers?handler=unban", "/workspace/rust/followers",
+            new() { ["actor"] = "https://mastodon.example/users/gone" });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("https://mastodon.example/users/gone is not banned", body);
+
+        (status, _, body) = await ana.PostAsync($"/workspace/rust/sessions/{sessionId}/attendees?handler=approve",
+            $"/workspace/rust/sessions/{sessionId}/attendees", new() { ["actor"] = "https://mastodon.example/users/gone" });
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Contains("https://mastodon.example/users/gone has not asked", body);
+        Assert.DoesNotContain("Https://", body);
+    }
+
     /// <summary>A cookie-keeping client that fetches a form for its antiforgery token before each post, as a browser does.</summary>
     internal sealed partial class Browser(string origin)
     {

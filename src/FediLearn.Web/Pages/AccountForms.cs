@@ -35,9 +35,16 @@ public static class AccountForms
         return null;
     }
 
-    /// <summary>Core messages are lower-case CLI fragments ("the name … is taken"); on a page they read as sentences.</summary>
+    /// <summary>
+    /// Core messages are lower-case CLI fragments ("the name … is taken"); on a page they read as sentences. One that
+    /// starts with an actor id keeps it as it is written ("https://…", not "Https://…").
+    /// </summary>
     public static string Sentence(string message) =>
-        message.Length == 0 ? message : char.ToUpperInvariant(message[0]) + message[1..] + (message.EndsWith('.') ? "" : ".");
+        message.Length == 0 ? message
+        : (IsUrl(message) ? message : char.ToUpperInvariant(message[0]) + message[1..]) + (message.EndsWith('.') ? "" : ".");
+
+    private static bool IsUrl(string message) =>
+        message.StartsWith("https://", StringComparison.Ordinal) || message.StartsWith("http://", StringComparison.Ordinal);
 
     /// <summary>Puts a service's refusal beside the field it is about, when the message says which.</summary>
     public static void AddServiceError(ModelStateDictionary state, FediLearnException e)
