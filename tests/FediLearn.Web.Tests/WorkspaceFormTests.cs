@@ -115,6 +115,31 @@ public sealed partial class WorkspaceFormTests
         Assert.DoesNotContain("Https://", body);
     }
 
+    /// <summary>
+    /// The settings form shown again after an error keeps <em>Go back to the generated icon</em> ticked when it was: it
+    /// came back unticked, and once the other field was corrected, saving kept the uploaded icon.
+    /// </summary>
+    [Fact]
+    public async Task Settings_shown_again_after_an_error_keep_the_remove_icon_box_ticked()
+    {
+        await using var a = await PublishingNode.StartAsync("removeicon");
+        var ana = new Browser(a.Node.Origin);
+        Assert.Equal((HttpStatusCode.Found, "/workspace"), await ana.LogInAsync("ana", Password));
+        var png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=");
+        var (status, location, _) = await ana.PostAsync("/workspace/rust/settings", "/workspace/rust/settings",
+            new() { ["Title"] = "Rust circle", ["PostingPolicy"] = "open" }, ("Icon", "icon.png", png));
+        Assert.Equal((HttpStatusCode.Redirect, "/workspace/rust/settings?saved=1"), (status, location));
+        var (_, page) = await ana.GetAsync("/workspace/rust/settings");
+        Assert.Matches("<input type=\"checkbox\" name=\"RemoveIcon\" value=\"true\" ?>", page); // offered, not ticked
+
+        (status, _, var body) = await ana.PostAsync("/workspace/rust/settings", "/workspace/rust/settings",
+            new() { ["Title"] = "Rust circle", ["PostingPolicy"] = "open", ["RemoveIcon"] = "true", ["Timezone"] = "Mars/Olympus" });
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("id=\"f-timezone-error\"", body);
+        Assert.Contains("<input type=\"checkbox\" name=\"RemoveIcon\" value=\"true\" checked>", body);
+    }
+
     /// <summary>A cookie-keeping client that fetches a form for its antiforgery token before each post, as a browser does.</summary>
     internal sealed partial class Browser(string origin)
     {
@@ -135,13 +160,23 @@ public sealed partial class WorkspaceFormTests
         }
 
         /// <summary>Posts <paramref name="form"/> to <paramref name="path"/> with the token of the form on <paramref name="formPage"/>.</summary>
-        public async Task<(HttpStatusCode Status, string? Location, string Body)> PostAsync(string path, string formPage, Dictionary<string, string> form)
+        /// <remarks>With a <paramref name="file"/>, the form is sent as multipart/form-data, as a form with a file input.</remarks>
+        public async Task<(HttpStatusCode Status, string? Location, string Body)> PostAsync(string path, string formPage, Dictionary<string, string> form,
+            (string Field, string FileName, byte[] Bytes)? file = null)
         {
             var (_, page) = await GetAsync(formPage);
             var token = Token().Match(page);
             Assert.True(token.Success, $"{formPage} has an antiforgery token");
             form["__RequestVerificationToken"] = WebUtility.HtmlDecode(token.Groups[1].Value);
-            using var request = new HttpRequestMessage(HttpMethod.Post, origin + path) { Content = new FormUrlEncodedContent(form) };
+            HttpContent content = new FormUrlEncodedContent(form);
+            if (file is var (field, fileName, bytes))
+            {
+                var multipart = new MultipartFormDataContent();
+                foreach (var (key, value) in form) multipart.Add(new StringContent(value), key);
+                multipart.Add(new ByteArrayContent(bytes), field, fileName);
+                content = multipart;
+            }
+            using var request = new HttpRequestMessage(HttpMethod.Post, origin + path) { Content = content };
             request.Headers.Accept.ParseAdd("text/html");
             using var response = await _client.SendAsync(request);
             return (response.StatusCode, response.Headers.Location?.OriginalString, await response.Content.ReadAsStringAsync());
