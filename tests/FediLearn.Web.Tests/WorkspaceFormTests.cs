@@ -140,6 +140,34 @@ public sealed partial class WorkspaceFormTests
         Assert.Contains("<input type=\"checkbox\" name=\"RemoveIcon\" value=\"true\" checked>", body);
     }
 
+    /// <summary>
+    /// The workspace's item list past its last page (a bookmark, an <em>Older</em> link after deletions in another tab)
+    /// shows the last page, as the followers and responses lists do: it said "Nothing written yet" of a group with items,
+    /// with no link back.
+    /// </summary>
+    [Fact]
+    public async Task The_item_list_past_its_last_page_shows_the_last_not_nothing_written_yet()
+    {
+        await using var a = await PublishingNode.StartAsync("itemspast");
+        foreach (var text in new[] { "First news", "Second news" })
+        {
+            using var created = await a.SendAsync(HttpMethod.Post, "groups/rust/posts", new { title = text, content = text });
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+        var ana = new Browser(a.Node.Origin);
+        Assert.Equal((HttpStatusCode.Found, "/workspace"), await ana.LogInAsync("ana", Password));
+
+        foreach (var path in new[] { "/workspace/rust/items?page=2", "/workspace/rust/items?kind=post&page=7" })
+        {
+            var (status, body) = await ana.GetAsync(path);
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.DoesNotContain("items-empty", body);
+            Assert.Contains("Second news", body);
+            Assert.Contains("First news", body);
+            Assert.DoesNotContain(">Newer</a>", body); // it is page 1, the last
+        }
+    }
+
     /// <summary>A cookie-keeping client that fetches a form for its antiforgery token before each post, as a browser does.</summary>
     internal sealed partial class Browser(string origin)
     {

@@ -26,7 +26,6 @@ public sealed class ItemsModel(FediLearnDbContext db, ActorUrls urls) : GroupPag
     public async Task OnGetAsync(string? kind, string? done, CancellationToken ct)
     {
         Kind = Kinds.Any(k => k.Value == kind) ? kind! : "";
-        PageNumber = QueryPage();
         Done = done switch
         {
             "updated" => "Saved. Followers' servers were sent an Update with the new version.",
@@ -46,6 +45,8 @@ public sealed class ItemsModel(FediLearnDbContext db, ActorUrls urls) : GroupPag
             "session" => query.Where(i => i.Kind == ItemKind.Session),
             _ => query,
         };
+        // A page past the end (a bookmark, deletions since) shows the last, as the followers and responses lists do.
+        PageNumber = QueryPage(Paging.Count(await query.CountAsync(ct), PageSize));
         var rows = await query.OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Id)
             .Skip((PageNumber - 1) * PageSize).Take(PageSize + 1).ToListAsync(ct);
         HasMore = rows.Count > PageSize;
