@@ -49,6 +49,30 @@ public sealed partial class WorkspaceFormTests
     }
 
     /// <summary>
+    /// The title's 200 characters are counted without the spaces around it, which are not kept (as on the settings page):
+    /// a 199-character title pasted with a space on each side was refused as too long.
+    /// </summary>
+    [Fact]
+    public async Task Creating_a_group_counts_the_title_without_the_spaces_around_it()
+    {
+        await using var a = await PublishingNode.StartAsync("newgrouptitle");
+        await a.Node.CliWithInputAsync(Password + "\n", "users", "add", "cleo", "--email", "cleo@example.org", "--role", "admin").MustAsync();
+        var cleo = new Browser(a.Node.Origin);
+        Assert.Equal((HttpStatusCode.Found, "/workspace"), await cleo.LogInAsync("cleo", Password));
+
+        var (status, location, body) = await cleo.PostAsync("/workspace", "/workspace", new()
+        {
+            ["Name"] = "pasted", ["Title"] = " " + new string('t', 199) + " ", ["Lane"] = "empty",
+        });
+
+        Assert.True(status == HttpStatusCode.Redirect, $"{(int)status} {location} {Regex.Match(body, "class=\"field-error\"[^<]*")}");
+        Assert.Equal("/workspace?created=pasted", location);
+        (status, _, body) = await cleo.PostAsync("/workspace", "/workspace", new() { ["Name"] = "longer", ["Title"] = new string('t', 201), ["Lane"] = "empty" });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("id=\"f-title-error\">Use at most 200 characters.", body);
+    }
+
+    /// <summary>
     /// The edit form of a reflection prompt offers the session it belongs to, even when that session is not among the 50
     /// the select lists (the latest by start): it was left out, the select showed "None", and saving the form unchanged
     /// took the prompt out of its session's thread.

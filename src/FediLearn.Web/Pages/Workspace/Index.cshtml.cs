@@ -47,7 +47,7 @@ public sealed class WorkspaceModel(FediLearnDbContext db, GroupService groups, U
         if (string.IsNullOrWhiteSpace(Name)) ModelState.AddModelError(nameof(Name), "Choose a short name.");
         else if (NameRules.Validate(Name.Trim()) is { } problem) ModelState.AddModelError(nameof(Name), AccountForms.Sentence(problem));
         if (string.IsNullOrWhiteSpace(Title)) ModelState.AddModelError(nameof(Title), "Give the group a title.");
-        else if (Title.Length > 200) ModelState.AddModelError(nameof(Title), "Use at most 200 characters.");
+        else if (Title.Trim().Length > 200) ModelState.AddModelError(nameof(Title), "Use at most 200 characters.");
         // As the settings page: a longer summary would be saved here, then refused by every save of the group's settings.
         if (Summary?.Trim().Length > GroupService.MaxSummaryLength)
             ModelState.AddModelError(nameof(Summary), $"Use at most {GroupService.MaxSummaryLength} characters.");
