@@ -177,6 +177,25 @@ public class GroupAndUserServiceTests : NodeTest
         }
     }
 
+    /// <summary>
+    /// A group is created with the limits its settings are saved with, counted as stored (trimmed): a summary over 2,000
+    /// characters was created (the CLI's <c>groups add --summary</c>), and every later save of the settings refused it.
+    /// </summary>
+    [DbFact]
+    public async Task A_group_is_created_within_the_limits_its_settings_are_saved_with()
+    {
+        await using (var scope = Node.Scope())
+        {
+            var groups = scope.ServiceProvider.GetRequiredService<GroupService>();
+            var e = await Assert.ThrowsAsync<FediLearnException>(() => groups.AddAsync("long", "Long", new string('s', GroupService.MaxSummaryLength + 1), false, null, default));
+            Assert.Equal("the summary is longer than 2000 characters", e.Message);
+            var group = await groups.AddAsync("padded", $" {new string('t', 200)} ", $"  {new string('s', GroupService.MaxSummaryLength)}\n", false, null, default);
+            Assert.Equal(GroupService.MaxSummaryLength, group.Summary!.Length);
+            await groups.UpdateSettingsAsync("padded", new GroupSettings(group.DisplayName, group.Summary, false, PostingPolicy.Open, null, null, null), default); // saved unchanged: no refusal
+        }
+        Assert.Equal(1, await CountAsync(db => db.LocalActors.CountAsync(a => a.Kind == ActorKind.Group)));
+    }
+
     private async Task<LocalActor> AddGroupAsync(string name, string? facilitator = null, bool approval = false)
     {
         await using var scope = Node.Scope();

@@ -192,7 +192,11 @@ public sealed class GroupService(
     {
         if (NameRules.Validate(name, urls) is { } problem) throw new FediLearnException(problem);
         if (string.IsNullOrWhiteSpace(title)) throw new FediLearnException("a group needs a --title");
-        if (title.Length > 200) throw new FediLearnException("the title is longer than 200 characters");
+        // Counted as stored, trimmed, and with the limits its settings are saved with: a longer summary was created here
+        // (the CLI, the workspace) and then refused by every save of the group's settings.
+        if (title.Trim().Length > 200) throw new FediLearnException("the title is longer than 200 characters");
+        summary = string.IsNullOrWhiteSpace(summary) ? null : summary.Trim();
+        if (summary?.Length > MaxSummaryLength) throw new FediLearnException($"the summary is longer than {MaxSummaryLength} characters");
         if (await db.LocalActors.AnyAsync(a => a.Name == name, ct))
             throw new FediLearnException($"the name \"{name}\" is already taken by a group or member");
         LocalActor? person = null;
