@@ -107,6 +107,43 @@ public sealed partial class WorkspaceFormTests
     }
 
     /// <summary>
+    /// The preview checks the form as publishing it does: it checked only the formats and the zone, so a session of 31
+    /// days, or a closing time on a prompt without choices, previewed cleanly and was refused on Publish.
+    /// </summary>
+    [Fact]
+    public async Task The_preview_refuses_what_publishing_would_refuse()
+    {
+        await using var a = await PublishingNode.StartAsync("previewchecks");
+        var ana = new Browser(a.Node.Origin);
+        Assert.Equal((HttpStatusCode.Found, "/workspace"), await ana.LogInAsync("ana", Password));
+
+        var (status, _, body) = await ana.PostAsync("/workspace/rust/new/session?handler=preview", "/workspace/rust/new/session", new()
+        {
+            ["title"] = "Sprint", ["content"] = "A long one", ["timezone"] = "Europe/Amsterdam",
+            ["startsAt"] = "2030-03-01T10:00", ["endsAt"] = "2030-04-01T10:00", ["joinUrl"] = "https://meet.example/sprint",
+        });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("id=\"f-endsat-error\">A session lasts at most 14 days.", body);
+
+        (status, _, body) = await ana.PostAsync("/workspace/rust/new/prompt?handler=preview", "/workspace/rust/new/prompt", new()
+        {
+            ["content"] = "What stuck?", ["closesAt"] = "2030-03-01T10:00", ["timezone"] = "Europe/Amsterdam",
+        });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("id=\"f-closesat-error\">Only a check-in with choices closes.", body);
+
+        // Its twin: a session the service takes previews without an error, with its summary line.
+        (status, _, body) = await ana.PostAsync("/workspace/rust/new/session?handler=preview", "/workspace/rust/new/session", new()
+        {
+            ["title"] = "Sprint", ["content"] = "A short one", ["timezone"] = "Europe/Amsterdam",
+            ["startsAt"] = "2030-03-01T10:00", ["endsAt"] = "2030-03-01T12:00", ["joinUrl"] = "https://meet.example/sprint",
+        });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.DoesNotContain("class=\"field-error\"", body);
+        Assert.Contains("Fri 1 March 2030, 10:00–12:00 CET (Europe/Amsterdam)", body);
+    }
+
+    /// <summary>
     /// A refusal that starts with an actor id shows the id as it is: made a sentence, it read "Https://…" (approving a
     /// follower who has since unfollowed, unbanning someone no longer banned, approving a withdrawn attendance request).
     /// </summary>

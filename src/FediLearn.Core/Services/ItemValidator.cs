@@ -19,6 +19,9 @@ internal sealed class ItemValidator
         list.Add(message);
     }
 
+    /// <summary>Every problem found so far, by API field name.</summary>
+    public IReadOnlyDictionary<string, string[]> Errors => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
+
     public void ThrowIfAny()
     {
         if (_errors.Count > 0) throw new ItemValidationException(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));

@@ -49,12 +49,28 @@ public sealed class PublishingService(
         return item;
     }
 
+    /// <summary>
+    /// What <see cref="CreateAsync"/> (or, for a stored item, <see cref="UpdateAsync"/>) would refuse in the input, by API
+    /// field name, without saving anything: the same checks, the session and the uploaded files looked up too. The
+    /// workspace's preview shows them, so a form that previews cleanly publishes.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string[]>> CheckAsync(LocalActor group, ItemKind kind, ItemInput input, GroupItem? stored, CancellationToken ct)
+    {
+        var validator = new ItemValidator();
+        validator.Validate(kind, input, time.GetUtcNow(), PublishedAt(stored));
+        await FindSessionAsync(group, input.SessionId, validator, ct);
+        await FindMediaAsync(input.MediaIds, validator, ct);
+        return validator.Errors;
+    }
+
+    private static DateTimeOffset? PublishedAt(GroupItem? item) =>
+        item?.PublishedAt is { } published ? new DateTimeOffset(DateTime.SpecifyKind(published, DateTimeKind.Utc)) : null;
+
     public async Task<GroupItem> UpdateAsync(LocalActor group, GroupItem item, ItemInput input, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var validator = new ItemValidator();
-        validator.Validate(item.Kind, input, now,
-            item.PublishedAt is { } published ? new DateTimeOffset(DateTime.SpecifyKind(published, DateTimeKind.Utc)) : null);
+        validator.Validate(item.Kind, input, now, PublishedAt(item));
         var session = await FindSessionAsync(group, input.SessionId, validator, ct);
         var media = await FindMediaAsync(input.MediaIds, validator, ct);
         validator.ThrowIfAny();

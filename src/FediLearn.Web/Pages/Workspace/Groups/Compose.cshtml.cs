@@ -12,7 +12,7 @@ namespace FediLearn.Web.Pages.Workspace.Groups;
 /// PublishingService.CreateAsync. The form itself is <see cref="ItemFormModel"/> and _ItemForm.cshtml, shared with edit.
 /// </summary>
 public sealed class ComposeModel(PublishingService publishing, FediLearnDbContext db, ActorUrls urls, MediaService media)
-    : ItemFormModel(db, urls, media)
+    : ItemFormModel(db, urls, media, publishing)
 {
     /// <summary>
     /// The kind from the address only (the route admits exactly prompt, post, session or material): a bound property
@@ -49,7 +49,7 @@ public sealed class ComposeModel(PublishingService publishing, FediLearnDbContex
         }
         return await SubmitAsync(async input =>
         {
-            var item = await publishing.CreateAsync(Group, Person, ItemKind, input, ct);
+            var item = await Publishing.CreateAsync(Group, Person, ItemKind, input, ct);
             var url = Urls.Item(Group.Name, item.Kind, item.Id);
             return Redirect($"{Base}?published={Uri.EscapeDataString(url)}" + (item.PublishedAt is null ? "&scheduled=1" : ""));
         }, ct);

@@ -14,7 +14,7 @@ namespace FediLearn.Web.Pages.Workspace.Groups;
 /// recording link here. An item of another group, or a deleted one, is 404.
 /// </summary>
 public sealed class EditModel(PublishingService publishing, FediLearnDbContext db, ActorUrls urls, MediaService media)
-    : ItemFormModel(db, urls, media)
+    : ItemFormModel(db, urls, media, publishing)
 {
     [BindProperty(SupportsGet = true)] public long Id { get; set; }
     public GroupItem Item { get; private set; } = null!;
@@ -24,6 +24,7 @@ public sealed class EditModel(PublishingService publishing, FediLearnDbContext d
     public override string FormAction => $"{Base}/items/{Id}/edit";
     public override bool IsEdit => true;
     public override bool AlreadyPublished => Item.PublishedAt is not null;
+    protected override GroupItem? Stored => Item;
 
     protected override async Task<IActionResult?> FindTargetAsync(CancellationToken ct)
     {
@@ -43,7 +44,7 @@ public sealed class EditModel(PublishingService publishing, FediLearnDbContext d
     public Task<IActionResult> OnPostAsync(CancellationToken ct) => SubmitAsync(async input =>
     {
         var wasPublished = AlreadyPublished;
-        var item = await publishing.UpdateAsync(Group, Item, input, ct);
+        var item = await Publishing.UpdateAsync(Group, Item, input, ct);
         var done = wasPublished ? "updated" : item.PublishedAt is null ? "scheduled" : "published";
         return Redirect($"{Base}/items?done={done}&id={item.Id}");
     }, ct);

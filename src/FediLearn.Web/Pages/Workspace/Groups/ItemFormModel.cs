@@ -18,7 +18,7 @@ namespace FediLearn.Web.Pages.Workspace.Groups;
 /// time zone. An uploaded file is stored through MediaService on whichever button was pressed, and from then on travels
 /// as a kept "mediaIds" checkbox, so a preview round trip never loses it.
 /// </summary>
-public abstract class ItemFormModel(FediLearnDbContext db, ActorUrls urls, MediaService media) : GroupPageModel
+public abstract class ItemFormModel(FediLearnDbContext db, ActorUrls urls, MediaService media, PublishingService publishing) : GroupPageModel
 {
     [BindProperty] public string? Title { get; set; }
     [BindProperty(Name = "content")] public string? Text { get; set; }
@@ -47,6 +47,7 @@ public abstract class ItemFormModel(FediLearnDbContext db, ActorUrls urls, Media
 
     protected FediLearnDbContext Db => db;
     protected ActorUrls Urls => urls;
+    protected PublishingService Publishing => publishing;
 
     /// <summary>"prompt", "post", "session" or "material": as in the compose routes.</summary>
     public string KindName => ItemKind.ToString().ToLowerInvariant();
@@ -75,26 +76,31 @@ public abstract class ItemFormModel(FediLearnDbContext db, ActorUrls urls, Media
     public IReadOnlyList<MediaFile> Attached { get; private set; } = [];
     public long MaxUploadBytes => media.MaxBytes;
 
-    /// <summary>Validates the form as the service would, without saving, and renders what readers will see.</summary>
+    /// <summary>The stored item an edit form saves to; null when composing.</summary>
+    protected virtual GroupItem? Stored => null;
+
+    /// <summary>
+    /// Validates the form as publishing it would (<see cref="PublishingService.CheckAsync"/>), without saving, and renders
+    /// what readers will see. It checked only the form's formats and the zone: a session of 31 days or a closing time on a
+    /// prompt without choices previewed cleanly and was refused on Publish.
+    /// </summary>
     protected async Task<IActionResult> PreviewAsync(CancellationToken ct)
     {
         await AcceptUploadAsync(ct);
         var input = ToInput();
-        foreach (var (field, messages) in input.FormatErrors!)
-            foreach (var m in messages) ModelState.AddModelError(field, m);
+        foreach (var (field, messages) in await publishing.CheckAsync(Group, ItemKind, input, Stored, ct))
+            foreach (var m in messages) ModelState.AddModelError(FieldOf(field), m);
         Previewing = true;
         var markdown = new MarkdownRenderer(urls.Base);
         var rendered = markdown.Render(Text ?? "");
         PreviewHtml = rendered.Html;
         if (ItemKind == ItemKind.Session && !string.IsNullOrWhiteSpace(Notes)) PreviewNotesHtml = markdown.Render(Notes).Html;
         var titleLine = string.IsNullOrWhiteSpace(Title) ? "" : $"<p><strong>{WebUtility.HtmlEncode(Title.Trim())}</strong></p>";
-        if (ItemKind == ItemKind.Session && input is { StartsAt: { } s, EndsAt: { } e } && SessionTime.IsValidZone(input.Timezone))
-        {
-            try { PreviewSummary = SessionTime.Summary(s, e, input.Timezone!, input.JoinUrl, input.Place); }
-            catch (ArgumentException ex) { ModelState.AddModelError("endsAt", ex.Message); }
-        }
-        else if (ItemKind == ItemKind.Session && !SessionTime.IsValidZone(input.Timezone))
-            ModelState.AddModelError("timezone", $"\"{input.Timezone}\" is not a known IANA timezone (e.g. Europe/Amsterdam, America/New_York).");
+        // The summary line only for times the check took (an end before the start, or a date out of range, has none).
+        if (ItemKind == ItemKind.Session && input is { StartsAt: { } s, EndsAt: { } e } && SessionTime.IsValidZone(input.Timezone)
+            && ModelState.GetFieldValidationState("startsAt") != Microsoft.AspNetCore.Mvc.ModelBinding.ModelValidationState.Invalid
+            && ModelState.GetFieldValidationState("endsAt") != Microsoft.AspNetCore.Mvc.ModelBinding.ModelValidationState.Invalid)
+            PreviewSummary = SessionTime.Summary(s, e, input.Timezone!, input.JoinUrl, input.Place);
         // Mastodon shows a Note's content with the title as its first bold line; an Event shows its name, summary and content.
         MastodonHtml = ItemKind == ItemKind.Session
             ? titleLine + (PreviewSummary is null ? "" : $"<p>{WebUtility.HtmlEncode((Cancelled ? "Cancelled: " : "") + PreviewSummary)}</p>") + rendered.Html
