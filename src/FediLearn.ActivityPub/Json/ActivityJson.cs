@@ -28,9 +28,17 @@ public static class ActivityJson
         DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Error,
     };
 
+    /// <summary>
+    /// Parses one JSON object. A NUL character is never handed on (PostgreSQL takes none in <c>text</c>, error 22021,
+    /// so an id, a name or a look-up with one failed there): an escaped one (<c>\u0000</c>, legal in a JSON string)
+    /// becomes U+FFFD in the values, as the HTML parser makes it; an unescaped one is malformed JSON (RFC 8259 allows
+    /// control characters in a string only as escapes), which Json.NET would take into a string or skip.
+    /// </summary>
     public static JObject Parse(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
+        if (json.Contains('\0'))
+            throw new ActivityJsonException("Malformed JSON: an unescaped NUL character (JSON allows it only as the escape \\u0000).");
         using var reader = new JsonTextReader(new StringReader(json))
         {
             MaxDepth = MaxDepth,
@@ -48,7 +56,10 @@ public static class ActivityJson
                 if (reader.TokenType != JsonToken.Comment)
                     throw new ActivityJsonException("Unexpected content after the JSON document.");
             }
-            return token as JObject ?? throw new ActivityJsonException($"Expected a JSON object, got {token.Type}.");
+            var document = token as JObject ?? throw new ActivityJsonException($"Expected a JSON object, got {token.Type}.");
+            // "\u0000" is the only spelling of an escaped NUL ('0' has no case); a document without it needs no walk.
+            if (json.Contains("\\u0000", StringComparison.Ordinal)) ReplaceNul(document);
+            return document;
         }
         catch (JsonException ex)
         {
@@ -57,6 +68,24 @@ public static class ActivityJson
     }
 
     public static JObject Parse(byte[] utf8) => Parse(DecodeUtf8(utf8));
+
+    /// <summary>U+FFFD for every NUL in the document's string values (property names are left as they are: none is stored).</summary>
+    private static void ReplaceNul(JToken root)
+    {
+        var pending = new Stack<JToken>();
+        pending.Push(root);
+        while (pending.TryPop(out var token))
+        {
+            if (token is JValue { Type: JTokenType.String, Value: string text } value)
+            {
+                if (text.Contains('\0')) value.Value = text.Replace('\0', '\uFFFD');
+            }
+            else if (token is JContainer container)
+            {
+                foreach (var child in container.Children()) pending.Push(child);
+            }
+        }
+    }
 
     /// <summary>A body's text: strict UTF-8, a leading byte order mark left out.</summary>
     public static string DecodeUtf8(byte[] utf8)

@@ -20,6 +20,23 @@ public class ActivityJsonTests
     public void Malformed_json_is_rejected(string json) =>
         Assert.Throws<ActivityJsonException>(() => ActivityJson.Parse(json));
 
+    /// <summary>
+    /// A NUL is never handed on: PostgreSQL takes none in text (error 22021). Escaped, it is legal JSON and becomes
+    /// U+FFFD in every string value however deep; unescaped (a raw 0x00 byte), it is malformed JSON, which Json.NET
+    /// took into the string, or skipped outside one.
+    /// </summary>
+    [Fact]
+    public void A_NUL_is_never_handed_on()
+    {
+        var parsed = ActivityJson.Parse("""{"id":"https://a.example/1\u0000","object":{"tag":[{"name":"#a\u0000b"}],"content":"\u0000"},"n":1,"to":["x\u0000"]}""");
+        Assert.Equal("""{"id":"https://a.example/1~","object":{"tag":[{"name":"#a~b"}],"content":"~"},"n":1,"to":["x~"]}""".Replace('~', '\uFFFD'),
+            ActivityJson.Serialize(parsed));
+        Assert.Equal("a\\u0000", (string?)ActivityJson.Parse("""{"s":"a\\u0000"}""")["s"]); // an escaped backslash, then text
+        Assert.Throws<ActivityJsonException>(() => ActivityJson.Parse("{\"id\":\"a\0b\"}"));
+        Assert.Throws<ActivityJsonException>(() => ActivityJson.Parse("{\"id\":\"a\"}\0"));
+        Assert.Throws<ActivityJsonException>(() => ActivityJson.Parse("{\0\"id\":\"a\"}"));
+    }
+
     [Theory]
     [InlineData("[]")]
     [InlineData("\"https://example.com/x\"")]
@@ -73,7 +90,8 @@ public class ActivityJsonTests
             $$"""{"@context":"https://www.w3.org/ns/activitystreams","id":"https://m.example/1","type":"Create","actor":"https://m.example/u","object":{"id":"https://m.example/n/1","type":"Note","content":"{{longContent}}","tag":[{"type":"Mention","href":"https://g.example/g","name":"@g"}]},"to":["https://www.w3.org/ns/activitystreams#Public"],"cc":[]}""",
             """{"id":"a","type":"Note","content":"x"}""",
             """{"idx":"made-up name","typeX":[1,2.5,true,null],"\u0069d":"escaped name","nested":{"a":{"b":{"c":"d"}}}}""",
-            """{"content":"\u003cscript\u003e \u2028 \u0000 tab\there","id":"https://m.example/2"}""",
+            // \u0001, not \u0000: a NUL is the one escape Parse hands on otherwise (A_NUL_is_never_handed_on).
+            """{"content":"\u003cscript\u003e \u2028 \u0001 tab\there","id":"https://m.example/2"}""",
         ];
         foreach (var json in documents)
         {
