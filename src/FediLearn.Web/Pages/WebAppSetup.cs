@@ -21,7 +21,11 @@ public static class WebAppSetup
             pages.Conventions.AuthorizeFolder("/Admin", AdminPolicy);
             // A prompt's responses keep the address they always had; every published item's replies are at items/{id}/replies.
             pages.Conventions.AddPageRoute("/Workspace/Groups/Responses", "workspace/{group}/prompts/{id:long}");
-        }).AddMvcOptions(mvc => mvc.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true); // pages validate by hand, with friendlier messages
+        }).AddMvcOptions(mvc =>
+        {
+            mvc.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true; // pages validate by hand, with friendlier messages
+            mvc.Filters.Add(new FormWithoutNul());
+        });
         // The key ring that protects the sign-in and antiforgery cookies lives in the database, so every app node accepts
         // every other node's cookies (no sticky sessions) and a node moved to another machine signs nobody out.
         services.AddDataProtection().SetApplicationName("FediLearn");
