@@ -49,7 +49,7 @@ public class DeleteBeforeCreateTests : NodeTest
         // Bo's Delete was not remembered at all (it could name any server's object); Eve's was, as hers.
         Assert.Equal([($"{Mia}/statuses/1", Mia), ($"{Mia}/statuses/2", Eve)],
             (await Node.WithDbAsync(db => db.DeletedObjects.AsNoTracking().OrderBy(d => d.Uri).ToListAsync())).Select(d => (d.Uri, d.ActorUri)));
-        await AssertAllDoneAsync();
+        await AssertInboxAllDoneAsync();
     }
 
     /// <summary>
@@ -70,13 +70,13 @@ public class DeleteBeforeCreateTests : NodeTest
         await ReceiveAsync(Create(Mia, 3, $"{Mia}/statuses/2", "An answer to the one before, in the same batch."));
         await ReceiveAsync(Create(Bo, 1, prompt, "Bo answers."));
         var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        Assert.Equal(4, await Node.NewInboxWorker(new ListLogger(log)).RunOnceAsync(CancellationToken.None));
+        Assert.Equal(4, await Node.NewInboxWorker(new ListLogger<InboxWorker>(log)).RunOnceAsync(CancellationToken.None));
 
         Assert.DoesNotContain(log, line => line.Contains("together failed", StringComparison.Ordinal)); // applied as a batch
         Assert.Equal([$"{Bo}/statuses/1", $"{Mia}/statuses/2", $"{Mia}/statuses/3"], await ReplyUrisAsync());
         Assert.Empty(await RelayedAsync($"{Mia}/statuses/1"));
         Assert.Equal(3, (await RelayedAsync("/statuses/")).Count);
-        await AssertAllDoneAsync();
+        await AssertInboxAllDoneAsync();
     }
 
     /// <summary>
@@ -161,37 +161,13 @@ public class DeleteBeforeCreateTests : NodeTest
     private Task<List<string>> ReplyUrisAsync() =>
         Node.WithDbAsync(db => db.Replies.AsNoTracking().OrderBy(r => r.Uri).Select(r => r.Uri).ToListAsync());
 
-    /// <summary>The group's Announces (as delivered) that name <paramref name="text"/>.</summary>
-    private async Task<List<string>> RelayedAsync(string text)
-    {
-        await using var scope = Node.Scope();
-        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
-        var documents = scope.ServiceProvider.GetRequiredService<OutboundDocuments>();
-        var relays = new List<string>();
-        foreach (var row in await db.OutboundActivities.AsNoTracking().Where(a => a.Type == "Announce").ToListAsync())
-        {
-            var json = await documents.JsonAsync(db, row, default);
-            if (json.Contains(text, StringComparison.Ordinal)) relays.Add(json);
-        }
-        return relays;
-    }
 
-    private async Task AssertAllDoneAsync() =>
-        Assert.All(await Node.WithDbAsync(db => db.InboxItems.AsNoTracking().Select(i => new { i.ActivityId, i.State, i.LastError }).ToListAsync()),
-            i => Assert.Equal((InboxState.Done, (string?)null), (i.State, i.LastError)));
 
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
     }
 
-    private sealed class ListLogger(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILogger<InboxWorker>
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
-        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception,
-            Func<TState, Exception?, string> formatter) => lines.Enqueue(formatter(state, exception));
-    }
 }
 
 public sealed class DeleteBeforeCreateTestsOnPostgres : DeleteBeforeCreateTests, IPostgresVariant

@@ -133,7 +133,7 @@ public class InboundNulTests : NodeTest
         await Node.ReceiveAsync(Create(3, prompt), Mia);
         var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
 
-        Assert.Equal(3, await Node.NewInboxWorker(new ListLogger(log)).RunOnceAsync(CancellationToken.None));
+        Assert.Equal(3, await Node.NewInboxWorker(new ListLogger<FediLearn.Core.Queues.InboxWorker>(log)).RunOnceAsync(CancellationToken.None));
 
         Assert.DoesNotContain(log, line => line.Contains("together failed", StringComparison.Ordinal));
         Assert.Equal([$"{Mia}/statuses/1", $"{Mia}/statuses/3"], await Node.WithDbAsync(db => db.Replies.OrderBy(r => r.Id).Select(r => r.Uri).ToListAsync()));
@@ -156,13 +156,6 @@ public class InboundNulTests : NodeTest
         return new JObject { ["id"] = $"{Mia}/statuses/{n}/activity", ["type"] = "Create", ["actor"] = Mia, ["to"] = new JArray(Public), ["object"] = note };
     }
 
-    private sealed class ListLogger(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILogger<FediLearn.Core.Queues.InboxWorker>
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
-        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception,
-            Func<TState, Exception?, string> formatter) => lines.Enqueue(formatter(state, exception));
-    }
 }
 
 public sealed class InboundNulTestsOnPostgres : InboundNulTests, IPostgresVariant

@@ -99,15 +99,8 @@ public class InboxBatchTests : NodeTest
 
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
 
-    private InboxWorker Worker() => Node.NewInboxWorker(new ListLogger(_log));
+    private InboxWorker Worker() => Node.NewInboxWorker(new ListLogger<InboxWorker>(_log));
 
-    private sealed class ListLogger(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILogger<InboxWorker>
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
-        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception,
-            Func<TState, Exception?, string> formatter) => lines.Enqueue(formatter(state, exception));
-    }
 
     private async Task ReceiveAsync(JObject activity) =>
         Assert.Equal(ReceiveOutcome.Queued, await Node.ReceiveAsync(activity, activity.Value<string>("actor")!));

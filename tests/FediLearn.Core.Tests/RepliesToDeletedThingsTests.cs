@@ -43,7 +43,7 @@ public class RepliesToDeletedThingsTests : NodeTest
 
         Assert.Empty(await Node.WithDbAsync(db => db.Replies.Where(r => r.AuthorUri == Bo).Select(r => r.Uri).ToListAsync()));
         Assert.Empty(await RelayedAsync(Bo));
-        await AssertAllDoneAsync();
+        await AssertInboxAllDoneAsync();
     }
 
     /// <summary>
@@ -80,7 +80,7 @@ public class RepliesToDeletedThingsTests : NodeTest
 
         Assert.Equal([$"{Bo}/statuses/15"], await Node.WithDbAsync(db => db.Replies.Where(r => r.AuthorUri == Bo).Select(r => r.Uri).ToListAsync()));
         Assert.Single(await RelayedAsync(Bo));
-        await AssertAllDoneAsync();
+        await AssertInboxAllDoneAsync();
     }
 
     /// <summary>Another published prompt of the group, by ana (its facilitator): its URL.</summary>
@@ -125,24 +125,7 @@ public class RepliesToDeletedThingsTests : NodeTest
         Assert.Equal(1, await Node.NewInboxWorker().RunOnceAsync(CancellationToken.None));
     }
 
-    /// <summary>The group's Announces (as delivered) that relay something of <paramref name="author"/>.</summary>
-    private async Task<List<string>> RelayedAsync(string author)
-    {
-        await using var scope = Node.Scope();
-        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
-        var documents = scope.ServiceProvider.GetRequiredService<OutboundDocuments>();
-        var relays = new List<string>();
-        foreach (var row in await db.OutboundActivities.AsNoTracking().Where(a => a.Type == "Announce").ToListAsync())
-        {
-            var json = await documents.JsonAsync(db, row, default);
-            if (json.Contains(author, StringComparison.Ordinal)) relays.Add(json);
-        }
-        return relays;
-    }
 
-    private async Task AssertAllDoneAsync() =>
-        Assert.All(await Node.WithDbAsync(db => db.InboxItems.AsNoTracking().Select(i => new { i.State, i.LastError }).ToListAsync()),
-            i => Assert.Equal((InboxState.Done, (string?)null), (i.State, i.LastError)));
 }
 
 public sealed class RepliesToDeletedThingsTestsOnPostgres : RepliesToDeletedThingsTests, IPostgresVariant

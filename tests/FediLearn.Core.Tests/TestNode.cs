@@ -232,4 +232,33 @@ public abstract class NodeTest : IAsyncLifetime
     {
         if (_node is not null) await _node.DisposeAsync();
     }
+
+    /// <summary>Every inbox item was applied (Done) without an error: nothing failed, nothing waits for a retry.</summary>
+    protected async Task AssertInboxAllDoneAsync() =>
+        Assert.All(await Node.WithDbAsync(db => db.InboxItems.AsNoTracking().Select(i => new { i.State, i.LastError }).ToListAsync()),
+            i => Assert.Equal((InboxState.Done, (string?)null), (i.State, i.LastError)));
+
+    /// <summary>The group's Announces, as delivered, whose JSON contains <paramref name="text"/> (an author, a reply's words).</summary>
+    protected async Task<List<string>> RelayedAsync(string text)
+    {
+        await using var scope = Node.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<FediLearnDbContext>();
+        var documents = scope.ServiceProvider.GetRequiredService<FediLearn.Core.Queues.OutboundDocuments>();
+        var relays = new List<string>();
+        foreach (var row in await db.OutboundActivities.AsNoTracking().Where(a => a.Type == "Announce").ToListAsync())
+        {
+            var json = await documents.JsonAsync(db, row, default);
+            if (json.Contains(text, StringComparison.Ordinal)) relays.Add(json);
+        }
+        return relays;
+    }
+}
+
+/// <summary>A logger that keeps each line it is given, for tests that read what the inbox worker said.</summary>
+public sealed class ListLogger<T>(System.Collections.Concurrent.ConcurrentQueue<string> lines) : ILogger<T>
+{
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+    public bool IsEnabled(LogLevel logLevel) => true;
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        lines.Enqueue(formatter(state, exception));
 }
